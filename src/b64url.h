@@ -1,0 +1,15 @@
+/* Strict base64url (RFC 4648 section 5, no padding, canonical). */
+#ifndef PJ_B64URL_H
+#define PJ_B64URL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+bool pj_b64url_char(int c);
+/* Decode n chars; returns malloc'd buffer (NUL-terminated for convenience)
+ * and its length, or NULL when the input is not canonical base64url. */
+unsigned char *pj_b64url_decode(const char *s, size_t n, size_t *outlen);
+/* Encode; returns malloc'd NUL-terminated string or NULL. */
+char *pj_b64url_encode(const unsigned char *d, size_t n);
+
+#endif

@@ -1,0 +1,146 @@
+#include "config.h"
+
+#include "claims.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Write "msg" or "msg: arg" (arg sanitized) as the reason. */
+static int fail(char *why, size_t sz, const char *msg, const char *arg)
+{
+    char safe[80];
+    if (arg) {
+        pj_sanitize(safe, sizeof(safe), arg, strlen(arg));
+        snprintf(why, sz, "%s: %s", msg, safe);
+    } else {
+        snprintf(why, sz, "%s", msg);
+    }
+    return -1;
+}
+
+/* A NumericDate member: absent (1), a number (0, *v set), or bad (-1). */
+static int numeric_date(json_t *claims, const char *name, double *v)
+{
+    json_t *m = json_object_get(claims, name);
+    if (m == NULL)
+        return 1;
+    if (!json_is_number(m))
+        return -1;
+    *v = json_number_value(m);
+    return 0;
+}
+
+/* Does a claim value contain / equal want?  Strings match exactly or as one
+ * word of a space-separated list (OAuth "scope"); arrays match when an
+ * element does; numbers and booleans match their JSON text. */
+static bool value_matches(json_t *v, const char *want, bool in_array)
+{
+    char buf[64];
+    switch (json_typeof(v)) {
+    case JSON_STRING: {
+        const char *s = json_string_value(v);
+        size_t wl = strlen(want);
+        if (strcmp(s, want) == 0)
+            return true;
+        if (in_array)
+            return false;
+        for (const char *p = s; *p;) {
+            size_t l = strcspn(p, " ");
+            if (l == wl && memcmp(p, want, wl) == 0)
+                return true;
+            p += l;
+            while (*p == ' ')
+                p++;
+        }
+        return false;
+    }
+    case JSON_ARRAY: {
+        size_t i;
+        json_t *e;
+        if (in_array)
+            return false;
+        json_array_foreach(v, i, e)
+            if (value_matches(e, want, true))
+                return true;
+        return false;
+    }
+    case JSON_INTEGER:
+        snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return strcmp(buf, want) == 0;
+    case JSON_TRUE:
+        return strcmp(want, "true") == 0;
+    case JSON_FALSE:
+        return strcmp(want, "false") == 0;
+    default:
+        return false;
+    }
+}
+
+int pj_check_claims(const pj_config *c, json_t *claims, double now, char *why, size_t sz)
+{
+    double exp = 0, nbf = 0, iat = 0, leeway = (double)c->leeway;
+    int r;
+
+    r = numeric_date(claims, "exp", &exp);
+    if (r == 1)
+        return fail(why, sz, "no exp claim", NULL);
+    if (r < 0)
+        return fail(why, sz, "exp is not a number", NULL);
+    if (now > exp + leeway)
+        return fail(why, sz, "token expired", NULL);
+
+    r = numeric_date(claims, "nbf", &nbf);
+    if (r < 0)
+        return fail(why, sz, "nbf is not a number", NULL);
+    if (r == 0 && now + leeway < nbf)
+        return fail(why, sz, "token not yet valid (nbf)", NULL);
+
+    r = numeric_date(claims, "iat", &iat);
+    if (r < 0)
+        return fail(why, sz, "iat is not a number", NULL);
+    if (r == 0 && iat > now + leeway)
+        return fail(why, sz, "token issued in the future (iat)", NULL);
+
+    if (c->max_lifetime > 0) {
+        double life = (r == 0 ? exp - iat : exp - now);
+        if (life > (double)c->max_lifetime)
+            return fail(why, sz, "token lifetime exceeds max_lifetime", NULL);
+    }
+
+    if (c->issuer) {
+        const char *iss = json_string_value(json_object_get(claims, "iss"));
+        if (iss == NULL)
+            return fail(why, sz, "no iss claim (issuer is required)", NULL);
+        if (strcmp(iss, c->issuer) != 0)
+            return fail(why, sz, "wrong issuer", NULL);
+    }
+
+    if (c->audience) {
+        json_t *aud = json_object_get(claims, "aud");
+        if (aud == NULL)
+            return fail(why, sz, "no aud claim (audience is required)", NULL);
+        if (!json_is_string(aud) && !json_is_array(aud))
+            return fail(why, sz, "aud is neither a string nor an array", NULL);
+        bool ok = false;
+        if (json_is_string(aud)) {
+            ok = strcmp(json_string_value(aud), c->audience) == 0;
+        } else {
+            size_t i;
+            json_t *e;
+            json_array_foreach(aud, i, e)
+                if (json_is_string(e) && strcmp(json_string_value(e), c->audience) == 0)
+                    ok = true;
+        }
+        if (!ok)
+            return fail(why, sz, "wrong audience", NULL);
+    }
+
+    for (size_t i = 0; i < c->nreqs; i++) {
+        json_t *v = json_object_get(claims, c->reqs[i].name);
+        if (v == NULL)
+            return fail(why, sz, "required claim missing", c->reqs[i].name);
+        if (!value_matches(v, c->reqs[i].value, false))
+            return fail(why, sz, "required claim does not match", c->reqs[i].name);
+    }
+    return 0;
+}

@@ -1,0 +1,268 @@
+#include "config.h"
+
+#include "jwks.h"
+
+#include "b64url.h"
+#include "jose.h"
+#include "safefile.h"
+#include "util.h"
+
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/param_build.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Decode a base64url member of a JWK; NULL with *why when absent or bad. */
+static unsigned char *member_b64(json_t *jwk, const char *name, size_t *len, const char **why)
+{
+    json_t *m = json_object_get(jwk, name);
+    const char *s = json_string_value(m);
+    unsigned char *d;
+    if (s == NULL) {
+        *why = "member missing or not a string";
+        return NULL;
+    }
+    d = pj_b64url_decode(s, json_string_length(m), len);
+    if (d == NULL || *len == 0) {
+        free(d);
+        *why = "member is not base64url";
+        return NULL;
+    }
+    return d;
+}
+
+static EVP_PKEY *fromdata(const char *type, OSSL_PARAM_BLD *bld)
+{
+    OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+    EVP_PKEY *pk = NULL;
+    if (params && ctx && EVP_PKEY_fromdata_init(ctx) == 1)
+        EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params);
+    EVP_PKEY_CTX_free(ctx);
+    OSSL_PARAM_free(params);
+    return pk;
+}
+
+static EVP_PKEY *jwk_rsa(json_t *jwk, const char **why)
+{
+    size_t nl = 0, el = 0;
+    unsigned char *n = member_b64(jwk, "n", &nl, why);
+    unsigned char *e = n ? member_b64(jwk, "e", &el, why) : NULL;
+    BIGNUM *bn = NULL, *be = NULL;
+    OSSL_PARAM_BLD *bld = NULL;
+    EVP_PKEY *pk = NULL;
+    if (n == NULL || e == NULL)
+        goto out;
+    bn = BN_bin2bn(n, (int)nl, NULL);
+    be = BN_bin2bn(e, (int)el, NULL);
+    bld = OSSL_PARAM_BLD_new();
+    if (bn == NULL || be == NULL || bld == NULL ||
+        !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) ||
+        !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be))
+        goto out;
+    pk = fromdata("RSA", bld);
+    if (pk == NULL)
+        *why = "RSA key rejected by OpenSSL";
+out:
+    OSSL_PARAM_BLD_free(bld);
+    BN_free(bn);
+    BN_free(be);
+    free(n);
+    free(e);
+    return pk;
+}
+
+static EVP_PKEY *jwk_ec(json_t *jwk, const char **why)
+{
+    static const struct { const char *crv, *group; size_t coord; } curves[] = {
+        {"P-256", "prime256v1", 32}, {"P-384", "secp384r1", 48}, {"P-521", "secp521r1", 66}};
+    const char *crv = json_string_value(json_object_get(jwk, "crv"));
+    size_t i, xl = 0, yl = 0;
+    unsigned char *x = NULL, *y = NULL, point[1 + 2 * 66];
+    OSSL_PARAM_BLD *bld = NULL;
+    EVP_PKEY *pk = NULL;
+    for (i = 0; crv && i < 3; i++)
+        if (strcmp(crv, curves[i].crv) == 0)
+            break;
+    if (crv == NULL || i == 3) {
+        *why = "EC key without crv P-256, P-384 or P-521";
+        return NULL;
+    }
+    x = member_b64(jwk, "x", &xl, why);
+    y = x ? member_b64(jwk, "y", &yl, why) : NULL;
+    if (x == NULL || y == NULL)
+        goto out;
+    if (xl != curves[i].coord || yl != curves[i].coord) {
+        *why = "EC coordinates have the wrong length for the curve";
+        goto out;
+    }
+    point[0] = 4; /* uncompressed */
+    memcpy(point + 1, x, xl);
+    memcpy(point + 1 + xl, y, yl);
+    bld = OSSL_PARAM_BLD_new();
+    if (bld == NULL ||
+        !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, curves[i].group, 0) ||
+        !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, 1 + xl + yl))
+        goto out;
+    pk = fromdata("EC", bld);
+    if (pk == NULL)
+        *why = "EC point is not on the curve";
+out:
+    OSSL_PARAM_BLD_free(bld);
+    free(x);
+    free(y);
+    return pk;
+}
+
+static EVP_PKEY *jwk_okp(json_t *jwk, const char **why)
+{
+    const char *crv = json_string_value(json_object_get(jwk, "crv"));
+    size_t xl = 0;
+    unsigned char *x;
+    EVP_PKEY *pk = NULL;
+    int type;
+    if (crv && strcmp(crv, "Ed25519") == 0)
+        type = EVP_PKEY_ED25519;
+    else if (crv && strcmp(crv, "Ed448") == 0)
+        type = EVP_PKEY_ED448;
+    else {
+        *why = "OKP key without crv Ed25519 or Ed448";
+        return NULL;
+    }
+    x = member_b64(jwk, "x", &xl, why);
+    if (x == NULL)
+        return NULL;
+    pk = EVP_PKEY_new_raw_public_key(type, NULL, x, xl);
+    if (pk == NULL)
+        *why = "OKP public key has the wrong length";
+    free(x);
+    return pk;
+}
+
+/* Turn one JWK into a key; 1 added, 0 skipped on purpose, -1 bad (why). */
+static int add_jwk(pj_keyset *ks, json_t *jwk, const char *source, const pj_log *log,
+                   const char **why)
+{
+    const char *kty, *use, *kid = NULL, *algname;
+    int alg = -1;
+    EVP_PKEY *pk = NULL;
+    json_t *m;
+
+    if (!json_is_object(jwk)) {
+        *why = "not a JSON object";
+        return -1;
+    }
+    kty = json_string_value(json_object_get(jwk, "kty"));
+    if (kty == NULL) {
+        *why = "no kty";
+        return -1;
+    }
+    use = json_string_value(json_object_get(jwk, "use"));
+    if (json_object_get(jwk, "use") && (use == NULL || strcmp(use, "sig") != 0))
+        return 0; /* an encryption key is not for us */
+    if ((m = json_object_get(jwk, "kid")) != NULL) {
+        kid = json_string_value(m);
+        if (kid == NULL || json_string_length(m) == 0 || strlen(kid) != json_string_length(m)) {
+            *why = "kid is not a non-empty string";
+            return -1;
+        }
+    }
+    if ((m = json_object_get(jwk, "alg")) != NULL) {
+        algname = json_string_value(m);
+        if (algname == NULL || (alg = pj_alg_from_name(algname)) < 0) {
+            *why = "alg is not one this build verifies";
+            return -1;
+        }
+        if (pj_alg_get(alg)->fam == PJ_FAM_HMAC) {
+            *why = "symmetric alg in a JWK Set (use hmac_secret_file)";
+            return -1;
+        }
+    }
+    if (json_object_get(jwk, "d") != NULL) {
+        *why = "holds private key material (publish the public key only)";
+        return -1;
+    }
+    if (strcmp(kty, "RSA") == 0)
+        pk = jwk_rsa(jwk, why);
+    else if (strcmp(kty, "EC") == 0)
+        pk = jwk_ec(jwk, why);
+    else if (strcmp(kty, "OKP") == 0)
+        pk = jwk_okp(jwk, why);
+    else if (strcmp(kty, "oct") == 0) {
+        *why = "symmetric (oct) key in a JWK Set (use hmac_secret_file)";
+        return -1;
+    } else {
+        *why = "unsupported kty";
+        return -1;
+    }
+    ERR_clear_error();
+    if (pk == NULL)
+        return -1;
+    if (pj_keys_add_pkey(ks, pk, source, kid, alg, log) != 0) {
+        EVP_PKEY_free(pk);
+        *why = "key not usable (see above)";
+        return -1;
+    }
+    pj_key *k = &ks->v[ks->n - 1];
+    k->jwks = true;
+    if (alg >= 0 && !pj_alg_fits_key(alg, k)) {
+        *why = "alg does not fit the key type";
+        ks->n--;
+        EVP_PKEY_free(k->pkey);
+        free(k->kid);
+        free(k->source);
+        return -1;
+    }
+    return 1;
+}
+
+int pj_jwks_parse(pj_keyset *ks, const char *text, size_t len, const char *path,
+                  const pj_log *log)
+{
+    const char *why = NULL;
+    json_t *set = pj_json_object(text, len, &why), *keys;
+    char source[512];
+    size_t i, good = 0;
+    int rc = -1;
+
+    if (set == NULL) {
+        pj_logf(log, LOG_ERR, "jwks_file %s: not a JWK Set: %s", path, why);
+        return -1;
+    }
+    keys = json_object_get(set, "keys");
+    if (!json_is_array(keys)) {
+        pj_logf(log, LOG_ERR, "jwks_file %s: not a JWK Set: no \"keys\" array", path);
+        goto out;
+    }
+    for (i = 0; i < json_array_size(keys); i++) {
+        snprintf(source, sizeof(source), "jwks_file %s key #%zu", path, i);
+        why = NULL;
+        int r = add_jwk(ks, json_array_get(keys, i), source, log, &why);
+        if (r > 0)
+            good++;
+        else if (r < 0)
+            pj_logf(log, LOG_WARNING, "%s: skipped: %s", source, why ? why : "unusable");
+    }
+    if (good == 0) {
+        pj_logf(log, LOG_ERR, "jwks_file %s: no usable signing key", path);
+        goto out;
+    }
+    rc = 0;
+out:
+    json_decref(set);
+    return rc;
+}
+
+int pj_jwks_load(pj_keyset *ks, const char *path, const pj_log *log)
+{
+    char *buf;
+    size_t len;
+    int rc;
+    if (pj_read_file(path, "jwks_file", PJ_FILE_PUBLIC, PJ_MAX_KEY_SIZE, log, &buf, &len) != 0)
+        return -1;
+    rc = pj_jwks_parse(ks, buf, len, path, log);
+    free(buf);
+    return rc;
+}

@@ -1,0 +1,377 @@
+#include "config.h"
+
+#include "keys.h"
+
+#include "safefile.h"
+#include "util.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/hmac.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PJ_MIN_RSA_BITS 2048
+
+static const pj_alg_info alg_table[PJ_ALG_COUNT] = {
+    [PJ_ALG_RS256] = {"RS256", PJ_FAM_RSA, NID_sha256, 0, 0},
+    [PJ_ALG_RS384] = {"RS384", PJ_FAM_RSA, NID_sha384, 0, 0},
+    [PJ_ALG_RS512] = {"RS512", PJ_FAM_RSA, NID_sha512, 0, 0},
+    [PJ_ALG_PS256] = {"PS256", PJ_FAM_PSS, NID_sha256, 0, 0},
+    [PJ_ALG_PS384] = {"PS384", PJ_FAM_PSS, NID_sha384, 0, 0},
+    [PJ_ALG_PS512] = {"PS512", PJ_FAM_PSS, NID_sha512, 0, 0},
+    [PJ_ALG_ES256] = {"ES256", PJ_FAM_EC, NID_sha256, NID_X9_62_prime256v1, 32},
+    [PJ_ALG_ES384] = {"ES384", PJ_FAM_EC, NID_sha384, NID_secp384r1, 48},
+    [PJ_ALG_ES512] = {"ES512", PJ_FAM_EC, NID_sha512, NID_secp521r1, 66},
+    [PJ_ALG_EDDSA] = {"EdDSA", PJ_FAM_EDDSA, 0, 0, 0},
+    [PJ_ALG_HS256] = {"HS256", PJ_FAM_HMAC, NID_sha256, 0, 0},
+    [PJ_ALG_HS384] = {"HS384", PJ_FAM_HMAC, NID_sha384, 0, 0},
+    [PJ_ALG_HS512] = {"HS512", PJ_FAM_HMAC, NID_sha512, 0, 0},
+};
+
+const pj_alg_info *pj_alg_get(pj_alg a)
+{
+    return (unsigned)a < PJ_ALG_COUNT ? &alg_table[a] : NULL;
+}
+
+unsigned pj_alg_supported_mask(void)
+{
+    unsigned m = (1u << PJ_ALG_COUNT) - 1;
+#ifndef HAVE_EDDSA
+    m &= ~(1u << PJ_ALG_EDDSA);
+#endif
+    return m;
+}
+
+int pj_alg_from_name(const char *name)
+{
+    for (int i = 0; i < PJ_ALG_COUNT; i++)
+        if ((pj_alg_supported_mask() & (1u << i)) && strcmp(alg_table[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+bool pj_alg_fits_key(pj_alg a, const pj_key *k)
+{
+    const pj_alg_info *ai = pj_alg_get(a);
+    if (ai == NULL || k == NULL)
+        return false;
+    switch (ai->fam) {
+    case PJ_FAM_RSA:
+    case PJ_FAM_PSS:
+        return k->kty == PJ_KTY_RSA;
+    case PJ_FAM_EC:
+        return k->kty == PJ_KTY_EC && k->curve_nid == ai->curve_nid;
+    case PJ_FAM_EDDSA:
+        return k->kty == PJ_KTY_OKP;
+    case PJ_FAM_HMAC:
+        return k->kty == PJ_KTY_HMAC;
+    }
+    return false;
+}
+
+/* ---------------------------------------------------------------- keysets */
+
+static void key_clear(pj_key *k)
+{
+    EVP_PKEY_free(k->pkey);
+    if (k->secret)
+        pj_wipe_free(k->secret, k->secret_len);
+    free(k->kid);
+    free(k->source);
+    memset(k, 0, sizeof(*k));
+}
+
+void pj_keyset_free(pj_keyset *ks)
+{
+    for (size_t i = 0; i < ks->n; i++)
+        key_clear(&ks->v[i]);
+    free(ks->v);
+    memset(ks, 0, sizeof(*ks));
+}
+
+static pj_key *keyset_push(pj_keyset *ks)
+{
+    if (ks->n == ks->cap) {
+        size_t cap = ks->cap ? ks->cap * 2 : 4;
+        pj_key *v = realloc(ks->v, cap * sizeof(*v));
+        if (v == NULL)
+            return NULL;
+        ks->v = v;
+        ks->cap = cap;
+    }
+    pj_key *k = &ks->v[ks->n];
+    memset(k, 0, sizeof(*k));
+    k->alg = -1;
+    return k;
+}
+
+int pj_keys_add_hmac(pj_keyset *ks, unsigned char *secret, size_t len, const char *path)
+{
+    pj_key *k = keyset_push(ks);
+    if (k == NULL)
+        return -1;
+    k->source = malloc(strlen(path) + 20);
+    if (k->source == NULL)
+        return -1;
+    sprintf(k->source, "hmac_secret_file %s", path);
+    k->kty = PJ_KTY_HMAC;
+    k->secret = secret;
+    k->secret_len = len;
+    ks->n++;
+    return 0;
+}
+
+int pj_keys_add_pkey(pj_keyset *ks, EVP_PKEY *pk, const char *source, const char *kid,
+                     int alg, const pj_log *log)
+{
+    pj_kty kty;
+    int curve = 0;
+
+    if (EVP_PKEY_is_a(pk, "RSA")) {
+        int bits = EVP_PKEY_get_bits(pk);
+        if (bits < PJ_MIN_RSA_BITS) {
+            pj_logf(log, LOG_ERR, "%s: RSA key of %d bits is too small (minimum %d)", source,
+                    bits, PJ_MIN_RSA_BITS);
+            return -1;
+        }
+        kty = PJ_KTY_RSA;
+    } else if (EVP_PKEY_is_a(pk, "EC")) {
+        char group[80];
+        size_t glen = 0;
+        if (!EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group,
+                                            sizeof(group), &glen)) {
+            pj_logf(log, LOG_ERR, "%s: EC key without a named curve", source);
+            return -1;
+        }
+        curve = OBJ_sn2nid(group);
+        if (curve == NID_undef)
+            curve = OBJ_ln2nid(group);
+        if (curve != NID_X9_62_prime256v1 && curve != NID_secp384r1 && curve != NID_secp521r1) {
+            pj_logf(log, LOG_ERR, "%s: EC curve %s is not one of P-256, P-384, P-521", source,
+                    group);
+            return -1;
+        }
+        kty = PJ_KTY_EC;
+    } else if (EVP_PKEY_is_a(pk, "ED25519") || EVP_PKEY_is_a(pk, "ED448")) {
+#ifdef HAVE_EDDSA
+        kty = PJ_KTY_OKP;
+        curve = EVP_PKEY_is_a(pk, "ED25519") ? EVP_PKEY_ED25519 : EVP_PKEY_ED448;
+#else
+        pj_logf(log, LOG_ERR, "%s: EdDSA keys are not supported by this build", source);
+        return -1;
+#endif
+    } else {
+        pj_logf(log, LOG_ERR, "%s: unsupported key type %s (need RSA, EC or Ed25519)", source,
+                EVP_PKEY_get0_type_name(pk) ? EVP_PKEY_get0_type_name(pk) : "?");
+        return -1;
+    }
+
+    pj_key *k = keyset_push(ks);
+    if (k == NULL)
+        return -1;
+    k->source = strdup(source);
+    k->kid = kid ? strdup(kid) : NULL;
+    if (k->source == NULL || (kid && k->kid == NULL)) {
+        free(k->source);
+        free(k->kid);
+        return -1;
+    }
+    k->kty = kty;
+    k->curve_nid = curve;
+    k->pkey = pk;
+    k->alg = alg;
+    ks->n++;
+    return 0;
+}
+
+/* One PEM block -> EVP_PKEY, or NULL with *why set. */
+static EVP_PKEY *pem_block_key(const char *name, const unsigned char *der, long len,
+                               const char **why)
+{
+    const unsigned char *p = der;
+    EVP_PKEY *pk = NULL;
+    if (strcmp(name, "PUBLIC KEY") == 0) {
+        pk = d2i_PUBKEY(NULL, &p, len);
+    } else if (strcmp(name, "RSA PUBLIC KEY") == 0) {
+        pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, len);
+    } else if (strcmp(name, "CERTIFICATE") == 0) {
+        X509 *x = d2i_X509(NULL, &p, len);
+        if (x != NULL) {
+            pk = X509_get_pubkey(x);
+            X509_free(x);
+        }
+    } else if (strstr(name, "PRIVATE KEY") != NULL) {
+        *why = "holds a private key; give the public key (openssl pkey -pubout)";
+        return NULL;
+    } else {
+        *why = "holds a PEM block that is neither PUBLIC KEY nor CERTIFICATE";
+        return NULL;
+    }
+    if (pk == NULL)
+        *why = "has a PEM block that does not decode";
+    else if (p != der + len) {
+        EVP_PKEY_free(pk);
+        pk = NULL;
+        *why = "has trailing bytes inside a PEM block";
+    }
+    return pk;
+}
+
+int pj_keys_load_pem(pj_keyset *ks, const char *path, const pj_log *log)
+{
+    char *buf = NULL, *source = NULL;
+    size_t len = 0;
+    BIO *bio = NULL;
+    int found = 0, rc = -1;
+
+    if (pj_read_file(path, "key_file", PJ_FILE_PUBLIC, PJ_MAX_KEY_SIZE, log, &buf, &len) != 0)
+        return -1;
+    source = malloc(strlen(path) + 16);
+    bio = BIO_new_mem_buf(buf, (int)len);
+    if (source == NULL || bio == NULL)
+        goto out;
+    sprintf(source, "key_file %s", path);
+    for (;;) {
+        char *name = NULL, *header = NULL;
+        unsigned char *der = NULL;
+        long dlen = 0;
+        const char *why = NULL;
+        if (!PEM_read_bio(bio, &name, &header, &der, &dlen)) {
+            ERR_clear_error();
+            break;
+        }
+        EVP_PKEY *pk = pem_block_key(name, der, dlen, &why);
+        OPENSSL_free(name);
+        OPENSSL_free(header);
+        OPENSSL_free(der);
+        if (pk == NULL) {
+            pj_logf(log, LOG_ERR, "%s: %s", source, why);
+            goto out;
+        }
+        if (pj_keys_add_pkey(ks, pk, source, NULL, -1, log) != 0) {
+            EVP_PKEY_free(pk);
+            goto out;
+        }
+        found++;
+    }
+    if (found == 0) {
+        pj_logf(log, LOG_ERR, "%s: no PEM public key or certificate found", source);
+        goto out;
+    }
+    rc = 0;
+out:
+    BIO_free(bio);
+    free(source);
+    free(buf);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- verify */
+
+static const EVP_MD *md_of(const pj_alg_info *ai)
+{
+    switch (ai->md_nid) {
+    case NID_sha256: return EVP_sha256();
+    case NID_sha384: return EVP_sha384();
+    case NID_sha512: return EVP_sha512();
+    default: return NULL;
+    }
+}
+
+/* JOSE carries ECDSA signatures as fixed-width r||s; OpenSSL wants DER. */
+static unsigned char *ecdsa_der(const pj_alg_info *ai, const unsigned char *sig, size_t siglen,
+                                int *derlen)
+{
+    ECDSA_SIG *es = NULL;
+    BIGNUM *r = NULL, *s = NULL;
+    unsigned char *der = NULL;
+    if (siglen != 2 * ai->coord)
+        return NULL;
+    es = ECDSA_SIG_new();
+    r = BN_bin2bn(sig, (int)ai->coord, NULL);
+    s = BN_bin2bn(sig + ai->coord, (int)ai->coord, NULL);
+    if (es == NULL || r == NULL || s == NULL || !ECDSA_SIG_set0(es, r, s)) {
+        BN_free(r);
+        BN_free(s);
+        ECDSA_SIG_free(es);
+        return NULL;
+    }
+    *derlen = i2d_ECDSA_SIG(es, &der);
+    ECDSA_SIG_free(es);
+    if (*derlen <= 0) {
+        OPENSSL_free(der);
+        return NULL;
+    }
+    return der;
+}
+
+static int verify_hmac(const pj_alg_info *ai, const pj_key *k, const unsigned char *msg,
+                       size_t msglen, const unsigned char *sig, size_t siglen)
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+    int ok;
+    if (k->secret == NULL || k->secret_len == 0)
+        return 0;
+    if (HMAC(md_of(ai), k->secret, (int)k->secret_len, msg, msglen, mac, &maclen) == NULL)
+        return 0;
+    /* Length is public (it is the hash size); the bytes compare in
+     * constant time. */
+    ok = siglen == maclen && CRYPTO_memcmp(mac, sig, maclen) == 0;
+    explicit_bzero(mac, sizeof(mac));
+    return ok;
+}
+
+int pj_sig_verify(pj_alg a, const pj_key *k, const unsigned char *msg, size_t msglen,
+                  const unsigned char *sig, size_t siglen)
+{
+    const pj_alg_info *ai = pj_alg_get(a);
+    EVP_MD_CTX *mctx = NULL;
+    EVP_PKEY_CTX *pctx = NULL;
+    unsigned char *der = NULL;
+    int derlen = 0, ok = 0;
+
+    if (ai == NULL || !pj_alg_fits_key(a, k) || sig == NULL || siglen == 0)
+        return 0;
+    if (ai->fam == PJ_FAM_HMAC)
+        return verify_hmac(ai, k, msg, msglen, sig, siglen);
+    if (k->pkey == NULL)
+        return 0;
+
+    if (ai->fam == PJ_FAM_EC) {
+        der = ecdsa_der(ai, sig, siglen, &derlen);
+        if (der == NULL)
+            return 0;
+        sig = der;
+        siglen = (size_t)derlen;
+    }
+    mctx = EVP_MD_CTX_new();
+    if (mctx == NULL)
+        goto out;
+    if (EVP_DigestVerifyInit(mctx, &pctx, ai->fam == PJ_FAM_EDDSA ? NULL : md_of(ai), NULL,
+                             k->pkey) != 1)
+        goto out;
+    if (ai->fam == PJ_FAM_RSA) {
+        if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
+            goto out;
+    } else if (ai->fam == PJ_FAM_PSS) {
+        if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+            EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
+            EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md_of(ai)) != 1)
+            goto out;
+    }
+    ok = EVP_DigestVerify(mctx, sig, siglen, msg, msglen) == 1;
+out:
+    EVP_MD_CTX_free(mctx);
+    OPENSSL_free(der);
+    ERR_clear_error();
+    return ok;
+}

@@ -1,0 +1,82 @@
+/* Verification keys, parsed once per config load into OpenSSL objects, and
+ * the algorithm table that says which key may verify which `alg`. */
+#ifndef PJ_KEYS_H
+#define PJ_KEYS_H
+
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "log.h"
+
+typedef enum {
+    PJ_FAM_RSA,   /* RS256/384/512: RSASSA-PKCS1-v1_5 */
+    PJ_FAM_PSS,   /* PS256/384/512: RSASSA-PSS, salt = hash length */
+    PJ_FAM_EC,    /* ES256/384/512: ECDSA, JOSE r||s signature */
+    PJ_FAM_EDDSA, /* EdDSA: Ed25519 / Ed448 */
+    PJ_FAM_HMAC,  /* HS256/384/512: shared secret */
+} pj_family;
+
+typedef enum {
+    PJ_ALG_RS256, PJ_ALG_RS384, PJ_ALG_RS512,
+    PJ_ALG_PS256, PJ_ALG_PS384, PJ_ALG_PS512,
+    PJ_ALG_ES256, PJ_ALG_ES384, PJ_ALG_ES512,
+    PJ_ALG_EDDSA,
+    PJ_ALG_HS256, PJ_ALG_HS384, PJ_ALG_HS512,
+    PJ_ALG_COUNT
+} pj_alg;
+
+typedef struct pj_alg_info {
+    const char *name;
+    pj_family fam;
+    int md_nid;      /* digest (0 for EdDSA) */
+    int curve_nid;   /* ES*: the one curve this alg uses */
+    size_t coord;    /* ES*: bytes of r and of s */
+} pj_alg_info;
+
+const pj_alg_info *pj_alg_get(pj_alg a);
+/* -1 when the name is not an algorithm this build verifies. */
+int pj_alg_from_name(const char *name);
+/* Bit mask of every algorithm this build verifies. */
+unsigned pj_alg_supported_mask(void);
+
+/* RFC 7518 3.2: an HMAC key at least as long as the SHA-256 output. */
+#define PJ_MIN_HMAC_SECRET 32
+
+typedef enum { PJ_KTY_RSA, PJ_KTY_EC, PJ_KTY_OKP, PJ_KTY_HMAC } pj_kty;
+
+typedef struct pj_key {
+    pj_kty kty;
+    int curve_nid;           /* EC curve, or EVP_PKEY_ED25519/ED448 */
+    EVP_PKEY *pkey;          /* asymmetric keys */
+    unsigned char *secret;   /* HMAC */
+    size_t secret_len;
+    bool jwks;               /* from a jwks_file: kid rules apply */
+    char *kid;               /* JWKS "kid", NULL for key_file keys */
+    int alg;                 /* JWKS "alg" (pj_alg) or -1 */
+    char *source;            /* "key_file /path" for log lines */
+} pj_key;
+
+typedef struct pj_keyset {
+    pj_key *v;
+    size_t n, cap;
+} pj_keyset;
+
+void pj_keyset_free(pj_keyset *ks);
+/* Load every PEM public key / X.509 certificate in the file (at least one).
+ * -1 on any problem, logged with the file name. */
+int pj_keys_load_pem(pj_keyset *ks, const char *path, const pj_log *log);
+/* Take ownership of a secret for HS*. */
+int pj_keys_add_hmac(pj_keyset *ks, unsigned char *secret, size_t len, const char *path);
+/* Classify an EVP_PKEY and append it (takes ownership on success). */
+int pj_keys_add_pkey(pj_keyset *ks, EVP_PKEY *pk, const char *source, const char *kid,
+                     int alg, const pj_log *log);
+
+/* Does this key's type (and curve) fit the algorithm? */
+bool pj_alg_fits_key(pj_alg a, const pj_key *k);
+/* 1 when sig is a valid signature of msg under k for alg, else 0.  Refuses
+ * (0) whenever the key does not fit the algorithm or holds no key material. */
+int pj_sig_verify(pj_alg a, const pj_key *k, const unsigned char *msg, size_t msglen,
+                  const unsigned char *sig, size_t siglen);
+
+#endif

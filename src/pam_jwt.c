@@ -1,0 +1,124 @@
+/* PAM entry points.  They read like the contract: get the token, let
+ * pj_decide apply the rules, translate its result into a PAM code. */
+#include "config.h"
+
+#define PAM_SM_AUTH
+#include <security/pam_appl.h>
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "args.h"
+#include "decide.h"
+#include "log.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void emit_syslog(void *ctx, int prio, const char *msg)
+{
+    pam_syslog((pam_handle_t *)ctx, prio, "%s", msg);
+}
+
+/* Get the token: PAM_AUTHTOK if an earlier module set one, else (unless
+ * use_first_pass) ask through the conversation.  pam_get_authtok is not
+ * used: it refuses answers of 512 bytes or more.  *tok is a private copy. */
+static int get_token(pam_handle_t *pamh, const pj_args *a, const pj_log *log, char **tok)
+{
+    const void *item = NULL;
+    char *resp = NULL;
+    int rc;
+
+    *tok = NULL;
+    if (pam_get_item(pamh, PAM_AUTHTOK, &item) == PAM_SUCCESS && item != NULL) {
+        *tok = strdup(item);
+        return *tok ? PAM_SUCCESS : PAM_BUF_ERR;
+    }
+    if (a->use_first_pass) {
+        pj_logf(log, LOG_NOTICE, "refused: use_first_pass given but no token was entered before");
+        return PAM_AUTH_ERR;
+    }
+    rc = pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &resp, "%s", a->prompt);
+    if (rc != PAM_SUCCESS || resp == NULL) {
+        pj_logf(log, LOG_ERR, "conversation failed: %s", pam_strerror(pamh, rc));
+        pj_free_str(resp);
+        return PAM_CONV_ERR;
+    }
+    /* Hand the answer on, so "pam_unix.so try_first_pass" after us can use
+     * it when it turns out to be an ordinary password. */
+    rc = pam_set_item(pamh, PAM_AUTHTOK, resp);
+    if (rc != PAM_SUCCESS) {
+        pj_free_str(resp);
+        return PAM_AUTH_ERR;
+    }
+    *tok = resp;
+    return PAM_SUCCESS;
+}
+
+PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    pj_log log = {emit_syslog, pamh, false};
+    pj_args args;
+    pj_request rq;
+    pj_decision d;
+    const void *user_item = NULL;
+    char *tok = NULL;
+    int args_rc, rc;
+
+    (void)flags;
+    args_rc = pj_args_parse(argc, argv, &args, &log);
+    log.debug = args.debug;
+
+    rc = get_token(pamh, &args, &log, &tok);
+    if (rc != PAM_SUCCESS)
+        return rc;
+    if (pam_get_item(pamh, PAM_USER, &user_item) != PAM_SUCCESS)
+        user_item = NULL;
+
+    memset(&rq, 0, sizeof(rq));
+    rq.config_path = args.config;
+    rq.config_broken = args_rc != 0;
+    rq.input = tok;
+    rq.input_len = strlen(tok);
+    rq.pam_user = (user_item && *(const char *)user_item) ? user_item : NULL;
+    rq.now = pj_now();
+    rq.consume = true;
+    rq.log = &log;
+    pj_decide(&rq, &d);
+    pj_free_str(tok);
+
+    switch (d.result) {
+    case PJ_ACCEPT:
+        rc = PAM_SUCCESS;
+        /* Rule 6: PAM_USER unset -> the module sets it. */
+        if (rq.pam_user == NULL && pam_set_item(pamh, PAM_USER, d.user) != PAM_SUCCESS) {
+            pj_logf(&log, LOG_ERR, "refused: cannot set PAM_USER");
+            rc = PAM_AUTH_ERR;
+        }
+        break;
+    case PJ_IGNORE:
+        rc = PAM_IGNORE;
+        break;
+    case PJ_USER_UNKNOWN:
+        rc = PAM_USER_UNKNOWN;
+        break;
+    case PJ_UNAVAIL:
+        rc = PAM_AUTHINFO_UNAVAIL;
+        break;
+    case PJ_REFUSE:
+    default:
+        rc = PAM_AUTH_ERR;
+        break;
+    }
+    pj_decision_free(&d);
+    return rc;
+}
+
+PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    (void)pamh;
+    (void)flags;
+    (void)argc;
+    (void)argv;
+    return PAM_SUCCESS;
+}

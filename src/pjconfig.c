@@ -1,0 +1,386 @@
+#include "config.h"
+
+#include "pjconfig.h"
+
+#include "jwks.h"
+#include "safefile.h"
+#include "subject.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum vtype { V_PATH, V_PATHS, V_DIR, V_STRING, V_ALGS, V_SUBJECTS, V_SECONDS, V_CLAIM };
+
+struct keydef {
+    const char *name;
+    enum vtype type;
+    size_t off;
+    long max;
+};
+
+#define OFF(f) offsetof(pj_config, f)
+static const struct keydef keydefs[] = {
+    {"key_file", V_PATHS, OFF(key_files), 0},
+    {"jwks_file", V_PATHS, OFF(jwks_files), 0},
+    {"hmac_secret_file", V_PATH, OFF(hmac_secret_file), 0},
+    {"algorithms", V_ALGS, 0, 0},
+    {"issuer", V_STRING, OFF(issuer), 0},
+    {"audience", V_STRING, OFF(audience), 0},
+    {"allowed_subjects", V_SUBJECTS, 0, 0},
+    {"allowed_subjects_file", V_PATH, OFF(subjects_file.path), 0},
+    {"subject_claim", V_STRING, OFF(subject_claim), 0},
+    {"user_map_file", V_PATH, OFF(user_map.path), 0},
+    {"leeway", V_SECONDS, OFF(leeway), PJ_MAX_LEEWAY},
+    {"max_lifetime", V_SECONDS, OFF(max_lifetime), PJ_MAX_MAX_LIFETIME},
+    {"require_claim", V_CLAIM, 0, 0},
+    {"revoked_file", V_PATH, OFF(revoked.path), 0},
+    {"replay_cache", V_DIR, OFF(replay_cache), 0},
+};
+#define NKEYS (sizeof(keydefs) / sizeof(keydefs[0]))
+
+pj_config *pj_config_new(const char *path)
+{
+    pj_config *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    c->path = strdup(path);
+    if (c->path == NULL) {
+        free(c);
+        return NULL;
+    }
+    c->leeway = PJ_DEFAULT_LEEWAY;
+    c->max_lifetime = PJ_DEFAULT_MAX_LIFETIME;
+    c->replay_dirfd = -1;
+    return c;
+}
+
+static void text_free(pj_text *t)
+{
+    free(t->path);
+    free(t->buf);
+    memset(t, 0, sizeof(*t));
+}
+
+void pj_config_free(pj_config *c)
+{
+    if (c == NULL)
+        return;
+    free(c->path);
+    pj_strlist_free(&c->key_files);
+    pj_strlist_free(&c->jwks_files);
+    free(c->hmac_secret_file);
+    free(c->issuer);
+    free(c->audience);
+    pj_strlist_free(&c->allowed_subjects);
+    free(c->subject_claim);
+    for (size_t i = 0; i < c->nreqs; i++) {
+        free(c->reqs[i].name);
+        free(c->reqs[i].value);
+    }
+    free(c->reqs);
+    text_free(&c->subjects_file);
+    text_free(&c->user_map);
+    text_free(&c->revoked);
+    free(c->replay_cache);
+    pj_keyset_free(&c->keys);
+    if (c->replay_dirfd >= 0)
+        close(c->replay_dirfd);
+    free(c);
+}
+
+/* Split v on white space (and commas for lists), calling fn per word. */
+static int parse_algs(pj_config *c, char *v, const char **why)
+{
+    unsigned mask = 0;
+    for (char *save = NULL, *w = strtok_r(v, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
+        int a;
+        if (strcasecmp(w, "none") == 0) {
+            *why = "'none' is never accepted";
+            return -1;
+        }
+        a = pj_alg_from_name(w);
+        if (a < 0) {
+            *why = (strcmp(w, "EdDSA") == 0) ? "EdDSA is not supported by this build"
+                                             : "unknown algorithm name";
+            return -1;
+        }
+        mask |= 1u << a;
+    }
+    if (mask == 0) {
+        *why = "empty algorithm list";
+        return -1;
+    }
+    c->algs = mask;
+    c->algs_set = true;
+    return 0;
+}
+
+static int parse_subjects(pj_config *c, char *v, const char **why)
+{
+    for (char *save = NULL, *w = strtok_r(v, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+        if (strcmp(w, "*") == 0)
+            c->allow_any_subject = true;
+        else if (pj_strlist_add(&c->allowed_subjects, w, strlen(w)) != 0) {
+            *why = "out of memory";
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int parse_claim(pj_config *c, char *v, const char **why)
+{
+    size_t nl = strcspn(v, " \t");
+    const char *val = v + nl;
+    while (*val == ' ' || *val == '\t')
+        val++;
+    if (v[nl] == '\0' || *val == '\0') {
+        *why = "expected 'require_claim = NAME VALUE'";
+        return -1;
+    }
+    pj_claim_req *r = realloc(c->reqs, (c->nreqs + 1) * sizeof(*r));
+    if (r == NULL) {
+        *why = "out of memory";
+        return -1;
+    }
+    c->reqs = r;
+    r[c->nreqs].name = pj_strndup(v, nl);
+    r[c->nreqs].value = strdup(val);
+    if (r[c->nreqs].name == NULL || r[c->nreqs].value == NULL) {
+        free(r[c->nreqs].name);
+        free(r[c->nreqs].value);
+        *why = "out of memory";
+        return -1;
+    }
+    c->nreqs++;
+    return 0;
+}
+
+static int set_value(pj_config *c, const struct keydef *kd, char *v, const char **why)
+{
+    char **sp = (char **)((char *)c + kd->off);
+    switch (kd->type) {
+    case V_PATH:
+    case V_DIR:
+    case V_PATHS:
+        if (v[0] != '/') {
+            *why = "path must be absolute";
+            return -1;
+        }
+        if (strpbrk(v, " \t") != NULL) {
+            *why = "one path per line";
+            return -1;
+        }
+        if (kd->type == V_PATHS)
+            return pj_strlist_add((pj_strlist *)((char *)c + kd->off), v, strlen(v));
+        /* fall through */
+    case V_STRING:
+        *sp = strdup(v);
+        return *sp ? 0 : -1;
+    case V_SECONDS:
+        if (pj_parse_long(v, 0, kd->max, (long *)((char *)c + kd->off)) != 0) {
+            *why = kd->max == PJ_MAX_LEEWAY ? "expected whole seconds from 0 to 86400"
+                                            : "expected whole seconds from 0 to 31536000";
+            return -1;
+        }
+        return 0;
+    case V_ALGS:
+        return parse_algs(c, v, why);
+    case V_SUBJECTS:
+        return parse_subjects(c, v, why);
+    case V_CLAIM:
+        return parse_claim(c, v, why);
+    }
+    return -1;
+}
+
+int pj_config_parse(pj_config *c, const char *text, size_t len, const pj_log *log)
+{
+    unsigned seen[NKEYS] = {0};
+    char line[PJ_MAX_LINE + 1];
+    unsigned lineno = 0;
+    size_t pos = 0;
+
+    if (memchr(text, '\0', len) != NULL) {
+        pj_logf(log, LOG_ERR, "config %s: contains a NUL byte", c->path);
+        return -1;
+    }
+    while (pos < len) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+        const char *why = NULL;
+        char *k, *v, *eq, *p;
+        size_t i;
+
+        lineno++;
+        if (n > PJ_MAX_LINE) {
+            pj_logf(log, LOG_ERR, "config %s:%u: line longer than %d bytes", c->path, lineno,
+                    PJ_MAX_LINE);
+            return -1;
+        }
+        memcpy(line, text + pos, n);
+        line[n] = '\0';
+        pos += n + (nl ? 1 : 0);
+        /* '#' starts a comment at the start of a line or after white space,
+         * so values such as URLs may still contain '#'. */
+        for (p = line; *p; p++)
+            if (*p == '#' && (p == line || pj_is_space((unsigned char)p[-1]))) {
+                *p = '\0';
+                break;
+            }
+        {
+            const char *s = line;
+            size_t sl = strlen(line);
+            pj_trim(&s, &sl);
+            if (sl == 0)
+                continue;
+            memmove(line, s, sl);
+            line[sl] = '\0';
+        }
+        eq = strchr(line, '=');
+        if (eq == NULL) {
+            pj_logf(log, LOG_ERR, "config %s:%u: expected 'key = value'", c->path, lineno);
+            return -1;
+        }
+        *eq = '\0';
+        k = line;
+        {
+            size_t kl = strlen(k);
+            while (kl > 0 && pj_is_space((unsigned char)k[kl - 1]))
+                k[--kl] = '\0';
+        }
+        v = eq + 1;
+        while (pj_is_space((unsigned char)*v))
+            v++;
+        for (i = 0; i < NKEYS; i++)
+            if (strcmp(keydefs[i].name, k) == 0)
+                break;
+        if (i == NKEYS) {
+            char safe[80];
+            pj_sanitize(safe, sizeof(safe), k, strlen(k));
+            pj_logf(log, LOG_ERR, "config %s:%u: unknown key '%s'", c->path, lineno, safe);
+            return -1;
+        }
+        if (*v == '\0') {
+            pj_logf(log, LOG_ERR, "config %s:%u: %s: empty value", c->path, lineno, k);
+            return -1;
+        }
+        if (seen[i] && keydefs[i].type != V_PATHS && keydefs[i].type != V_CLAIM) {
+            pj_logf(log, LOG_ERR, "config %s:%u: %s: duplicate key (first set on line %u)",
+                    c->path, lineno, k, seen[i]);
+            return -1;
+        }
+        seen[i] = lineno;
+        if (set_value(c, &keydefs[i], v, &why) != 0) {
+            pj_logf(log, LOG_ERR, "config %s:%u: %s: %s", c->path, lineno, k,
+                    why ? why : "out of memory");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int load_text(pj_text *t, const char *what, const pj_log *log)
+{
+    if (t->path == NULL)
+        return 0;
+    return pj_read_file(t->path, what, PJ_FILE_PUBLIC, PJ_MAX_LIST_SIZE, log, &t->buf, &t->len);
+}
+
+static int load_hmac(pj_config *c, const pj_log *log)
+{
+    char *buf;
+    size_t len;
+    if (pj_read_file(c->hmac_secret_file, "hmac_secret_file", PJ_FILE_SECRET, PJ_MAX_KEY_SIZE,
+                     log, &buf, &len) != 0)
+        return -1;
+    size_t n = len;
+    if (n > 0 && buf[n - 1] == '\n') {
+        n--;
+        if (n > 0 && buf[n - 1] == '\r')
+            n--;
+    }
+    if (n < PJ_MIN_HMAC_SECRET) {
+        pj_logf(log, LOG_ERR,
+                "hmac_secret_file %s: secret is %zu bytes, at least %d are required", c->hmac_secret_file,
+                n, PJ_MIN_HMAC_SECRET);
+        pj_wipe_free(buf, len + 1);
+        return -1;
+    }
+    unsigned char *secret = malloc(n);
+    if (secret == NULL) {
+        pj_wipe_free(buf, len + 1);
+        return -1;
+    }
+    memcpy(secret, buf, n);
+    pj_wipe_free(buf, len + 1);
+    if (pj_keys_add_hmac(&c->keys, secret, n, c->hmac_secret_file) != 0) {
+        pj_wipe_free(secret, n);
+        return -1;
+    }
+    return 0;
+}
+
+#define HMAC_MASK ((1u << PJ_ALG_HS256) | (1u << PJ_ALG_HS384) | (1u << PJ_ALG_HS512))
+
+int pj_config_finish(pj_config *c, const pj_log *log)
+{
+    if (c->key_files.n == 0 && c->jwks_files.n == 0 && c->hmac_secret_file == NULL) {
+        pj_logf(log, LOG_ERR, "config %s: no keys: set key_file, jwks_file or hmac_secret_file",
+                c->path);
+        return -1;
+    }
+    if (c->allowed_subjects.n == 0 && !c->allow_any_subject && c->subjects_file.path == NULL) {
+        pj_logf(log, LOG_ERR,
+                "config %s: set allowed_subjects or allowed_subjects_file (use '*' for any)",
+                c->path);
+        return -1;
+    }
+    if (!c->algs_set)
+        c->algs = pj_alg_supported_mask() & (c->hmac_secret_file ? ~0u : ~HMAC_MASK);
+    else if ((c->algs & HMAC_MASK) && c->hmac_secret_file == NULL) {
+        pj_logf(log, LOG_ERR, "config %s: algorithms lists HS* but no hmac_secret_file is set",
+                c->path);
+        return -1;
+    }
+    if (c->subject_claim == NULL && (c->subject_claim = strdup("sub")) == NULL)
+        return -1;
+
+    for (size_t i = 0; i < c->key_files.n; i++)
+        if (pj_keys_load_pem(&c->keys, c->key_files.v[i], log) != 0)
+            return -1;
+    for (size_t i = 0; i < c->jwks_files.n; i++)
+        if (pj_jwks_load(&c->keys, c->jwks_files.v[i], log) != 0)
+            return -1;
+    if (c->hmac_secret_file && load_hmac(c, log) != 0)
+        return -1;
+    if (load_text(&c->subjects_file, "allowed_subjects_file", log) != 0 ||
+        load_text(&c->user_map, "user_map_file", log) != 0 ||
+        load_text(&c->revoked, "revoked_file", log) != 0)
+        return -1;
+    if (c->user_map.buf && pj_user_map_validate(&c->user_map, log) != 0)
+        return -1;
+    if (c->replay_cache) {
+        c->replay_dirfd = pj_open_dir(c->replay_cache, "replay_cache", log);
+        if (c->replay_dirfd < 0)
+            return -1;
+    }
+    return 0;
+}
+
+pj_config *pj_config_load(const char *path, const pj_log *log)
+{
+    char *buf;
+    size_t len;
+    pj_config *c;
+    if (pj_read_file(path, "config", PJ_FILE_PUBLIC, PJ_MAX_CONFIG_SIZE, log, &buf, &len) != 0)
+        return NULL;
+    c = pj_config_new(path);
+    if (c == NULL || pj_config_parse(c, buf, len, log) != 0 || pj_config_finish(c, log) != 0) {
+        pj_config_free(c);
+        c = NULL;
+    }
+    free(buf);
+    return c;
+}

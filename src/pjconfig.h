@@ -1,0 +1,67 @@
+/* The config file: parsing `key = value` lines and loading what they name.
+ * One parser serves the module and `pamjwt`. */
+#ifndef PJ_PJCONFIG_H
+#define PJ_PJCONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "keys.h"
+#include "log.h"
+#include "util.h"
+
+#ifndef PJ_DEFAULT_CONFIG
+#define PJ_DEFAULT_CONFIG "/etc/security/pam_jwt.conf"
+#endif
+
+#define PJ_MAX_LINE 4096
+#define PJ_DEFAULT_LEEWAY 30
+#define PJ_MAX_LEEWAY 86400
+#define PJ_DEFAULT_MAX_LIFETIME 3600
+#define PJ_MAX_MAX_LIFETIME 31536000
+
+typedef struct pj_claim_req {
+    char *name;
+    char *value;
+} pj_claim_req;
+
+/* A file read at config load; lines are scanned at decision time. */
+typedef struct pj_text {
+    char *path;
+    char *buf;
+    size_t len;
+} pj_text;
+
+typedef struct pj_config {
+    char *path;
+    /* as written */
+    pj_strlist key_files, jwks_files;
+    char *hmac_secret_file;
+    unsigned algs;           /* allowed algorithms, bit per pj_alg */
+    bool algs_set;
+    char *issuer, *audience;
+    pj_strlist allowed_subjects;
+    bool allow_any_subject;
+    char *subject_claim;
+    long leeway, max_lifetime;
+    pj_claim_req *reqs;
+    size_t nreqs;
+    pj_text subjects_file, user_map, revoked;
+    char *replay_cache;
+    /* loaded */
+    pj_keyset keys;
+    int replay_dirfd;
+} pj_config;
+
+/* Parse config text (no file access).  -1 on the first error, logged with
+ * file and line.  c must come from pj_config_new. */
+int pj_config_parse(pj_config *c, const char *text, size_t len, const pj_log *log);
+/* Check required keys and load keys and files named.  -1 on error (logged). */
+int pj_config_finish(pj_config *c, const pj_log *log);
+/* Safe-open, parse and finish.  NULL on error (logged). */
+pj_config *pj_config_load(const char *path, const pj_log *log);
+
+pj_config *pj_config_new(const char *path);
+void pj_config_free(pj_config *c);
+
+#endif

@@ -1,0 +1,33 @@
+/* Who may log in and as whom: allow-lists, the user map, revoked ids. */
+#ifndef PJ_SUBJECT_H
+#define PJ_SUBJECT_H
+
+#include <stdbool.h>
+
+#include "log.h"
+#include "pjconfig.h"
+
+/* Check every line of a loaded user_map_file; -1 (logged, with line) on a
+ * malformed line. */
+int pj_user_map_validate(const pj_text *t, const pj_log *log);
+/* allowed_subjects ('*' included) or a line of allowed_subjects_file. */
+bool pj_subject_allowed(const pj_config *c, const char *sub);
+/* Map a subject to a local user name (malloc'd into *user).  1 mapped,
+ * 0 no rule matched, -1 out of memory. */
+int pj_map_user(const pj_config *c, const char *sub, char **user);
+/* A plausible local user name: 1..255 bytes, no control characters, no
+ * white space, no '/' or ':'. */
+bool pj_user_name_ok(const char *u);
+/* Is this jti listed in revoked_file? */
+bool pj_jti_revoked(const pj_config *c, const char *jti);
+
+/* Iterate the meaningful lines of a list file: comments ('#' at the start
+ * or after white space) and blank lines skipped, white space trimmed. */
+typedef struct pj_lines {
+    const char *buf;
+    size_t len, pos;
+    unsigned lineno;
+} pj_lines;
+bool pj_lines_next(pj_lines *it, const char **line, size_t *n);
+
+#endif

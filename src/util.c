@@ -1,0 +1,101 @@
+#include "config.h"
+
+#include "util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+void pj_wipe_free(void *p, size_t n)
+{
+    if (p == NULL)
+        return;
+    explicit_bzero(p, n);
+    free(p);
+}
+
+void pj_free_str(char *s)
+{
+    if (s != NULL)
+        pj_wipe_free(s, strlen(s));
+}
+
+bool pj_is_space(int c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+void pj_trim(const char **s, size_t *len)
+{
+    const char *p = *s;
+    size_t n = *len;
+    while (n > 0 && pj_is_space((unsigned char)p[0])) {
+        p++;
+        n--;
+    }
+    while (n > 0 && pj_is_space((unsigned char)p[n - 1]))
+        n--;
+    *s = p;
+    *len = n;
+}
+
+char *pj_strndup(const char *s, size_t n)
+{
+    char *d = malloc(n + 1);
+    if (d == NULL)
+        return NULL;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+int pj_strlist_add(pj_strlist *l, const char *s, size_t n)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        char **v = realloc(l->v, cap * sizeof(*v));
+        if (v == NULL)
+            return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    char *d = pj_strndup(s, n);
+    if (d == NULL)
+        return -1;
+    l->v[l->n++] = d;
+    return 0;
+}
+
+bool pj_strlist_has(const pj_strlist *l, const char *s)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->v[i], s) == 0)
+            return true;
+    return false;
+}
+
+void pj_strlist_free(pj_strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
+}
+
+int pj_parse_long(const char *s, long min, long max, long *out)
+{
+    if (*s == '\0' || strlen(s) > 18)
+        return -1;
+    long v = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        v = v * 10 + (*p - '0');
+    }
+    if (v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}

@@ -1,0 +1,32 @@
+/* Small helpers shared by every part of pam_jwt: wiping, trimming, lists. */
+#ifndef PJ_UTIL_H
+#define PJ_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Wipe n bytes at p, then free p. NULL is fine. */
+void pj_wipe_free(void *p, size_t n);
+/* Wipe a NUL-terminated string, then free it. NULL is fine. */
+void pj_free_str(char *s);
+
+bool pj_is_space(int c);
+/* Trim leading/trailing space, tab, CR, LF from [*s, *s+*len). */
+void pj_trim(const char **s, size_t *len);
+/* strndup that returns NULL on allocation failure only. */
+char *pj_strndup(const char *s, size_t n);
+
+/* A growable array of owned strings. */
+typedef struct pj_strlist {
+    char **v;
+    size_t n, cap;
+} pj_strlist;
+
+int pj_strlist_add(pj_strlist *l, const char *s, size_t n);
+bool pj_strlist_has(const pj_strlist *l, const char *s);
+void pj_strlist_free(pj_strlist *l);
+
+/* Parse a decimal number in [min, max]; whole string must be digits. */
+int pj_parse_long(const char *s, long min, long max, long *out);
+
+#endif

@@ -1,0 +1,51 @@
+#!/bin/sh
+# The whole test suite: build with warnings as errors, make check, the unit
+# and libpam tests again under AddressSanitizer + UBSan, and make distcheck.
+# Prints "N passed, N failed" at the end; exits non-zero on any failure.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 2
+jobs=$(nproc 2>/dev/null || echo 2)
+pass=0; fail=0
+step() { echo; echo "=== $*"; }
+count() { # add the automake summary of $1 (a test-suite.log)
+  p=$(sed -n 's/^# PASS: *//p' "$1" | head -n 1); f=$(sed -n 's/^# FAIL: *//p' "$1" | head -n 1)
+  e=$(sed -n 's/^# ERROR: *//p' "$1" | head -n 1)
+  pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0} + ${e:-0}))
+}
+die() { echo "run_all: $*" >&2; echo "$pass passed, $((fail + 1)) failed"; exit 1; }
+
+step "bootstrap"
+./autogen.sh >/dev/null || die "autogen failed"
+
+step "build (warnings are errors) and make check"
+rm -rf build && mkdir build && cd build || die "mkdir"
+../configure --sysconfdir=/etc CFLAGS="-O2 -g -Werror" >configure.out 2>&1 || { cat configure.out; die "configure failed"; }
+sed -n '/pam_jwt [0-9]/,$p' configure.out
+make -j"$jobs" >make.out 2>&1 || { cat make.out; die "build failed"; }
+make -j"$jobs" check >check.out 2>&1; rc=$?
+grep -E '^(FAIL|ERROR|XPASS)|^# ' check.out
+count test-suite.log
+[ $rc -eq 0 ] || { cat tests/*.log | grep -E '^(not ok|#)' | head -100; die "make check failed"; }
+cd "$top"
+
+step "AddressSanitizer + UndefinedBehaviorSanitizer: unit and libpam tests"
+rm -rf build-asan && mkdir build-asan && cd build-asan || die "mkdir"
+../configure --sysconfdir=/etc --enable-sanitizers CFLAGS="-O1 -g" >configure.out 2>&1 || { cat configure.out; die "configure (asan) failed"; }
+make -j"$jobs" >make.out 2>&1 || { cat make.out; die "build (asan) failed"; }
+# pamtester is not instrumented, so it is left to the normal run.
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  make -j"$jobs" check TESTS="tests/test_unit tests/test_vectors tests/test_pam" >check.out 2>&1; rc=$?
+grep -E '^(FAIL|ERROR|XPASS)|^# ' check.out
+count test-suite.log
+[ $rc -eq 0 ] || { grep -h -B2 -A30 'ERROR: \(Address\|Leak\)Sanitizer\|runtime error' tests/*.log | head -150; die "sanitizer run failed"; }
+cd "$top"
+
+step "make distcheck (tarball builds, installs, uninstalls cleanly)"
+cd build && make -j"$jobs" distcheck >distcheck.out 2>&1 || { tail -60 distcheck.out; die "distcheck failed"; }
+tail -n 4 distcheck.out
+cd "$top"
+
+echo
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,989 @@
+/* Integration tests: the built pam_jwt.so loaded by the real libpam through
+ * pam_start_confdir, with service files in a temporary directory (no root
+ * needed, /etc/pam.d untouched).  Each decision rule and each row of the
+ * contract's result table has a case here that fails if the rule breaks.
+ * The module uses the real clock, so tokens are minted relative to now. */
+#include "config.h"
+
+#include <security/pam_appl.h>
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/pem.h>
+
+#include "b64url.h"
+#include "tap.h"
+#include "testlib.h"
+
+static char *dir;          /* temp dir for this run */
+static const char *so;     /* built module */
+static const char *settok; /* test helper module */
+static char me[256];       /* an existing user: the one running the tests */
+static char other[256];    /* another existing user, for mismatch tests */
+static long now;
+
+/* ---------------------------------------------------------- log capture */
+static char logbuf[1 << 16];
+static size_t loglen;
+
+/* libpam's pam_syslog ends in __syslog_chk; this executable exports its
+ * own (-Wl,--export-dynamic) so every line the module logs lands here. */
+void __syslog_chk(int pri, int flag, const char *fmt, ...);
+void __syslog_chk(int pri, int flag, const char *fmt, ...)
+{
+    va_list ap;
+    (void)pri;
+    (void)flag;
+    va_start(ap, fmt);
+    if (loglen < sizeof(logbuf) - 1) {
+        int n = vsnprintf(logbuf + loglen, sizeof(logbuf) - loglen - 1, fmt, ap);
+        if (n > 0)
+            loglen += (size_t)n < sizeof(logbuf) - loglen - 1 ? (size_t)n
+                                                               : sizeof(logbuf) - loglen - 1;
+        logbuf[loglen++] = '\n';
+        logbuf[loglen] = '\0';
+    }
+    va_end(ap);
+}
+
+/* ---------------------------------------------------------- conversation */
+static const char *answer;
+static int conv_fail, conv_calls;
+static char last_prompt[256];
+
+static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *ad)
+{
+    (void)ad;
+    conv_calls++;
+    if (conv_fail)
+        return PAM_CONV_ERR;
+    *resp = calloc((size_t)n, sizeof(**resp));
+    for (int i = 0; i < n; i++) {
+        if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON) {
+            snprintf(last_prompt, sizeof(last_prompt), "%s", msg[i]->msg);
+            (*resp)[i].resp = strdup(answer ? answer : "");
+        }
+    }
+    return PAM_SUCCESS;
+}
+
+/* ---------------------------------------------------------- fixtures */
+static char path_buf[8][4096];
+static int path_i;
+static const char *P(const char *name)
+{
+    char *p = path_buf[path_i++ % 8];
+    snprintf(p, 4096, "%s/%s", dir, name);
+    return p;
+}
+
+static void write_text(const char *name, const char *text, int mode)
+{
+    if (tl_write_file(P(name), text, strlen(text), mode) != 0) {
+        printf("Bail out! cannot write %s: %s\n", name, strerror(errno));
+        exit(1);
+    }
+}
+
+/* Config with the standard keys plus extra lines. */
+static void conf(const char *extra)
+{
+    char buf[8192];
+    snprintf(buf, sizeof(buf),
+             "# test config\n"
+             "key_file = %s/ec256.pub\n"
+             "key_file = %s/rsa.pub\n"
+             "allowed_subjects = *\n"
+             "%s\n",
+             dir, dir, extra ? extra : "");
+    write_text("pam_jwt.conf", buf, 0644);
+}
+
+/* Run one authentication.  args: extra module arguments.  user: PAM_USER or
+ * NULL.  *got_user (optional) receives PAM_USER afterwards. */
+static int auth_stack(const char *stack, const char *user, const char *tok, char **got_user)
+{
+    pam_handle_t *h = NULL;
+    struct pam_conv c = {conv, NULL};
+    int rc;
+    write_text("svc", stack, 0644);
+    answer = tok;
+    conv_calls = 0;
+    last_prompt[0] = '\0';
+    loglen = 0;
+    logbuf[0] = '\0';
+    rc = pam_start_confdir("svc", user, &c, dir, &h);
+    if (rc != PAM_SUCCESS)
+        return -1000 - rc;
+    rc = pam_authenticate(h, 0);
+    if (got_user) {
+        const void *u = NULL;
+        pam_get_item(h, PAM_USER, &u);
+        *got_user = u ? strdup(u) : NULL;
+    }
+    pam_end(h, rc);
+    return rc;
+}
+
+/* The contract's stack.  libpam turns an all-ignore stack into a failure,
+ * so PAM_IGNORE is observed the way an administrator sees it: the next
+ * module runs.  Here that module returns PAM_CRED_INSUFFICIENT (a code
+ * pam_jwt never returns), which is reported as PAM_IGNORE.  Every other
+ * code reaches the application unchanged through default=die. */
+static int auth_args(const char *args, const char *user, const char *tok, char **got_user)
+{
+    char stack[8192];
+    int rc;
+    snprintf(stack, sizeof(stack),
+             "auth [success=done ignore=ignore default=die] %s config=%s/pam_jwt.conf %s\n"
+             "auth required %s ignored\n",
+             so, dir, args ? args : "", settok);
+    rc = auth_stack(stack, user, tok, got_user);
+    return rc == PAM_CRED_INSUFFICIENT ? PAM_IGNORE : rc;
+}
+
+static int auth(const char *user, const char *tok)
+{
+    return auth_args(NULL, user, tok, NULL);
+}
+
+static EVP_PKEY *k_ec256, *k_ec384, *k_ec521, *k_rsa, *k_rsa_other, *k_ec_other, *k_ed;
+
+static char *claims(const char *sub, long exp_off, const char *extra)
+{
+    size_t sz = 512 + strlen(sub) + (extra ? strlen(extra) : 0);
+    char *b = malloc(sz);
+    snprintf(b, sz, "{\"sub\":\"%s\",\"iat\":%ld,\"exp\":%ld%s%s}", sub, now, now + exp_off,
+             extra && *extra ? "," : "", extra ? extra : "");
+    return b;
+}
+
+static char *es256_kid(const char *sub, long exp_off, const char *extra, const char *kid);
+/* ES256 token for sub, signed by k_ec256 through libjwt. */
+static char *es256(const char *sub, long exp_off, const char *extra)
+{
+    return es256_kid(sub, exp_off, extra, NULL);
+}
+
+static char *es256_kid(const char *sub, long exp_off, const char *extra, const char *kid)
+{
+    char *c = claims(sub, exp_off, extra);
+    char *pem = NULL;
+    size_t pl = 0;
+    BIO *b = BIO_new(BIO_s_mem());
+    PEM_write_bio_PrivateKey(b, k_ec256, NULL, NULL, 0, NULL, NULL);
+    pl = (size_t)BIO_get_mem_data(b, &pem);
+    char *t = tl_sign_libjwt("ES256", (unsigned char *)pem, pl, c, kid);
+    BIO_free(b);
+    free(c);
+    return t;
+}
+
+static char *raw(const char *alg, EVP_PKEY *k, const char *hdr, const char *payload)
+{
+    return tl_sign_raw(hdr, payload, alg, k, NULL, 0);
+}
+
+static bool log_has(const char *s)
+{
+    return strstr(logbuf, s) != NULL;
+}
+
+/* ---------------------------------------------------------- cases */
+
+static void test_result_table(void)
+{
+    char *t = es256(me, 300, NULL), *u = NULL;
+    conf(NULL);
+    is_int(auth(me, t), PAM_SUCCESS, "PAM_SUCCESS: valid ES256 token for PAM_USER");
+    ok(strstr(last_prompt, "Token: ") != NULL, "default prompt is 'Token: ' (got '%s')",
+       last_prompt);
+    ok(log_has("accepted token for user"), "acceptance is logged");
+    ok(!log_has(t), "the token never appears in a log line");
+    ok(!log_has(strrchr(t, '.') + 1), "the signature never appears in a log line");
+
+    is_int(auth_args(NULL, NULL, t, &u), PAM_SUCCESS, "rule 6: PAM_USER unset -> accepted");
+    ok(u && strcmp(u, me) == 0, "rule 6: module set PAM_USER to the mapped user (%s)",
+       u ? u : "(null)");
+    free(u);
+
+    is_int(auth(me, "hunter2"), PAM_IGNORE, "PAM_IGNORE: ordinary password");
+    is_int(auth(me, ""), PAM_IGNORE, "PAM_IGNORE: empty answer");
+    is_int(auth(me, "a.b."), PAM_IGNORE, "PAM_IGNORE: 'a.b.' (empty segment)");
+    is_int(auth(me, "a..c"), PAM_IGNORE, "PAM_IGNORE: 'a..c'");
+    is_int(auth(me, "a.b.c.d"), PAM_IGNORE, "PAM_IGNORE: four segments");
+    is_int(auth(me, "abc.d+f.ghi"), PAM_IGNORE, "PAM_IGNORE: non-base64url character");
+    is_int(auth(me, "correct horse.battery.staple"), PAM_IGNORE, "PAM_IGNORE: password with dots and space");
+
+    char *bad = es256(me, -3600, NULL);
+    is_int(auth(me, bad), PAM_AUTH_ERR, "PAM_AUTH_ERR: expired token");
+    ok(log_has("refused: token expired"), "refusal logged with reason");
+    ok(log_has("sub="), "refusal log names the sub");
+    free(bad);
+
+    is_int(auth("nosuchuser-pamjwt", NULL) , PAM_IGNORE, "NULL answer is treated as empty input");
+
+    char *nouser = es256("nosuchuser-pamjwt", 300, NULL);
+    is_int(auth_args(NULL, NULL, nouser, NULL), PAM_USER_UNKNOWN,
+           "PAM_USER_UNKNOWN: mapped user does not exist (PAM_USER unset)");
+    is_int(auth("nosuchuser-pamjwt", nouser), PAM_USER_UNKNOWN,
+           "PAM_USER_UNKNOWN: mapped user does not exist (PAM_USER set to it)");
+    free(nouser);
+
+    conf("bogus_key = 1");
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "PAM_AUTHINFO_UNAVAIL: unknown config key");
+    ok(log_has("pam_jwt.conf:5: unknown key 'bogus_key'"), "config error names file and line");
+    is_int(auth(me, "hunter2"), PAM_IGNORE,
+           "rule 2: broken config still ignores a non-JWT password");
+    conf(NULL);
+
+    conv_fail = 1;
+    is_int(auth(me, t), PAM_CONV_ERR, "PAM_CONV_ERR: conversation failed");
+    conv_fail = 0;
+
+    pam_handle_t *h = NULL;
+    struct pam_conv c = {conv, NULL};
+    char stack[4096];
+    snprintf(stack, sizeof(stack), "auth required %s config=%s/pam_jwt.conf\n", so, dir);
+    write_text("svc", stack, 0644);
+    pam_start_confdir("svc", me, &c, dir, &h);
+    is_int(pam_setcred(h, PAM_ESTABLISH_CRED), PAM_SUCCESS, "pam_sm_setcred returns PAM_SUCCESS");
+    pam_end(h, PAM_SUCCESS);
+    free(t);
+}
+
+static void test_user_rules(void)
+{
+    char *t = es256(me, 300, NULL);
+    conf(NULL);
+    if (other[0])
+        is_int(auth(other, t), PAM_AUTH_ERR, "rule 6: token for %s refused for PAM_USER %s", me,
+               other);
+    else
+        skip(1, "no second user");
+    char upper[256];
+    snprintf(upper, sizeof(upper), "%s", me);
+    upper[0] = (char)(upper[0] >= 'a' && upper[0] <= 'z' ? upper[0] - 32 : upper[0] + 1);
+    is_int(auth(upper, t), PAM_AUTH_ERR, "rule 6: user comparison is case sensitive");
+    free(t);
+
+    /* allowed_subjects */
+    char extra[1024];
+    write_text("pam_jwt.conf", "", 0644);
+    snprintf(extra, sizeof(extra), "key_file = %s/ec256.pub\nallowed_subjects = alice bob\n", dir);
+    write_text("pam_jwt.conf", extra, 0644);
+    t = es256(me, 300, NULL);
+    is_int(auth(me, t), PAM_AUTH_ERR, "rule 5: subject not in allowed_subjects refused");
+    ok(log_has("subject not allowed"), "reason logged: subject not allowed");
+    snprintf(extra, sizeof(extra), "key_file = %s/ec256.pub\nallowed_subjects = alice %s bob\n",
+             dir, me);
+    write_text("pam_jwt.conf", extra, 0644);
+    is_int(auth(me, t), PAM_SUCCESS, "rule 5: subject in allowed_subjects accepted");
+    free(t);
+
+    /* allowed_subjects_file */
+    char list[512];
+    snprintf(list, sizeof(list), "# admins\nalice\n  %s  \n", me);
+    write_text("subjects", list, 0644);
+    snprintf(extra, sizeof(extra), "key_file = %s/ec256.pub\nallowed_subjects_file = %s/subjects\n",
+             dir, dir);
+    write_text("pam_jwt.conf", extra, 0644);
+    t = es256(me, 300, NULL);
+    is_int(auth(me, t), PAM_SUCCESS, "allowed_subjects_file: listed subject accepted");
+    free(t);
+    t = es256("mallory", 300, NULL);
+    is_int(auth(me, t), PAM_AUTH_ERR, "allowed_subjects_file: unlisted subject refused");
+    free(t);
+
+    /* subject_claim */
+    snprintf(extra, sizeof(extra),
+             "key_file = %s/ec256.pub\nallowed_subjects = *\nsubject_claim = preferred_username\n",
+             dir);
+    write_text("pam_jwt.conf", extra, 0644);
+    char ex[300];
+    snprintf(ex, sizeof(ex), "\"preferred_username\":\"%s\"", me);
+    t = es256("someone-else", 300, ex);
+    is_int(auth(me, t), PAM_SUCCESS, "subject_claim: preferred_username used as subject");
+    free(t);
+    t = es256(me, 300, NULL);
+    is_int(auth(me, t), PAM_AUTH_ERR, "subject_claim: missing claim refused");
+    free(t);
+
+    /* user_map_file */
+    char map[1024];
+    snprintf(map, sizeof(map),
+             "# map\nroot@admin.example  nosuchuser-pamjwt\n*@example.com %%l\nexact-%s %s\n", me,
+             me);
+    write_text("usermap", map, 0644);
+    snprintf(extra, sizeof(extra),
+             "key_file = %s/ec256.pub\nallowed_subjects = *\nuser_map_file = %s/usermap\n", dir, dir);
+    write_text("pam_jwt.conf", extra, 0644);
+    char sub[300];
+    snprintf(sub, sizeof(sub), "%s@example.com", me);
+    t = es256(sub, 300, NULL);
+    char *u = NULL;
+    is_int(auth_args(NULL, NULL, t, &u), PAM_SUCCESS, "user_map_file: glob + %%l maps %s", sub);
+    ok(u && strcmp(u, me) == 0, "user_map_file: PAM_USER set to %s", me);
+    free(u);
+    free(t);
+    snprintf(sub, sizeof(sub), "exact-%s", me);
+    t = es256(sub, 300, NULL);
+    is_int(auth(me, t), PAM_SUCCESS, "user_map_file: literal rule");
+    free(t);
+    t = es256(me, 300, NULL);
+    is_int(auth(me, t), PAM_AUTH_ERR, "user_map_file: no matching rule refused");
+    ok(log_has("no user_map_file rule"), "reason logged: no map rule");
+    free(t);
+    t = es256("root@admin.example", 300, NULL);
+    is_int(auth_args(NULL, NULL, t, NULL), PAM_USER_UNKNOWN, "user_map_file: first match wins");
+    free(t);
+    write_text("usermap", "*@example.com %s\n", 0644);
+    t = es256("a@example.com", 300, NULL);
+    is_int(auth_args(NULL, NULL, t, NULL), PAM_USER_UNKNOWN, "%%s keeps the whole subject as the user name");
+    free(t);
+    write_text("usermap", "*@example.com\n", 0644);
+    t = es256(me, 300, NULL);
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "user_map_file: malformed line is a config error");
+    free(t);
+}
+
+static void test_time_and_claims(void)
+{
+    char *t;
+    conf(NULL);
+    struct { long exp; const char *extra; int want; const char *name; } cases[] = {
+        {-10, NULL, PAM_SUCCESS, "expired 10 s ago, within 30 s leeway"},
+        {-60, NULL, PAM_AUTH_ERR, "expired 60 s ago, beyond leeway"},
+        {300, "\"nbf\":@FUT", PAM_AUTH_ERR, "nbf 10 min in the future"},
+        {300, "\"nbf\":@NEAR", PAM_SUCCESS, "nbf 10 s in the future, within leeway"},
+        {300, "\"nbf\":1.5", PAM_SUCCESS, "nbf as a fraction in the past"},
+        {300, "\"nbf\":\"0\"", PAM_AUTH_ERR, "nbf as a string"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char ex[200] = "";
+        if (cases[i].extra) {
+            snprintf(ex, sizeof(ex), "%s", cases[i].extra);
+            char *p = strstr(ex, "@FUT");
+            if (p)
+                snprintf(p, 40, "%ld", now + 600);
+            p = strstr(ex, "@NEAR");
+            if (p)
+                snprintf(p, 40, "%ld", now + 10);
+        }
+        t = es256(me, cases[i].exp, ex);
+        is_int(auth(me, t), cases[i].want, "time: %s", cases[i].name);
+        free(t);
+    }
+    char payload[512];
+    snprintf(payload, sizeof(payload), "{\"sub\":\"%s\",\"iat\":%ld}", me, now);
+    t = raw("ES256", k_ec256, "{\"alg\":\"ES256\"}", payload);
+    is_int(auth(me, t), PAM_AUTH_ERR, "exp required");
+    free(t);
+    snprintf(payload, sizeof(payload), "{\"sub\":\"%s\",\"exp\":\"%ld\"}", me, now + 100);
+    t = raw("ES256", k_ec256, "{\"alg\":\"ES256\"}", payload);
+    is_int(auth(me, t), PAM_AUTH_ERR, "exp as a string refused");
+    free(t);
+    snprintf(payload, sizeof(payload), "{\"sub\":\"%s\",\"exp\":%ld.75}", me, now + 100);
+    t = raw("ES256", k_ec256, "{\"alg\":\"ES256\"}", payload);
+    is_int(auth(me, t), PAM_SUCCESS, "exp with a fraction accepted");
+    free(t);
+    snprintf(payload, sizeof(payload), "{\"sub\":\"%s\",\"exp\":%ld,\"iat\":%ld}", me, now + 100,
+             now + 600);
+    t = raw("ES256", k_ec256, "{\"alg\":\"ES256\"}", payload);
+    is_int(auth(me, t), PAM_AUTH_ERR, "iat in the future refused");
+    free(t);
+
+    t = es256(me, 7200, NULL);
+    is_int(auth(me, t), PAM_AUTH_ERR, "max_lifetime: 2 h token refused by default 1 h");
+    conf("max_lifetime = 0");
+    is_int(auth(me, t), PAM_SUCCESS, "max_lifetime = 0 disables the check");
+    conf("max_lifetime = 10000");
+    is_int(auth(me, t), PAM_SUCCESS, "max_lifetime = 10000 accepts a 2 h token");
+    free(t);
+    snprintf(payload, sizeof(payload), "{\"sub\":\"%s\",\"exp\":%ld}", me, now + 20000);
+    t = raw("ES256", k_ec256, "{\"alg\":\"ES256\"}", payload);
+    is_int(auth(me, t), PAM_AUTH_ERR, "max_lifetime without iat uses exp - now");
+    free(t);
+    conf("leeway = 0");
+    t = es256(me, -5, NULL);
+    is_int(auth(me, t), PAM_AUTH_ERR, "leeway = 0: expired 5 s ago refused");
+    free(t);
+
+    conf("issuer = https://idp.example/\naudience = ssh");
+    struct { const char *extra; int want; const char *name; } c2[] = {
+        {"\"iss\":\"https://idp.example/\",\"aud\":\"ssh\"", PAM_SUCCESS, "issuer + audience string"},
+        {"\"iss\":\"https://idp.example/\",\"aud\":[\"web\",\"ssh\"]", PAM_SUCCESS, "audience in array"},
+        {"\"iss\":\"https://idp.example/\",\"aud\":[\"web\"]", PAM_AUTH_ERR, "audience not in array"},
+        {"\"iss\":\"https://idp.example/\",\"aud\":\"web\"", PAM_AUTH_ERR, "wrong audience"},
+        {"\"iss\":\"https://idp.example/\"", PAM_AUTH_ERR, "audience missing"},
+        {"\"iss\":\"https://idp.example/\",\"aud\":{\"x\":\"ssh\"}", PAM_AUTH_ERR, "aud as object"},
+        {"\"iss\":\"https://evil.example/\",\"aud\":\"ssh\"", PAM_AUTH_ERR, "wrong issuer"},
+        {"\"aud\":\"ssh\"", PAM_AUTH_ERR, "issuer missing"},
+    };
+    for (size_t i = 0; i < sizeof(c2) / sizeof(c2[0]); i++) {
+        t = es256(me, 300, c2[i].extra);
+        is_int(auth(me, t), c2[i].want, "claims: %s", c2[i].name);
+        free(t);
+    }
+    conf("require_claim = scope ssh:login\nrequire_claim = groups admins\nrequire_claim = amr_ok true");
+    struct { const char *extra; int want; const char *name; } c3[] = {
+        {"\"scope\":\"openid ssh:login email\",\"groups\":[\"dev\",\"admins\"],\"amr_ok\":true", PAM_SUCCESS, "require_claim: scope word, array member, boolean"},
+        {"\"scope\":\"openid email\",\"groups\":[\"admins\"],\"amr_ok\":true", PAM_AUTH_ERR, "require_claim: scope word missing"},
+        {"\"scope\":\"ssh:login\",\"groups\":\"admins\",\"amr_ok\":true", PAM_SUCCESS, "require_claim: string equality"},
+        {"\"scope\":\"ssh:login\",\"groups\":[\"admins-not\"],\"amr_ok\":true", PAM_AUTH_ERR, "require_claim: array without member"},
+        {"\"scope\":\"ssh:login\",\"amr_ok\":true", PAM_AUTH_ERR, "require_claim: claim missing"},
+        {"\"scope\":\"ssh:login\",\"groups\":[\"admins\"],\"amr_ok\":false", PAM_AUTH_ERR, "require_claim: boolean mismatch"},
+    };
+    for (size_t i = 0; i < sizeof(c3) / sizeof(c3[0]); i++) {
+        t = es256(me, 300, c3[i].extra);
+        is_int(auth(me, t), c3[i].want, "%s", c3[i].name);
+        free(t);
+    }
+}
+
+static char *sign_pem(const char *alg, EVP_PKEY *k, const char *claims_json, const char *kid)
+{
+    char *pem = NULL;
+    BIO *b = BIO_new(BIO_s_mem());
+    PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL);
+    size_t pl = (size_t)BIO_get_mem_data(b, &pem);
+    char *t = tl_sign_libjwt(alg, (unsigned char *)pem, pl, claims_json, kid);
+    BIO_free(b);
+    return t;
+}
+
+static void test_algorithms(void)
+{
+    char *c = claims(me, 300, NULL), *t, extra[2048];
+    /* every algorithm, against a config with exactly the fitting key */
+    struct { const char *alg; EVP_PKEY **k; const char *pub; bool libjwt; } a[] = {
+        {"RS256", &k_rsa, "rsa.pub", true}, {"RS384", &k_rsa, "rsa.pub", true},
+        {"RS512", &k_rsa, "rsa.pub", true}, {"PS256", &k_rsa, "rsa.pub", false},
+        {"PS384", &k_rsa, "rsa.pub", false}, {"PS512", &k_rsa, "rsa.pub", false},
+        {"ES256", &k_ec256, "ec256.pub", true}, {"ES384", &k_ec384, "ec384.pub", true},
+        {"ES512", &k_ec521, "ec521.pub", true}, {"EdDSA", &k_ed, "ed25519.pub", false},
+    };
+    for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++) {
+        snprintf(extra, sizeof(extra), "key_file = %s/%s\nallowed_subjects = *\n", dir, a[i].pub);
+        write_text("pam_jwt.conf", extra, 0644);
+        char hdr[100];
+        snprintf(hdr, sizeof(hdr), "{\"alg\":\"%s\",\"typ\":\"JWT\"}", a[i].alg);
+        t = a[i].libjwt ? sign_pem(a[i].alg, *a[i].k, c, NULL) : raw(a[i].alg, *a[i].k, hdr, c);
+        is_int(auth(me, t), PAM_SUCCESS, "%s token accepted (%s)", a[i].alg,
+               a[i].libjwt ? "signed by libjwt" : "signed by OpenSSL");
+        /* tamper with the payload: flip one character of the claims */
+        char *dot = strchr(t, '.');
+        dot[3] = dot[3] == 'A' ? 'B' : 'A';
+        is_int(auth(me, t), PAM_AUTH_ERR, "%s token with tampered payload refused", a[i].alg);
+        free(t);
+    }
+    /* certificate as key_file */
+    snprintf(extra, sizeof(extra), "key_file = %s/ec256.crt\nallowed_subjects = *\n", dir);
+    write_text("pam_jwt.conf", extra, 0644);
+    t = es256(me, 300, NULL);
+    is_int(auth(me, t), PAM_SUCCESS, "X.509 certificate as key_file");
+    free(t);
+
+    conf(NULL);
+    /* signed by another key */
+    t = sign_pem("ES256", k_ec_other, c, NULL);
+    is_int(auth(me, t), PAM_AUTH_ERR, "ES256 signed by an unknown key refused");
+    ok(log_has("bad signature"), "reason logged: bad signature");
+    free(t);
+    t = sign_pem("RS256", k_rsa_other, c, NULL);
+    is_int(auth(me, t), PAM_AUTH_ERR, "RS256 signed by an unknown key refused");
+    free(t);
+
+    /* alg: none in every spelling */
+    const char *nones[] = {"none", "None", "NONE", "nOnE"};
+    for (size_t i = 0; i < 4; i++) {
+        char hdr[100];
+        snprintf(hdr, sizeof(hdr), "{\"alg\":\"%s\",\"typ\":\"JWT\"}", nones[i]);
+        t = tl_unsigned(hdr, c, "AAAA");
+        is_int(auth(me, t), PAM_AUTH_ERR, "alg %s with a dummy signature refused", nones[i]);
+        free(t);
+    }
+    ok(log_has("alg none is never accepted"), "reason logged for alg none");
+
+    /* algorithm confusion: HS256 keyed with the public key */
+    char *pem = tl_pub_pem(k_rsa);
+    char hdr[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+    t = tl_sign_raw(hdr, c, "HS256", NULL, (unsigned char *)pem, strlen(pem));
+    is_int(auth(me, t), PAM_AUTH_ERR, "HS256 keyed with the RSA public key PEM refused");
+    free(t);
+    t = tl_sign_raw(hdr, c, "HS256", NULL, (unsigned char *)pem, strlen(pem) - 1);
+    is_int(auth(me, t), PAM_AUTH_ERR, "HS256 keyed with the PEM without newline refused");
+    free(t);
+    size_t dl = 0;
+    unsigned char *der = tl_pub_der(k_rsa, &dl);
+    t = tl_sign_raw(hdr, c, "HS256", NULL, der, dl);
+    is_int(auth(me, t), PAM_AUTH_ERR, "HS256 keyed with the DER public key refused");
+    free(t);
+    free(der);
+    /* ... even when an HMAC secret is configured */
+    write_text("hmac.secret", "0123456789abcdef0123456789abcdef-pamjwt\n", 0600);
+    conf("hmac_secret_file = @DIR@/hmac.secret");
+    snprintf(extra, sizeof(extra),
+             "key_file = %s/rsa.pub\nhmac_secret_file = %s/hmac.secret\nallowed_subjects = *\n",
+             dir, dir);
+    write_text("pam_jwt.conf", extra, 0644);
+    t = tl_sign_raw(hdr, c, "HS256", NULL, (unsigned char *)pem, strlen(pem));
+    is_int(auth(me, t), PAM_AUTH_ERR, "HS256 keyed with the public key refused with HMAC configured");
+    free(t);
+    const char *secret = "0123456789abcdef0123456789abcdef-pamjwt";
+    t = tl_sign_raw(hdr, c, "HS256", NULL, (const unsigned char *)secret, strlen(secret));
+    is_int(auth(me, t), PAM_SUCCESS, "HS256 with the configured secret accepted");
+    free(t);
+    t = tl_sign_libjwt("HS512", (const unsigned char *)secret, strlen(secret), c, NULL);
+    is_int(auth(me, t), PAM_SUCCESS, "HS512 (libjwt) with the configured secret accepted");
+    free(t);
+    t = tl_sign_raw(hdr, c, "HS256", NULL, (const unsigned char *)"wrong-secret-wrong-secret-wrong-secret", 38);
+    is_int(auth(me, t), PAM_AUTH_ERR, "HS256 with another secret refused");
+    free(t);
+    free(pem);
+
+    /* key type must fit alg */
+    conf(NULL);
+    t = raw("ES256", k_ec256, "{\"alg\":\"RS256\"}", c);
+    is_int(auth(me, t), PAM_AUTH_ERR, "RS256 header on an EC signature refused");
+    free(t);
+    t = raw("ES384", k_ec384, "{\"alg\":\"ES256\"}", c);
+    snprintf(extra, sizeof(extra),
+             "key_file = %s/ec256.pub\nkey_file = %s/ec384.pub\nallowed_subjects = *\n", dir, dir);
+    write_text("pam_jwt.conf", extra, 0644);
+    is_int(auth(me, t), PAM_AUTH_ERR, "ES256 header signed with a P-384 key refused");
+    free(t);
+    t = raw("ES384", k_ec384, "{\"alg\":\"ES384\"}", c);
+    is_int(auth(me, t), PAM_SUCCESS, "ES384 with P-384 key accepted next to a P-256 key");
+    free(t);
+    /* algorithms allow-list */
+    conf("algorithms = RS256");
+    t = es256(me, 300, NULL);
+    is_int(auth(me, t), PAM_AUTH_ERR, "alg outside the algorithms list refused");
+    ok(log_has("alg ES256 is not allowed"), "reason logged: alg not allowed");
+    free(t);
+    conf("algorithms = ES256 none");
+    t = es256(me, 300, NULL);
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "'none' in algorithms is a config error");
+    free(t);
+    conf("algorithms = HS256");
+    t = es256(me, 300, NULL);
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "HS256 in algorithms without hmac_secret_file is a config error");
+    free(t);
+    free(c);
+}
+
+static void test_malformed(void)
+{
+    char *c = claims(me, 300, NULL), *t;
+    conf(NULL);
+    struct { const char *hdr; const char *payload; const char *name; } m[] = {
+        {"{\"alg\":\"ES256\"", NULL, "header not JSON"},
+        {"[\"ES256\"]", NULL, "header a JSON array"},
+        {"{\"alg\":\"ES256\",\"alg\":\"HS256\"}", NULL, "duplicate alg in header"},
+        {"{\"alg\":\"ES256\"}", "{\"sub\":\"x\",\"sub\":\"y\",\"exp\":9999999999}", "duplicate claim"},
+        {"{\"alg\":\"ES256\"}", "[1,2]", "claims a JSON array"},
+        {"{\"alg\":\"ES256\"}", "not json", "claims not JSON"},
+        {"{\"alg\":\"ES256\",\"crit\":[\"b64\"],\"b64\":false}", NULL, "crit header"},
+        {"{\"alg\":\"ES256\",\"kid\":5}", NULL, "kid not a string"},
+        {"{\"alg\":5}", NULL, "alg not a string"},
+        {"{}", NULL, "no alg"},
+    };
+    for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+        t = raw("ES256", k_ec256, m[i].hdr, m[i].payload ? m[i].payload : c);
+        is_int(auth(me, t), PAM_AUTH_ERR, "malformed: %s", m[i].name);
+        free(t);
+    }
+    /* sub of the wrong type */
+    const char *subs[] = {"{\"sub\":42,\"exp\":@E}", "{\"sub\":\"\",\"exp\":@E}",
+                          "{\"sub\":null,\"exp\":@E}", "{\"sub\":[\"root\"],\"exp\":@E}",
+                          "{\"sub\":\"ro\\u0000ot\",\"exp\":@E}"};
+    for (size_t i = 0; i < 5; i++) {
+        char p[200];
+        snprintf(p, sizeof(p), "%s", subs[i]);
+        char *e = strstr(p, "@E");
+        char tail[100];
+        snprintf(tail, sizeof(tail), "%ld}", now + 100);
+        strcpy(e, tail);
+        t = raw("ES256", k_ec256, "{\"alg\":\"ES256\"}", p);
+        is_int(auth(me, t), PAM_AUTH_ERR, "bad subject: %s", subs[i]);
+        free(t);
+    }
+    /* deep nesting */
+    size_t depth = 100000;
+    char *deep = malloc(2 * depth + 64);
+    strcpy(deep, "{\"a\":");
+    size_t o = strlen(deep);
+    memset(deep + o, '[', depth);
+    o += depth;
+    memset(deep + o, ']', depth);
+    o += depth;
+    strcpy(deep + o, "}");
+    t = tl_unsigned("{\"alg\":\"ES256\"}", deep, "AAAA");
+    is_int(auth(me, t), PAM_AUTH_ERR, "100,000-level nesting refused (over 16 KiB)");
+    free(t);
+    deep[5 + 5000] = '\0';
+    memset(deep + 5, '[', 5000);
+    t = tl_unsigned("{\"alg\":\"ES256\"}", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", "AAAA");
+    is_int(auth(me, t), PAM_AUTH_ERR, "50-level nesting refused");
+    free(t);
+    free(deep);
+    /* bad base64url / signature sizes */
+    t = es256(me, 300, NULL);
+    char *last = strrchr(t, '.');
+    char *copy = strdup(t);
+    copy[last - t + 1 + 10] = '\0'; /* truncated signature */
+    is_int(auth(me, copy), PAM_AUTH_ERR, "truncated signature refused");
+    strcpy(copy, t);
+    copy[strlen(copy) - 1] = copy[strlen(copy) - 1] == 'A' ? 'B' : 'A';
+    is_int(auth(me, copy), PAM_AUTH_ERR, "altered last signature character refused");
+    free(copy);
+    size_t n = strlen(t);
+    copy = malloc(n + 2);
+    snprintf(copy, n + 2, "%sA", t);
+    is_int(auth(me, copy), PAM_AUTH_ERR, "signature one character too long (bad base64url) refused");
+    free(copy);
+    /* white space is trimmed */
+    copy = malloc(n + 8);
+    snprintf(copy, n + 8, " \t%s\r\n ", t);
+    is_int(auth(me, copy), PAM_SUCCESS, "rule 1: surrounding white space trimmed");
+    free(copy);
+    free(t);
+    /* garbage sizes */
+    char *big = malloc(100 * 1024 + 1);
+    memset(big, 'A', 100 * 1024);
+    big[100 * 1024] = '\0';
+    big[10] = '.';
+    big[20] = '.';
+    is_int(auth(me, big), PAM_AUTH_ERR, "100 KiB of JWT-shaped garbage refused unparsed");
+    ok(log_has("exceeds the 16384-byte limit"), "reason logged: size limit");
+    memset(big, 0xff, 100 * 1024);
+    is_int(auth(me, big), PAM_AUTH_ERR, "100 KiB of binary garbage refused (rule 1 before rule 2)");
+    free(big);
+    free(c);
+}
+
+/* A valid token of exactly len bytes (padding claim adjusted). */
+static char *token_of_len(size_t len)
+{
+    for (size_t pad = len > 400 ? (len - 400) * 3 / 4 : 0; pad < len; pad++) {
+        for (int variant = 0; variant < 4; variant++) {
+            char *ex = malloc(pad + 64);
+            snprintf(ex, pad + 64, "\"pad\":\"");
+            size_t o = strlen(ex);
+            memset(ex + o, 'p', pad);
+            strcpy(ex + o + pad, "\"");
+            /* the header's length moves in other steps than the payload's */
+            const char *kids[] = {NULL, "k", "kk", "kkk"};
+            char *t = es256_kid(me, 300, ex, kids[variant]);
+            free(ex);
+            if (strlen(t) == len)
+                return t;
+            size_t got = strlen(t);
+            free(t);
+            if (got > len + 8)
+                return NULL;
+        }
+    }
+    return NULL;
+}
+
+static void test_sizes(void)
+{
+    conf(NULL);
+    char *t = token_of_len(900);
+    ok(t != NULL, "made a 900-byte token");
+    is_int(auth(me, t), PAM_SUCCESS, "900-byte token through the prompt accepted");
+    free(t);
+    t = token_of_len(16384);
+    ok(t != NULL && strlen(t) == 16384, "made a 16,384-byte token");
+    is_int(auth(me, t), PAM_SUCCESS, "rule 1: 16,384-byte token accepted");
+    free(t);
+    t = token_of_len(16385);
+    ok(t != NULL && strlen(t) == 16385, "made a 16,385-byte token");
+    is_int(auth(me, t), PAM_AUTH_ERR, "rule 1: 16,385-byte token refused");
+    free(t);
+}
+
+static void test_args(void)
+{
+    char *t = es256(me, 300, NULL);
+    char stack[8192];
+    conf(NULL);
+    is_int(auth_args("frobnicate", me, t, NULL), PAM_AUTHINFO_UNAVAIL, "unknown module argument fails closed");
+    ok(log_has("unknown module argument 'frobnicate'"), "unknown argument logged");
+    is_int(auth_args("frobnicate", me, "hunter2", NULL), PAM_IGNORE,
+           "unknown module argument: ordinary password still ignored");
+    is_int(auth_args("debug", me, t, NULL), PAM_SUCCESS, "debug accepted");
+    ok(log_has("signature verified by"), "debug logs decision steps");
+    ok(!log_has(t) && !log_has(strrchr(t, '.') + 1), "debug never logs the token");
+    is_int(auth_args("[prompt=JWT token: ]", me, t, NULL), PAM_SUCCESS, "bracketed prompt= accepted");
+    ok(strcmp(last_prompt, "JWT token: ") == 0, "prompt text used: '%s'", last_prompt);
+    is_int(auth_args("use_first_pass", me, t, NULL), PAM_AUTH_ERR,
+           "use_first_pass without an earlier token -> PAM_AUTH_ERR");
+    is_int(conv_calls, 0, "use_first_pass never prompts");
+    is_int(auth_args("try_first_pass", me, t, NULL), PAM_SUCCESS, "try_first_pass prompts when no token");
+
+    snprintf(stack, sizeof(stack),
+             "auth optional %s set=%s\nauth required %s config=%s/pam_jwt.conf use_first_pass\n",
+             settok, t, so, dir);
+    is_int(auth_stack(stack, me, "not-used", NULL), PAM_SUCCESS, "use_first_pass uses PAM_AUTHTOK");
+    is_int(conv_calls, 0, "no prompt when PAM_AUTHTOK is set");
+    snprintf(stack, sizeof(stack),
+             "auth optional %s set=%s\nauth required %s config=%s/pam_jwt.conf\n", settok, t, so, dir);
+    is_int(auth_stack(stack, me, "not-used", NULL), PAM_SUCCESS, "try_first_pass uses PAM_AUTHTOK");
+    /* the contract's stack: a password falls through to the next module */
+    snprintf(stack, sizeof(stack),
+             "auth [success=done ignore=ignore default=die] %s config=%s/pam_jwt.conf\n"
+             "auth required %s expect=hunter2\n",
+             so, dir, settok);
+    is_int(auth_stack(stack, me, "hunter2", NULL), PAM_SUCCESS,
+           "password falls through to the next module with PAM_AUTHTOK set");
+    is_int(auth_stack(stack, me, "wrong", NULL), PAM_AUTH_ERR, "next module still checks the password");
+    is_int(auth_stack(stack, me, t, NULL), PAM_SUCCESS, "token: success=done");
+    char *bad = es256(me, -3600, NULL);
+    is_int(auth_stack(stack, me, bad, NULL), PAM_AUTH_ERR, "bad token: default=die, next module not run");
+    free(bad);
+    free(t);
+}
+
+static void test_unsafe_files(void)
+{
+    char *t = es256(me, 300, NULL);
+    char buf[4096];
+    conf(NULL);
+    is_int(auth(me, t), PAM_SUCCESS, "baseline");
+
+    chmod(P("pam_jwt.conf"), 0664);
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "group-writable config refused");
+    ok(log_has("pam_jwt.conf: unsafe permissions 0664"), "log names the file and the problem");
+    chmod(P("pam_jwt.conf"), 0646);
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "world-writable config refused");
+    chmod(P("pam_jwt.conf"), 0644);
+
+    rename(P("pam_jwt.conf"), P("real.conf"));
+    ok(symlink(P("real.conf"), P("pam_jwt.conf")) == 0, "made a symbolic link");
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "config as a symbolic link refused");
+    ok(log_has("is a symbolic link"), "log says symbolic link");
+    unlink(P("pam_jwt.conf"));
+    rename(P("real.conf"), P("pam_jwt.conf"));
+
+    unlink(P("pam_jwt.conf"));
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "missing config refused");
+    ok(log_has("cannot open"), "log says cannot open");
+    mkdir(P("pam_jwt.conf"), 0755);
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "config that is a directory refused");
+    rmdir(P("pam_jwt.conf"));
+    mkfifo(P("pam_jwt.conf"), 0644);
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "config that is a FIFO refused (no hang)");
+    unlink(P("pam_jwt.conf"));
+    conf(NULL);
+
+    chmod(P("ec256.pub"), 0666);
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "world-writable key_file refused");
+    chmod(P("ec256.pub"), 0644);
+    rename(P("ec256.pub"), P("ec256.real"));
+    ok(symlink(P("ec256.real"), P("ec256.pub")) == 0, "made a symbolic link");
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "key_file as a symbolic link refused");
+    unlink(P("ec256.pub"));
+    rename(P("ec256.real"), P("ec256.pub"));
+    snprintf(buf, sizeof(buf), "key_file = %s/missing.pub", dir);
+    conf(buf);
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "missing key_file refused");
+    snprintf(buf, sizeof(buf), "key_file = %s/ec256.key", dir);
+    conf(buf);
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "private key as key_file refused");
+    ok(log_has("holds a private key"), "log explains the private key");
+    write_text("garbage.pub", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", 0644);
+    snprintf(buf, sizeof(buf), "key_file = %s/garbage.pub", dir);
+    conf(buf);
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "malformed key_file refused");
+    snprintf(buf, sizeof(buf), "key_file = %s/rsa1024.pub", dir);
+    conf(buf);
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "1024-bit RSA key refused");
+
+    write_text("hmac.secret", "0123456789abcdef0123456789abcdef-pamjwt\n", 0640);
+    snprintf(buf, sizeof(buf), "hmac_secret_file = %s/hmac.secret", dir);
+    conf(buf);
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "group-readable hmac_secret_file refused");
+    ok(log_has("secret readable by group or others"), "log explains secret permissions");
+    chmod(P("hmac.secret"), 0600);
+    is_int(auth(me, t), PAM_SUCCESS, "mode 0600 hmac_secret_file accepted");
+    write_text("hmac.secret", "short\n", 0600);
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "hmac secret shorter than 32 bytes refused");
+
+    write_text("subjects", "x\n", 0666);
+    snprintf(buf, sizeof(buf), "allowed_subjects_file = %s/subjects", dir);
+    conf(buf);
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "world-writable allowed_subjects_file refused");
+    write_text("usermap", "* %s\n", 0622);
+    snprintf(buf, sizeof(buf), "user_map_file = %s/usermap", dir);
+    conf(buf);
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "world-writable user_map_file refused");
+
+    if (geteuid() == 0) {
+        struct passwd *pw = getpwnam("nobody");
+        conf(NULL);
+        ok(chown(P("pam_jwt.conf"), pw ? pw->pw_uid : 65534, 0) == 0, "chown");
+        is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "config owned by another user refused");
+        ok(log_has("unsafe owner"), "log says unsafe owner");
+        ok(chown(P("pam_jwt.conf"), 0, 0) == 0, "chown");
+        ok(chown(P("ec256.pub"), pw ? pw->pw_uid : 65534, 0) == 0, "chown");
+        is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "key_file owned by another user refused");
+        ok(chown(P("ec256.pub"), 0, 0) == 0, "chown");
+    } else {
+        skip(7, "ownership tests need root");
+    }
+    conf(NULL);
+    free(t);
+}
+
+static void test_state(void)
+{
+    char buf[4096], ex[200];
+    char *t;
+    /* revoked_file */
+    write_text("revoked", "# revoked ids\nabc-123\n", 0644);
+    snprintf(buf, sizeof(buf), "revoked_file = %s/revoked", dir);
+    conf(buf);
+    t = es256(me, 300, "\"jti\":\"abc-123\"");
+    is_int(auth(me, t), PAM_AUTH_ERR, "revoked_file: listed jti refused");
+    ok(log_has("jti=abc-123"), "log names the jti");
+    free(t);
+    t = es256(me, 300, "\"jti\":\"abc-124\"");
+    is_int(auth(me, t), PAM_SUCCESS, "revoked_file: other jti accepted");
+    free(t);
+
+    /* replay_cache */
+    mkdir(P("replay"), 0700);
+    snprintf(buf, sizeof(buf), "replay_cache = %s/replay", dir);
+    conf(buf);
+    snprintf(ex, sizeof(ex), "\"jti\":\"once-%ld\"", now);
+    t = es256(me, 300, ex);
+    if (other[0])
+        is_int(auth(other, t), PAM_AUTH_ERR, "replay_cache: refused login (wrong user) ...");
+    else
+        skip(1, "no second user");
+    is_int(auth(me, t), PAM_SUCCESS, "... does not use up the jti: first use accepted");
+    is_int(auth(me, t), PAM_AUTH_ERR, "replay_cache: second use refused");
+    ok(log_has("already used"), "reason logged: already used");
+    free(t);
+    t = es256(me, 300, NULL);
+    is_int(auth(me, t), PAM_AUTH_ERR, "replay_cache: token without jti refused");
+    free(t);
+    chmod(P("replay"), 0777);
+    snprintf(ex, sizeof(ex), "\"jti\":\"twice-%ld\"", now);
+    t = es256(me, 300, ex);
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "replay_cache: world-writable directory refused");
+    chmod(P("replay"), 0700);
+    free(t);
+}
+
+static void test_jwks(void)
+{
+    char buf[8192];
+    char *j1 = tl_jwk(k_ec256, "key-1", "ES256", "sig"), *j2 = tl_jwk(k_rsa, "key-2", NULL, NULL);
+    char *j3 = tl_jwk(k_ec_other, "enc-key", NULL, "enc");
+    snprintf(buf, sizeof(buf), "{\"keys\":[%s,%s,%s,{\"kty\":\"EC\",\"crv\":\"P-256\"}]}", j1, j2, j3);
+    write_text("jwks.json", buf, 0644);
+    snprintf(buf, sizeof(buf), "jwks_file = %s/jwks.json\nallowed_subjects = *\n", dir);
+    write_text("pam_jwt.conf", buf, 0644);
+    char *c = claims(me, 300, NULL);
+    char *t = sign_pem("ES256", k_ec256, c, "key-1");
+    is_int(auth(me, t), PAM_SUCCESS, "jwks: kid selects the EC key");
+    free(t);
+    t = sign_pem("RS256", k_rsa, c, "key-2");
+    is_int(auth(me, t), PAM_SUCCESS, "jwks: kid selects the RSA key");
+    free(t);
+    t = sign_pem("RS256", k_rsa, c, NULL);
+    is_int(auth(me, t), PAM_SUCCESS, "jwks: no kid, key found by type");
+    free(t);
+    t = sign_pem("ES256", k_ec256, c, "key-2");
+    is_int(auth(me, t), PAM_AUTH_ERR, "jwks: kid of a key of another type refused");
+    free(t);
+    t = sign_pem("ES256", k_ec256, c, "nope");
+    is_int(auth(me, t), PAM_AUTH_ERR, "jwks: unknown kid refused");
+    ok(log_has("no key fits alg ES256 and kid nope"), "unknown kid logged");
+    free(t);
+    t = sign_pem("ES256", k_ec256, c, "../../etc/passwd");
+    is_int(auth(me, t), PAM_AUTH_ERR, "jwks: kid '../../etc/passwd' is only a name");
+    free(t);
+    t = sign_pem("ES256", k_ec_other, c, "enc-key");
+    is_int(auth(me, t), PAM_AUTH_ERR, "jwks: key with use=enc is never used");
+    free(t);
+    write_text("jwks.json", "{\"keys\":{}}", 0644);
+    t = sign_pem("ES256", k_ec256, c, "key-1");
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "jwks: malformed set is a config error");
+    free(t);
+    free(c);
+    free(j1);
+    free(j2);
+    free(j3);
+}
+
+static void setup(void)
+{
+    struct passwd *pw = getpwuid(geteuid());
+    snprintf(me, sizeof(me), "%s", pw ? pw->pw_name : "root");
+    const char *cands[] = {"nobody", "daemon", "bin", "root"};
+    for (size_t i = 0; i < 4; i++)
+        if (strcmp(cands[i], me) != 0 && getpwnam(cands[i])) {
+            snprintf(other, sizeof(other), "%s", cands[i]);
+            break;
+        }
+    now = (long)time(NULL);
+    dir = tl_tmpdir();
+    k_ec256 = tl_keygen("p256");
+    k_ec384 = tl_keygen("p384");
+    k_ec521 = tl_keygen("p521");
+    k_rsa = tl_keygen("rsa");
+    k_rsa_other = tl_keygen("rsa");
+    k_ec_other = tl_keygen("p256");
+    k_ed = tl_keygen("ed25519");
+    EVP_PKEY *small = tl_keygen("rsa1024");
+    if (!dir || !k_ec256 || !k_ec384 || !k_ec521 || !k_rsa || !k_ed || !small) {
+        printf("Bail out! setup failed\n");
+        exit(1);
+    }
+    tl_write_pub(k_ec256, P("ec256.pub"));
+    tl_write_priv(k_ec256, P("ec256.key"));
+    tl_write_cert(k_ec256, P("ec256.crt"));
+    tl_write_pub(k_ec384, P("ec384.pub"));
+    tl_write_pub(k_ec521, P("ec521.pub"));
+    tl_write_pub(k_rsa, P("rsa.pub"));
+    tl_write_pub(k_ed, P("ed25519.pub"));
+    tl_write_pub(small, P("rsa1024.pub"));
+    EVP_PKEY_free(small);
+}
+
+int main(void)
+{
+    so = getenv("PAM_JWT_SO");
+    settok = getenv("PAM_SETTOK_SO");
+    if (so == NULL || settok == NULL) {
+        printf("1..0 # SKIP PAM_JWT_SO/PAM_SETTOK_SO not set (run through make check)\n");
+        return 0;
+    }
+    setup();
+    test_result_table();
+    test_user_rules();
+    test_time_and_claims();
+    test_algorithms();
+    test_malformed();
+    test_sizes();
+    test_args();
+    test_unsafe_files();
+    test_state();
+    test_jwks();
+    tl_rmtree(dir);
+    return tap_done();
+}

@@ -1,0 +1,360 @@
+/* Unit tests for the parsers and each decision rule, calling the library
+ * directly.  The clock is a parameter (pj_decide's rq.now,
+ * pj_check_claims' now), so time rules are tested at exact boundaries
+ * without sleeping. */
+#include "config.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "b64url.h"
+#include "claims.h"
+#include "decide.h"
+#include "jose.h"
+#include "pjconfig.h"
+#include "subject.h"
+#include "tap.h"
+#include "testlib.h"
+
+static char lastlog[2048];
+static void capture(void *ctx, int prio, const char *msg)
+{
+    (void)ctx;
+    (void)prio;
+    snprintf(lastlog, sizeof(lastlog), "%s", msg);
+}
+static pj_log LOG = {capture, NULL, false};
+
+static void test_b64url(void)
+{
+    size_t n = 0;
+    unsigned char *d = pj_b64url_decode("aGVsbG8", 7, &n);
+    ok(d && n == 5 && memcmp(d, "hello", 5) == 0, "b64url: decodes 'hello'");
+    free(d);
+    d = pj_b64url_decode("", 0, &n);
+    ok(d && n == 0, "b64url: empty");
+    free(d);
+    ok(pj_b64url_decode("aGVsbG8=", 8, &n) == NULL, "b64url: padding refused");
+    ok(pj_b64url_decode("aGV+bG8", 7, &n) == NULL, "b64url: '+' refused");
+    ok(pj_b64url_decode("aGV/bG8", 7, &n) == NULL, "b64url: '/' refused");
+    ok(pj_b64url_decode("aGVsb", 5, &n) == NULL, "b64url: length 1 mod 4 refused");
+    ok(pj_b64url_decode("aGVsbG9", 7, &n) == NULL, "b64url: non-canonical trailing bits refused");
+    ok(pj_b64url_decode("aG\0sbG8", 7, &n) == NULL, "b64url: NUL refused");
+    unsigned char all[256];
+    for (int i = 0; i < 256; i++)
+        all[i] = (unsigned char)i;
+    for (size_t len = 0; len < 10; len++) {
+        char *e = pj_b64url_encode(all + 250 - len * 20, len * 7 % 23);
+        d = pj_b64url_decode(e, strlen(e), &n);
+        ok(d && n == len * 7 % 23 && memcmp(d, all + 250 - len * 20, n) == 0,
+           "b64url: round trip of %zu bytes", n);
+        free(d);
+        free(e);
+    }
+}
+
+static void test_shape(void)
+{
+    struct { const char *s; bool want; } c[] = {
+        {"a.b.c", true}, {"eyJ.eyJ.sig-_", true}, {"a.b.", false}, {".b.c", false},
+        {"a..c", false}, {"a.b.c.d", false}, {"abc", false}, {"", false},
+        {"a.b.c ", false}, {"a.b=.c", false}, {"a.b", false}, {"hunter2", false},
+        {"pass.word.with space", false}, {"..", false},
+    };
+    for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+        ok(pj_jwt_shaped(c[i].s, strlen(c[i].s)) == c[i].want, "shape: '%s' -> %s", c[i].s,
+           c[i].want ? "JWT" : "not JWT");
+}
+
+static void test_json(void)
+{
+    const char *why = NULL;
+    json_t *j = pj_json_object("{\"a\":1}", 7, &why);
+    ok(j != NULL, "json: object parsed");
+    json_decref(j);
+    ok(pj_json_object("{\"a\":1,\"a\":2}", 13, &why) == NULL, "json: duplicate member refused");
+    ok(pj_json_object("[1]", 3, &why) == NULL && why == PJ_WHY_NOT_OBJECT, "json: array refused");
+    ok(pj_json_object("{\"a\":\"x\\u0000y\"}", 16, &why) == NULL, "json: NUL in string refused");
+    ok(pj_json_object("{\"a\":1} x", 9, &why) == NULL, "json: trailing garbage refused");
+    char deep[200];
+    memset(deep, '[', 40);
+    strcpy(deep + 40, "");
+    char obj[300];
+    snprintf(obj, sizeof(obj), "{\"a\":%s}", deep);
+    ok(pj_json_object(obj, strlen(obj), &why) == NULL && why == PJ_WHY_TOO_DEEP,
+       "json: nesting beyond %d refused before parsing", PJ_MAX_JSON_DEPTH);
+    snprintf(obj, sizeof(obj), "{\"a\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"}");
+    j = pj_json_object(obj, strlen(obj), &why);
+    ok(j != NULL, "json: brackets inside strings do not count as nesting");
+    json_decref(j);
+}
+
+static pj_config *parse(const char *text, int *rc)
+{
+    pj_config *c = pj_config_new("/test.conf");
+    lastlog[0] = '\0';
+    *rc = pj_config_parse(c, text, strlen(text), &LOG);
+    return c;
+}
+
+static void test_config(void)
+{
+    int rc;
+    pj_config *c;
+    struct { const char *text; const char *log; } bad[] = {
+        {"foo = bar\n", "/test.conf:1: unknown key 'foo'"},
+        {"\n\nleeway = 10\nleeway = 20\n", "/test.conf:4: leeway: duplicate key (first set on line 3)"},
+        {"issuer =\n", "issuer: empty value"},
+        {"leeway = -1\n", "leeway: expected whole seconds"},
+        {"leeway = 86401\n", "leeway: expected whole seconds"},
+        {"leeway = 1e3\n", "leeway: expected whole seconds"},
+        {"max_lifetime = 31536001\n", "max_lifetime: expected whole seconds"},
+        {"key_file = relative.pem\n", "path must be absolute"},
+        {"algorithms = ES256 none\n", "'none' is never accepted"},
+        {"algorithms = ES256 NONE\n", "'none' is never accepted"},
+        {"algorithms = ES257\n", "unknown algorithm name"},
+        {"require_claim = scope\n", "expected 'require_claim = NAME VALUE'"},
+        {"just a line\n", "expected 'key = value'"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        c = parse(bad[i].text, &rc);
+        is_int(rc, -1, "config error: %s", bad[i].log ? bad[i].log : "NUL byte");
+        if (bad[i].log)
+            ok(strstr(lastlog, bad[i].log) != NULL, "config error logged: %s (got: %s)", bad[i].log,
+               lastlog);
+        pj_config_free(c);
+    }
+    /* NUL inside the text */
+    c = pj_config_new("/test.conf");
+    is_int(pj_config_parse(c, "issuer = a\0b\n", 13, &LOG), -1, "config: NUL byte refused");
+    pj_config_free(c);
+    /* long line */
+    char *longl = malloc(PJ_MAX_LINE + 100);
+    memset(longl, 'x', PJ_MAX_LINE + 50);
+    memcpy(longl, "issuer = ", 9);
+    longl[PJ_MAX_LINE + 50] = '\0';
+    c = parse(longl, &rc);
+    is_int(rc, -1, "config: line longer than %d bytes refused", PJ_MAX_LINE);
+    pj_config_free(c);
+    free(longl);
+
+    c = parse("# comment\n  \n"
+              "issuer = https://idp.example/#frag   # trailing comment\n"
+              "audience=ssh\n"
+              "algorithms = ES256, RS256 EdDSA\n"
+              "require_claim = scope ssh:login admin\n"
+              "require_claim = groups wheel\n"
+              "key_file = /a.pem\nkey_file = /b.pem\n"
+              "allowed_subjects = alice * bob\n"
+              "leeway = 0\nmax_lifetime = 0\n",
+              &rc);
+    is_int(rc, 0, "config: valid file parses (%s)", lastlog);
+    ok(c->issuer && strcmp(c->issuer, "https://idp.example/#frag") == 0,
+       "config: '#' inside a value kept, trailing comment dropped (%s)", c->issuer);
+    ok(c->audience && strcmp(c->audience, "ssh") == 0, "config: no spaces around '='");
+    ok(c->algs == ((1u << PJ_ALG_ES256) | (1u << PJ_ALG_RS256) | (1u << PJ_ALG_EDDSA)),
+       "config: algorithms separated by commas and spaces");
+    ok(c->nreqs == 2 && strcmp(c->reqs[0].name, "scope") == 0 &&
+           strcmp(c->reqs[0].value, "ssh:login admin") == 0,
+       "config: require_claim NAME VALUE (value may hold spaces)");
+    ok(c->key_files.n == 2, "config: key_file repeats");
+    ok(c->allow_any_subject && c->allowed_subjects.n == 2, "config: '*' in allowed_subjects");
+    ok(c->leeway == 0 && c->max_lifetime == 0, "config: zero seconds accepted");
+    pj_config_free(c);
+
+    c = parse("allowed_subjects = a\n", &rc);
+    is_int(pj_config_finish(c, &LOG), -1, "config: no key is an error");
+    ok(strstr(lastlog, "no keys") != NULL, "config: no keys logged");
+    pj_config_free(c);
+    c = parse("key_file = /nonexistent/x.pem\n", &rc);
+    is_int(pj_config_finish(c, &LOG), -1, "config: no allowed_subjects is an error");
+    ok(strstr(lastlog, "allowed_subjects") != NULL, "config: missing allowed_subjects logged");
+    pj_config_free(c);
+    c = parse("key_file = /k.pem\nallowed_subjects = a\n", &rc);
+    ok(c->leeway == 30 && c->max_lifetime == 3600 && !c->algs_set,
+       "config: defaults leeway 30, max_lifetime 3600");
+    pj_config_free(c);
+}
+
+static void test_args(void)
+{
+    pj_args a;
+    const char *argv1[] = {"debug", "config=/x.conf", "prompt=JWT token: ", "use_first_pass"};
+    is_int(pj_args_parse(4, argv1, &a, &LOG), 0, "args: all known arguments");
+    ok(a.debug && a.use_first_pass && strcmp(a.config, "/x.conf") == 0 &&
+           strcmp(a.prompt, "JWT token: ") == 0,
+       "args: values applied");
+    const char *argv2[] = {"config=/y.conf", "nullok", "try_first_pass"};
+    is_int(pj_args_parse(3, argv2, &a, &LOG), -1, "args: unknown argument is an error");
+    ok(strcmp(a.config, "/y.conf") == 0, "args: known arguments still applied");
+    ok(strstr(lastlog, "nullok") != NULL, "args: unknown argument logged");
+    const char *argv3[] = {"config=relative"};
+    is_int(pj_args_parse(1, argv3, &a, &LOG), -1, "args: relative config path refused");
+    is_int(pj_args_parse(0, NULL, &a, &LOG), 0, "args: none");
+    ok(strcmp(a.prompt, "Token: ") == 0 && !a.use_first_pass, "args: defaults");
+}
+
+static json_t *J(const char *s)
+{
+    json_error_t e;
+    return json_loads(s, 0, &e);
+}
+
+static void test_claims(void)
+{
+    int rc;
+    pj_config *c = parse("key_file = /k\nallowed_subjects = *\n", &rc);
+    char why[256];
+    json_t *j = J("{\"exp\":1000,\"nbf\":900,\"iat\":800}");
+    is_int(pj_check_claims(c, j, 1030.0, why, sizeof(why)), 0, "exp: now == exp + leeway accepted");
+    is_int(pj_check_claims(c, j, 1030.001, why, sizeof(why)), -1, "exp: now > exp + leeway refused");
+    ok(strstr(why, "expired") != NULL, "exp: reason says expired");
+    is_int(pj_check_claims(c, j, 870.0, why, sizeof(why)), 0, "nbf: now + leeway == nbf accepted");
+    is_int(pj_check_claims(c, j, 869.9, why, sizeof(why)), -1, "nbf: now + leeway < nbf refused");
+    json_decref(j);
+    j = J("{\"exp\":2000,\"iat\":1030}");
+    is_int(pj_check_claims(c, j, 1000.0, why, sizeof(why)), 0, "iat: iat == now + leeway accepted");
+    is_int(pj_check_claims(c, j, 999.0, why, sizeof(why)), -1, "iat: iat > now + leeway refused");
+    json_decref(j);
+    j = J("{\"exp\":4600,\"iat\":1000}");
+    is_int(pj_check_claims(c, j, 1000.0, why, sizeof(why)), 0, "max_lifetime: exp - iat == 3600 accepted");
+    json_decref(j);
+    j = J("{\"exp\":4601,\"iat\":1000}");
+    is_int(pj_check_claims(c, j, 1000.0, why, sizeof(why)), -1, "max_lifetime: 3601 s refused");
+    json_decref(j);
+    j = J("{\"exp\":4601}");
+    is_int(pj_check_claims(c, j, 1001.0, why, sizeof(why)), 0, "max_lifetime without iat: exp - now");
+    is_int(pj_check_claims(c, j, 1000.0, why, sizeof(why)), -1, "max_lifetime without iat: exp - now > max refused");
+    json_decref(j);
+    j = J("{\"exp\":1000.5}");
+    is_int(pj_check_claims(c, j, 1030.5, why, sizeof(why)), 0, "exp fraction: boundary accepted");
+    is_int(pj_check_claims(c, j, 1030.6, why, sizeof(why)), -1, "exp fraction: past boundary refused");
+    json_decref(j);
+    const char *badtypes[] = {"{}", "{\"exp\":\"1000\"}", "{\"exp\":null}", "{\"exp\":true}",
+                              "{\"exp\":[1000]}", "{\"exp\":1000,\"nbf\":\"1\"}",
+                              "{\"exp\":1000,\"iat\":{}}"};
+    for (size_t i = 0; i < sizeof(badtypes) / sizeof(badtypes[0]); i++) {
+        j = J(badtypes[i]);
+        is_int(pj_check_claims(c, j, 900.0, why, sizeof(why)), -1, "claims refused: %s", badtypes[i]);
+        json_decref(j);
+    }
+    pj_config_free(c);
+}
+
+static void test_subjects(void)
+{
+    int rc;
+    pj_config *c = parse("key_file = /k\nallowed_subjects = alice bob\n", &rc);
+    ok(pj_subject_allowed(c, "alice"), "allowed_subjects: listed");
+    ok(!pj_subject_allowed(c, "Alice"), "allowed_subjects: case sensitive");
+    ok(!pj_subject_allowed(c, "alic"), "allowed_subjects: no prefix match");
+    char *u = NULL;
+    is_int(pj_map_user(c, "alice", &u), 1, "no user_map_file: subject is the user");
+    ok(u && strcmp(u, "alice") == 0, "no user_map_file: user = subject");
+    free(u);
+    const char *map = "# comment\n"
+                      "admin@corp.example  root   # trailing\n"
+                      "*@corp.example jwt-%l\n"
+                      "svc-?? %s\n"
+                      "lit%%eral x%%y\n";
+    c->user_map.buf = strdup(map);
+    c->user_map.len = strlen(map);
+    c->user_map.path = strdup("/map");
+    is_int(pj_user_map_validate(&c->user_map, &LOG), 0, "user map validates");
+    struct { const char *sub; int r; const char *user; } m[] = {
+        {"admin@corp.example", 1, "root"}, {"bob@corp.example", 1, "jwt-bob"},
+        {"svc-01", 1, "svc-01"}, {"svc-001", 0, NULL}, {"bob@evil.example", 0, NULL},
+        {"bob@corp.example.evil", 0, NULL},
+    };
+    for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+        u = NULL;
+        int r = pj_map_user(c, m[i].sub, &u);
+        ok(r == m[i].r && (m[i].user == NULL || (u && strcmp(u, m[i].user) == 0)),
+           "user map: %s -> %s", m[i].sub, m[i].user ? m[i].user : "(no match)");
+        free(u);
+    }
+    const char *bads[] = {"onlyone\n", "a b c\n", "a %x\n", "a b%\n"};
+    for (size_t i = 0; i < 4; i++) {
+        pj_text t = {(char *)"/map", (char *)bads[i], strlen(bads[i])};
+        is_int(pj_user_map_validate(&t, &LOG), -1, "user map: malformed line refused: %.*s",
+               (int)strcspn(bads[i], "\n"), bads[i]);
+    }
+    pj_config_free(c);
+    const char *names[] = {"root", "jwt-bob", "a.b_c", "bob@corp.example"};
+    for (size_t i = 0; i < 4; i++)
+        ok(pj_user_name_ok(names[i]), "user name ok: %s", names[i]);
+    const char *badnames[] = {"", "a b", "a/b", "a:b", "-rf", "a\tb", "a\nb"};
+    for (size_t i = 0; i < 7; i++)
+        ok(!pj_user_name_ok(badnames[i]), "user name refused: '%s'", badnames[i]);
+}
+
+/* pj_decide with an injected clock: the same token is good before exp and
+ * refused after, without sleeping. */
+static void test_decide_clock(void)
+{
+    char *dir = tl_tmpdir(), path[4096], conf[8192], user[256];
+    struct passwd *pw = getpwuid(geteuid());
+    snprintf(user, sizeof(user), "%s", pw ? pw->pw_name : "root");
+    EVP_PKEY *k = tl_keygen("p256");
+    snprintf(path, sizeof(path), "%s/k.pub", dir);
+    tl_write_pub(k, path);
+    snprintf(conf, sizeof(conf), "key_file = %s\nallowed_subjects = *\n", path);
+    snprintf(path, sizeof(path), "%s/c.conf", dir);
+    tl_write_file(path, conf, strlen(conf), 0644);
+    char payload[512];
+    snprintf(payload, sizeof(payload), "{\"sub\":\"%s\",\"iat\":1000000000,\"exp\":1000000600}",
+             user);
+    char *tok = tl_sign_raw("{\"alg\":\"ES256\"}", payload, "ES256", k, NULL, 0);
+    pj_request rq = {0};
+    pj_decision d;
+    rq.config_path = path;
+    rq.input = tok;
+    rq.input_len = strlen(tok);
+    rq.log = &LOG;
+    rq.now = 1000000100;
+    pj_decide(&rq, &d);
+    is_int(d.result, PJ_ACCEPT, "decide at a 2001 clock: accepted");
+    ok(d.user && strcmp(d.user, user) == 0, "decide: mapped user %s", user);
+    pj_decision_free(&d);
+    rq.now = 1000000631;
+    pj_decide(&rq, &d);
+    is_int(d.result, PJ_REFUSE, "decide 31 s after exp: refused");
+    ok(strstr(d.reason, "expired") != NULL, "decide: reason '%s'", d.reason);
+    pj_decision_free(&d);
+    rq.now = 1000000100;
+    rq.pam_user = "someone-else";
+    pj_decide(&rq, &d);
+    is_int(d.result, PJ_REFUSE, "decide: PAM_USER mismatch refused");
+    pj_decision_free(&d);
+    rq.pam_user = NULL;
+    rq.config_broken = true;
+    pj_decide(&rq, &d);
+    is_int(d.result, PJ_UNAVAIL, "decide: broken module arguments -> unavailable for a JWT");
+    pj_decision_free(&d);
+    rq.input = "  hunter2\n";
+    rq.input_len = strlen(rq.input);
+    pj_decide(&rq, &d);
+    is_int(d.result, PJ_IGNORE, "decide: broken module arguments -> ignore for a password");
+    pj_decision_free(&d);
+    free(tok);
+    EVP_PKEY_free(k);
+    tl_rmtree(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    test_b64url();
+    test_shape();
+    test_json();
+    test_config();
+    test_args();
+    test_claims();
+    test_subjects();
+    test_decide_clock();
+    return tap_done();
+}
