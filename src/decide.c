@@ -71,9 +71,12 @@ static void log_decision(const pj_request *rq, const pj_decision *d)
     ADD("alg", d->alg);
 #undef ADD
     switch (d->result) {
-    case PJ_ACCEPT:
-        pj_logf(rq->log, LOG_INFO, "accepted token for user %s;%s", d->user, ctx);
+    case PJ_ACCEPT: {
+        char user[160];
+        pj_sanitize(user, sizeof(user), d->user, strlen(d->user));
+        pj_logf(rq->log, LOG_INFO, "accepted token for user %s;%s", user, ctx);
         break;
+    }
     case PJ_IGNORE:
         pj_debugf(rq->log, "input is not a JWT; ignored (next module decides)");
         break;
@@ -153,13 +156,28 @@ static void check_signature(const pj_request *rq, const pj_config *c, const char
         set_reason(d, PJ_REFUSE, "bad signature (%zu key%s tried)", tried, tried == 1 ? "" : "s");
 }
 
-static bool user_exists(const char *user)
+/* 1 exists, 0 does not, -1 the lookup itself failed (NSS error). */
+static int user_exists(const char *user, const pj_log *log)
 {
     struct passwd pw, *res = NULL;
-    char buf[16384];
-    int e = getpwnam_r(user, &pw, buf, sizeof(buf), &res);
-    explicit_bzero(buf, sizeof(buf));
-    return e == 0 && res != NULL;
+    size_t sz = 16384;
+    int e;
+    for (;;) {
+        char *buf = malloc(sz);
+        if (buf == NULL)
+            return -1;
+        e = getpwnam_r(user, &pw, buf, sz, &res);
+        pj_wipe_free(buf, sz);
+        if (e != ERANGE || sz >= 1024 * 1024)
+            break;
+        sz *= 4;
+    }
+    if (e == 0)
+        return res != NULL;
+    if (e == ENOENT || e == ESRCH || e == EBADF || e == EPERM)
+        return 0; /* "not found", as some NSS modules report it */
+    pj_logf(log, LOG_ERR, "user lookup failed: %s", strerror(e));
+    return -1;
 }
 
 /* Rules 5-8 once the signature and claims are good. */
@@ -215,9 +233,15 @@ static void check_subject(const pj_request *rq, const pj_config *c, const pj_jws
         set_reason(d, PJ_REFUSE, "token is for user %s, not %s", safe, pu);
         return;
     }
-    if (!user_exists(d->user)) {
+    switch (user_exists(d->user, rq->log)) {
+    case 0:
         set_reason(d, PJ_USER_UNKNOWN, "user %s does not exist", safe);
         return;
+    case -1:
+        set_reason(d, PJ_UNAVAIL, "user database lookup for %s failed", safe);
+        return;
+    default:
+        break;
     }
     if (c->replay_cache) {
         double exp = json_number_value(json_object_get(j->claims, "exp"));
@@ -254,6 +278,10 @@ void pj_decide(const pj_request *rq, pj_decision *d)
     /* Rule 2: not JWT-shaped -> the next module decides, config or not. */
     if (!pj_jwt_shaped(tok, n)) {
         set_reason(d, PJ_IGNORE, "input is not a JWT");
+        /* still read the config, so its errors reach the log now rather
+         * than at the first token login */
+        if (!rq->config_broken)
+            c = pj_config_load(rq->config_path, rq->log);
         goto out;
     }
     if (rq->config_broken) {

@@ -160,8 +160,10 @@ static int add_jwk(pj_keyset *ks, json_t *jwk, const char *source, const pj_log 
         return -1;
     }
     use = json_string_value(json_object_get(jwk, "use"));
-    if (json_object_get(jwk, "use") && (use == NULL || strcmp(use, "sig") != 0))
+    if (json_object_get(jwk, "use") && (use == NULL || strcmp(use, "sig") != 0)) {
+        pj_debugf(log, "%s: skipped: use is not \"sig\"", source);
         return 0; /* an encryption key is not for us */
+    }
     if ((m = json_object_get(jwk, "kid")) != NULL) {
         kid = json_string_value(m);
         if (kid == NULL || json_string_length(m) == 0 || strlen(kid) != json_string_length(m)) {

@@ -245,8 +245,14 @@ int pj_keys_load_pem(pj_keyset *ks, const char *path, const pj_log *log)
         long dlen = 0;
         const char *why = NULL;
         if (!PEM_read_bio(bio, &name, &header, &der, &dlen)) {
+            /* "no start line" is the clean end of the file; anything else
+             * is a damaged block, which must not be skipped silently */
+            unsigned long err = ERR_peek_last_error();
             ERR_clear_error();
-            break;
+            if (ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE)
+                break;
+            pj_logf(log, LOG_ERR, "%s: damaged PEM block", source);
+            goto out;
         }
         EVP_PKEY *pk = pem_block_key(name, der, dlen, &why);
         OPENSSL_free(name);

@@ -244,6 +244,7 @@ static void test_result_table(void)
     ok(log_has("pam_jwt.conf:5: unknown key 'bogus_key'"), "config error names file and line");
     is_int(auth(me, "hunter2"), PAM_IGNORE,
            "rule 2: broken config still ignores a non-JWT password");
+    ok(log_has("unknown key 'bogus_key'"), "rule 2: ... and the config error is still logged");
     conf(NULL);
 
     conv_fail = 1;
@@ -807,6 +808,18 @@ static void test_unsafe_files(void)
     snprintf(buf, sizeof(buf), "key_file = %s/garbage.pub", dir);
     conf(buf);
     is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "malformed key_file refused");
+    {
+        char pem[8192];
+        FILE *f = fopen(P("ec256.pub"), "r");
+        size_t pl = fread(pem, 1, sizeof(pem) - 200, f);
+        fclose(f);
+        strcpy(pem + pl, "-----BEGIN PUBLIC KEY-----\nAAAA!!\n-----END PUBLIC KEY-----\n");
+        write_text("damaged.pub", pem, 0644);
+    }
+    snprintf(buf, sizeof(buf), "key_file = %s/damaged.pub", dir);
+    conf(buf);
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "damaged PEM block after a good key refused");
+    ok(log_has("damaged PEM block") || log_has("does not decode"), "damaged block logged");
     snprintf(buf, sizeof(buf), "key_file = %s/rsa1024.pub", dir);
     conf(buf);
     is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "1024-bit RSA key refused");

@@ -1,0 +1,124 @@
+#include "config.h"
+
+#include "sign.h"
+
+#include "b64url.h"
+#include "util.h"
+
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/hmac.h>
+#include <openssl/rsa.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const EVP_MD *md_for(const pj_alg_info *ai)
+{
+    switch (ai->md_nid) {
+    case NID_sha256: return EVP_sha256();
+    case NID_sha384: return EVP_sha384();
+    case NID_sha512: return EVP_sha512();
+    default: return NULL;
+    }
+}
+
+char *pj_sign_input_evp(pj_alg alg, EVP_PKEY *key, const unsigned char *secret, size_t secret_len,
+                        const char *input, size_t n)
+{
+    const pj_alg_info *ai = pj_alg_get(alg);
+    unsigned char sig[1024];
+    size_t siglen = sizeof(sig);
+    char *out = NULL;
+
+    if (ai == NULL)
+        return NULL;
+    if (ai->fam == PJ_FAM_HMAC) {
+        unsigned int l = 0;
+        if (secret == NULL ||
+            !HMAC(md_for(ai), secret, (int)secret_len, (const unsigned char *)input, n, sig, &l))
+            return NULL;
+        siglen = l;
+    } else {
+        EVP_MD_CTX *m = EVP_MD_CTX_new();
+        EVP_PKEY_CTX *pc = NULL;
+        int ok = m && key &&
+                 EVP_DigestSignInit(m, &pc, ai->fam == PJ_FAM_EDDSA ? NULL : md_for(ai), NULL,
+                                    key) == 1;
+        if (ok && ai->fam == PJ_FAM_PSS)
+            ok = EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) == 1 &&
+                 EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, RSA_PSS_SALTLEN_DIGEST) == 1;
+        if (ok)
+            ok = EVP_DigestSign(m, sig, &siglen, (const unsigned char *)input, n) == 1;
+        EVP_MD_CTX_free(m);
+        if (!ok) {
+            ERR_clear_error();
+            return NULL;
+        }
+        if (ai->fam == PJ_FAM_EC) {
+            const unsigned char *q = sig;
+            ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &q, (long)siglen);
+            if (es == NULL)
+                return NULL;
+            ok = BN_bn2binpad(ECDSA_SIG_get0_r(es), sig, (int)ai->coord) > 0 &&
+                 BN_bn2binpad(ECDSA_SIG_get0_s(es), sig + ai->coord, (int)ai->coord) > 0;
+            ECDSA_SIG_free(es);
+            if (!ok)
+                return NULL;
+            siglen = 2 * ai->coord;
+        }
+    }
+    out = pj_b64url_encode(sig, siglen);
+    explicit_bzero(sig, sizeof(sig));
+    return out;
+}
+
+char *pj_sign_evp(pj_alg alg, EVP_PKEY *key, const unsigned char *secret, size_t secret_len,
+                  const char *hj, const char *cj)
+{
+    char *h = pj_b64url_encode((const unsigned char *)hj, strlen(hj));
+    char *p = pj_b64url_encode((const unsigned char *)cj, strlen(cj));
+    char *input = NULL, *sig = NULL, *out = NULL;
+    size_t n;
+    if (h == NULL || p == NULL)
+        goto out;
+    n = strlen(h) + 1 + strlen(p);
+    input = malloc(n + 1);
+    if (input == NULL)
+        goto out;
+    snprintf(input, n + 1, "%s.%s", h, p);
+    sig = pj_sign_input_evp(alg, key, secret, secret_len, input, n);
+    if (sig == NULL)
+        goto out;
+    out = malloc(n + strlen(sig) + 2);
+    if (out)
+        sprintf(out, "%s.%s", input, sig);
+out:
+    free(h);
+    free(p);
+    free(input);
+    free(sig);
+    return out;
+}
+
+int pj_alg_for_key(EVP_PKEY *key)
+{
+    if (EVP_PKEY_is_a(key, "RSA"))
+        return PJ_ALG_RS256;
+    if (EVP_PKEY_is_a(key, "ED25519") || EVP_PKEY_is_a(key, "ED448"))
+        return PJ_ALG_EDDSA;
+    if (EVP_PKEY_is_a(key, "EC")) {
+        char g[64];
+        size_t gl = 0;
+        if (!EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, g, sizeof(g), &gl))
+            return -1;
+        if (strcmp(g, "prime256v1") == 0)
+            return PJ_ALG_ES256;
+        if (strcmp(g, "secp384r1") == 0)
+            return PJ_ALG_ES384;
+        if (strcmp(g, "secp521r1") == 0)
+            return PJ_ALG_ES512;
+    }
+    return -1;
+}
