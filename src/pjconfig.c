@@ -229,22 +229,19 @@ int pj_config_parse(pj_config *c, const char *text, size_t len, const pj_log *lo
                 *p = '\0';
                 break;
             }
-        {
-            const char *s = line;
-            size_t sl = strlen(line);
-            pj_trim(&s, &sl);
-            if (sl == 0)
-                continue;
-            memmove(line, s, sl);
-            line[sl] = '\0';
-        }
-        eq = strchr(line, '=');
+        const char *ts = line;
+        size_t sl = strlen(line);
+        pj_trim(&ts, &sl);
+        if (sl == 0)
+            continue;
+        k = line + (ts - line);
+        k[sl] = '\0';
+        eq = strchr(k, '=');
         if (eq == NULL) {
             pj_logf(log, LOG_ERR, "config %s:%u: expected 'key = value'", c->path, lineno);
             return -1;
         }
         *eq = '\0';
-        k = line;
         {
             size_t kl = strlen(k);
             while (kl > 0 && pj_is_space((unsigned char)k[kl - 1]))

@@ -1,6 +1,7 @@
 #!/bin/sh
-# The whole test suite: build with warnings as errors, make check, the unit
-# and libpam tests again under AddressSanitizer + UBSan, and make distcheck.
+# The whole test suite: build with warnings as errors, make check, the same
+# suite under valgrind memcheck, the unit and libpam tests again under
+# AddressSanitizer + UBSan, and make distcheck.
 # Prints "N passed, N failed" at the end; exits non-zero on any failure.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +28,14 @@ make -j"$jobs" check >check.out 2>&1; rc=$?
 grep -E '^(FAIL|ERROR|XPASS)|^# ' check.out
 count test-suite.log
 [ $rc -eq 0 ] || { cat tests/*.log | grep -E '^(not ok|#)' | head -100; die "make check failed"; }
+cd "$top"
+
+step "valgrind memcheck: the same suite, no memory errors or leaks"
+cd build || die "cd build"
+make check-valgrind >valgrind.out 2>&1; rc=$?
+grep -E '^(FAIL|ERROR|XPASS)|^# ' valgrind.out
+count test-suite-valgrind.log
+[ $rc -eq 0 ] || { grep -h -B2 -A30 '==[0-9]*==' tests/*.log | head -150; die "valgrind run failed"; }
 cd "$top"
 
 step "AddressSanitizer + UndefinedBehaviorSanitizer: unit and libpam tests"

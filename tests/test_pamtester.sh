@@ -29,7 +29,7 @@ SVC
 # run TOKEN USER -> sets out, rc
 run() {
   out=$(printf '%s\n' "$1" | env LD_PRELOAD="$PAM_WRAPPER_LIB" PAM_WRAPPER=1 PAM_WRAPPER_DEBUGLEVEL=2 \
-        PAM_WRAPPER_SERVICE_DIR="$dir/svc" "$PAMTESTER" -v jwt "$2" authenticate 2>&1)
+        PAM_WRAPPER_SERVICE_DIR="$dir/svc" ${TEST_WRAPPER:-} "$PAMTESTER" -v jwt "$2" authenticate 2>&1)
   rc=$?
 }
 check() { # name want_rc want_text
