@@ -4,6 +4,7 @@
 
 #include "claims.h"
 #include "jose.h"
+#include "jwks.h"
 #include "keys.h"
 #include "pjconfig.h"
 #include "replay.h"
@@ -137,8 +138,10 @@ static void check_signature(const pj_request *rq, const pj_config *c, const char
         return;
     }
     for (size_t i = 0; i < c->keys.n; i++) {
-        const pj_key *k = &c->keys.v[i];
+        pj_key *k = &c->keys.v[i];
         if (!key_is_candidate(k, alg, kid))
+            continue;
+        if (k->pkey == NULL && k->jwk != NULL && pj_jwk_materialize(k, rq->log) != 0)
             continue;
         tried++;
         pj_debugf(rq->log, "trying %s%s%s for %s", k->source, k->kid ? " kid " : "",

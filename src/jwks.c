@@ -9,6 +9,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/objects.h>
 #include <openssl/param_build.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,10 +75,26 @@ out:
     return pk;
 }
 
+static const struct { const char *crv, *group; size_t coord; int nid; } ec_curves[] = {
+    {"P-256", "prime256v1", 32, NID_X9_62_prime256v1},
+    {"P-384", "secp384r1", 48, NID_secp384r1},
+    {"P-521", "secp521r1", 66, NID_secp521r1},
+};
+
+/* NID of a JWK "crv" and its coordinate size, or 0. */
+static int ec_curve(const char *crv, size_t *coord)
+{
+    for (size_t i = 0; crv && i < 3; i++)
+        if (strcmp(crv, ec_curves[i].crv) == 0) {
+            *coord = ec_curves[i].coord;
+            return ec_curves[i].nid;
+        }
+    return 0;
+}
+
 static EVP_PKEY *jwk_ec(json_t *jwk, const char **why)
 {
-    static const struct { const char *crv, *group; size_t coord; } curves[] = {
-        {"P-256", "prime256v1", 32}, {"P-384", "secp384r1", 48}, {"P-521", "secp521r1", 66}};
+#define curves ec_curves
     const char *crv = json_string_value(json_object_get(jwk, "crv"));
     size_t i, xl = 0, yl = 0;
     unsigned char *x = NULL, *y = NULL, point[1 + 2 * 66];
@@ -147,7 +164,6 @@ static int add_jwk(pj_keyset *ks, json_t *jwk, const char *source, const pj_log 
 {
     const char *kty, *use, *kid = NULL, *algname;
     int alg = -1;
-    EVP_PKEY *pk = NULL;
     json_t *m;
 
     if (!json_is_object(jwk)) {
@@ -186,38 +202,107 @@ static int add_jwk(pj_keyset *ks, json_t *jwk, const char *source, const pj_log 
         *why = "holds private key material (publish the public key only)";
         return -1;
     }
-    if (strcmp(kty, "RSA") == 0)
-        pk = jwk_rsa(jwk, why);
-    else if (strcmp(kty, "EC") == 0)
-        pk = jwk_ec(jwk, why);
-    else if (strcmp(kty, "OKP") == 0)
-        pk = jwk_okp(jwk, why);
-    else if (strcmp(kty, "oct") == 0) {
+    /* Classify and check the members now; build the OpenSSL key only when
+     * a token selects this key (pj_jwk_materialize). */
+    pj_kty kt;
+    int curve = 0;
+    size_t l1 = 0, l2 = 0;
+    unsigned char *b1 = NULL, *b2 = NULL;
+    if (strcmp(kty, "RSA") == 0) {
+        kt = PJ_KTY_RSA;
+        b1 = member_b64(jwk, "n", &l1, why);
+        b2 = b1 ? member_b64(jwk, "e", &l2, why) : NULL;
+        if (b2 && l1 < PJ_MIN_RSA_BITS / 8 - 1)
+            *why = "RSA modulus shorter than 2048 bits";
+        else if (b2)
+            *why = NULL;
+    } else if (strcmp(kty, "EC") == 0) {
+        kt = PJ_KTY_EC;
+        curve = ec_curve(json_string_value(json_object_get(jwk, "crv")), &l1);
+        if (curve == 0) {
+            *why = "EC key without crv P-256, P-384 or P-521";
+        } else {
+            size_t want = l1;
+            b1 = member_b64(jwk, "x", &l1, why);
+            b2 = b1 ? member_b64(jwk, "y", &l2, why) : NULL;
+            if (b2 && (l1 != want || l2 != want))
+                *why = "EC coordinates have the wrong length for the curve";
+            else if (b2)
+                *why = NULL;
+        }
+    } else if (strcmp(kty, "OKP") == 0) {
+        const char *crv = json_string_value(json_object_get(jwk, "crv"));
+        kt = PJ_KTY_OKP;
+        if (crv && strcmp(crv, "Ed25519") == 0)
+            curve = EVP_PKEY_ED25519;
+        else if (crv && strcmp(crv, "Ed448") == 0)
+            curve = EVP_PKEY_ED448;
+        if (curve == 0) {
+            *why = "OKP key without crv Ed25519 or Ed448";
+        } else {
+            b1 = member_b64(jwk, "x", &l1, why);
+            if (b1 && l1 != (curve == EVP_PKEY_ED25519 ? 32u : 57u))
+                *why = "OKP public key has the wrong length";
+            else if (b1)
+                *why = NULL;
+        }
+#ifndef HAVE_EDDSA
+        *why = "EdDSA keys are not supported by this build";
+#endif
+    } else if (strcmp(kty, "oct") == 0) {
         *why = "symmetric (oct) key in a JWK Set (use hmac_secret_file)";
         return -1;
     } else {
         *why = "unsupported kty";
         return -1;
     }
-    ERR_clear_error();
-    if (pk == NULL)
+    free(b1);
+    free(b2);
+    if (*why != NULL)
         return -1;
-    if (pj_keys_add_pkey(ks, pk, source, kid, alg, log) != 0) {
-        EVP_PKEY_free(pk);
-        *why = "key not usable (see above)";
+    if (pj_keys_add_jwk(ks, kt, curve, jwk, source, kid, alg) != 0) {
+        *why = "out of memory";
         return -1;
     }
     pj_key *k = &ks->v[ks->n - 1];
-    k->jwks = true;
     if (alg >= 0 && !pj_alg_fits_key(alg, k)) {
         *why = "alg does not fit the key type";
         ks->n--;
-        EVP_PKEY_free(k->pkey);
+        json_decref(k->jwk);
         free(k->kid);
         free(k->source);
         return -1;
     }
     return 1;
+}
+
+int pj_jwk_materialize(pj_key *k, const pj_log *log)
+{
+    const char *why = "unusable";
+    EVP_PKEY *pk = NULL;
+    if (k->pkey != NULL)
+        return 0;
+    if (k->broken || k->jwk == NULL)
+        return -1;
+    switch (k->kty) {
+    case PJ_KTY_RSA: pk = jwk_rsa(k->jwk, &why); break;
+    case PJ_KTY_EC: pk = jwk_ec(k->jwk, &why); break;
+    case PJ_KTY_OKP: pk = jwk_okp(k->jwk, &why); break;
+    default: break;
+    }
+    ERR_clear_error();
+    if (pk != NULL && k->kty == PJ_KTY_RSA && EVP_PKEY_get_bits(pk) < PJ_MIN_RSA_BITS) {
+        why = "RSA key shorter than 2048 bits";
+        EVP_PKEY_free(pk);
+        pk = NULL;
+    }
+    if (pk == NULL) {
+        pj_logf(log, LOG_WARNING, "%s: skipped: %s", k->source, why);
+        k->broken = true;
+        return -1;
+    }
+    k->pkey = pk;
+    return 0;
 }
 
 int pj_jwks_parse(pj_keyset *ks, const char *text, size_t len, const char *path,

@@ -15,4 +15,9 @@ int pj_jwks_load(pj_keyset *ks, const char *path, const pj_log *log);
 int pj_jwks_parse(pj_keyset *ks, const char *text, size_t len, const char *source,
                   const pj_log *log);
 
+/* Turn a JWKS key into an EVP_PKEY the first time it is a candidate, so a
+ * login pays for the key its kid selects, not for the whole set.  0 ok;
+ * -1 when the JWK does not make a usable key (logged once, marked broken). */
+int pj_jwk_materialize(pj_key *k, const pj_log *log);
+
 #endif

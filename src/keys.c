@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PJ_MIN_RSA_BITS 2048
 
 static const pj_alg_info alg_table[PJ_ALG_COUNT] = {
     [PJ_ALG_RS256] = {"RS256", PJ_FAM_RSA, NID_sha256, 0, 0},
@@ -86,6 +85,8 @@ static void key_clear(pj_key *k)
         pj_wipe_free(k->secret, k->secret_len);
     free(k->kid);
     free(k->source);
+    if (k->jwk)
+        json_decref(k->jwk);
     memset(k, 0, sizeof(*k));
 }
 
@@ -187,6 +188,28 @@ int pj_keys_add_pkey(pj_keyset *ks, EVP_PKEY *pk, const char *source, const char
     k->kty = kty;
     k->curve_nid = curve;
     k->pkey = pk;
+    k->alg = alg;
+    ks->n++;
+    return 0;
+}
+
+int pj_keys_add_jwk(pj_keyset *ks, pj_kty kty, int curve, json_t *jwk, const char *source,
+                    const char *kid, int alg)
+{
+    pj_key *k = keyset_push(ks);
+    if (k == NULL)
+        return -1;
+    k->source = strdup(source);
+    k->kid = kid ? strdup(kid) : NULL;
+    if (k->source == NULL || (kid && k->kid == NULL)) {
+        free(k->source);
+        free(k->kid);
+        return -1;
+    }
+    k->kty = kty;
+    k->curve_nid = curve;
+    k->jwk = json_incref(jwk);
+    k->jwks = true;
     k->alg = alg;
     ks->n++;
     return 0;

@@ -3,6 +3,7 @@
 #ifndef PJ_KEYS_H
 #define PJ_KEYS_H
 
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -42,6 +43,7 @@ unsigned pj_alg_supported_mask(void);
 
 /* RFC 7518 3.2: an HMAC key at least as long as the SHA-256 output. */
 #define PJ_MIN_HMAC_SECRET 32
+#define PJ_MIN_RSA_BITS 2048
 
 typedef enum { PJ_KTY_RSA, PJ_KTY_EC, PJ_KTY_OKP, PJ_KTY_HMAC } pj_kty;
 
@@ -55,6 +57,9 @@ typedef struct pj_key {
     char *kid;               /* JWKS "kid", NULL for key_file keys */
     int alg;                 /* JWKS "alg" (pj_alg) or -1 */
     char *source;            /* "key_file /path" for log lines */
+    json_t *jwk;             /* JWKS: the JWK, turned into pkey only when the
+                              * key is a candidate (pj_jwk_materialize) */
+    bool broken;             /* materializing failed; never retried */
 } pj_key;
 
 typedef struct pj_keyset {
@@ -71,6 +76,11 @@ int pj_keys_add_hmac(pj_keyset *ks, unsigned char *secret, size_t len, const cha
 /* Classify an EVP_PKEY and append it (takes ownership on success). */
 int pj_keys_add_pkey(pj_keyset *ks, EVP_PKEY *pk, const char *source, const char *kid,
                      int alg, const pj_log *log);
+
+/* A JWK whose type and curve are known but which is not yet an EVP_PKEY
+ * (takes a reference to jwk). */
+int pj_keys_add_jwk(pj_keyset *ks, pj_kty kty, int curve, json_t *jwk, const char *source,
+                    const char *kid, int alg);
 
 /* Does this key's type (and curve) fit the algorithm? */
 bool pj_alg_fits_key(pj_alg a, const pj_key *k);

@@ -907,13 +907,25 @@ static void test_jwks(void)
     char buf[8192];
     char *j1 = tl_jwk(k_ec256, "key-1", "ES256", "sig"), *j2 = tl_jwk(k_rsa, "key-2", NULL, NULL);
     char *j3 = tl_jwk(k_ec_other, "enc-key", NULL, "enc");
-    snprintf(buf, sizeof(buf), "{\"keys\":[%s,%s,%s,{\"kty\":\"EC\",\"crv\":\"P-256\"}]}", j1, j2, j3);
+    /* a well-formed JWK whose point is not on the curve: only found out
+     * when the key is built, which happens only when a token selects it */
+    const char *offcurve = "{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"off-curve\","
+                           "\"x\":\"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE\","
+                           "\"y\":\"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE\"}";
+    snprintf(buf, sizeof(buf), "{\"keys\":[%s,%s,%s,%s,{\"kty\":\"EC\",\"crv\":\"P-256\"}]}",
+             offcurve, j1, j2, j3);
     write_text("jwks.json", buf, 0644);
     snprintf(buf, sizeof(buf), "jwks_file = %s/jwks.json\nallowed_subjects = *\n", dir);
     write_text("pam_jwt.conf", buf, 0644);
     char *c = claims(me, 300, NULL);
     char *t = sign_pem("ES256", k_ec256, c, "key-1");
     is_int(auth(me, t), PAM_SUCCESS, "jwks: kid selects the EC key");
+    ok(!log_has("not on the curve"), "jwks: a key the kid does not select is never built");
+    ok(log_has("key #4: skipped: member missing"), "jwks: a malformed key among good ones is logged and skipped");
+    free(t);
+    t = sign_pem("ES256", k_ec256, c, NULL);
+    is_int(auth(me, t), PAM_SUCCESS, "jwks: no kid: every fitting key tried, the broken one skipped");
+    ok(log_has("not on the curve"), "jwks: the broken key is logged when tried");
     free(t);
     t = sign_pem("RS256", k_rsa, c, "key-2");
     is_int(auth(me, t), PAM_SUCCESS, "jwks: kid selects the RSA key");
