@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <openssl/pem.h>
 
 #include "b64url.h"
@@ -531,6 +532,27 @@ static void test_algorithms(void)
     is_int(auth(me, t), PAM_AUTH_ERR, "HS256 keyed with the DER public key refused");
     free(t);
     free(der);
+    {
+        /* the JWK's "n", as the base64url text and as raw modulus bytes */
+        char *jwk = tl_jwk(k_rsa, NULL, NULL, NULL);
+        json_error_t je;
+        json_t *jj = json_loads(jwk, 0, &je);
+        const char *n64 = json_string_value(json_object_get(jj, "n"));
+        t = tl_sign_raw(hdr, c, "HS256", NULL, (const unsigned char *)n64, strlen(n64));
+        is_int(auth(me, t), PAM_AUTH_ERR, "HS256 keyed with the JWK's n (base64url text) refused");
+        free(t);
+        size_t nl = 0;
+        unsigned char *nraw = pj_b64url_decode(n64, strlen(n64), &nl);
+        t = tl_sign_raw(hdr, c, "HS256", NULL, nraw, nl);
+        is_int(auth(me, t), PAM_AUTH_ERR, "HS256 keyed with the JWK's n (modulus bytes) refused");
+        free(t);
+        free(nraw);
+        t = tl_sign_raw(hdr, c, "HS256", NULL, (const unsigned char *)jwk, strlen(jwk));
+        is_int(auth(me, t), PAM_AUTH_ERR, "HS256 keyed with the whole JWK text refused");
+        free(t);
+        json_decref(jj);
+        free(jwk);
+    }
     /* ... even when an HMAC secret is configured */
     write_text("hmac.secret", "0123456789abcdef0123456789abcdef-pamjwt\n", 0600);
     conf("hmac_secret_file = @DIR@/hmac.secret");
@@ -633,6 +655,54 @@ static void test_malformed(void)
     t = tl_unsigned("{\"alg\":\"ES256\"}", deep, "AAAA");
     is_int(auth(me, t), PAM_AUTH_ERR, "100,000-level nesting refused (over 16 KiB)");
     free(t);
+    /* 5,000 levels inside the size limit: refused by the depth check
+     * before the JSON parser recurses */
+    {
+        char *d5 = malloc(12000);
+        strcpy(d5, "{\"a\":");
+        memset(d5 + 5, '[', 5000);
+        memset(d5 + 5005, ']', 5000);
+        strcpy(d5 + 10005, "}");
+        t = tl_unsigned("{\"alg\":\"ES256\"}", d5, "AAAA");
+        ok(strlen(t) <= 16384, "5,000-level token fits the size limit (%zu bytes)", strlen(t));
+        is_int(auth(me, t), PAM_AUTH_ERR, "5,000-level nesting in the claims refused");
+        ok(log_has("nested too deeply"), "reason logged: nested too deeply");
+        free(t);
+        t = tl_unsigned(d5, c, "AAAA");
+        is_int(auth(me, t), PAM_AUTH_ERR, "5,000-level nesting in the header refused");
+        free(t);
+        free(d5);
+    }
+    /* a raw NUL byte inside the claims JSON text */
+    {
+        char withnul[300];
+        int wl = snprintf(withnul, sizeof(withnul), "{\"sub\":\"%s\",\"exp\":%ld}", me, now + 100);
+        char *h64 = pj_b64url_encode((const unsigned char *)"{\"alg\":\"ES256\"}", 15);
+        withnul[8] = '\0'; /* inside the sub string */
+        char *p64 = pj_b64url_encode((const unsigned char *)withnul, (size_t)wl);
+        char tokbuf[1024];
+        snprintf(tokbuf, sizeof(tokbuf), "%s.%s.AAAA", h64, p64);
+        is_int(auth(me, tokbuf), PAM_AUTH_ERR, "raw NUL byte inside the claims refused");
+        free(h64);
+        free(p64);
+    }
+    /* non-canonical base64url in the signature (unused bits set) */
+    {
+        char *good = es256(me, 300, NULL);
+        size_t gl = strlen(good);
+        /* an ES256 signature is 64 bytes = 86 chars, last char carries 4
+         * unused bits; 'A'..'P' differ only in those bits from... flip them */
+        char *nc = strdup(good);
+        const char *b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        int v = (int)(strchr(b64, nc[gl - 1]) - b64);
+        nc[gl - 1] = b64[v | 1];
+        if (nc[gl - 1] != good[gl - 1])
+            is_int(auth(me, nc), PAM_AUTH_ERR, "signature with non-zero unused base64url bits refused");
+        else
+            ok(1, "signature's last character already odd (skip)");
+        free(nc);
+        free(good);
+    }
     deep[5 + 5000] = '\0';
     memset(deep + 5, '[', 5000);
     t = tl_unsigned("{\"alg\":\"ES256\"}", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", "AAAA");
