@@ -10,7 +10,6 @@ tests/install-deps.sh
 mkdir -p build && cd build
 [ -f Makefile ] || ../configure --sysconfdir=/etc >/dev/null
 make -j"$(nproc)" >/dev/null
-make tests/jwtmint >/dev/null
 cd "$top"
 
 demo=$(mktemp -d /tmp/pamjwt-demo.XXXXXX)
@@ -34,9 +33,12 @@ mkdir "$demo/pam.d"
 echo "auth [success=done ignore=ignore default=die] $top/build/.libs/pam_jwt.so config=$demo/pam_jwt.conf" > "$demo/pam.d/demo"
 echo "3. the PAM service file (in $demo/pam.d, not /etc/pam.d):"
 sed 's/^/   /' "$demo/pam.d/demo"
-tok=$(build/tests/jwtmint sign ES256 "$demo/idp.key" "{\"sub\":\"$me\",\"aud\":\"demo\",\"iat\":@now,\"exp\":@now+120}")
-echo "4. a token for '$me' valid for 2 minutes ($(printf %s "$tok" | wc -c) bytes):"
+echo "4. a token for '$me' valid for 2 minutes, minted with pamjwt:"
+echo "   \$ pamjwt mint --key idp.key --sub $me --aud demo --ttl 120"
+tok=$(build/pamjwt mint --key "$demo/idp.key" --sub "$me" --aud demo --ttl 120)
 echo "   $tok"
+echo "   \$ pamjwt check --config pam_jwt.conf --user $me   (the module's own decision code)"
+printf '%s\n' "$tok" | build/pamjwt check --config "$demo/pam_jwt.conf" --user "$me" | sed -n '1,3s/^/   /p'
 wrap() {
   env LD_PRELOAD="$(pkg-config --libs pam_wrapper)" PAM_WRAPPER=1 \
       PAM_WRAPPER_SERVICE_DIR="$demo/pam.d" pamtester -v demo "$me" authenticate 2>&1 |
