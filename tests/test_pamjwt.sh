@@ -8,7 +8,7 @@ nok() { n=$((n+1)); failed=$((failed+1)); echo "not ok $n - $*"; }
 t() { name=$1; shift; if "$@"; then ok "$name"; else nok "$name"; fi; }
 PAMJWT=${top_builddir:-.}/pamjwt
 # under make check-valgrind TEST_WRAPPER runs pamjwt under memcheck
-pj() { ${TEST_WRAPPER:-} pj "$@"; }
+pj() { ${TEST_WRAPPER:-} "$PAMJWT" "$@"; }
 dir=$(mktemp -d /tmp/pamjwt-cli.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 chmod 755 "$dir"
