@@ -91,6 +91,11 @@ int pj_user_map_validate(const pj_text *t, const pj_log *log)
         return -1;
     }
     while (pj_lines_next(&it, &l, &n)) {
+        if (n > PJ_MAX_LINE) {
+            pj_logf(log, LOG_ERR, "user_map_file %s:%u: line longer than %d bytes", t->path,
+                    it.lineno, PJ_MAX_LINE);
+            return -1;
+        }
         if (!map_fields(l, n, &p, &pl, &u, &ul)) {
             pj_logf(log, LOG_ERR, "user_map_file %s:%u: expected 'SUBJECT LOCALUSER'", t->path,
                     it.lineno);
