@@ -111,7 +111,7 @@ static void check_signature(const pj_request *rq, const pj_config *c, const char
     json_t *m = json_object_get(j->header, "alg");
     const char *alg_name = json_string_value(m), *kid = NULL;
     int alg;
-    size_t tried = 0;
+    size_t tried = 0, unusable = 0;
 
     if (alg_name == NULL) {
         set_reason(d, PJ_REFUSE, "header has no alg string");
@@ -141,8 +141,10 @@ static void check_signature(const pj_request *rq, const pj_config *c, const char
         pj_key *k = &c->keys.v[i];
         if (!key_is_candidate(k, alg, kid))
             continue;
-        if (k->pkey == NULL && k->jwk != NULL && pj_jwk_materialize(k, rq->log) != 0)
+        if (k->pkey == NULL && k->jwk != NULL && pj_jwk_materialize(k, rq->log) != 0) {
+            unusable++;
             continue;
+        }
         tried++;
         pj_debugf(rq->log, "trying %s%s%s for %s", k->source, k->kid ? " kid " : "",
                   k->kid ? k->kid : "", d->alg);
@@ -152,7 +154,10 @@ static void check_signature(const pj_request *rq, const pj_config *c, const char
             return; /* d->result stays PJ_ACCEPT */
         }
     }
-    if (tried == 0)
+    if (tried == 0 && unusable > 0)
+        set_reason(d, PJ_REFUSE, "no usable key for alg %s%s%s (%zu unusable, see above)", d->alg,
+                   kid ? " and kid " : "", kid ? d->kid : "", unusable);
+    else if (tried == 0)
         set_reason(d, PJ_REFUSE, "no key fits alg %s%s%s", d->alg, kid ? " and kid " : "",
                    kid ? d->kid : "");
     else
@@ -179,7 +184,9 @@ static int user_exists(const char *user, const pj_log *log)
         return res != NULL;
     if (e == ENOENT || e == ESRCH || e == EBADF || e == EPERM)
         return 0; /* "not found", as some NSS modules report it */
-    pj_logf(log, LOG_ERR, "user lookup failed: %s", strerror(e));
+    char safe[160];
+    pj_sanitize(safe, sizeof(safe), user, strlen(user));
+    pj_logf(log, LOG_ERR, "user database lookup for %s failed: %s", safe, strerror(e));
     return -1;
 }
 
@@ -217,6 +224,7 @@ static void check_subject(const pj_request *rq, const pj_config *c, const pj_jws
     }
     int r = pj_map_user(c, sub, &d->user);
     if (r < 0) {
+        pj_logf(rq->log, LOG_ERR, "out of memory while mapping the subject");
         set_reason(d, PJ_UNAVAIL, "out of memory");
         return;
     }

@@ -16,6 +16,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <jwt.h>
+#include <math.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -77,12 +78,12 @@ static int cmd_check(int argc, char **argv)
     while ((o = getopt_long(argc, argv, "c:u:a:d", opts, NULL)) != -1) {
         switch (o) {
         case 'c': config = optarg; break;
-        case 'u': user = optarg; break;
+        case 'u': user = *optarg ? optarg : NULL; break; /* empty = unset, as in the module */
         case 'a': {
             char *end;
             errno = 0;
             double at = strtod(optarg, &end);
-            if (errno || *end || end == optarg || at < 0) {
+            if (errno || *end || end == optarg || !isfinite(at) || at < 0) {
                 fprintf(stderr, "pamjwt: --at wants a UNIX time in seconds\n");
                 return 2;
             }
@@ -210,6 +211,16 @@ out:
     return tok;
 }
 
+/* Never prompt for a pass phrase: mint is for scripts and tests. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+    (void)buf;
+    (void)size;
+    (void)rwflag;
+    (void)u;
+    return -1;
+}
+
 static int cmd_mint(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -266,23 +277,26 @@ static int cmd_mint(int argc, char **argv)
     }
     bool hmac = alg >= 0 && pj_alg_get(alg)->fam == PJ_FAM_HMAC;
     if (hmac) {
-        if (keylen > 0 && key[keylen - 1] == '\n')
+        /* exactly what the module strips: one "\n" or "\r\n" */
+        if (keylen > 0 && key[keylen - 1] == '\n') {
             keylen--;
-        if (keylen > 0 && key[keylen - 1] == '\r')
-            keylen--;
+            if (keylen > 0 && key[keylen - 1] == '\r')
+                keylen--;
+        }
     } else {
         BIO *b = BIO_new_mem_buf(key, (int)keylen);
-        pk = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+        pk = b ? PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL) : NULL;
         BIO_free(b);
         if (pk == NULL) {
-            fprintf(stderr, "pamjwt: %s is not a PEM private key\n", keypath);
+            fprintf(stderr, "pamjwt: %s is not an unencrypted PEM private key\n", keypath);
             goto out;
         }
         int def = pj_alg_for_key(pk);
         if (alg < 0)
             alg = def;
         pj_keyset ks = {0};
-        if (alg < 0 || pj_keys_add_pkey(&ks, pk, keypath, NULL, -1, NULL) != 0 ||
+        pj_log log = {emit_stderr, NULL, false};
+        if (alg < 0 || pj_keys_add_pkey(&ks, pk, keypath, NULL, -1, &log) != 0 ||
             !pj_alg_fits_key(alg, &ks.v[0])) {
             fprintf(stderr, "pamjwt: the key does not fit algorithm %s\n",
                     alg >= 0 ? pj_alg_get(alg)->name : "?");

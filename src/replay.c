@@ -62,17 +62,25 @@ pj_replay_result pj_replay(const pj_config *c, const char *jti, double until, do
     struct stat st;
     int fd;
 
-    if (c->replay_dirfd < 0 || entry_name(jti, name) != 0)
+    if (c->replay_dirfd < 0 || entry_name(jti, name) != 0) {
+        pj_logf(log, LOG_ERR, "replay_cache %s: cannot name an entry", c->replay_cache);
         return PJ_REPLAY_ERROR;
+    }
     if (!consume) {
         if (fstatat(c->replay_dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
             return PJ_REPLAY_USED;
-        return errno == ENOENT ? PJ_REPLAY_FRESH : PJ_REPLAY_ERROR;
+        if (errno == ENOENT)
+            return PJ_REPLAY_FRESH;
+        pj_logf(log, LOG_ERR, "replay_cache %s: cannot look up entry: %s", c->replay_cache,
+                strerror(errno));
+        return PJ_REPLAY_ERROR;
     }
     /* Write a complete entry under a temporary name, then link it into
      * place: linkat fails with EEXIST for every login but the first. */
-    if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+        pj_logf(log, LOG_ERR, "replay_cache %s: no random bytes", c->replay_cache);
         return PJ_REPLAY_ERROR;
+    }
     snprintf(tmp, sizeof(tmp), ".tmp-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
              rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
     fd = openat(c->replay_dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
