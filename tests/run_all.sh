@@ -50,6 +50,17 @@ count test-suite.log
 [ $rc -eq 0 ] || { grep -h -B2 -A30 'ERROR: \(Address\|Leak\)Sanitizer\|runtime error' tests/*.log | head -150; die "sanitizer run failed"; }
 cd "$top"
 
+step "end to end as root: real sshd, sudo and the FastAPI issuer (tests/e2e/run.sh)"
+if [ "$(id -u)" -eq 0 ]; then
+  E2E_BUILD_DIR="$top/build" tests/e2e/run.sh >build/e2e.out 2>&1; rc=$?
+  cat build/e2e.out
+  p=$(grep -c '^ok ' build/e2e.out); f=$(grep -c '^not ok ' build/e2e.out)
+  pass=$((pass + p)); fail=$((fail + f))
+  [ $rc -eq 0 ] || die "end-to-end tests failed"
+else
+  echo "skipped: needs root (it starts sshd and edits /etc/sudoers.d, restoring everything)"
+fi
+
 step "make distcheck (tarball builds, installs, uninstalls cleanly)"
 cd build && make -j"$jobs" distcheck >distcheck.out 2>&1 || { tail -60 distcheck.out; die "distcheck failed"; }
 tail -n 4 distcheck.out

@@ -1,0 +1,669 @@
+#!/bin/bash
+# End-to-end tests of pam_jwt with the real programs: OpenSSH's sshd
+# (keyboard-interactive and password), sudo, and the example FastAPI token
+# issuer in examples/fastapi-issuer.  TAP output; the transcript of every
+# command and its answer is printed as "#" comment lines.
+#
+#   sudo tests/e2e/run.sh                       # module from ../../build
+#   sudo E2E_BUILD_DIR=/tmp/be tests/e2e/run.sh
+#
+# E2E_BUILD_DIR is a configured and built tree holding .libs/pam_jwt.so and
+# pamjwt.  Must run as root (prints "1..0 # SKIP not root" otherwise).
+# Debian 12 packages: openssh-server openssh-client sshpass sudo openssl
+# passwd curl python3 python3-jwt python3-cryptography; for the issuer also
+# python3-fastapi python3-uvicorn.
+#
+# What it changes while it runs, and undoes on exit, INT or TERM:
+#   - test user pjwt-e2e-user (useradd -l -m; userdel -r), and the
+#     /etc/{passwd,shadow,group,gshadow,subuid,subgid}- backups that
+#     useradd and userdel rewrite;
+#   - /etc/pam.d/pamjwt-e2e-sshd and /etc/pam.d/pamjwt-e2e-sudo, two PAM
+#     services of its own (any file of that name is saved and put back);
+#   - /etc/sudoers.d/pamjwt-e2e (points the test user's sudo at the service
+#     above with "Defaults:pjwt-e2e-user pam_service=...");
+#   - /run/sshd (created if missing), /run/sudo/ts/pjwt-e2e-user;
+#   - processes: one sshd, one uvicorn, started here and killed by PID.
+# /etc/pam.d/sshd, /etc/pam.d/sudo and /etc/ssh are never written: sshd runs
+# from a symlink named pamjwt-e2e-sshd, and OpenSSH 9.2 takes its PAM
+# service name from argv[0].  sshd appends a record to /var/log/btmp for
+# each failed login: those records are taken back at the end when nothing
+# else was logged there meanwhile.
+set -u
+export LC_ALL=C
+unset PYTHONPATH PYTHONHOME
+export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ in examples/fastapi-issuer
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=${E2E_BUILD_DIR:-$here/../../build}
+PY=/usr/bin/python3 # Debian's interpreter, with python3-jwt and python3-fastapi
+U="pjwt-e2e-user"   # the test user, created and removed here
+OTHER="pjwt-e2e-other" # a subject that is allowed but is not $U (no account)
+GECOS="pam_jwt e2e test user"
+SVC_SSHD="pamjwt-e2e-sshd"
+SVC_SUDO="pamjwt-e2e-sudo"
+SUDOERS=/etc/sudoers.d/pamjwt-e2e
+MARK="# pamjwt-e2e: temporary file written by tests/e2e/run.sh; removed when it ends"
+ISSUER="pamjwt-e2e-issuer"
+
+if [ "$(id -u)" != 0 ]; then
+    echo "1..0 # SKIP not root"
+    exit 0
+fi
+
+missing=
+for p in /usr/sbin/sshd ssh ssh-keygen sshpass sudo visudo runuser useradd userdel chpasswd \
+    openssl curl timeout "$PY"; do
+    command -v "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "1..0 # SKIP missing:$missing (apt-get install openssh-server openssh-client sshpass sudo openssl curl python3)"
+    exit 0
+fi
+if ! "$PY" -c 'import jwt, cryptography' 2>/dev/null; then
+    echo "1..0 # SKIP $PY lacks PyJWT (apt-get install python3-jwt python3-cryptography)"
+    exit 0
+fi
+have_issuer=yes
+"$PY" -c 'import fastapi, uvicorn' 2>/dev/null || have_issuer=
+
+# ---- TAP and transcript helpers ------------------------------------------
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+check() { # check DESCRIPTION COMMAND...
+    local d=$1
+    shift
+    if "$@"; then ok "$d"; else notok "$d"; fi
+}
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+diag_file() { echo "# $1:"; sed 's/^/#     /' "$1"; }
+# a token in a transcript: its start and length, not the whole thing
+mask() { sed -E 's/(eyJ[A-Za-z0-9_-]{10})[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/\1...(JWT)/g'; }
+# tx SHOWN COMMAND...: print "$ SHOWN", run COMMAND, print its output
+# (stdout and stderr) and exit status; they stay in $out and $rc.
+tx() {
+    local shown=$1
+    shift
+    echo "# \$ $shown"
+    out=$("$@" 2>&1)
+    rc=$?
+    [ -n "$out" ] && printf '%s\n' "$out" | mask | sed 's/^/#   /'
+    echo "#   [exit $rc]"
+    return 0
+}
+has() { case $out in *"$1"*) return 0 ;; esac; return 1; }
+bail() { # a setup step failed: the remaining tests cannot run
+    notok "$1"
+    shift
+    [ $# -gt 0 ] && diag "$@"
+    echo "1..$n"
+    exit 1
+}
+
+# ---- cleanup: everything below is undone here, whatever happens ----------
+
+tmp=
+btmp_size=
+btmp_inode=
+sshd_pid=
+uvicorn_pid=
+user_created=
+run_sshd_created=
+sudo_ts_created=
+managed=()  # system files written here
+declare -A saved=() # path -> saved copy (absent: remove it at the end)
+cleaned=
+
+stop_pid() { # TERM, then KILL after 5 s; only processes this script started
+    local pid=$1
+    [ -n "$pid" ] || return 0
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+    kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 0
+}
+
+# sshd appends a record to /var/log/btmp for each failed login.  Take back
+# the ones this run caused: only if every record added since the start names
+# the test user (nothing else logged a failure meanwhile) and the file was
+# not rotated.
+drop_btmp_records() {
+    "$PY" - "$btmp_size" "$btmp_inode" "$U" <<'PYEOF' || diag "/var/log/btmp left as it is"
+import os, sys
+size, inode, user = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].encode()
+RECORD, USER_AT = 384, 44  # glibc struct utmp on Linux; ut_user[32] at 44
+path = "/var/log/btmp"
+fd = os.open(path, os.O_RDWR | os.O_NOFOLLOW)
+try:
+    st = os.fstat(fd)
+    if st.st_ino != inode or st.st_size < size or (st.st_size - size) % RECORD:
+        sys.exit(1)
+    os.lseek(fd, size, os.SEEK_SET)
+    added = os.read(fd, st.st_size - size)
+    for i in range(0, len(added), RECORD):
+        if added[i + USER_AT:i + USER_AT + 32].rstrip(b"\0") != user:
+            sys.exit(1)
+    os.ftruncate(fd, size)
+finally:
+    os.close(fd)
+PYEOF
+}
+
+cleanup() {
+    [ -n "$cleaned" ] && return 0
+    cleaned=1
+    trap '' INT TERM HUP
+    stop_pid "$uvicorn_pid"
+    stop_pid "$sshd_pid"
+    local f
+    for f in "${managed[@]}"; do
+        if [ -n "${saved[$f]:-}" ]; then
+            cp -a "${saved[$f]}" "$f"
+        else
+            rm -f "$f"
+        fi
+    done
+    if [ -n "$user_created" ]; then
+        # its ssh/sudo processes have ended; give the last session a moment
+        for _ in $(seq 20); do
+            userdel -r "$U" 2>/dev/null && break
+            sleep 0.25
+        done
+        getent passwd "$U" >/dev/null && userdel -f -r "$U" 2>/dev/null
+        # useradd/userdel rewrite the "-" backups: put them back when the
+        # main file is what it was before (nobody else changed it meanwhile)
+        for f in passwd shadow group gshadow subuid subgid; do
+            if [ -f "$tmp/etc-save/$f" ] && cmp -s "/etc/$f" "$tmp/etc-save/$f"; then
+                if [ -f "$tmp/etc-save/$f-" ]; then
+                    cp -a "$tmp/etc-save/$f-" "/etc/$f-"
+                else
+                    rm -f "/etc/$f-"
+                fi
+            fi
+        done
+    fi
+    [ -n "$btmp_size" ] && drop_btmp_records
+    [ -n "$sudo_ts_created" ] && rm -f "/run/sudo/ts/$U"
+    case $sudo_ts_created in
+    dir) rmdir /run/sudo/ts 2>/dev/null ;;
+    rundir) rmdir /run/sudo/ts /run/sudo 2>/dev/null ;;
+    esac
+    [ -n "$run_sshd_created" ] && rmdir /run/sshd 2>/dev/null
+    [ -n "$tmp" ] && rm -rf "$tmp"
+    return 0
+}
+trap cleanup EXIT
+trap 'echo "# interrupted"; cleanup; exit 130' INT
+trap 'echo "# terminated"; cleanup; exit 143' TERM HUP
+
+# put_sysfile DEST MODE: write stdin to the system file DEST, saving what
+# was there.  A file carrying $MARK is a leftover of a killed run: not saved.
+put_sysfile() {
+    local dest=$1 mode=$2 copy
+    if [ -e "$dest" ] || [ -L "$dest" ]; then
+        if ! grep -qF "$MARK" "$dest" 2>/dev/null; then
+            copy="$tmp/saved/$(printf '%s' "$dest" | tr / _)"
+            cp -a "$dest" "$copy" || return 1
+            saved[$dest]=$copy
+        fi
+    fi
+    managed+=("$dest")
+    rm -f "$dest.pamjwt-e2e-new"
+    cat >"$dest.pamjwt-e2e-new" && chmod "$mode" "$dest.pamjwt-e2e-new" &&
+        chown root:root "$dest.pamjwt-e2e-new" && mv -f "$dest.pamjwt-e2e-new" "$dest"
+}
+
+free_port() { # a port on 127.0.0.1 that could be bound just now
+    "$PY" -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# ---- setup ------------------------------------------------------------------
+
+pam_so=$(cd "$build/.libs" 2>/dev/null && pwd)/pam_jwt.so
+pamjwt=$(cd "$build" 2>/dev/null && pwd)/pamjwt
+[ -f "$pam_so" ] && [ -x "$pamjwt" ] ||
+    bail "built module and tool found" "no pam_jwt.so or pamjwt in E2E_BUILD_DIR=$build"
+case $pam_so in *[[:space:]]*) bail "module path has no white space (PAM cannot take it)" "$pam_so" ;; esac
+diag "module: $pam_so" "tool: $pamjwt ($("$pamjwt" --version | head -n 1))"
+
+# A run killed with SIGKILL ran no trap: stop the sshd and uvicorn it left
+# (by the PIDs it recorded, if they still name its directory) and remove
+# its directory.  Its user and /etc files carry markers, handled below.
+for d in /tmp/pamjwt-e2e.*; do
+    [ -f "$d/owner" ] || continue
+    owner=$(cat "$d/owner")
+    if tr '\0' ' ' <"/proc/$owner/cmdline" 2>/dev/null | grep -q 'e2e/run.sh'; then
+        bail "no other e2e run in progress" "tests/e2e/run.sh is running as pid $owner"
+    fi
+    for pf in "$d/sshd.pid" "$d/uvicorn.pid"; do
+        [ -f "$pf" ] || continue
+        p=$(cat "$pf")
+        case $p in '' | *[!0-9]*) continue ;; esac
+        if { tr '\0' '\n' <"/proc/$p/cmdline"; tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null |
+            grep -qF "$d/"; then
+            diag "stopping pid $p left by an earlier run ($d)"
+            kill -TERM "$p" 2>/dev/null
+        fi
+    done
+    rm -rf "$d"
+done
+
+tmp=$(mktemp -d /tmp/pamjwt-e2e.XXXXXX) || bail "temporary directory"
+echo $$ >"$tmp/owner"
+chmod 0755 "$tmp" # root-owned, not writable by others: the module reads files here
+mkdir -m 0700 "$tmp/saved" "$tmp/etc-save"
+for f in passwd shadow group gshadow subuid subgid; do
+    [ -f "/etc/$f" ] && cp -a "/etc/$f" "$tmp/etc-save/"
+    [ -f "/etc/$f-" ] && cp -a "/etc/$f-" "$tmp/etc-save/"
+done
+if [ -f /var/log/btmp ] && [ ! -L /var/log/btmp ]; then
+    btmp_size=$(stat -c %s /var/log/btmp)
+    btmp_inode=$(stat -c %i /var/log/btmp)
+fi
+pam_sshd_sum=$(sha256sum /etc/pam.d/sshd 2>/dev/null)
+pam_sudo_sum=$(sha256sum /etc/pam.d/sudo 2>/dev/null)
+
+# the test user, with a password for the pam_unix fallthrough cases
+if getent passwd "$U" >/dev/null; then
+    if [ "$(getent passwd "$U" | cut -d: -f5)" = "$GECOS" ]; then
+        diag "removing $U left over from an interrupted run"
+        userdel -r "$U" 2>/dev/null || userdel -f -r "$U" 2>/dev/null
+    else
+        bail "test user $U is free" "a user $U exists and was not made by this script"
+    fi
+fi
+PASSWORD="e2e-pw-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+useradd -l -m -c "$GECOS" -s /bin/sh "$U" && user_created=1 ||
+    bail "useradd $U"
+printf '%s:%s\n' "$U" "$PASSWORD" | chpasswd || bail "chpasswd $U"
+ok "test user $U created (useradd -l -m, password set with chpasswd)"
+
+# keys: the token signer (ES256, P-256) and a forger with a key of its own
+tx "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out signer.pem" \
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/signer.pem"
+tx "openssl pkey -in signer.pem -pubout -out signer.pub.pem" \
+    openssl pkey -in "$tmp/signer.pem" -pubout -out "$tmp/signer.pub.pem"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/forger.pem" 2>/dev/null
+chmod 0600 "$tmp/signer.pem" "$tmp/forger.pem"
+chmod 0644 "$tmp/signer.pub.pem"
+[ -s "$tmp/signer.pub.pem" ] && [ -s "$tmp/forger.pem" ] || bail "ES256 key pairs generated"
+
+conf=$tmp/pam_jwt.conf
+write_conf() { # write_conf [EXTRA LINE...]: replaced by rename, as the module wants
+    {
+        echo "key_file = $tmp/signer.pub.pem"
+        echo "allowed_subjects = $U $OTHER"
+        echo "audience = ssh"
+        echo "algorithms = ES256"
+        for l in "$@"; do echo "$l"; done
+    } >"$conf.new" && chmod 0644 "$conf.new" && mv -f "$conf.new" "$conf"
+}
+write_conf
+diag_file "$conf"
+
+# check_token NAME WANT_EXIT WANT_REASON [--at T]: pamjwt check on NAME.jwt
+check_token() {
+    local name=$1 want=$2 reason=$3 at=
+    shift 3
+    [ $# -ge 2 ] && at="--at $2"
+    tx "pamjwt check --config $conf --user $U ${at:+$at }< $name.jwt" \
+        bash -c '"$0" check --config "$1" --user "$2" $4 < "$3"' \
+        "$pamjwt" "$conf" "$U" "$tmp/$name.jwt" "$at"
+    [ "$rc" = "$want" ] && has "$reason"
+}
+
+# tokens: valid, expired (PyJWT, independent of pamjwt mint), forged, another subject
+tx "pamjwt mint --key signer.pem --sub $U --aud ssh --ttl 300 > valid.jwt" \
+    bash -c '"$0" mint --key "$1" --sub "$2" --aud ssh --ttl 300 > "$3"' \
+    "$pamjwt" "$tmp/signer.pem" "$U" "$tmp/valid.jwt"
+now=$(date +%s)
+tx "$PY -c 'jwt.encode({sub: $U, aud: ssh, iat: now-600, exp: now-300, jti}, signer.pem, ES256)' > expired.jwt" \
+    "$PY" -c 'import secrets, sys, jwt
+key = open(sys.argv[1], "rb").read()
+claims = {"sub": sys.argv[2], "aud": "ssh", "iat": int(sys.argv[3]) - 600,
+          "exp": int(sys.argv[3]) - 300, "jti": secrets.token_hex(16)}
+open(sys.argv[4], "w").write(jwt.encode(claims, key, algorithm="ES256") + "\n")' \
+    "$tmp/signer.pem" "$U" "$now" "$tmp/expired.jwt"
+tx "pamjwt mint --key forger.pem --sub $U --aud ssh > forged.jwt" \
+    bash -c '"$0" mint --key "$1" --sub "$2" --aud ssh > "$3"' \
+    "$pamjwt" "$tmp/forger.pem" "$U" "$tmp/forged.jwt"
+tx "pamjwt mint --key signer.pem --sub $OTHER --aud ssh > other.jwt" \
+    bash -c '"$0" mint --key "$1" --sub "$2" --aud ssh > "$3"' \
+    "$pamjwt" "$tmp/signer.pem" "$OTHER" "$tmp/other.jwt"
+for t in valid expired forged other; do
+    [ -s "$tmp/$t.jwt" ] || bail "tokens minted" "$t.jwt is missing"
+    diag "$t.jwt: $(wc -c <"$tmp/$t.jwt") bytes"
+done
+printf '%s\n' "$PASSWORD" >"$tmp/password.jwt" # not a JWT: the fallthrough case
+printf '%s\n' "wrong-$PASSWORD" >"$tmp/wrongpw.jwt"
+
+check "pamjwt check accepts the valid token" check_token valid 0 "decision: accept"
+check "pamjwt check refuses the expired token (exp in the past)" \
+    check_token expired 1 "expired"
+check "pamjwt check accepts the expired token --at a time it was valid (only exp is wrong)" \
+    check_token expired 0 "decision: accept" --at $((now - 400))
+check "pamjwt check refuses the forged token (bad signature)" \
+    check_token forged 1 "bad signature"
+check "pamjwt check refuses a token for $OTHER when the user is $U" \
+    check_token other 1 "token is for user $OTHER, not $U"
+check "pamjwt check ignores an ordinary password (next module decides)" \
+    check_token password 1 "decision: ignore"
+
+# ---- sshd -------------------------------------------------------------------
+
+put_sysfile "/etc/pam.d/$SVC_SSHD" 0644 <<EOF || bail "write /etc/pam.d/$SVC_SSHD"
+$MARK
+auth    [success=done ignore=ignore default=die]  $pam_so  config=$conf
+auth    required  pam_unix.so  try_first_pass
+account required  pam_unix.so
+session required  pam_unix.so
+EOF
+diag_file "/etc/pam.d/$SVC_SSHD"
+
+if [ ! -d /run/sshd ]; then
+    mkdir -m 0755 /run/sshd && run_sshd_created=1 # privilege separation directory
+fi
+ssh-keygen -q -t ed25519 -N '' -C pamjwt-e2e -f "$tmp/ssh_host_ed25519_key" ||
+    bail "ssh host key generated"
+# sshd re-executes itself by the absolute path in argv[0], and takes its PAM
+# service name from its basename: a symlink gives it a service of its own
+ln -s /usr/sbin/sshd "$tmp/$SVC_SSHD"
+sshd_ready=
+for _ in 1 2 3; do # a port taken meanwhile: try another
+    port=$(free_port)
+    cat >"$tmp/sshd_config" <<EOF
+ListenAddress 127.0.0.1:$port
+HostKey $tmp/ssh_host_ed25519_key
+PidFile $tmp/sshd.pid
+UsePAM yes
+KbdInteractiveAuthentication yes
+PasswordAuthentication yes
+PubkeyAuthentication no
+HostbasedAuthentication no
+GSSAPIAuthentication no
+AuthorizedKeysFile none
+PermitRootLogin no
+PermitEmptyPasswords no
+AllowUsers $U
+PermitTTY no
+X11Forwarding no
+AllowTcpForwarding no
+AllowAgentForwarding no
+PermitTunnel no
+UseDNS no
+PrintMotd no
+PrintLastLog no
+StrictModes no
+MaxAuthTries 3
+LoginGraceTime 30
+LogLevel VERBOSE
+EOF
+    # OpenSSH 9.8 and later name the service with an option instead
+    # (untested here: Debian 12 has 9.2)
+    "$tmp/$SVC_SSHD" -T -f "$tmp/sshd_config" 2>/dev/null | grep -q '^pamservicename ' &&
+        echo "PAMServiceName $SVC_SSHD" >>"$tmp/sshd_config"
+    "$tmp/$SVC_SSHD" -t -f "$tmp/sshd_config" 2>"$tmp/sshd-t.log" ||
+        bail "sshd -t accepts the test sshd_config" "$(cat "$tmp/sshd-t.log")"
+    "$tmp/$SVC_SSHD" -D -e -f "$tmp/sshd_config" >"$tmp/sshd.log" 2>&1 </dev/null &
+    sshd_pid=$!
+    for _ in $(seq 100); do # at most 20 s
+        grep -q "Server listening on 127.0.0.1 port $port" "$tmp/sshd.log" && { sshd_ready=1; break; }
+        kill -0 "$sshd_pid" 2>/dev/null || break
+        sleep 0.2
+    done
+    [ -n "$sshd_ready" ] && break
+    stop_pid "$sshd_pid"
+    sshd_pid=
+    grep -q "Address already in use" "$tmp/sshd.log" || break
+done
+[ -n "$sshd_ready" ] || bail "sshd started" "$(cat "$tmp/sshd.log")"
+ok "sshd (PAM service $SVC_SSHD) listens on 127.0.0.1:$port, pid $sshd_pid"
+diag_file "$tmp/sshd_config"
+
+# ssh_login METHOD SECRET_FILE: log in as $U, run a command; $out, $rc
+ssh_login() {
+    local method=$1 file=$2 pflag='' shown
+    # keyboard-interactive shows pam_jwt's own prompt, "Token: "; with the
+    # password method the client asks "password:" (sshpass's default match)
+    # and sshd hands the answer to PAM's conversation
+    [ "$method" = keyboard-interactive ] && pflag="-P Token:"
+    shown="SSHPASS=\$(cat $(basename "$file")) sshpass -e ${pflag:+$pflag }ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o PreferredAuthentications=$method -o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 -p $port $U@127.0.0.1 'echo e2e-ok-\$(id -un)'"
+    local before
+    before=$(wc -l <"$tmp/sshd.log")
+    SSHPASS=$(cat "$file") tx "$shown" timeout 30 sshpass -e $pflag \
+        ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+        -o LogLevel=ERROR -o ConnectTimeout=10 -o ControlMaster=no -o ControlPath=none \
+        -o PreferredAuthentications="$method" -o PubkeyAuthentication=no \
+        -o GSSAPIAuthentication=no -o NumberOfPasswordPrompts=1 \
+        -p "$port" "$U@127.0.0.1" 'echo e2e-ok-$(id -un)' </dev/null
+    sleep 0.2 # let sshd write its log line
+    tail -n +"$((before + 1))" "$tmp/sshd.log" |
+        grep -E 'Accepted|Failed|Invalid|error|PAM|Disconnected|Connection closed' |
+        mask | sed 's/^/#   sshd: /'
+}
+login_ok() { ssh_login "$@"; [ "$rc" = 0 ] && has "e2e-ok-$U"; }
+# refused: ssh says so (sshpass: 5 = prompted again), no command ran, no timeout
+login_refused() {
+    ssh_login "$@"
+    ! has "e2e-ok-" && { { [ "$rc" = 255 ] && has "Permission denied"; } || [ "$rc" = 5 ]; }
+}
+
+for m in keyboard-interactive password; do
+    check "ssh ($m): a valid token logs in" login_ok "$m" "$tmp/valid.jwt"
+    check "ssh ($m): an expired token is refused" login_refused "$m" "$tmp/expired.jwt"
+    check "ssh ($m): a forged token (other key) is refused" login_refused "$m" "$tmp/forged.jwt"
+    check "ssh ($m): a token for $OTHER is refused for $U" login_refused "$m" "$tmp/other.jwt"
+    check "ssh ($m): the user's password logs in (pam_jwt ignores it, pam_unix accepts)" \
+        login_ok "$m" "$tmp/password.jwt"
+    check "ssh ($m): a wrong password is refused (by pam_unix)" \
+        login_refused "$m" "$tmp/wrongpw.jwt"
+done
+
+# ---- sudo -------------------------------------------------------------------
+
+put_sysfile "/etc/pam.d/$SVC_SUDO" 0644 <<EOF || bail "write /etc/pam.d/$SVC_SUDO"
+$MARK
+auth    [success=done ignore=ignore default=die]  $pam_so  config=$conf
+auth    required  pam_unix.so  try_first_pass
+account required  pam_unix.so
+session required  pam_unix.so
+EOF
+cat >"$tmp/sudoers" <<EOF
+$MARK
+Defaults:$U pam_service=$SVC_SUDO, lecture=never, passwd_tries=1, !mail_badpass, !requiretty
+$U ALL=(root) /usr/bin/id
+EOF
+chmod 0440 "$tmp/sudoers"
+tx "visudo -cf sudoers" visudo -cf "$tmp/sudoers"
+[ "$rc" = 0 ] || bail "visudo accepts the test sudoers file"
+# sudo keeps a time stamp file per user under /run/sudo/ts (made on first use)
+if [ ! -d /run/sudo ]; then sudo_ts_created=rundir
+elif [ ! -d /run/sudo/ts ]; then sudo_ts_created=dir
+else sudo_ts_created="file"; fi
+put_sysfile "$SUDOERS" 0440 <"$tmp/sudoers" || bail "write $SUDOERS"
+diag_file "$SUDOERS"
+ok "sudoers drop-in $SUDOERS valid (visudo -cf), sudo for $U uses PAM service $SVC_SUDO"
+
+# sudo_as SECRET_FILE: $U runs "sudo id -un", answering with the file's line
+sudo_as() {
+    tx "printf '%s\\n' \"\$(cat $(basename "$1"))\" | runuser -u $U -- sudo -S -k -p '' /usr/bin/id -un" \
+        bash -c 'timeout 30 runuser -u "$1" -- sudo -S -k -p "" /usr/bin/id -un < "$0"' "$1" "$U"
+}
+sudo_ok() { sudo_as "$1"; [ "$rc" = 0 ] && [ "$(printf '%s\n' "$out" | tail -n 1)" = root ]; }
+sudo_refused() { sudo_as "$1"; [ "$rc" = 1 ] && has "incorrect password attempt"; }
+
+check "sudo: a valid token works (id -un says root)" sudo_ok "$tmp/valid.jwt"
+check "sudo: an expired token is refused" sudo_refused "$tmp/expired.jwt"
+check "sudo: a forged token is refused" sudo_refused "$tmp/forged.jwt"
+check "sudo: a token for $OTHER is refused for $U" sudo_refused "$tmp/other.jwt"
+check "sudo: the user's password works (pam_unix fallthrough)" sudo_ok "$tmp/password.jwt"
+
+# ---- the example FastAPI issuer ----------------------------------------------
+
+issuer_tests() {
+    local appdir="$top/examples/fastapi-issuer" port_i ready='' url issuer_pw tok
+    mkdir -m 0700 "$tmp/issuer"
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+        -out "$tmp/issuer/key.pem" 2>/dev/null && chmod 0600 "$tmp/issuer/key.pem"
+    issuer_pw="issuer-pw-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+    tx "printf '%s\\n' \"\$ISSUER_PASSWORD\" | $PY app.py set-password users.json $U" \
+        bash -c 'printf "%s\n" "$3" | "$0" "$1/app.py" set-password "$2/issuer/users.json" "$4"' \
+        "$PY" "$appdir" "$tmp" "$issuer_pw" "$U"
+    [ "$rc" = 0 ] || { notok "issuer: users file written by app.py set-password"; return; }
+    for _ in 1 2 3; do # a port taken meanwhile: try another
+        port_i=$(free_port)
+        url="http://127.0.0.1:$port_i"
+        diag "\$ PAMJWT_ISSUER_KEY=key.pem PAMJWT_ISSUER_USERS=users.json PAMJWT_ISSUER_AUDIENCE=ssh PAMJWT_ISSUER_ISSUER=$ISSUER $PY -m uvicorn --app-dir $appdir app:app --host 127.0.0.1 --port $port_i &"
+        PAMJWT_ISSUER_KEY="$tmp/issuer/key.pem" PAMJWT_ISSUER_USERS="$tmp/issuer/users.json" \
+            PAMJWT_ISSUER_AUDIENCE=ssh PAMJWT_ISSUER_ISSUER="$ISSUER" \
+            "$PY" -m uvicorn --app-dir "$appdir" app:app --host 127.0.0.1 --port "$port_i" \
+            >"$tmp/uvicorn.log" 2>&1 </dev/null &
+        uvicorn_pid=$!
+        echo "$uvicorn_pid" >"$tmp/uvicorn.pid"
+        for _ in $(seq 100); do # at most 20 s
+            curl --noproxy '*' -fsS --max-time 2 -o "$tmp/issuer.jwks" "$url/jwks.json" 2>/dev/null &&
+                { ready=1; break; }
+            kill -0 "$uvicorn_pid" 2>/dev/null || break
+            sleep 0.2
+        done
+        [ -n "$ready" ] && break
+        stop_pid "$uvicorn_pid"
+        uvicorn_pid=
+        grep -q "address already in use" "$tmp/uvicorn.log" || break
+    done
+    if [ -z "$ready" ]; then
+        notok "issuer: uvicorn answers on 127.0.0.1"
+        diag "$(cat "$tmp/uvicorn.log")"
+        return
+    fi
+    ok "issuer: uvicorn answers on 127.0.0.1:$port_i (pid $uvicorn_pid)"
+    tx "curl -sS $url/jwks.json" cat "$tmp/issuer.jwks"
+    chmod 0644 "$tmp/issuer.jwks"
+
+    # what a host would use: the published JWKS, with issuer and audience checked
+    cat >"$tmp/pam_jwt-jwks.conf" <<EOF
+jwks_file = $tmp/issuer.jwks
+issuer = $ISSUER
+audience = ssh
+allowed_subjects = $U
+max_lifetime = 300
+EOF
+    chmod 0644 "$tmp/pam_jwt-jwks.conf"
+
+    tx "curl -sS -u \"$U:\$ISSUER_PASSWORD\" -X POST $url/token" \
+        curl --noproxy '*' -sS --max-time 20 -u "$U:$issuer_pw" -X POST "$url/token"
+    tok=$(printf '%s' "$out" | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["access_token"])' 2>/dev/null)
+    if [ "$rc" = 0 ] && [ -n "$tok" ]; then
+        ok "issuer: POST /token with basic auth returns a token ($(printf '%s' "$tok" | wc -c) bytes)"
+    else
+        notok "issuer: POST /token with basic auth returns a token"
+        return
+    fi
+    printf '%s\n' "$tok" >"$tmp/issued.jwt"
+    tx "$PY -c 'decode header and claims' < issued.jwt" "$PY" -c 'import base64, json, sys
+h, c, _ = open(sys.argv[1]).read().strip().split(".")
+d = lambda s: json.loads(base64.urlsafe_b64decode(s + "=" * (-len(s) % 4)))
+h, c = d(h), d(c)
+print(json.dumps(h, sort_keys=True)); print(json.dumps(c, sort_keys=True))
+kid = json.load(open(sys.argv[2]))["keys"][0]["kid"]
+assert h["alg"] == "ES256" and h["kid"] == kid, "header"
+assert c["sub"] == sys.argv[3] and c["aud"] == "ssh" and c["iss"] == sys.argv[4], "claims"
+assert c["exp"] - c["iat"] == 120 and len(c["jti"]) >= 16, "times/jti"
+print("claims ok")' "$tmp/issued.jwt" "$tmp/issuer.jwks" "$U" "$ISSUER"
+    check "issuer: token has alg ES256 and the JWKS kid, sub=$U aud=ssh iss=$ISSUER, jti, exp = iat + 120" \
+        [ "$rc" = 0 ]
+
+    tx "pamjwt check --config pam_jwt-jwks.conf --user $U < issued.jwt" \
+        bash -c '"$0" check --config "$1" --user "$2" < "$3"' \
+        "$pamjwt" "$tmp/pam_jwt-jwks.conf" "$U" "$tmp/issued.jwt"
+    check "issuer: pamjwt check --user $U accepts the token with the published /jwks.json" \
+        [ "$rc" = 0 ]
+
+    tx "curl -sS --data-urlencode username=$U --data-urlencode password=\$ISSUER_PASSWORD $url/token" \
+        curl --noproxy '*' -sS --max-time 20 --data-urlencode "username=$U" \
+        --data-urlencode "password=$issuer_pw" "$url/token"
+    printf '%s' "$out" | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["access_token"])' \
+        >"$tmp/issued-form.jwt" 2>/dev/null
+    tx "pamjwt check --config pam_jwt-jwks.conf --user $U < issued-form.jwt" \
+        bash -c '"$0" check --config "$1" --user "$2" < "$3"' \
+        "$pamjwt" "$tmp/pam_jwt-jwks.conf" "$U" "$tmp/issued-form.jwt"
+    check "issuer: form fields username/password also give an accepted token" [ "$rc" = 0 ]
+
+    tx "curl -sS -w '%{http_code}' -u \"$U:wrong-password\" -X POST $url/token" \
+        curl --noproxy '*' -sS --max-time 20 -w '\n%{http_code}\n' -u "$U:wrong-password" \
+        -X POST "$url/token"
+    check "issuer: a wrong password gets HTTP 401 and no token" \
+        eval '[ "$rc" = 0 ] && has "401" && ! has "access_token" && ! has "eyJ"'
+    tx "curl -sS -w '%{http_code}' --data-urlencode username=nosuchuser --data-urlencode password=x $url/token" \
+        curl --noproxy '*' -sS --max-time 20 -w '\n%{http_code}\n' \
+        --data-urlencode username=nosuchuser --data-urlencode password=x "$url/token"
+    check "issuer: an unknown user gets HTTP 401 and no token" \
+        eval '[ "$rc" = 0 ] && has "401" && ! has "access_token"'
+
+    # the host trusts the issuer: add its JWKS to the config (read at every
+    # login, replaced by rename; no restart)
+    write_conf "jwks_file = $tmp/issuer.jwks"
+    diag_file "$conf"
+    check "issuer: ssh (keyboard-interactive) with the issued token logs in" \
+        login_ok keyboard-interactive "$tmp/issued.jwt"
+    check "issuer: ssh (password) with the issued token logs in" \
+        login_ok password "$tmp/issued-form.jwt"
+    check "issuer: sudo with the issued token works (under sudo's 512-byte limit)" \
+        sudo_ok "$tmp/issued.jwt"
+}
+if [ -n "$have_issuer" ]; then
+    issuer_tests
+else
+    skip "issuer: FastAPI example" "$PY lacks fastapi/uvicorn (apt-get install python3-fastapi python3-uvicorn)"
+fi
+
+# ---- undo everything and check that it is undone -------------------------------
+
+pids="$sshd_pid $uvicorn_pid"
+cleanup
+left=
+for p in $pids; do kill -0 "$p" 2>/dev/null && left="$left process $p;"; done
+# sshd's per-connection processes end with their sessions (give them 5 s)
+for _ in $(seq 25); do
+    pgrep -x "$SVC_SSHD" >/dev/null || break
+    sleep 0.2
+done
+p=$(pgrep -x "$SVC_SSHD" | tr '\n' ' ')
+[ -n "$p" ] && left="$left sshd processes $p;"
+getent passwd "$U" >/dev/null && left="$left user $U;"
+[ -e "/home/$U" ] && left="$left /home/$U;"
+[ -e "/run/sudo/ts/$U" ] && left="$left /run/sudo/ts/$U;"
+for f in "${managed[@]}"; do
+    # a saved file is back (without the marker); a new one is gone
+    if [ -n "${saved[$f]:-}" ]; then
+        grep -qF "$MARK" "$f" 2>/dev/null && left="$left $f not restored;"
+    else
+        [ -e "$f" ] && left="$left $f;"
+    fi
+done
+[ "$(sha256sum /etc/pam.d/sshd 2>/dev/null)" = "$pam_sshd_sum" ] || left="$left /etc/pam.d/sshd changed;"
+[ "$(sha256sum /etc/pam.d/sudo 2>/dev/null)" = "$pam_sudo_sum" ] || left="$left /etc/pam.d/sudo changed;"
+[ -e "$tmp" ] && left="$left $tmp;"
+[ -n "$btmp_size" ] && [ "$(stat -c %s /var/log/btmp)" != "$btmp_size" ] &&
+    diag "note: /var/log/btmp holds records not made by this run; left as it is"
+if [ -z "$left" ]; then
+    ok "cleanup: processes stopped, $U removed, system files as before"
+else
+    notok "cleanup: processes stopped, $U removed, system files as before"
+    diag "left:$left"
+fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
