@@ -34,42 +34,17 @@ static unsigned char *member_b64(json_t *jwk, const char *name, size_t *len, con
     return d;
 }
 
-static EVP_PKEY *fromdata(const char *type, OSSL_PARAM_BLD *bld)
-{
-    OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
-    EVP_PKEY *pk = NULL;
-    if (params && ctx && EVP_PKEY_fromdata_init(ctx) == 1)
-        EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params);
-    EVP_PKEY_CTX_free(ctx);
-    OSSL_PARAM_free(params);
-    return pk;
-}
-
 static EVP_PKEY *jwk_rsa(json_t *jwk, const char **why)
 {
     size_t nl = 0, el = 0;
     unsigned char *n = member_b64(jwk, "n", &nl, why);
     unsigned char *e = n ? member_b64(jwk, "e", &el, why) : NULL;
-    BIGNUM *bn = NULL, *be = NULL;
-    OSSL_PARAM_BLD *bld = NULL;
     EVP_PKEY *pk = NULL;
-    if (n == NULL || e == NULL)
-        goto out;
-    bn = BN_bin2bn(n, (int)nl, NULL);
-    be = BN_bin2bn(e, (int)el, NULL);
-    bld = OSSL_PARAM_BLD_new();
-    if (bn == NULL || be == NULL || bld == NULL ||
-        !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) ||
-        !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be))
-        goto out;
-    pk = fromdata("RSA", bld);
-    if (pk == NULL)
-        *why = "RSA key rejected by OpenSSL";
-out:
-    OSSL_PARAM_BLD_free(bld);
-    BN_free(bn);
-    BN_free(be);
+    if (n != NULL && e != NULL) {
+        pk = pj_pkey_rsa(n, nl, e, el);
+        if (pk == NULL)
+            *why = "RSA key rejected by OpenSSL";
+    }
     free(n);
     free(e);
     return pk;
@@ -98,7 +73,6 @@ static EVP_PKEY *jwk_ec(json_t *jwk, const char **why)
     const char *crv = json_string_value(json_object_get(jwk, "crv"));
     size_t i, xl = 0, yl = 0;
     unsigned char *x = NULL, *y = NULL, point[1 + 2 * 66];
-    OSSL_PARAM_BLD *bld = NULL;
     EVP_PKEY *pk = NULL;
     for (i = 0; crv && i < 3; i++)
         if (strcmp(crv, curves[i].crv) == 0)
@@ -118,16 +92,10 @@ static EVP_PKEY *jwk_ec(json_t *jwk, const char **why)
     point[0] = 4; /* uncompressed */
     memcpy(point + 1, x, xl);
     memcpy(point + 1 + xl, y, yl);
-    bld = OSSL_PARAM_BLD_new();
-    if (bld == NULL ||
-        !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, curves[i].group, 0) ||
-        !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, 1 + xl + yl))
-        goto out;
-    pk = fromdata("EC", bld);
+    pk = pj_pkey_ec(curves[i].group, point, 1 + xl + yl);
     if (pk == NULL)
         *why = "EC point is not on the curve";
 out:
-    OSSL_PARAM_BLD_free(bld);
     free(x);
     free(y);
     return pk;

@@ -11,6 +11,7 @@
 #include <openssl/err.h>
 #include <openssl/hmac.h>
 #include <openssl/objects.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -215,6 +216,149 @@ int pj_keys_add_jwk(pj_keyset *ks, pj_kty kty, int curve, json_t *jwk, const cha
     return 0;
 }
 
+/* ---------------------------------------------------------------- raw keys */
+
+static EVP_PKEY *fromdata(const char *type, OSSL_PARAM_BLD *bld)
+{
+    OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+    EVP_PKEY *pk = NULL;
+    if (params && ctx && EVP_PKEY_fromdata_init(ctx) == 1)
+        EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params);
+    EVP_PKEY_CTX_free(ctx);
+    OSSL_PARAM_free(params);
+    return pk;
+}
+
+EVP_PKEY *pj_pkey_rsa(const unsigned char *n, size_t nl, const unsigned char *e, size_t el)
+{
+    BIGNUM *bn = BN_bin2bn(n, (int)nl, NULL), *be = BN_bin2bn(e, (int)el, NULL);
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    EVP_PKEY *pk = NULL;
+    if (bn && be && bld && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) &&
+        OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be))
+        pk = fromdata("RSA", bld);
+    OSSL_PARAM_BLD_free(bld);
+    BN_free(bn);
+    BN_free(be);
+    return pk;
+}
+
+EVP_PKEY *pj_pkey_ec(const char *group, const unsigned char *point, size_t len)
+{
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    EVP_PKEY *pk = NULL;
+    if (bld && OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) &&
+        OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, len))
+        pk = fromdata("EC", bld);
+    OSSL_PARAM_BLD_free(bld);
+    return pk;
+}
+
+/* Minimal DER reader: one element of the expected tag, definite length,
+ * inside [*p, end).  On success *p moves past it. */
+static bool der_take(const unsigned char **p, const unsigned char *end, unsigned char tag,
+                     const unsigned char **val, size_t *len)
+{
+    const unsigned char *q = *p;
+    size_t l;
+    if (end - q < 2 || *q++ != tag)
+        return false;
+    l = *q++;
+    if (l & 0x80) {
+        unsigned nb = l & 0x7f;
+        if (nb == 0 || nb > 3 || (size_t)(end - q) < nb)
+            return false;
+        for (l = 0; nb > 0; nb--)
+            l = (l << 8) | *q++;
+    }
+    if ((size_t)(end - q) < l)
+        return false;
+    *val = q;
+    *len = l;
+    *p = q + l;
+    return true;
+}
+
+static bool der_is(const unsigned char *v, size_t n, const unsigned char *want, size_t wn)
+{
+    return n == wn && memcmp(v, want, n) == 0;
+}
+
+EVP_PKEY *pj_pkey_spki(const unsigned char *der, size_t len)
+{
+    static const unsigned char oid_rsa[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
+    static const unsigned char oid_ec[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
+    static const unsigned char oid_p256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+    static const unsigned char oid_p384[] = {0x2b, 0x81, 0x04, 0x00, 0x22};
+    static const unsigned char oid_p521[] = {0x2b, 0x81, 0x04, 0x00, 0x23};
+    static const unsigned char oid_ed25519[] = {0x2b, 0x65, 0x70};
+    static const unsigned char oid_ed448[] = {0x2b, 0x65, 0x71};
+    const unsigned char *p = der, *end = der + len, *spki, *alg, *oid, *bits, *params = NULL;
+    size_t spl, al, ol, bl, pl = 0;
+    EVP_PKEY *pk = NULL;
+
+    if (!der_take(&p, end, 0x30, &spki, &spl) || p != end)
+        goto slow;
+    p = spki;
+    end = spki + spl;
+    if (!der_take(&p, end, 0x30, &alg, &al) || !der_take(&p, end, 0x03, &bits, &bl) || p != end ||
+        bl < 2 || bits[0] != 0)
+        goto slow;
+    bits++;
+    bl--;
+    {
+        const unsigned char *a = alg, *aend = alg + al;
+        if (!der_take(&a, aend, 0x06, &oid, &ol))
+            goto slow;
+        if (a != aend) {
+            if (*a == 0x06 && !der_take(&a, aend, 0x06, &params, &pl))
+                goto slow;
+            if (params == NULL && !(aend - a == 2 && a[0] == 0x05 && a[1] == 0x00))
+                goto slow; /* only NULL or a curve OID are expected */
+            if (params != NULL && a != aend)
+                goto slow;
+        }
+    }
+    if (der_is(oid, ol, oid_rsa, sizeof(oid_rsa))) {
+        const unsigned char *r = bits, *rend = bits + bl, *seq, *n, *e;
+        size_t sl, nl, el;
+        if (params != NULL || !der_take(&r, rend, 0x30, &seq, &sl) || r != rend)
+            goto slow;
+        r = seq;
+        rend = seq + sl;
+        if (!der_take(&r, rend, 0x02, &n, &nl) || !der_take(&r, rend, 0x02, &e, &el) || r != rend ||
+            nl == 0 || el == 0 || (n[0] & 0x80) || (e[0] & 0x80))
+            goto slow;
+        pk = pj_pkey_rsa(n, nl, e, el);
+    } else if (der_is(oid, ol, oid_ec, sizeof(oid_ec)) && params != NULL) {
+        const char *group = der_is(params, pl, oid_p256, sizeof(oid_p256))   ? "prime256v1"
+                            : der_is(params, pl, oid_p384, sizeof(oid_p384)) ? "secp384r1"
+                            : der_is(params, pl, oid_p521, sizeof(oid_p521)) ? "secp521r1"
+                                                                             : NULL;
+        if (group == NULL)
+            goto slow; /* other curves: the slow path names them in its error */
+        pk = pj_pkey_ec(group, bits, bl);
+    } else if ((der_is(oid, ol, oid_ed25519, sizeof(oid_ed25519)) ||
+                der_is(oid, ol, oid_ed448, sizeof(oid_ed448))) && params == NULL) {
+        pk = EVP_PKEY_new_raw_public_key(oid[2] == 0x70 ? EVP_PKEY_ED25519 : EVP_PKEY_ED448, NULL,
+                                         bits, bl);
+    } else {
+        goto slow;
+    }
+    ERR_clear_error();
+    return pk; /* parts OpenSSL rejects: a bad key, no second opinion */
+slow:
+    p = der;
+    pk = d2i_PUBKEY(NULL, &p, (long)len);
+    if (pk != NULL && p != der + len) {
+        EVP_PKEY_free(pk);
+        pk = NULL;
+    }
+    ERR_clear_error();
+    return pk;
+}
+
 /* One PEM block -> EVP_PKEY, or NULL with *why set. */
 static EVP_PKEY *pem_block_key(const char *name, const unsigned char *der, long len,
                                const char **why)
@@ -222,7 +366,8 @@ static EVP_PKEY *pem_block_key(const char *name, const unsigned char *der, long 
     const unsigned char *p = der;
     EVP_PKEY *pk = NULL;
     if (strcmp(name, "PUBLIC KEY") == 0) {
-        pk = d2i_PUBKEY(NULL, &p, len);
+        pk = pj_pkey_spki(der, (size_t)len);
+        p = der + len;
     } else if (strcmp(name, "RSA PUBLIC KEY") == 0) {
         pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, len);
     } else if (strcmp(name, "CERTIFICATE") == 0) {

@@ -77,6 +77,15 @@ int pj_keys_add_hmac(pj_keyset *ks, unsigned char *secret, size_t len, const cha
 int pj_keys_add_pkey(pj_keyset *ks, EVP_PKEY *pk, const char *source, const char *kid,
                      int alg, const pj_log *log);
 
+/* Build public keys from their raw parts (OpenSSL's fromdata: much cheaper
+ * than its generic DER decoder).  NULL when OpenSSL rejects the parts. */
+EVP_PKEY *pj_pkey_rsa(const unsigned char *n, size_t nl, const unsigned char *e, size_t el);
+EVP_PKEY *pj_pkey_ec(const char *group, const unsigned char *point, size_t len);
+/* A SubjectPublicKeyInfo (the DER inside "BEGIN PUBLIC KEY"); RSA, EC on
+ * P-256/384/521 and Ed25519/Ed448 are parsed here, anything else (or any
+ * doubt) goes through d2i_PUBKEY. */
+EVP_PKEY *pj_pkey_spki(const unsigned char *der, size_t len);
+
 /* A JWK whose type and curve are known but which is not yet an EVP_PKEY
  * (takes a reference to jwk). */
 int pj_keys_add_jwk(pj_keyset *ks, pj_kty kty, int curve, json_t *jwk, const char *source,

@@ -15,6 +15,8 @@
 #include "claims.h"
 #include "decide.h"
 #include "jose.h"
+#include "keys.h"
+#include <openssl/x509.h>
 #include "pjconfig.h"
 #include "subject.h"
 #include "tap.h"
@@ -346,8 +348,74 @@ static void test_decide_clock(void)
     free(dir);
 }
 
+/* The SubjectPublicKeyInfo fast path must build exactly the key OpenSSL's
+ * own decoder builds, and refuse (or hand over) anything else. */
+static void test_spki(void)
+{
+    const char *types[] = {"rsa", "rsa4096", "p256", "p384", "p521", "ed25519", "ed448",
+                           "secp256k1"};
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        EVP_PKEY *k = tl_keygen(types[i]);
+        size_t dl = 0;
+        unsigned char *der = tl_pub_der(k, &dl);
+        const unsigned char *p = der;
+        EVP_PKEY *ref = d2i_PUBKEY(NULL, &p, (long)dl), *got = pj_pkey_spki(der, dl);
+        ok(got != NULL && EVP_PKEY_eq(ref, got) == 1, "spki: %s key equals d2i_PUBKEY's", types[i]);
+        /* every truncation fails cleanly */
+        int bad = 0;
+        for (size_t cut = 0; cut < dl; cut += (dl > 200 ? 7 : 1)) {
+            EVP_PKEY *t = pj_pkey_spki(der, cut);
+            bad += t != NULL;
+            EVP_PKEY_free(t);
+        }
+        is_int(bad, 0, "spki: %s: no truncation gives a key", types[i]);
+        /* flipped bits in the header, OIDs and first key bytes: the fast
+         * path never accepts what OpenSSL's decoder refuses, and never
+         * builds a different key from the same bytes */
+        unsigned char *mut = malloc(dl);
+        int disagree = 0;
+        for (size_t j = 0; j < (dl < 40 ? dl : 40); j++)
+            for (int bit = 0; bit < 8; bit++) {
+                memcpy(mut, der, dl);
+                mut[j] ^= (unsigned char)(1u << bit);
+                const unsigned char *q = mut;
+                EVP_PKEY *t = pj_pkey_spki(mut, dl), *r = d2i_PUBKEY(NULL, &q, (long)dl);
+                if (r != NULL && q != mut + dl) {
+                    EVP_PKEY_free(r);
+                    r = NULL;
+                }
+                if (t != NULL && (r == NULL || EVP_PKEY_eq(r, t) != 1)) {
+                    disagree++;
+                    printf("# %s: byte %zu bit %d: fast path %s, decoder %s\n", types[i], j, bit,
+                           t ? "key" : "none", r ? "key" : "none");
+                }
+                EVP_PKEY_free(t);
+                EVP_PKEY_free(r);
+            }
+        ERR_clear_error();
+        is_int(disagree, 0, "spki: %s: 320 one-bit mutations never accepted beyond OpenSSL's decoder",
+               types[i]);
+        free(mut);
+        EVP_PKEY_free(ref);
+        EVP_PKEY_free(got);
+        EVP_PKEY_free(k);
+        free(der);
+    }
+    /* a point that is not on the curve */
+    EVP_PKEY *k = tl_keygen("p256");
+    size_t dl = 0;
+    unsigned char *der = tl_pub_der(k, &dl);
+    der[dl - 1] ^= 0x01;
+    ok(pj_pkey_spki(der, dl) == NULL, "spki: EC point off the curve refused");
+    free(der);
+    EVP_PKEY_free(k);
+    ok(pj_pkey_spki((const unsigned char *)"\x30\x84\xff\xff\xff\xff", 6) == NULL,
+       "spki: absurd length refused");
+}
+
 int main(void)
 {
+    test_spki();
     test_b64url();
     test_shape();
     test_json();
