@@ -14,9 +14,10 @@ bool pj_lines_next(pj_lines *it, const char **line, size_t *n)
         size_t l = nl ? (size_t)(nl - s) : it->len - it->pos;
         it->pos += l + (nl ? 1 : 0);
         it->lineno++;
-        for (size_t i = 0; i < l; i++)
-            if (s[i] == '#' && (i == 0 || pj_is_space((unsigned char)s[i - 1]))) {
-                l = i;
+        for (const char *h = memchr(s, '#', l); h != NULL;
+             h = memchr(h + 1, '#', l - (size_t)(h + 1 - s)))
+            if (h == s || pj_is_space((unsigned char)h[-1])) {
+                l = (size_t)(h - s);
                 break;
             }
         pj_trim(&s, &l);
@@ -29,14 +30,48 @@ bool pj_lines_next(pj_lines *it, const char **line, size_t *n)
     return false;
 }
 
+/* Can want be found by a plain byte search?  Not when it holds what the
+ * line reader treats specially: control characters (a newline would span
+ * two lines), white space at either end, or a '#' that starts a comment. */
+static bool searchable(const char *w, size_t n)
+{
+    if (n == 0 || w[0] == '#' || w[0] == ' ' || w[n - 1] == ' ')
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)w[i];
+        if (c < 0x20 || c == 0x7f || (c == '#' && (w[i - 1] == ' ')))
+            return false;
+    }
+    return true;
+}
+
+/* Is want one of the file's lines (after comments and trimming)?  A
+ * 100,000-line revoked_file or allowed_subjects_file is searched with
+ * memmem and each hit checked for line boundaries, instead of walking
+ * every line. */
 static bool line_equals(const pj_text *t, const char *want)
 {
-    pj_lines it = {t->buf, t->len, 0, 0};
-    const char *l;
-    size_t n, wl = strlen(want);
-    while (pj_lines_next(&it, &l, &n))
-        if (n == wl && memcmp(l, want, n) == 0)
+    size_t wl = strlen(want);
+    if (!searchable(want, wl)) {
+        pj_lines it = {t->buf, t->len, 0, 0};
+        const char *l;
+        size_t n;
+        while (pj_lines_next(&it, &l, &n))
+            if (n == wl && memcmp(l, want, n) == 0)
+                return true;
+        return false;
+    }
+    const char *buf = t->buf, *end = t->buf + t->len, *p = buf;
+    while ((size_t)(end - p) >= wl && (p = memmem(p, (size_t)(end - p), want, wl)) != NULL) {
+        const char *b = p, *a = p + wl;
+        while (b > buf && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\r'))
+            b--;
+        while (a < end && (*a == ' ' || *a == '\t' || *a == '\r'))
+            a++;
+        if ((b == buf || b[-1] == '\n') && (a == end || *a == '\n' || (*a == '#' && a > p + wl)))
             return true;
+        p++;
+    }
     return false;
 }
 
@@ -72,13 +107,22 @@ static bool map_fields(const char *l, size_t n, const char **p, size_t *pl, cons
 
 static bool template_ok(const char *u, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (u[i] == '%') {
-            if (i + 1 == n || (u[i + 1] != 's' && u[i + 1] != 'l' && u[i + 1] != '%'))
-                return false;
-            i++;
-        }
+    for (const char *p = memchr(u, '%', n); p != NULL; p = memchr(p, '%', n - (size_t)(p - u))) {
+        if (p + 1 == u + n || (p[1] != 's' && p[1] != 'l' && p[1] != '%'))
+            return false;
+        p += 2;
+        if (p >= u + n)
+            break;
+    }
     return true;
+}
+
+static bool has_glob(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '*' || p[i] == '?' || p[i] == '[' || p[i] == '\\')
+            return true;
+    return false;
 }
 
 int pj_user_map_validate(const pj_text *t, const pj_log *log)
@@ -145,14 +189,20 @@ int pj_map_user(const pj_config *c, const char *sub, char **user)
     }
     pj_lines it = {c->user_map.buf, c->user_map.len, 0, 0};
     const char *l, *p, *u;
-    size_t n, pl, ul;
+    size_t n, pl, ul, sl = strlen(sub);
     char pat[PJ_MAX_LINE + 1];
     while (pj_lines_next(&it, &l, &n)) {
         if (!map_fields(l, n, &p, &pl, &u, &ul) || pl > PJ_MAX_LINE)
             continue; /* validated at load; never reached */
-        memcpy(pat, p, pl);
-        pat[pl] = '\0';
-        if (fnmatch(pat, sub, 0) == 0) {
+        bool match;
+        if (!has_glob(p, pl)) {
+            match = pl == sl && memcmp(p, sub, sl) == 0; /* a literal: no fnmatch */
+        } else {
+            memcpy(pat, p, pl);
+            pat[pl] = '\0';
+            match = fnmatch(pat, sub, 0) == 0;
+        }
+        if (match) {
             *user = expand(u, ul, sub);
             return *user ? 1 : -1;
         }

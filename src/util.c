@@ -21,11 +21,6 @@ void pj_free_str(char *s)
         pj_wipe_free(s, strlen(s));
 }
 
-bool pj_is_space(int c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 void pj_trim(const char **s, size_t *len)
 {
     const char *p = *s;

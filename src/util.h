@@ -10,7 +10,10 @@ void pj_wipe_free(void *p, size_t n);
 /* Wipe a NUL-terminated string, then free it. NULL is fine. */
 void pj_free_str(char *s);
 
-bool pj_is_space(int c);
+static inline bool pj_is_space(int c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 /* Trim leading/trailing space, tab, CR, LF from [*s, *s+*len). */
 void pj_trim(const char **s, size_t *len);
 /* strndup that returns NULL on allocation failure only. */

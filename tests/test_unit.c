@@ -286,6 +286,29 @@ static void test_subjects(void)
                (int)strcspn(bads[i], "\n"), bads[i]);
     }
     pj_config_free(c);
+
+    /* revoked_file / allowed_subjects_file lines: the memmem fast path and
+     * the line reader must agree */
+    c = parse("key_file = /k\nallowed_subjects = nobody\n", &rc);
+    const char *list = "alice\n  bob  \n# carol\ndave # comment\nerin#x\nfrank\r\n\tgina\n"
+                       "x #y\nhank\n#\n";
+    c->revoked.buf = strdup(list);
+    c->revoked.len = strlen(list);
+    c->subjects_file.buf = strdup(list);
+    c->subjects_file.len = strlen(list);
+    struct { const char *q; bool want; } lq[] = {
+        {"alice", true}, {"bob", true}, {"carol", false}, {"# carol", false}, {"dave", true},
+        {"dave # comment", false}, {"erin", false}, {"erin#x", true}, {"frank", true},
+        {"gina", true}, {"ali", false}, {"lice", false}, {"x", true}, {"x #y", false},
+        {"hank", true}, {"alice\n  bob", false}, {"", false}, {"#", false}, {" bob", false},
+    };
+    for (size_t i = 0; i < sizeof(lq) / sizeof(lq[0]); i++) {
+        ok(pj_jti_revoked(c, lq[i].q) == lq[i].want, "list lines: '%s' %s", lq[i].q,
+           lq[i].want ? "listed" : "not listed");
+        ok(pj_subject_allowed(c, lq[i].q) == (lq[i].want || strcmp(lq[i].q, "nobody") == 0),
+           "allowed_subjects_file agrees for '%s'", lq[i].q);
+    }
+    pj_config_free(c);
     const char *names[] = {"root", "jwt-bob", "a.b_c", "bob@corp.example"};
     for (size_t i = 0; i < 4; i++)
         ok(pj_user_name_ok(names[i]), "user name ok: %s", names[i]);
