@@ -5,6 +5,9 @@
 #include "config.h"
 
 #include <pwd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +19,7 @@
 #include "decide.h"
 #include "jose.h"
 #include "keys.h"
+#include <openssl/err.h>
 #include <openssl/x509.h>
 #include "pjconfig.h"
 #include "subject.h"
@@ -436,8 +440,77 @@ static void test_spki(void)
        "spki: absurd length refused");
 }
 
+/* replay_cache under concurrent logins: 16 processes present the same
+ * one-time token at once; exactly one is accepted. */
+static void test_replay_concurrent(void)
+{
+    char *dir = tl_tmpdir(), path[4096], conf[8400], user[256], cache[4096];
+    struct passwd *pw = getpwuid(geteuid());
+    snprintf(user, sizeof(user), "%s", pw ? pw->pw_name : "root");
+    EVP_PKEY *k = tl_keygen("p256");
+    snprintf(path, sizeof(path), "%s/k.pub", dir);
+    tl_write_pub(k, path);
+    snprintf(cache, sizeof(cache), "%s/replay", dir);
+    mkdir(cache, 0700);
+    snprintf(conf, sizeof(conf), "key_file = %s\nallowed_subjects = *\nreplay_cache = %s\n", path,
+             cache);
+    snprintf(path, sizeof(path), "%s/c.conf", dir);
+    tl_write_file(path, conf, strlen(conf), 0644);
+    long now = (long)time(NULL);
+    char payload[512];
+    snprintf(payload, sizeof(payload),
+             "{\"sub\":\"%s\",\"iat\":%ld,\"exp\":%ld,\"jti\":\"race-%ld\"}", user, now,
+             now + 300, now);
+    char *tok = tl_sign_raw("{\"alg\":\"ES256\"}", payload, "ES256", k, NULL, 0);
+    enum { N = 16 };
+    int go[2];
+    pid_t pids[N];
+    if (pipe(go) != 0)
+        return;
+    fflush(stdout);
+    for (int i = 0; i < N; i++) {
+        pids[i] = fork();
+        if (pids[i] == 0) {
+            char b;
+            close(go[1]);
+            if (read(go[0], &b, 1) < 0) /* all start together */
+                _exit(3);
+            pj_request rq = {0};
+            pj_decision d;
+            pj_log quiet = {NULL, NULL, false};
+            rq.config_path = path;
+            rq.input = tok;
+            rq.input_len = strlen(tok);
+            rq.now = (double)time(NULL);
+            rq.consume = true;
+            rq.log = &quiet;
+            pj_decide(&rq, &d);
+            _exit(d.result == PJ_ACCEPT ? 0 : d.result == PJ_REFUSE ? 1 : 2);
+        }
+    }
+    close(go[0]);
+    close(go[1]); /* EOF releases every child at once */
+    int accepted = 0, refused = 0, other = 0;
+    for (int i = 0; i < N; i++) {
+        int st = 0;
+        waitpid(pids[i], &st, 0);
+        int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 9;
+        accepted += rc == 0;
+        refused += rc == 1;
+        other += rc > 1;
+    }
+    is_int(accepted, 1, "replay_cache: %d concurrent logins with one token: exactly one accepted", N);
+    is_int(refused, N - 1, "replay_cache: the other %d refused as already used", N - 1);
+    is_int(other, 0, "replay_cache: no login failed any other way");
+    free(tok);
+    EVP_PKEY_free(k);
+    tl_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
+    test_replay_concurrent();
     test_spki();
     test_b64url();
     test_shape();
