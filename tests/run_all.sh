@@ -1,7 +1,8 @@
 #!/bin/sh
 # The whole test suite: build with warnings as errors, make check, the same
 # suite under valgrind memcheck, the unit and libpam tests again under
-# AddressSanitizer + UBSan, and make distcheck.
+# AddressSanitizer + UBSan, the libFuzzer harnesses for 60 s each, the
+# end-to-end tests with real sshd/sudo (as root), and make distcheck.
 # Prints "N passed, N failed" at the end; exits non-zero on any failure.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,6 +50,13 @@ grep -E '^(FAIL|ERROR|XPASS)|^# ' check.out
 count test-suite.log
 [ $rc -eq 0 ] || { grep -h -B2 -A30 'ERROR: \(Address\|Leak\)Sanitizer\|runtime error' tests/*.log | head -150; die "sanitizer run failed"; }
 cd "$top"
+
+step "libFuzzer: each harness for 60 s (token, config, JWKS, whole pam_sm_authenticate)"
+FUZZ_PARALLEL=2 tests/fuzz/run.sh 60 "$top/build-fuzz" >build/fuzz.out 2>&1; rc=$?
+grep -E '^(fuzz |ok |not ok |#[0-9]+.*DONE)' build/fuzz.out
+p=$(grep -c '^ok ' build/fuzz.out); f=$(grep -c '^not ok ' build/fuzz.out)
+pass=$((pass + p)); fail=$((fail + f))
+[ $rc -eq 0 ] || { tail -80 build/fuzz.out; die "fuzzing found a problem (artifacts in build-fuzz/run/*/artifacts)"; }
 
 step "end to end as root: real sshd, sudo and the FastAPI issuer (tests/e2e/run.sh)"
 if [ "$(id -u)" -eq 0 ]; then

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Build the libFuzzer harnesses for pam_jwt with clang directly (no automake):
 #   tests/fuzz/build.sh [BUILD_DIR]        (default /tmp/pamjwt-fuzz)
-# Produces BUILD_DIR/fuzz_token, fuzz_config, fuzz_jwks, fuzz_pam and the
+# Produces BUILD_DIR/fuzz_token, fuzz_config, fuzz_jwks, fuzz_keyfile, fuzz_pam and the
 # instrumented module BUILD_DIR/pam_jwt_fuzz.so that fuzz_pam loads through
 # the real libpam.  Needs: clang libclang-rt-14-dev pkg-config libpam0g-dev
 # libssl-dev libjansson-dev.
@@ -87,7 +87,7 @@ $socc -c "$src/pam_jwt.c" -o "$out/obj/pam_jwt.o"
 $socc -shared -Wl,--version-script="$out/pam_jwt_fuzz.map" \
     -o "$out/pam_jwt_fuzz.so" "$out/obj/pam_jwt.o" $objs $libs
 
-for h in token config jwks; do
+for h in token config jwks keyfile; do
     $fuzzcc "$here/fuzz_$h.c" "$out/libpj-fuzz.a" $libs -o "$out/fuzz_$h"
 done
 # fuzz_pam exports its symbols (-rdynamic) so the dlopen'ed module finds the
@@ -95,4 +95,4 @@ done
 # libpam (the module's log lines are dropped, or printed with PJ_FUZZ_VERBOSE).
 $fuzzcc -rdynamic "$here/fuzz_pam.c" "$out/libpj-plain.a" $libs -ldl -o "$out/fuzz_pam"
 
-echo "build.sh: built fuzz_token fuzz_config fuzz_jwks fuzz_pam pam_jwt_fuzz.so in $out"
+echo "build.sh: built fuzz_token fuzz_config fuzz_jwks fuzz_keyfile fuzz_pam pam_jwt_fuzz.so in $out"

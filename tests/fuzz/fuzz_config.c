@@ -4,7 +4,8 @@
  *   (JSON) and as module arguments.
  * No file is opened: pj_config_finish (which loads keys and lists) is not
  * called; the list files are handed over in memory as pj_config_finish
- * would after reading them. */
+ * would after reading them.  The list lookups and the user map are
+ * checked against plain reference implementations (differential). */
 #include "config.h"
 
 #include "args.h"
@@ -15,6 +16,7 @@
 #include "subject.h"
 #include "util.h"
 
+#include <fnmatch.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
                     __FILE__, __LINE__);                                         \
             abort();                                                             \
         }                                                                        \
+    } while (0)
+
+#define DIE_DIFF(...)                                       \
+    do {                                                    \
+        fprintf(stderr, "fuzz_config: differs: " __VA_ARGS__); \
+        fputc('\n', stderr);                                \
+        abort();                                            \
     } while (0)
 
 static void discard(void *ctx, int prio, const char *msg)
@@ -89,9 +98,168 @@ static const char *const subjects[] = {
 };
 #define NSUBJECTS (sizeof(subjects) / sizeof(subjects[0]))
 
+/* ------------------------------------------------------------ references
+ * Plain, obviously-correct versions of the list semantics (man
+ * pam_jwt.conf(5): a line is trimmed of space, tab, CR; '#' at the start
+ * or after white space starts a comment; a user map line is "PATTERN
+ * USER", PATTERN an fnmatch(3) glob, USER a template with %s %l %%).
+ * The module's faster versions (memchr/memmem searches, literal patterns
+ * without fnmatch) must agree with them on every input. */
+static bool ref_space(int c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static bool ref_lines_next(pj_lines *it, const char **line, size_t *n)
+{
+    while (it->pos < it->len) {
+        const char *s = it->buf + it->pos;
+        size_t l = 0;
+        while (it->pos + l < it->len && s[l] != '\n')
+            l++;
+        it->pos += l + (it->pos + l < it->len ? 1 : 0);
+        it->lineno++;
+        for (size_t i = 0; i < l; i++)
+            if (s[i] == '#' && (i == 0 || ref_space((unsigned char)s[i - 1]))) {
+                l = i;
+                break;
+            }
+        while (l > 0 && ref_space((unsigned char)s[0])) {
+            s++;
+            l--;
+        }
+        while (l > 0 && ref_space((unsigned char)s[l - 1]))
+            l--;
+        if (l > 0) {
+            *line = s;
+            *n = l;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool ref_line_equals(const char *buf, size_t len, const char *want)
+{
+    pj_lines it = {buf, len, 0, 0};
+    const char *l;
+    size_t n, wl = strlen(want);
+    while (ref_lines_next(&it, &l, &n))
+        if (n == wl && memcmp(l, want, n) == 0)
+            return true;
+    return false;
+}
+
+/* "PATTERN USER" and nothing else on the line */
+static bool ref_fields(const char *l, size_t n, char **pat, char **tmpl)
+{
+    size_t a = 0, b, c;
+    while (a < n && !ref_space((unsigned char)l[a]))
+        a++;
+    b = a;
+    while (b < n && ref_space((unsigned char)l[b]))
+        b++;
+    c = b;
+    while (c < n && !ref_space((unsigned char)l[c]))
+        c++;
+    if (a == 0 || c == b || c != n)
+        return false;
+    *pat = pj_strndup(l, a);
+    *tmpl = pj_strndup(l + b, c - b);
+    return *pat && *tmpl;
+}
+
+static char *ref_expand(const char *t, const char *sub)
+{
+    size_t sl = strlen(sub), ll = strcspn(sub, "@"), tl = strlen(t), o = 0;
+    char *out = malloc(tl * (sl + 1) + 1);
+    if (out == NULL)
+        return NULL;
+    for (size_t i = 0; i < tl; i++) {
+        if (t[i] == '%' && i + 1 < tl) {
+            char e = t[++i];
+            if (e == 's') {
+                memcpy(out + o, sub, sl);
+                o += sl;
+            } else if (e == 'l') {
+                memcpy(out + o, sub, ll);
+                o += ll;
+            } else {
+                out[o++] = e;
+            }
+        } else {
+            out[o++] = t[i];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* 1 and *user, or 0 (no rule); -2 when the reference cannot decide (a
+ * pattern longer than the module's line buffer: it skips those). */
+static int ref_map_user(const char *buf, size_t len, const char *sub, char **user)
+{
+    pj_lines it = {buf, len, 0, 0};
+    const char *l;
+    size_t n;
+    *user = NULL;
+    while (ref_lines_next(&it, &l, &n)) {
+        char *pat = NULL, *tmpl = NULL;
+        int hit = 0;
+        if (ref_fields(l, n, &pat, &tmpl)) {
+            if (strlen(pat) > PJ_MAX_LINE)
+                hit = -2;
+            else if (fnmatch(pat, sub, 0) == 0)
+                hit = 1;
+        }
+        if (hit == 1)
+            *user = ref_expand(tmpl, sub);
+        free(pat);
+        free(tmpl);
+        if (hit == -2)
+            return -2;
+        if (hit == 1)
+            return *user ? 1 : -2;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ lists */
+#define MAX_WANTS 24
+
+/* Strings worth looking up in this file: the fixed subjects, each line
+ * as the reader returns it, each line raw (untrimmed), each word. */
+static size_t collect_wants(const char *buf, size_t len, char **w)
+{
+    size_t k = 0;
+    pj_lines it = {buf, len, 0, 0};
+    const char *l;
+    size_t n;
+    while (k + 3 <= MAX_WANTS && ref_lines_next(&it, &l, &n)) {
+        if (memchr(l, '\0', n) != NULL)
+            continue;
+        w[k++] = pj_strndup(l, n);
+        size_t word = 0;
+        while (word < n && !ref_space((unsigned char)l[word]))
+            word++;
+        w[k++] = pj_strndup(l, word);
+        /* the raw line around it */
+        const char *a = l, *b = l + n;
+        while (a > buf && a[-1] != '\n')
+            a--;
+        while (b < buf + len && *b != '\n')
+            b++;
+        if (memchr(a, '\0', (size_t)(b - a)) == NULL)
+            w[k++] = pj_strndup(a, (size_t)(b - a));
+    }
+    return k;
+}
+
 /* The input as a user_map_file, allowed_subjects_file and revoked_file. */
 static void fuzz_lists(const char *buf, size_t len)
 {
+    char *wants[MAX_WANTS];
+    size_t nwants = 0;
     pj_config *c = pj_config_new("/fuzz-lists.conf");
     if (c == NULL)
         return;
@@ -107,50 +275,63 @@ static void fuzz_lists(const char *buf, size_t len)
     if (c->user_map.buf == NULL || c->subjects_file.buf == NULL || c->revoked.buf == NULL)
         goto out;
 
-    /* Every meaningful line is inside the buffer, trimmed, non-empty. */
+    /* The line reader agrees with the reference line by line. */
     {
-        pj_lines it = {buf, len, 0, 0};
-        const char *l;
-        size_t n;
-        while (pj_lines_next(&it, &l, &n)) {
+        pj_lines it = {buf, len, 0, 0}, ref = {buf, len, 0, 0};
+        const char *l, *rl;
+        size_t n, rn;
+        for (;;) {
+            bool got = pj_lines_next(&it, &l, &n), rgot = ref_lines_next(&ref, &rl, &rn);
+            CHECK(got == rgot);
+            if (!got)
+                break;
+            CHECK(l == rl && n == rn && it.lineno == ref.lineno && it.pos == ref.pos);
             CHECK(n > 0 && l >= buf && l + n <= buf + len);
-            CHECK(!pj_is_space((unsigned char)l[0]) && !pj_is_space((unsigned char)l[n - 1]));
         }
     }
 
-    for (size_t i = 0; i < NSUBJECTS; i++) {
-        (void)pj_subject_allowed(c, subjects[i]);
-        (void)pj_jti_revoked(c, subjects[i]);
+    /* Lookups (allowed_subjects_file, revoked_file) agree with the reference. */
+    nwants = collect_wants(buf, len, wants);
+    for (size_t i = 0; i < nwants + NSUBJECTS; i++) {
+        const char *w = i < nwants ? wants[i] : subjects[i - nwants];
+        bool want = w ? ref_line_equals(buf, len, w) : false;
+        if (w == NULL)
+            continue;
+        if (pj_subject_allowed(c, w) != want || pj_jti_revoked(c, w) != want) {
+            char safe[200];
+            pj_sanitize(safe, sizeof(safe), w, strlen(w));
+            DIE_DIFF("list lookup of '%s': module %d, reference %d", safe,
+                     (int)pj_subject_allowed(c, w), (int)want);
+        }
     }
+
     /* pj_map_user is only ever run on a map that passed validation. */
     if (pj_user_map_validate(&c->user_map, &quiet) == 0) {
-        for (size_t i = 0; i < NSUBJECTS; i++) {
-            char *user = NULL;
-            int r = pj_map_user(c, subjects[i], &user);
+        for (size_t i = 0; i < nwants + NSUBJECTS; i++) {
+            const char *w = i < nwants ? wants[i] : subjects[i - nwants];
+            char *user = NULL, *ruser = NULL;
+            int r, rr;
+            if (w == NULL)
+                continue;
+            r = pj_map_user(c, w, &user);
             CHECK(r == 0 || r == 1);
             CHECK((r == 1) == (user != NULL));
-            if (user) {
+            rr = ref_map_user(buf, len, w, &ruser);
+            if (rr != -2 && (r != rr || (r == 1 && strcmp(user, ruser) != 0))) {
+                char safe[200];
+                pj_sanitize(safe, sizeof(safe), w, strlen(w));
+                DIE_DIFF("user map of '%s': module %d '%s', reference %d '%s'", safe, r,
+                         user ? user : "", rr, ruser ? ruser : "");
+            }
+            if (user)
                 (void)pj_user_name_ok(user);
-                free(user);
-            }
-        }
-        /* the first line's first word as a subject, so patterns can match */
-        {
-            pj_lines it = {buf, len, 0, 0};
-            const char *l;
-            size_t n;
-            if (pj_lines_next(&it, &l, &n)) {
-                size_t w = 0;
-                while (w < n && !pj_is_space((unsigned char)l[w]))
-                    w++;
-                char *sub = pj_strndup(l, w), *user = NULL;
-                if (sub && pj_map_user(c, sub, &user) == 1)
-                    free(user);
-                free(sub);
-            }
+            free(user);
+            free(ruser);
         }
     }
 out:
+    for (size_t i = 0; i < nwants; i++)
+        free(wants[i]);
     pj_config_free(c);
 }
 
