@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 const char *pj_result_name(pj_result r)
 {
@@ -168,14 +169,16 @@ static void check_signature(const pj_request *rq, const pj_config *c, const char
 static int user_exists(const char *user, const pj_log *log)
 {
     struct passwd pw, *res = NULL;
-    size_t sz = 16384;
+    long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
+    size_t sz = hint > 0 && hint < 65536 ? (size_t)hint : 4096;
     int e;
     for (;;) {
+        /* holds a passwd entry, nothing secret: no wipe needed */
         char *buf = malloc(sz);
         if (buf == NULL)
             return -1;
         e = getpwnam_r(user, &pw, buf, sz, &res);
-        pj_wipe_free(buf, sz);
+        free(buf);
         if (e != ERANGE || sz >= 1024 * 1024)
             break;
         sz *= 4;
