@@ -115,6 +115,24 @@ static pj_key *keyset_push(pj_keyset *ks)
     return k;
 }
 
+/* A new key slot with its log name and kid copied; NULL on no memory.  The
+ * caller fills it in and then counts it (ks->n++). */
+static pj_key *keyset_push_named(pj_keyset *ks, const char *source, const char *kid)
+{
+    pj_key *k = keyset_push(ks);
+    if (k == NULL)
+        return NULL;
+    k->source = strdup(source);
+    k->kid = kid ? strdup(kid) : NULL;
+    if (k->source == NULL || (kid && k->kid == NULL)) {
+        free(k->source);
+        free(k->kid);
+        k->source = k->kid = NULL;
+        return NULL;
+    }
+    return k;
+}
+
 int pj_keys_add_hmac(pj_keyset *ks, unsigned char *secret, size_t len, const char *path)
 {
     pj_key *k = keyset_push(ks);
@@ -176,16 +194,9 @@ int pj_keys_add_pkey(pj_keyset *ks, EVP_PKEY *pk, const char *source, const char
         return -1;
     }
 
-    pj_key *k = keyset_push(ks);
+    pj_key *k = keyset_push_named(ks, source, kid);
     if (k == NULL)
         return -1;
-    k->source = strdup(source);
-    k->kid = kid ? strdup(kid) : NULL;
-    if (k->source == NULL || (kid && k->kid == NULL)) {
-        free(k->source);
-        free(k->kid);
-        return -1;
-    }
     k->kty = kty;
     k->curve_nid = curve;
     k->pkey = pk;
@@ -197,16 +208,9 @@ int pj_keys_add_pkey(pj_keyset *ks, EVP_PKEY *pk, const char *source, const char
 int pj_keys_add_jwk(pj_keyset *ks, pj_kty kty, int curve, json_t *jwk, const char *source,
                     const char *kid, int alg)
 {
-    pj_key *k = keyset_push(ks);
+    pj_key *k = keyset_push_named(ks, source, kid);
     if (k == NULL)
         return -1;
-    k->source = strdup(source);
-    k->kid = kid ? strdup(kid) : NULL;
-    if (k->source == NULL || (kid && k->kid == NULL)) {
-        free(k->source);
-        free(k->kid);
-        return -1;
-    }
     k->kty = kty;
     k->curve_nid = curve;
     k->jwk = json_incref(jwk);
