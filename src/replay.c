@@ -13,6 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Latest expiry recorded (year 33658); later ones are kept that long. */
+#define PJ_REPLAY_MAX_TIME 1e12
+
 /* Entries are named by the SHA-256 of the jti, so a jti is never a path;
  * each entry's mtime is the time after which it may be removed. */
 static int entry_name(const char *jti, char name[72])
@@ -89,7 +92,14 @@ pj_replay_result pj_replay(const pj_config *c, const char *jti, double until, do
                 strerror(errno));
         return PJ_REPLAY_ERROR;
     }
-    struct timespec ts[2] = {{(time_t)now, 0}, {(time_t)until + 1, 0}};
+    /* exp is any JSON number (1e300 with max_lifetime = 0): clamp before
+     * converting, a double beyond time_t's range is undefined behaviour */
+    double keep = until + 1;
+    if (!(keep < PJ_REPLAY_MAX_TIME))
+        keep = PJ_REPLAY_MAX_TIME;
+    if (keep < now)
+        keep = now;
+    struct timespec ts[2] = {{(time_t)now, 0}, {(time_t)keep, 0}};
     int ok = futimens(fd, ts) == 0;
     ok = (close(fd) == 0) && ok;
     if (!ok) {

@@ -961,6 +961,19 @@ static void test_state(void)
     is_int(auth(me, t), PAM_AUTH_ERR, "replay_cache: second use refused");
     ok(log_has("already used"), "reason logged: already used");
     free(t);
+    {
+        /* exp far beyond time_t (max_lifetime = 0): recorded, then refused */
+        char p2[300], big[8192];
+        snprintf(big, sizeof(big), "replay_cache = %s/replay\nmax_lifetime = 0", dir);
+        conf(big);
+        snprintf(p2, sizeof(p2), "{\"sub\":\"%s\",\"jti\":\"huge-%ld\",\"exp\":1e300}", me, now);
+        char *h = raw("ES256", k_ec256, "{\"alg\":\"ES256\"}", p2);
+        is_int(auth(me, h), PAM_SUCCESS, "replay_cache: exp 1e300 accepted once");
+        is_int(auth(me, h), PAM_AUTH_ERR, "replay_cache: exp 1e300 refused the second time");
+        free(h);
+        snprintf(big, sizeof(big), "replay_cache = %s/replay", dir);
+        conf(big);
+    }
     t = es256(me, 300, NULL);
     is_int(auth(me, t), PAM_AUTH_ERR, "replay_cache: token without jti refused");
     free(t);
