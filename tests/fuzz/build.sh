@@ -6,7 +6,8 @@
 # the real libpam.  Needs: clang libclang-rt-14-dev pkg-config libpam0g-dev
 # libssl-dev libjansson-dev.
 # Environment: CC (default clang), WERROR (default -Werror; set WERROR= to
-# allow warnings), EXTRA_CFLAGS.
+# allow warnings), EXTRA_CFLAGS (appended last, so it can override, e.g.
+# -fno-sanitize=float-cast-overflow).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -47,14 +48,14 @@ else
 fi
 
 warn="-Wall -Wextra $WERROR"
-base="-std=gnu11 -g -O1 -fno-omit-frame-pointer -fPIC $warn -I$src -I$out $(pkg-config --cflags libcrypto jansson pam) $EXTRA_CFLAGS"
+base="-std=gnu11 -g -O1 -fno-omit-frame-pointer -fPIC $warn -I$src -I$out $(pkg-config --cflags libcrypto jansson pam)"
 # Everything that decides: instrumented for coverage and checked by ASan+UBSan.
-fuzzcc="$CC $base -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
+fuzzcc="$CC $base -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $EXTRA_CFLAGS"
 # The shared module: coverage without libFuzzer's main (the harness has it).
-socc="$CC $base -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
+socc="$CC $base -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined $EXTRA_CFLAGS"
 # Helpers fuzz_pam uses to sign tokens: sanitized but not coverage-instrumented,
 # so only the module's code guides the fuzzer.
-plaincc="$CC $base -fsanitize=address,undefined -fno-sanitize-recover=undefined"
+plaincc="$CC $base -fsanitize=address,undefined -fno-sanitize-recover=undefined $EXTRA_CFLAGS"
 libs=$(pkg-config --libs libcrypto jansson pam)
 
 libsrc=

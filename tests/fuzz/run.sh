@@ -32,7 +32,7 @@ if [ "${FUZZ_NO_BUILD:-0}" != 1 ]; then
 fi
 out=$(cd "$out" && pwd)
 
-# One harness, in the background or not; writes $run/result.
+# One harness, in the background or not; writes its exit code to $run/rc.
 fuzz_one() {
     h=$1
     run=$out/run/$h
