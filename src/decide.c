@@ -94,13 +94,18 @@ static void log_decision(const pj_request *rq, const pj_decision *d)
     }
 }
 
-static bool key_is_candidate(const pj_key *k, pj_alg alg, const char *kid)
+/* May this key verify a token with this kid?  A JWKS key is named by its
+ * kid; key_file and HMAC keys have none and are not. */
+static bool kid_selects(const pj_key *k, const char *kid)
+{
+    return !k->jwks || kid == NULL || (k->kid != NULL && strcmp(k->kid, kid) == 0);
+}
+
+static bool key_is_candidate(const pj_key *k, pj_alg alg)
 {
     if (!pj_alg_fits_key(alg, k))
         return false;
     if (k->alg >= 0 && k->alg != (int)alg)
-        return false;
-    if (k->jwks && kid != NULL && (k->kid == NULL || strcmp(k->kid, kid) != 0))
         return false;
     return true;
 }
@@ -140,7 +145,13 @@ static void check_signature(const pj_request *rq, const pj_config *c, const char
     }
     for (size_t i = 0; i < c->keys.n; i++) {
         pj_key *k = &c->keys.v[i];
-        if (!key_is_candidate(k, alg, kid))
+        if (!kid_selects(k, kid))
+            continue; /* a JWK the kid does not name is never even parsed */
+        if (k->pending && pj_jwk_prepare(k, rq->log) < 0) {
+            unusable++;
+            continue;
+        }
+        if (!key_is_candidate(k, alg))
             continue;
         if (k->pkey == NULL && k->jwk != NULL && pj_jwk_materialize(k, rq->log) != 0) {
             unusable++;
@@ -308,6 +319,8 @@ void pj_decide(const pj_request *rq, pj_decision *d)
         goto out;
     }
     pj_debugf(rq->log, "config %s loaded: %zu key(s)", rq->config_path, c->keys.n);
+    if (rq->check_all_keys)
+        (void)pj_jwks_prepare_all(&c->keys, rq->log); /* reports; decides nothing */
 
     const char *why = NULL;
     if (pj_jws_parse(tok, n, &j, &why) != 0) {

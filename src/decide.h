@@ -26,6 +26,8 @@ typedef struct pj_request {
     double now;            /* the clock, injectable */
     bool consume;          /* record a one-time jti in replay_cache */
     bool keep_json;        /* keep header and claims in the decision */
+    bool check_all_keys;   /* parse every JWKS key now, so unusable ones are
+                            * reported (pamjwt check); the decision is the same */
     const pj_log *log;
 } pj_request;
 

@@ -58,6 +58,13 @@ json_t *pj_json_object(const char *text, size_t n, const char **why)
 {
     json_error_t err;
     json_t *j;
+    /* A raw NUL byte is never valid JSON, but jansson 2.14 skips one that
+     * follows a number ({"exp":1<NUL>}): refuse it here, as the JWK Set
+     * scanner does. */
+    if (memchr(text, '\0', n) != NULL) {
+        *why = PJ_WHY_INVALID;
+        return NULL;
+    }
     if (!depth_ok(text, n)) {
         *why = PJ_WHY_TOO_DEEP;
         return NULL;

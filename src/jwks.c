@@ -4,6 +4,7 @@
 
 #include "b64url.h"
 #include "jose.h"
+#include "jsonscan.h"
 #include "safefile.h"
 #include "util.h"
 
@@ -126,9 +127,9 @@ static EVP_PKEY *jwk_okp(json_t *jwk, const char **why)
     return pk;
 }
 
-/* Turn one JWK into a key; 1 added, 0 skipped on purpose, -1 bad (why). */
-static int add_jwk(pj_keyset *ks, json_t *jwk, const char *source, const pj_log *log,
-                   const char **why)
+/* Check one parsed JWK and fill in k; 1 usable, 0 skipped on purpose,
+ * -1 bad (why). */
+static int classify(pj_key *k, json_t *jwk, const pj_log *log, const char **why)
 {
     const char *kty, *use, *kid = NULL, *algname;
     int alg = -1;
@@ -145,7 +146,7 @@ static int add_jwk(pj_keyset *ks, json_t *jwk, const char *source, const pj_log 
     }
     use = json_string_value(json_object_get(jwk, "use"));
     if (json_object_get(jwk, "use") && (use == NULL || strcmp(use, "sig") != 0)) {
-        pj_debugf(log, "%s: skipped: use is not \"sig\"", source);
+        pj_debugf(log, "%s: skipped: use is not \"sig\"", k->source);
         return 0; /* an encryption key is not for us */
     }
     if ((m = json_object_get(jwk, "kid")) != NULL) {
@@ -228,20 +229,57 @@ static int add_jwk(pj_keyset *ks, json_t *jwk, const char *source, const pj_log 
     free(b2);
     if (*why != NULL)
         return -1;
-    if (pj_keys_add_jwk(ks, kt, curve, jwk, source, kid, alg) != 0) {
-        *why = "out of memory";
+    /* the scan took the kid from the same text; a key it could not read a
+     * kid from (escapes aside, they decode alike) is never selected by one */
+    if ((kid == NULL) != (k->kid == NULL) || (kid && strcmp(kid, k->kid) != 0)) {
+        *why = "kid could not be read";
         return -1;
     }
-    pj_key *k = &ks->v[ks->n - 1];
+    k->kty = kt;
+    k->curve_nid = curve;
+    k->alg = alg;
+    k->jwk = json_incref(jwk);
+    k->pending = false;
     if (alg >= 0 && !pj_alg_fits_key(alg, k)) {
         *why = "alg does not fit the key type";
-        ks->n--;
         json_decref(k->jwk);
-        free(k->kid);
-        free(k->source);
+        k->jwk = NULL;
         return -1;
     }
     return 1;
+}
+
+int pj_jwk_prepare(pj_key *k, const pj_log *log)
+{
+    const char *why = NULL;
+    int r = -1;
+    if (!k->pending)
+        return k->broken ? -1 : 1;
+    k->pending = false;
+    if (k->source == NULL) {
+        size_t n = strlen(k->set_path) + 40;
+        if ((k->source = malloc(n)) == NULL) {
+            k->broken = true;
+            pj_logf(log, LOG_ERR, "jwks_file %s: out of memory", k->set_path);
+            return -1;
+        }
+        snprintf(k->source, n, "jwks_file %s key #%zu", k->set_path, k->set_index);
+    }
+    /* the set's scan checked the syntax: a key jansson refuses now is not
+     * an object or repeats a member name */
+    json_t *jwk = k->jwk_text[0] == '{' ? pj_json_object(k->jwk_text, k->jwk_len, &why) : NULL;
+    if (jwk != NULL) {
+        r = classify(k, jwk, log, &why);
+        json_decref(jwk);
+    } else {
+        why = k->jwk_text[0] == '{' ? "duplicate member names" : "not a JSON object";
+    }
+    k->jwk_text = NULL;
+    if (r <= 0)
+        k->broken = true;
+    if (r < 0)
+        pj_logf(log, LOG_WARNING, "%s: skipped: %s", k->source, why ? why : "unusable");
+    return r;
 }
 
 int pj_jwk_materialize(pj_key *k, const pj_log *log)
@@ -273,51 +311,72 @@ int pj_jwk_materialize(pj_key *k, const pj_log *log)
     return 0;
 }
 
+/* pj_jwks_parse on a buffer the keyset takes over (pending keys point
+ * into it). */
+static int parse_owned(pj_keyset *ks, char *text, size_t len, const char *path,
+                       const pj_log *log)
+{
+    const char *why = NULL, *kept, *kpath;
+    pj_jwk_ref *refs;
+    size_t n;
+
+    if (pj_jwks_scan(text, len, &refs, &n, &why) != 0) {
+        pj_logf(log, LOG_ERR, "jwks_file %s: not a JWK Set: %s", path, why);
+        free(text);
+        return -1;
+    }
+    if (n == 0) {
+        pj_logf(log, LOG_ERR, "jwks_file %s: no usable signing key (\"keys\" is empty)", path);
+        free(text);
+        pj_jwk_refs_free(refs, n);
+        return -1;
+    }
+    int rc = 0;
+    if ((kept = pj_keyset_keep(ks, text)) == NULL || (kpath = strdup(path)) == NULL ||
+        pj_keyset_keep(ks, (char *)kpath) == NULL)
+        rc = -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        rc = pj_keys_add_jwk_text(ks, kept + refs[i].off, refs[i].len, kpath, i, refs[i].kid);
+        refs[i].kid = NULL; /* the key owns it now */
+    }
+    if (rc != 0)
+        pj_logf(log, LOG_ERR, "jwks_file %s: out of memory", path);
+    pj_jwk_refs_free(refs, n);
+    return rc;
+}
+
 int pj_jwks_parse(pj_keyset *ks, const char *text, size_t len, const char *path,
                   const pj_log *log)
 {
-    const char *why = NULL;
-    json_t *set = pj_json_object(text, len, &why), *keys;
-    char source[512];
-    size_t i, good = 0;
-    int rc = -1;
-
-    if (set == NULL) {
-        pj_logf(log, LOG_ERR, "jwks_file %s: not a JWK Set: %s", path, why);
+    char *copy = malloc(len + 1);
+    if (copy == NULL) {
+        pj_logf(log, LOG_ERR, "jwks_file %s: out of memory", path);
         return -1;
     }
-    keys = json_object_get(set, "keys");
-    if (!json_is_array(keys)) {
-        pj_logf(log, LOG_ERR, "jwks_file %s: not a JWK Set: no \"keys\" array", path);
-        goto out;
-    }
-    for (i = 0; i < json_array_size(keys); i++) {
-        snprintf(source, sizeof(source), "jwks_file %s key #%zu", path, i);
-        why = NULL;
-        int r = add_jwk(ks, json_array_get(keys, i), source, log, &why);
-        if (r > 0)
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    return parse_owned(ks, copy, len, path, log);
+}
+
+int pj_jwks_prepare_all(pj_keyset *ks, const pj_log *log)
+{
+    size_t good = 0, jwks = 0;
+    for (size_t i = 0; i < ks->n; i++) {
+        pj_key *k = &ks->v[i];
+        if (!k->jwks)
+            continue;
+        jwks++;
+        if (pj_jwk_prepare(k, log) > 0 && pj_jwk_materialize(k, log) == 0)
             good++;
-        else if (r < 0)
-            pj_logf(log, LOG_WARNING, "%s: skipped: %s", source, why ? why : "unusable");
     }
-    if (good == 0) {
-        pj_logf(log, LOG_ERR, "jwks_file %s: no usable signing key", path);
-        goto out;
-    }
-    rc = 0;
-out:
-    json_decref(set);
-    return rc;
+    return jwks > 0 && good == 0 ? -1 : 0;
 }
 
 int pj_jwks_load(pj_keyset *ks, const char *path, const pj_log *log)
 {
     char *buf;
     size_t len;
-    int rc;
     if (pj_read_file(path, "jwks_file", PJ_FILE_PUBLIC, PJ_MAX_KEY_SIZE, log, &buf, &len) != 0)
         return -1;
-    rc = pj_jwks_parse(ks, buf, len, path, log);
-    free(buf);
-    return rc;
+    return parse_owned(ks, buf, len, path, log);
 }

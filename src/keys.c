@@ -61,7 +61,9 @@ int pj_alg_from_name(const char *name)
 bool pj_alg_fits_key(pj_alg a, const pj_key *k)
 {
     const pj_alg_info *ai = pj_alg_get(a);
-    if (ai == NULL || k == NULL)
+    /* a key whose JWK is not parsed yet, or was found unusable, fits
+     * nothing: its kty is not known */
+    if (ai == NULL || k == NULL || k->pending || k->broken)
         return false;
     switch (ai->fam) {
     case PJ_FAM_RSA:
@@ -96,6 +98,9 @@ void pj_keyset_free(pj_keyset *ks)
     for (size_t i = 0; i < ks->n; i++)
         key_clear(&ks->v[i]);
     free(ks->v);
+    for (size_t i = 0; i < ks->ntexts; i++)
+        free(ks->texts[i]);
+    free(ks->texts);
     memset(ks, 0, sizeof(*ks));
 }
 
@@ -205,17 +210,33 @@ int pj_keys_add_pkey(pj_keyset *ks, EVP_PKEY *pk, const char *source, const char
     return 0;
 }
 
-int pj_keys_add_jwk(pj_keyset *ks, pj_kty kty, int curve, json_t *jwk, const char *source,
-                    const char *kid, int alg)
+const char *pj_keyset_keep(pj_keyset *ks, char *text)
 {
-    pj_key *k = keyset_push_named(ks, source, kid);
-    if (k == NULL)
+    char **v = realloc(ks->texts, (ks->ntexts + 1) * sizeof(*v));
+    if (v == NULL) {
+        free(text);
+        return NULL;
+    }
+    ks->texts = v;
+    ks->texts[ks->ntexts++] = text;
+    return text;
+}
+
+int pj_keys_add_jwk_text(pj_keyset *ks, const char *text, size_t len, const char *set_path,
+                         size_t index, char *kid)
+{
+    pj_key *k = keyset_push(ks);
+    if (k == NULL) {
+        free(kid);
         return -1;
-    k->kty = kty;
-    k->curve_nid = curve;
-    k->jwk = json_incref(jwk);
+    }
+    k->kid = kid;
+    k->jwk_text = text;
+    k->jwk_len = len;
+    k->set_path = set_path;
+    k->set_index = index;
+    k->pending = true;
     k->jwks = true;
-    k->alg = alg;
     ks->n++;
     return 0;
 }

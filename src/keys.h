@@ -57,14 +57,29 @@ typedef struct pj_key {
     char *kid;               /* JWKS "kid", NULL for key_file keys */
     int alg;                 /* JWKS "alg" (pj_alg) or -1 */
     char *source;            /* "key_file /path" for log lines */
-    json_t *jwk;             /* JWKS: the JWK, turned into pkey only when the
-                              * key is a candidate (pj_jwk_materialize) */
-    bool broken;             /* materializing failed; never retried */
+    /* JWKS keys are taken in three steps, so a login pays for the key its
+     * kid selects and not for the whole set: the set's syntax is checked
+     * and each key's text and kid kept (pending); when a token can select
+     * the key its JSON is parsed and checked (pj_jwk_prepare: kty, curve,
+     * alg known, jwk set); when it is a candidate for the token's alg the
+     * OpenSSL key is built (pj_jwk_materialize). */
+    bool pending;            /* only jwk_text and kid known so far */
+    const char *jwk_text;    /* the JWK's JSON text, in the keyset's copy of
+                              * the file (pending keys) */
+    size_t jwk_len;
+    const char *set_path;    /* pending keys: the jwks_file (keyset's copy) */
+    size_t set_index;        /* and the key's index in "keys"; source is
+                              * named from them when the key is prepared */
+    json_t *jwk;             /* the parsed JWK, until it becomes pkey */
+    bool broken;             /* unusable (logged once); never retried */
 } pj_key;
 
 typedef struct pj_keyset {
     pj_key *v;
     size_t n, cap;
+    char **texts;            /* JWK Set files and paths the pending keys
+                              * point into; freed with the set */
+    size_t ntexts;
 } pj_keyset;
 
 void pj_keyset_free(pj_keyset *ks);
@@ -86,10 +101,13 @@ EVP_PKEY *pj_pkey_ec(const char *group, const unsigned char *point, size_t len);
  * doubt) goes through d2i_PUBKEY. */
 EVP_PKEY *pj_pkey_spki(const unsigned char *der, size_t len);
 
-/* A JWK whose type and curve are known but which is not yet an EVP_PKEY
- * (takes a reference to jwk). */
-int pj_keys_add_jwk(pj_keyset *ks, pj_kty kty, int curve, json_t *jwk, const char *source,
-                    const char *kid, int alg);
+/* Keep a string (a JWK Set's text or path) until the keyset is freed;
+ * takes ownership, frees it on failure.  NULL on no memory. */
+const char *pj_keyset_keep(pj_keyset *ks, char *text);
+/* A JWKS key not yet parsed: its text and set path point into strings
+ * the keyset keeps; takes ownership of kid (may be NULL). */
+int pj_keys_add_jwk_text(pj_keyset *ks, const char *text, size_t len, const char *set_path,
+                         size_t index, char *kid);
 
 /* Does this key's type (and curve) fit the algorithm? */
 bool pj_alg_fits_key(pj_alg a, const pj_key *k);

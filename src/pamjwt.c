@@ -123,6 +123,7 @@ static int cmd_check(int argc, char **argv)
     rq.now = now;
     rq.consume = false; /* check never uses up a one-time token */
     rq.keep_json = true;
+    rq.check_all_keys = true;
     rq.log = &log;
     pj_decide(&rq, &d);
 

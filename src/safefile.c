@@ -81,20 +81,13 @@ int pj_read_file(const char *path, const char *what, int flags, size_t max,
         pj_logf(log, LOG_ERR, "%s %s: out of memory", what, path);
         goto fail;
     }
-    /* Read to EOF but never beyond the cap, even if the file grows. */
+    /* Read to EOF but never beyond the cap, even if the file grows.  One
+     * byte more than fstat said is asked for: a regular file that returns
+     * less than asked has ended, which saves the read() that returns 0 (a
+     * login reads a config and a key file; system calls cost). */
     for (;;) {
-        ssize_t r;
-        if (len == (size_t)st.st_size) {
-            char extra;
-            r = read(fd, &extra, 1);
-            if (r == 0)
-                break;
-            if (r < 0 && errno == EINTR)
-                continue;
-            pj_logf(log, LOG_ERR, "%s %s: changed while being read", what, path);
-            goto fail;
-        }
-        r = read(fd, buf + len, (size_t)st.st_size - len);
+        size_t want = (size_t)st.st_size + 1 - len;
+        ssize_t r = read(fd, buf + len, want);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
@@ -104,6 +97,12 @@ int pj_read_file(const char *path, const char *what, int flags, size_t max,
         if (r == 0)
             break;
         len += (size_t)r;
+        if (len > (size_t)st.st_size) {
+            pj_logf(log, LOG_ERR, "%s %s: changed while being read", what, path);
+            goto fail;
+        }
+        if ((size_t)r < want && len == (size_t)st.st_size)
+            break;
     }
     buf[len] = '\0';
     close(fd);

@@ -1004,11 +1004,16 @@ static void test_jwks(void)
     char *t = sign_pem("ES256", k_ec256, c, "key-1");
     is_int(auth(me, t), PAM_SUCCESS, "jwks: kid selects the EC key");
     ok(!log_has("not on the curve"), "jwks: a key the kid does not select is never built");
-    ok(log_has("key #4: skipped: member missing"), "jwks: a malformed key among good ones is logged and skipped");
+    ok(!log_has("key #4"), "jwks: a key the kid does not select is never even parsed");
     free(t);
     t = sign_pem("ES256", k_ec256, c, NULL);
     is_int(auth(me, t), PAM_SUCCESS, "jwks: no kid: every fitting key tried, the broken one skipped");
     ok(log_has("not on the curve"), "jwks: the broken key is logged when tried");
+    free(t);
+    t = sign_pem("ES256", k_ec_other, c, NULL);
+    is_int(auth(me, t), PAM_AUTH_ERR, "jwks: no kid, signed by no key in the set: refused");
+    ok(log_has("key #4: skipped: member missing"),
+       "jwks: a malformed key among good ones is logged and skipped when considered");
     free(t);
     t = sign_pem("RS256", k_rsa, c, "key-2");
     is_int(auth(me, t), PAM_SUCCESS, "jwks: kid selects the RSA key");
@@ -1029,9 +1034,43 @@ static void test_jwks(void)
     t = sign_pem("ES256", k_ec_other, c, "enc-key");
     is_int(auth(me, t), PAM_AUTH_ERR, "jwks: key with use=enc is never used");
     free(t);
-    write_text("jwks.json", "{\"keys\":{}}", 0644);
+    /* the whole set's syntax is checked at every login, even where no key
+     * is used: a broken file is a config error, not a refusal */
+    static const struct { const char *text, *why, *name; } bad[] = {
+        {"{\"keys\":{}}", "no \"keys\" array", "keys not an array"},
+        {"{\"keys\":[]}", "\"keys\" is empty", "no keys"},
+        {"{\"keys\":[@K],\"keys\":[]}", "duplicate member name", "keys twice"},
+        {"{\"keys\":[@K,{\"kty\":\"EC\",\"x\":\"\\u00zz\"}]}", "invalid \\u escape",
+         "bad escape in a key the kid does not select"},
+        {"{\"keys\":[@K,{\"kty\":\"EC\",\"x\":\"\xc0\xaf\"}]}", "invalid UTF-8",
+         "overlong UTF-8 in another key"},
+        {"{\"keys\":[@K,{\"n\":01}]}", "leading zero", "number with a leading zero"},
+        {"{\"keys\":[@K,{\"n\":1e999}]}", "real number overflow", "number overflowing a double"},
+        {"{\"keys\":[@K,{\"n\":99999999999999999999}]}", "integer too big", "integer too big"},
+        {"{\"keys\":[@K,]}", "invalid value", "trailing comma"},
+        {"{\"keys\":[@K]} x", "data after", "data after the set"},
+        {"{\"keys\":[@K,[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+         "nested too deeply", "33 levels of nesting"},
+        {"[@K]", "not a JSON object", "a bare array of keys"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *set = tl_replace(bad[i].text, "@K", j1), msg[200];
+        write_text("jwks.json", set, 0644);
+        free(set);
+        t = sign_pem("ES256", k_ec256, c, "key-1");
+        snprintf(msg, sizeof(msg), "jwks: malformed set is a config error: %s", bad[i].name);
+        is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "%s", msg);
+        snprintf(msg, sizeof(msg), "jwks: ... logged as '%s'", bad[i].why);
+        ok(log_has(bad[i].why), "%s", msg);
+        free(t);
+    }
+    /* escapes in the set are JSON: a kid spelled with \u escapes selects */
+    snprintf(buf, sizeof(buf), "{\"keys\":[%s]}", j1);
+    char *esc = tl_replace(buf, "\"kid\":\"key-1\"", "\"\\u006bid\":\"k\\u0065y-1\"");
+    write_text("jwks.json", esc, 0644);
+    free(esc);
     t = sign_pem("ES256", k_ec256, c, "key-1");
-    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "jwks: malformed set is a config error");
+    is_int(auth(me, t), PAM_SUCCESS, "jwks: kid member and value written with \\u escapes select");
     free(t);
     free(c);
     free(j1);

@@ -78,6 +78,25 @@ check "$once" "$dir/c.conf" "$me"; r1=$?
 check "$once" "$dir/c.conf" "$me"; r2=$?
 t "check twice on a one-time token: both accept (nothing consumed)" [ $r1 -eq 0 ] && [ $r2 -eq 0 ]
 t "check left replay_cache empty" [ -z "$(ls -A "$dir/replay")" ]
+# JWK Sets: the module parses only the keys a token's kid can select;
+# check parses and builds them all, so it reports every unusable one
+cat > "$dir/set.jwks" <<'JWKS'
+{"keys":[
+ {"kty":"EC","crv":"P-256","kid":"off-curve","x":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE","y":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE"},
+ {"kty":"EC","crv":"P-256","kid":"no-y","x":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE"}
+]}
+JWKS
+chmod 644 "$dir/set.jwks"
+printf 'key_file = %s\njwks_file = %s\nallowed_subjects = *\n' "$dir/ec256.pub" "$dir/set.jwks" > "$dir/j.conf"
+chmod 644 "$dir/j.conf"
+tok=$(pj mint --key "$dir/ec256.key" --sub "$me" --kid unrelated)
+check "$tok" "$dir/j.conf" "$me"; rc=$?
+t "check: JWK Set with two unusable keys the kid does not select: accept (key_file)" [ $rc -eq 0 ]
+t "check reports the key whose point is off the curve" grep -q 'key #0: skipped: EC point is not on the curve' "$dir/err"
+t "check reports the key with a missing member" grep -q 'key #1: skipped: member missing' "$dir/err"
+printf '{"keys":[{"kty":"EC"}],"keys":[]}' > "$dir/set.jwks"
+check "$tok" "$dir/j.conf" "$me"; rc=$?
+t "check: a set naming \"keys\" twice -> unavailable, exit 2" sh -c "[ $rc -eq 2 ] && grep -q 'not a JWK Set: duplicate member name' '$dir/err'"
 pj --version > "$dir/out"
 t "--version lists the verified algorithms" grep -q "^verifies: .*ES256" "$dir/out"
 pj mint --key "$dir/ec256.key" --alg RS256 --sub x >/dev/null 2>&1; rc=$?

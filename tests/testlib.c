@@ -124,6 +124,24 @@ static char *bn_b64(EVP_PKEY *k, const char *param, size_t pad)
     return pj_b64url_encode(buf, (size_t)n);
 }
 
+char *tl_replace(const char *s, const char *from, const char *to)
+{
+    size_t fl = strlen(from), tl = strlen(to), n = 0;
+    for (const char *p = strstr(s, from); p; p = strstr(p + fl, from))
+        n++;
+    char *out = malloc(strlen(s) + n * tl + 1), *o = out;
+    if (out == NULL)
+        abort();
+    for (const char *p; (p = strstr(s, from)) != NULL; s = p + fl) {
+        memcpy(o, s, (size_t)(p - s));
+        o += p - s;
+        memcpy(o, to, tl);
+        o += tl;
+    }
+    strcpy(o, s);
+    return out;
+}
+
 char *tl_jwk(EVP_PKEY *k, const char *kid, const char *alg, const char *use)
 {
     char *out = malloc(4096), extra[512] = "";

@@ -20,6 +20,9 @@ unsigned char *tl_pub_der(EVP_PKEY *k, size_t *len);
 /* A JWK (public) for the key, with optional kid/alg/use; malloc'd JSON. */
 char *tl_jwk(EVP_PKEY *k, const char *kid, const char *alg, const char *use);
 
+/* s with every occurrence of from replaced by to; malloc'd. */
+char *tl_replace(const char *s, const char *from, const char *to);
+
 /* Write text to path with mode; 0 ok. */
 int tl_write_file(const char *path, const char *text, size_t len, int mode);
 /* mkdtemp under TMPDIR; malloc'd path. */
