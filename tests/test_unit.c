@@ -19,6 +19,7 @@
 #include "decide.h"
 #include "jose.h"
 #include "keys.h"
+#include "linescan.h"
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include "pjconfig.h"
@@ -324,6 +325,371 @@ static void test_subjects(void)
         ok(!pj_user_name_ok(badnames[i]), "user name refused: '%s'", badnames[i]);
 }
 
+/* ------------------------------------------------------------ list scanners
+ * The block scanners behind the list lookups and the user map, each
+ * implementation (portable, SSE2, AVX2 as this CPU allows) on files big
+ * enough to reach them, at the boundaries where fast and slow paths meet. */
+
+/* A config whose user map, allowed_subjects_file and revoked_file all hold
+ * text[0..len). */
+static pj_config *lists_of(const char *text, size_t len)
+{
+    int rc;
+    pj_config *c = parse("key_file = /k\nallowed_subjects = nobody\n", &rc);
+    pj_text *t[3] = {&c->user_map, &c->subjects_file, &c->revoked};
+    for (int i = 0; i < 3; i++) {
+        t[i]->path = strdup("/map");
+        t[i]->buf = pj_strndup(text, len);
+        t[i]->len = len;
+    }
+    return c;
+}
+
+/* What text, as a user map, makes of sub: the user name, "-" for no
+ * match, "!" when the map is refused (the log line in lastlog). */
+static char *map_text(const char *text, size_t len, const char *sub)
+{
+    pj_config *c = lists_of(text, len);
+    char *u = NULL;
+    lastlog[0] = '\0';
+    if (pj_user_map_validate(&c->user_map, &LOG) != 0)
+        u = strdup("!");
+    else if (pj_map_user(c, sub, &u) == 0)
+        u = strdup("-");
+    pj_config_free(c);
+    return u;
+}
+
+static bool map_is(const char *text, const char *sub, const char *want)
+{
+    char *u = map_text(text, strlen(text), sub);
+    bool good = u && strcmp(u, want) == 0;
+    if (!good)
+        printf("#   map of '%s': got '%s', want '%s'\n", sub, u ? u : "(null)", want);
+    free(u);
+    return good;
+}
+
+static bool listed(const char *text, size_t len, const char *w)
+{
+    pj_config *c = lists_of(text, len);
+    bool a = pj_subject_allowed(c, w), b = pj_jti_revoked(c, w);
+    pj_config_free(c);
+    if (a != b)
+        printf("#   allowed_subjects_file and revoked_file disagree on '%s'\n", w);
+    return a && b;
+}
+
+/* Filler lines like the benchmark's: "user000007@example.com other". */
+static void filler(FILE *f, int from, int n, const char *eol)
+{
+    for (int i = from; i < from + n; i++)
+        fprintf(f, "user%06d@example.com other%s", i, eol);
+}
+
+/* 300 filler lines, middle, 300 more; a string to free. */
+static char *around(const char *middle, const char *eol)
+{
+    char *s = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&s, &n);
+    filler(f, 0, 300, eol);
+    fputs(middle, f);
+    filler(f, 300, 300, eol);
+    fclose(f);
+    return s;
+}
+
+#define SUB "benchsub@example.com"
+
+static void linescan_cases(const char *impl)
+{
+    char *t, *s = NULL;
+    size_t n = 0;
+    FILE *f;
+
+    f = open_memstream(&s, &n);
+    fputs(SUB " first\n", f);
+    filler(f, 0, 300, "\n");
+    fputs(SUB " me\n", f);
+    fclose(f);
+    ok(map_is(s, SUB, "first"), "%s: user map: the first of two matching lines wins", impl);
+    ok(map_is(s, "user000299@example.com", "other"),
+       "%s: user map: match in the last filler line", impl);
+    ok(map_is(s, "benchsub@example.co", "-") && map_is(s, "enchsub@example.com", "-") &&
+           map_is(s, SUB "m", "-") && map_is(s, "b", "-"),
+       "%s: user map: prefixes and suffixes of a pattern do not match", impl);
+    free(s);
+
+    f = open_memstream(&s, &n);
+    filler(f, 0, 600, "\n");
+    fputs(SUB " me", f);
+    fclose(f);
+    ok(map_is(s, SUB, "me") && map_is(s, "user000599@example.com", "other"),
+       "%s: user map: match in the last line, without its newline", impl);
+    ok(listed(s, n, SUB " me") && !listed(s, n, SUB),
+       "%s: lists: last line without a newline", impl);
+    free(s);
+    t = around(SUB " me\n", "\r\n");
+    ok(map_is(t, SUB, "me") && map_is(t, "user000599@example.com", "other") &&
+           listed(t, strlen(t), "user000001@example.com other") &&
+           !listed(t, strlen(t), "user000001@example.com other\r"),
+       "%s: CRLF lines", impl);
+    free(t);
+    t = around(" \t " SUB " \t me\t \r\n", "\n");
+    ok(map_is(t, SUB, "me"), "%s: user map: leading and trailing spaces and tabs", impl);
+    ok(listed(t, strlen(t), SUB " \t me") && !listed(t, strlen(t), SUB),
+       "%s: lists: the line is trimmed, inner white space kept", impl);
+    free(t);
+    t = around("# " SUB " root\nx y # " SUB " root\n#" SUB " root\n", "\n");
+    ok(map_is(t, SUB, "-"), "%s: user map: the subject in comments does not match", impl);
+    ok(!listed(t, strlen(t), SUB) && !listed(t, strlen(t), SUB " root") &&
+           listed(t, strlen(t), "x y"),
+       "%s: lists: the subject in comments is not listed", impl);
+    free(t);
+    t = around(SUB "#x y\n" SUB "x y\n", "\n");
+    ok(map_is(t, SUB, "-") && map_is(t, SUB "#x", "y"),
+       "%s: user map: '#' inside a pattern is part of it", impl);
+    free(t);
+
+    f = open_memstream(&s, &n);
+    filler(f, 0, 100, "\n");
+    fputs("bench*@example.com globuser\n", f);
+    filler(f, 100, 100, "\n");
+    fputs(SUB " me\n[b]ench?ub@example.com other\n", f);
+    fclose(f);
+    ok(map_is(s, SUB, "globuser"), "%s: user map: a glob line before the literal wins", impl);
+    ok(map_is(s, "benchsXb@example.com", "globuser") && map_is(s, "bench@example.com", "globuser"),
+       "%s: user map: glob patterns", impl);
+    free(s);
+    t = around(SUB " me\n*@example.com other\n", "\n");
+    ok(map_is(t, SUB, "me") && map_is(t, "x@example.com", "other"),
+       "%s: user map: a literal line before a glob wins", impl);
+    free(t);
+
+    t = around(SUB " jwt-%l\nalice@corp %s\nbob a%%b\n", "\n");
+    ok(map_is(t, SUB, "jwt-benchsub") && map_is(t, "alice@corp", "alice@corp") &&
+           map_is(t, "bob", "a%b"),
+       "%s: user map: %%l, %%s and %%%% templates", impl);
+    free(t);
+
+    /* a bad line after the matching one refuses the whole map, named */
+#define BYTES(lit) lit, sizeof(lit) - 1
+    struct { const char *line; size_t len; const char *log; } bad[] = {
+        {BYTES("onefield\n"), "/map:602: expected 'SUBJECT LOCALUSER'"},
+        {BYTES("a b c\n"), "/map:602: expected 'SUBJECT LOCALUSER'"},
+        {BYTES("a\tb c\n"), "/map:602: expected 'SUBJECT LOCALUSER'"},
+        {BYTES("a b%x\n"), "/map:602: only %s, %l and %% may follow %"},
+        {BYTES("a b%\n"), "/map:602: only %s, %l and %% may follow %"},
+        {BYTES("a b\0c\n"), "/map: contains a NUL byte"},
+        {BYTES("# a comment with a NUL \0\n"), "/map: contains a NUL byte"},
+    };
+#undef BYTES
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        f = open_memstream(&s, &n);
+        filler(f, 0, 300, "\n");
+        fputs(SUB " me\n", f);
+        filler(f, 300, 300, "\n");
+        fwrite(bad[i].line, 1, bad[i].len, f);
+        filler(f, 600, 100, "\n");
+        fclose(f);
+        char *u = map_text(s, n, SUB);
+        ok(u && strcmp(u, "!") == 0 && strstr(lastlog, bad[i].log) != NULL,
+           "%s: user map: bad line after the match refused: %s", impl, bad[i].log);
+        if (!(u && strcmp(u, "!") == 0))
+            printf("#   mapped to '%s', log: %s\n", u ? u : "(null)", lastlog);
+        free(u);
+        free(s);
+    }
+
+    /* PJ_MAX_LINE: a line of 4096 bytes is fine, 4097 is not; a longer
+     * comment is fine */
+    for (int extra = 0; extra < 2; extra++) {
+        f = open_memstream(&s, &n);
+        fputs("# ", f);
+        for (int i = 0; i < 9000; i++)
+            fputc('c', f);
+        fputs("\n", f);
+        filler(f, 0, 100, "\n");
+        for (int i = 0; i < 4096 - 2 + extra; i++)
+            fputc('p', f);
+        fputs(" u\n", f);
+        filler(f, 100, 100, "\n");
+        fclose(f);
+        char *u = map_text(s, n, "user000150@example.com");
+        if (extra == 0)
+            ok(u && strcmp(u, "other") == 0,
+               "%s: user map: a 4096-byte line and a long comment", impl);
+        else
+            ok(u && strcmp(u, "!") == 0 && strstr(lastlog, "/map:102: line longer than 4096 bytes"),
+               "%s: user map: a 4097-byte line refused", impl);
+        free(u);
+        free(s);
+    }
+
+    /* list lines that the entry is a prefix or a suffix of */
+    t = around("alice@example.com\nxalice@example.com\n", "\n");
+    ok(listed(t, strlen(t), "alice@example.com") && !listed(t, strlen(t), "alice@example.co") &&
+           !listed(t, strlen(t), "lice@example.com") && !listed(t, strlen(t), "alice") &&
+           !listed(t, strlen(t), "user000001@example.com") &&
+           !listed(t, strlen(t), "user000001@example.com othe") &&
+           !listed(t, strlen(t), "ser000001@example.com other"),
+       "%s: lists: prefixes and suffixes of lines are not listed", impl);
+    free(t);
+}
+
+/* A prefix of exactly off bytes (map lines "aaa u", or with crlf
+ * "aaa<TAB>u<CR>", or blank and comment lines when too short for one),
+ * then line, then three filler lines. */
+static char *at_offset(size_t off, const char *line, bool crlf)
+{
+    static const char *const shortp[5] = {"", "\n", "#\n", "#x\n", "#xy\n"};
+    const char *tail = crlf ? "\tu\r\n" : " u\n";
+    size_t min = strlen(tail) + 1;
+    char *s = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&s, &n);
+    if (off < min) {
+        fputs(shortp[off], f);
+    } else {
+        /* lines of min..min+36 bytes, the last one taking up the rest */
+        for (size_t left = off; left > 0;) {
+            size_t w = left > 2 * min + 36 ? min + (left * 7) % 37 : left;
+            for (size_t i = 0; i + min - 1 < w; i++)
+                fputc('a' + (char)(i % 26), f);
+            fputs(tail, f);
+            left -= w;
+        }
+    }
+    fputs(line, f);
+    filler(f, 0, 3, crlf ? "\r\n" : "\n");
+    fclose(f);
+    return s;
+}
+
+/* Lines that cross 16-, 32- and 64-byte block boundaries at every offset,
+ * behind plain lines and behind tab-separated CRLF lines (the scanner for
+ * runs of white space). */
+static void linescan_offsets(const char *impl, bool crlf)
+{
+    const char *what = crlf ? "behind TAB/CRLF lines" : "behind plain lines";
+    unsigned bad_map = 0, bad_ws = 0, bad_list = 0, bad_refuse = 0, bad_near = 0, bad_glob = 0;
+    static const char *const refused[] = {SUB "\n",          SUB " \n",         SUB " a b\n",
+                                          SUB "\t%x\n",      SUB " \t\r\n",     SUB "\r\ta\tb\r\n",
+                                          SUB " a%\n",        SUB "  a b\n"};
+    /* glob lines before the literal one win; the glob character at the
+     * start, middle or end of the pattern */
+    static const char *const globs[] = {"*@example.com g\n" SUB " me\n",
+                                        "[b]enchsub@example.com g\n" SUB " me\n",
+                                        "benchsub@example.co? g\n" SUB " me\n",
+                                        "benchsub@example.co\\m g\n" SUB " me\n"};
+    for (size_t off = 0; off < 3 * PJ_LS_BLOCK + 8; off++) {
+        char *t = at_offset(off, SUB " me\n", crlf);
+        bad_map += !map_is(t, SUB, "me");
+        bad_near += !map_is(t, "benchsub@example.co", "-") + !map_is(t, "enchsub@example.com", "-");
+        free(t);
+        t = at_offset(off, SUB "\tme\r\n", crlf);
+        bad_ws += !map_is(t, SUB, "me");
+        free(t);
+        t = at_offset(off, " \t" SUB " \t\r me \r\n", crlf);
+        bad_ws += !map_is(t, SUB, "me");
+        free(t);
+        for (size_t g = 0; g < sizeof(globs) / sizeof(globs[0]); g++) {
+            t = at_offset(off, globs[g], crlf);
+            bad_glob += !map_is(t, SUB, "g");
+            free(t);
+        }
+        t = at_offset(off, "  " SUB "\n", crlf);
+        bad_list += !listed(t, strlen(t), SUB) + listed(t, strlen(t), "benchsub@example.co") +
+                    listed(t, strlen(t), "enchsub@example.com");
+        free(t);
+        for (size_t r = 0; r < sizeof(refused) / sizeof(refused[0]); r++) {
+            t = at_offset(off, refused[r], crlf);
+            char *u = map_text(t, strlen(t), SUB);
+            char want[64];
+            /* the line number of SUB: count the prefix's lines */
+            unsigned line = 1;
+            for (const char *p = t; *p && strncmp(p, SUB, strlen(SUB)) != 0; p++)
+                line += *p == '\n';
+            snprintf(want, sizeof(want), "/map:%u: ", line);
+            if (!(u && strcmp(u, "!") == 0 && strstr(lastlog, want) != NULL)) {
+                bad_refuse++;
+                printf("#   offset %zu, line %zu: got '%s', log '%s', want '%s'\n", off, r,
+                       u ? u : "", lastlog, want);
+            }
+            free(u);
+            free(t);
+        }
+    }
+    ok(bad_map == 0, "%s: a matching line at every offset within 3 blocks, %s", impl, what);
+    ok(bad_near == 0, "%s: a prefix and a suffix of it match nothing, %s", impl, what);
+    ok(bad_glob == 0, "%s: a glob line before the literal one wins at every offset, %s", impl,
+       what);
+    ok(bad_ws == 0, "%s: tabs, CR and runs of white space at every offset, %s", impl, what);
+    ok(bad_list == 0, "%s: a list line with leading spaces at every offset, %s", impl, what);
+    ok(bad_refuse == 0, "%s: bad lines at every offset refused with their line number, %s",
+       impl, what);
+}
+
+/* Lists whose lines share a prefix with the entry: the scanner then also
+ * checks the entry's last byte and the byte after it. */
+static void linescan_prefixes(const char *impl)
+{
+    for (int crlf = 0; crlf < 2; crlf++) {
+        char *s = NULL;
+        size_t n = 0;
+        FILE *f = open_memstream(&s, &n);
+        for (int i = 0; i < 1000; i++)
+            fprintf(f, "jti-%06d%s%s", i, i % 97 == 5 ? " # note" : "",
+                    i == 999 ? "" : crlf ? "\r\n" : "\n");
+        fclose(f);
+        ok(listed(s, n, "jti-000000") && listed(s, n, "jti-000500") && listed(s, n, "jti-000005") &&
+               listed(s, n, "jti-000998") && listed(s, n, "jti-000999"),
+           "%s: lists sharing a prefix: entries found, first to last%s", impl,
+           crlf ? " (CRLF)" : "");
+        ok(!listed(s, n, "jti-001000") && !listed(s, n, "jti-00050") &&
+               !listed(s, n, "jti-0005000") && !listed(s, n, "jti-000005 # note") &&
+               !listed(s, n, "jti-000500 ") && !listed(s, n, "ti-000500"),
+           "%s: lists sharing a prefix: others not found%s", impl, crlf ? " (CRLF)" : "");
+        free(s);
+    }
+    char *s = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&s, &n);
+    for (int i = 0; i < 1000; i++) {
+        if (i == 900)
+            fputs("user0009*@example.com g\n", f);
+        fprintf(f, "user%06d@example.com u%06d\n", i, i);
+    }
+    fclose(f);
+    ok(map_is(s, "user000777@example.com", "u000777") &&
+           map_is(s, "user000000@example.com", "u000000") &&
+           map_is(s, "user000950@example.com", "g") && map_is(s, "user000999@example.com", "g") &&
+           map_is(s, "user001000@example.com", "-") && map_is(s, "user00077@example.com", "-") &&
+           map_is(s, "user000777@example.co", "-"),
+       "%s: user map whose patterns share a prefix", impl);
+    free(s);
+}
+
+static void test_linescan(void)
+{
+    static const struct { pj_ls_impl impl; const char *name; } impls[] = {
+        {PJ_LS_SCALAR, "portable scanner"}, {PJ_LS_SSE2, "SSE2 scanner"},
+        {PJ_LS_AVX2, "AVX2 scanner"}, {PJ_LS_AUTO, "default scanner"},
+    };
+    for (size_t i = 0; i < sizeof(impls) / sizeof(impls[0]); i++) {
+        if (!pj_ls_select(impls[i].impl)) {
+            skip(1, "%s: not available on this CPU or build", impls[i].name);
+            continue;
+        }
+        linescan_cases(impls[i].name);
+        linescan_prefixes(impls[i].name);
+        linescan_offsets(impls[i].name, false);
+        linescan_offsets(impls[i].name, true);
+    }
+    ok(pj_ls_select(PJ_LS_AUTO), "default scanner restored");
+}
+
 /* pj_decide with an injected clock: the same token is good before exp and
  * refused after, without sleeping. */
 static void test_decide_clock(void)
@@ -522,6 +888,7 @@ int main(void)
     test_args();
     test_claims();
     test_subjects();
+    test_linescan();
     test_decide_clock();
     return tap_done();
 }

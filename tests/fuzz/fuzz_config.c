@@ -4,13 +4,18 @@
  *   (JSON) and as module arguments.
  * No file is opened: pj_config_finish (which loads keys and lists) is not
  * called; the list files are handed over in memory as pj_config_finish
- * would after reading them.  The list lookups and the user map are
- * checked against plain reference implementations (differential). */
+ * would after reading them.  The list lookups, the user map and its
+ * validation are checked against plain reference implementations
+ * (differential), with every block scanner this build and CPU have (the
+ * portable one, SSE2, AVX2), on the input, on the input between runs of
+ * plain map lines (so that the scanners' fast path leads into it at every
+ * offset within a block), and on the input read as pieces of map lines. */
 #include "config.h"
 
 #include "args.h"
 #include "claims.h"
 #include "jose.h"
+#include "linescan.h"
 #include "log.h"
 #include "pjconfig.h"
 #include "subject.h"
@@ -224,6 +229,32 @@ static int ref_map_user(const char *buf, size_t len, const char *sub, char **use
     return 0;
 }
 
+/* A user map is valid when it has no NUL byte and every line is at most
+ * PJ_MAX_LINE bytes, has two fields, and its second field has a '%' only
+ * before s, l or %. */
+static bool ref_map_valid(const char *buf, size_t len)
+{
+    pj_lines it = {buf, len, 0, 0};
+    const char *l;
+    size_t n;
+    if (memchr(buf, '\0', len) != NULL)
+        return false;
+    while (ref_lines_next(&it, &l, &n)) {
+        char *pat = NULL, *tmpl = NULL;
+        bool good = n <= PJ_MAX_LINE && ref_fields(l, n, &pat, &tmpl);
+        for (size_t i = 0; good && tmpl[i] != '\0'; i++)
+            if (tmpl[i] == '%') {
+                good = tmpl[i + 1] == 's' || tmpl[i + 1] == 'l' || tmpl[i + 1] == '%';
+                i++;
+            }
+        free(pat);
+        free(tmpl);
+        if (!good)
+            return false;
+    }
+    return true;
+}
+
 /* ------------------------------------------------------------ lists */
 #define MAX_WANTS 24
 
@@ -255,25 +286,24 @@ static size_t collect_wants(const char *buf, size_t len, char **w)
     return k;
 }
 
-/* The input as a user_map_file, allowed_subjects_file and revoked_file. */
-static void fuzz_lists(const char *buf, size_t len)
+/* Strings that begin many of the plain lines fuzz_wrapped puts around
+ * the input, so that the lookups see many lines that start like them. */
+static const char *const plain_wants[] = {"p", "pp", "ppp", "pppp", "ppp u", "pppp u", "ppppp u"};
+#define NPLAIN (sizeof(plain_wants) / sizeof(plain_wants[0]))
+
+/* The lookups, the map's validation and the mapping agree with the
+ * references, with the block scanner selected now. */
+static void check_lists(const pj_config *c, const char *buf, size_t len, char **wants,
+                        size_t nwants)
 {
-    char *wants[MAX_WANTS];
-    size_t nwants = 0;
-    pj_config *c = pj_config_new("/fuzz-lists.conf");
-    if (c == NULL)
-        return;
-    c->user_map.path = strdup("/fuzz.map");
-    c->user_map.buf = pj_strndup(buf, len);
-    c->user_map.len = len;
-    c->subjects_file.path = strdup("/fuzz.subjects");
-    c->subjects_file.buf = pj_strndup(buf, len);
-    c->subjects_file.len = len;
-    c->revoked.path = strdup("/fuzz.revoked");
-    c->revoked.buf = pj_strndup(buf, len);
-    c->revoked.len = len;
-    if (c->user_map.buf == NULL || c->subjects_file.buf == NULL || c->revoked.buf == NULL)
-        goto out;
+    const char *all[MAX_WANTS + NSUBJECTS + NPLAIN];
+    size_t nall = 0;
+    for (size_t i = 0; i < nwants; i++)
+        all[nall++] = wants[i];
+    for (size_t i = 0; i < NSUBJECTS; i++)
+        all[nall++] = subjects[i];
+    for (size_t i = 0; i < NPLAIN; i++)
+        all[nall++] = plain_wants[i];
 
     /* The line reader agrees with the reference line by line. */
     {
@@ -291,9 +321,8 @@ static void fuzz_lists(const char *buf, size_t len)
     }
 
     /* Lookups (allowed_subjects_file, revoked_file) agree with the reference. */
-    nwants = collect_wants(buf, len, wants);
-    for (size_t i = 0; i < nwants + NSUBJECTS; i++) {
-        const char *w = i < nwants ? wants[i] : subjects[i - nwants];
+    for (size_t i = 0; i < nall; i++) {
+        const char *w = all[i];
         bool want = w ? ref_line_equals(buf, len, w) : false;
         if (w == NULL)
             continue;
@@ -305,10 +334,14 @@ static void fuzz_lists(const char *buf, size_t len)
         }
     }
 
-    /* pj_map_user is only ever run on a map that passed validation. */
-    if (pj_user_map_validate(&c->user_map, &quiet) == 0) {
-        for (size_t i = 0; i < nwants + NSUBJECTS; i++) {
-            const char *w = i < nwants ? wants[i] : subjects[i - nwants];
+    /* Validation agrees with the reference; pj_map_user is only ever run
+     * on a map that passed it. */
+    bool valid = pj_user_map_validate(&c->user_map, &quiet) == 0;
+    if (valid != ref_map_valid(buf, len))
+        DIE_DIFF("user map validation: module %d, reference %d", (int)valid, (int)!valid);
+    if (valid) {
+        for (size_t i = 0; i < nall; i++) {
+            const char *w = all[i];
             char *user = NULL, *ruser = NULL;
             int r, rr;
             if (w == NULL)
@@ -329,10 +362,100 @@ static void fuzz_lists(const char *buf, size_t len)
             free(ruser);
         }
     }
+}
+
+static const pj_ls_impl scanners[] = {PJ_LS_SCALAR, PJ_LS_SSE2, PJ_LS_AVX2};
+
+/* buf as a user_map_file, allowed_subjects_file and revoked_file; the
+ * strings looked up come from [from, from + flen), a part of buf. */
+static void fuzz_list_text(const char *buf, size_t len, const char *from, size_t flen)
+{
+    char *wants[MAX_WANTS];
+    size_t nwants = 0;
+    pj_config *c = pj_config_new("/fuzz-lists.conf");
+    if (c == NULL)
+        return;
+    c->user_map.path = strdup("/fuzz.map");
+    c->user_map.buf = pj_strndup(buf, len);
+    c->user_map.len = len;
+    c->subjects_file.path = strdup("/fuzz.subjects");
+    c->subjects_file.buf = pj_strndup(buf, len);
+    c->subjects_file.len = len;
+    c->revoked.path = strdup("/fuzz.revoked");
+    c->revoked.buf = pj_strndup(buf, len);
+    c->revoked.len = len;
+    if (c->user_map.buf == NULL || c->subjects_file.buf == NULL || c->revoked.buf == NULL)
+        goto out;
+    nwants = collect_wants(from, flen, wants);
+    for (size_t i = 0; i < sizeof(scanners) / sizeof(scanners[0]); i++)
+        if (pj_ls_select(scanners[i]))
+            check_lists(c, buf, len, wants, nwants);
+    CHECK(pj_ls_select(PJ_LS_AUTO));
 out:
     for (size_t i = 0; i < nwants; i++)
         free(wants[i]);
     pj_config_free(c);
+}
+
+/* Plain map lines ("ppp u") of plen bytes in all. */
+static size_t plain_lines(char *out, size_t plen, unsigned seed)
+{
+    size_t o = 0;
+    while (plen - o >= 4) {
+        size_t w = plen - o < 12 ? plen - o : 4 + (seed + o * 7) % 5;
+        memset(out + o, 'p', w - 3);
+        memcpy(out + o + w - 3, " u\n", 3);
+        o += w;
+    }
+    memset(out + o, '\n', plen - o);
+    return plen;
+}
+
+/* mid between plain map lines, so that the block scanners run into it at
+ * any offset (seed chooses) and leave it through full blocks, as list
+ * files. */
+static void fuzz_wrapped(const char *mid, size_t mlen, unsigned seed)
+{
+    size_t pre = seed % 200, post = 2 * PJ_LS_BLOCK + seed % 7, o = 0;
+    char *text = malloc(pre + mlen + post + 1);
+    if (text == NULL)
+        return;
+    o += plain_lines(text, pre, seed);
+    memcpy(text + o, mid, mlen);
+    o += mlen;
+    o += plain_lines(text + o, post, seed);
+    fuzz_list_text(text, o, text + pre, mlen);
+    free(text);
+}
+
+/* Pieces of list and map lines: the input taken one byte per piece is
+ * text dense in what the scanners must get right. */
+static const char *const pieces[] = {
+    "a", "b", "ab", "alice@example.com", "root", "svc-backup", "bob", " ", "  ", "\t", "\r",
+    "\n", "\n", "\n", "\r\n", "#", " #", "%", "%s", "%l", "%%", "*", "?", "[a]", "\\", "@", "-",
+};
+#define NPIECES (sizeof(pieces) / sizeof(pieces[0]))
+
+/* The input as list files: as it is, between plain map lines (its first
+ * byte choosing where), and as pieces between plain map lines. */
+static void fuzz_lists(const char *buf, size_t len)
+{
+    fuzz_list_text(buf, len, buf, len);
+    if (len == 0)
+        return;
+    unsigned seed = (unsigned char)buf[0];
+    fuzz_wrapped(buf + 1, len - 1, seed);
+    char *text = malloc(len * 20 + 1);
+    size_t o = 0;
+    if (text == NULL)
+        return;
+    for (size_t i = 1; i < len; i++) {
+        const char *p = pieces[(unsigned char)buf[i] % NPIECES];
+        memcpy(text + o, p, strlen(p));
+        o += strlen(p);
+    }
+    fuzz_wrapped(text, o, seed * 3);
+    free(text);
 }
 
 /* The input as the module's argv (split on white space). */
