@@ -43,6 +43,10 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "b64url.h"
 #include "keys.h"
@@ -470,6 +474,73 @@ static const char *verdict(double value, double target)
     return value <= target ? "PASS" : "MISS";
 }
 
+/* ------------------------------------------------------------ page tables */
+/* dlclose unmaps a module with one munmap.  On some virtual machines that
+ * costs per page: the kernel invalidates each page of a range up to 33
+ * pages (tlb_single_page_flush_ceiling) one by one, and each invalidation
+ * may trap to the hypervisor; larger ranges get one full flush.  These
+ * figures say what this machine charges, so the load/unload cost above can
+ * be read against it. */
+static size_t module_pages(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    Elf64_Ehdr eh;
+    size_t end = 0;
+    if (fd < 0)
+        return 0;
+    if (pread(fd, &eh, sizeof(eh), 0) == (ssize_t)sizeof(eh) &&
+        memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 && eh.e_ident[EI_CLASS] == ELFCLASS64) {
+        for (unsigned i = 0; i < eh.e_phnum; i++) {
+            Elf64_Phdr ph;
+            if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * eh.e_phentsize)) !=
+                (ssize_t)sizeof(ph))
+                break;
+            if (ph.p_type == PT_LOAD && ph.p_vaddr + ph.p_memsz > end)
+                end = ph.p_vaddr + ph.p_memsz;
+        }
+    }
+    close(fd);
+    return (end + 4095) / 4096;
+}
+
+/* Median microseconds of munmap on a file mapping of pages touched pages. */
+static double unmap_us(int fd, size_t pages)
+{
+    enum { N = 300 };
+    double v[N];
+    for (size_t i = 0; i < N; i++) {
+        volatile char *p = mmap(NULL, pages * 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p == (volatile char *)MAP_FAILED)
+            return -1;
+        for (size_t j = 0; j < pages; j++)
+            (void)p[j * 4096];
+        double t = mono_us();
+        munmap((void *)p, pages * 4096);
+        v[i] = mono_us() - t;
+    }
+    return stats_of(v, N).med;
+}
+
+static void page_table_costs(void)
+{
+    size_t mine = module_pages(so), theirs = module_pages(permit_so);
+    int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || mine == 0 || theirs == 0) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    size_t cap = (size_t)st.st_size / 4096, sizes[] = {1, theirs, mine, 40};
+    printf("\n   this machine's munmap cost (median us) for a file mapping of N touched\n"
+           "   pages; pam_permit.so spans %zu pages, pam_jwt.so %zu:\n  ", theirs, mine);
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+        if (sizes[i] <= cap)
+            printf(" %zu pages %.1f us;", sizes[i], unmap_us(fd, sizes[i]));
+    printf("\n");
+    close(fd);
+}
+
 static void section_algorithms(void)
 {
     stats login[NALGS], evp[NALGS], pj[NALGS], permit;
@@ -515,6 +586,7 @@ static void section_algorithms(void)
            "   of every \"module us\" figure below\n",
            all[NALGS + 1].med, all[NALGS + 1].p90, all[NALGS + 2].med, all[NALGS + 2].p90,
            all[NALGS + 1].med - all[NALGS + 2].med);
+    page_table_costs();
     printf("\n   all figures are microseconds per operation (median, p90 of per-iteration\n"
            "   samples).  login: the pam_jwt cycle.  permit: the same cycle with\n"
            "   pam_permit.so (libpam itself: config parse, dlopen, dlclose).  EVP: raw\n"
