@@ -12,6 +12,9 @@
  * offset within a block), and on the input read as pieces of map lines. */
 #include "config.h"
 
+#define FUZZ_NAME "fuzz_config"
+#include "fuzz.h"
+
 #include "args.h"
 #include "claims.h"
 #include "jose.h"
@@ -29,31 +32,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                              \
-    do {                                                                         \
-        if (!(cond)) {                                                           \
-            fprintf(stderr, "fuzz_config: property failed: %s (%s:%d)\n", #cond, \
-                    __FILE__, __LINE__);                                         \
-            abort();                                                             \
-        }                                                                        \
-    } while (0)
-
 #define DIE_DIFF(...)                                       \
     do {                                                    \
         fprintf(stderr, "fuzz_config: differs: " __VA_ARGS__); \
         fputc('\n', stderr);                                \
         abort();                                            \
     } while (0)
-
-static void discard(void *ctx, int prio, const char *msg)
-{
-    (void)ctx;
-    (void)prio;
-    /* every line must be a C string of bounded length */
-    CHECK(strlen(msg) < 1024);
-}
-
-static const pj_log quiet = {discard, NULL, true};
 
 #define NOW 1700000000.0
 

@@ -14,6 +14,9 @@
  * them there. */
 #include "config.h"
 
+#define FUZZ_NAME "fuzz_jwks"
+#include "fuzz.h"
+
 #include "jose.h"
 #include "jsonscan.h"
 #include "jwks.h"
@@ -28,24 +31,6 @@
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                            \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            fprintf(stderr, "fuzz_jwks: property failed: %s (%s:%d)\n", #cond, \
-                    __FILE__, __LINE__);                                       \
-            abort();                                                           \
-        }                                                                      \
-    } while (0)
-
-static void discard(void *ctx, int prio, const char *msg)
-{
-    (void)ctx;
-    (void)prio;
-    CHECK(strlen(msg) < 1024);
-}
-
-static const pj_log quiet = {discard, NULL, true};
 
 static const unsigned char msg[] = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJyb290In0";
 
@@ -125,12 +110,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < ks.n; i++) {
         pj_key *k = &ks.v[i];
         CHECK(k->jwks && k->secret == NULL && k->source == NULL);
-        CHECK(k->pending && k->jwk_text != NULL && k->pkey == NULL);
+        CHECK(pj_key_pending(k) && k->pkey == NULL);
         for (int a = 0; a < PJ_ALG_COUNT; a++) /* a pending key fits nothing */
             CHECK(!pj_alg_fits_key((pj_alg)a, k));
         int pr = pj_jwk_prepare(k, &quiet);
         CHECK(k->source != NULL); /* named for its log lines */
-        CHECK(!k->pending && k->jwk_text == NULL && pj_jwk_prepare(k, &quiet) == (pr > 0 ? 1 : -1));
+        CHECK(!pj_key_pending(k) && pj_jwk_prepare(k, &quiet) == (pr > 0 ? 1 : -1));
         if (pr <= 0) {
             CHECK(k->broken && k->jwk == NULL);
             for (int a = 0; a < PJ_ALG_COUNT; a++)

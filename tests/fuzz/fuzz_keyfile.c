@@ -11,6 +11,9 @@
  *      pj_sig_verify. */
 #include "config.h"
 
+#define FUZZ_NAME "fuzz_keyfile"
+#include "fuzz.h"
+
 #include "keys.h"
 #include "log.h"
 
@@ -29,23 +32,6 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                               \
-    do {                                                                          \
-        if (!(cond)) {                                                            \
-            fprintf(stderr, "fuzz_keyfile: property failed: %s (%s:%d)\n", #cond, \
-                    __FILE__, __LINE__);                                          \
-            abort();                                                              \
-        }                                                                         \
-    } while (0)
-
-static void discard(void *ctx, int prio, const char *msg)
-{
-    (void)ctx;
-    (void)prio;
-    CHECK(strlen(msg) < 1024);
-}
-
-static const pj_log quiet = {discard, NULL, true};
 static char dir[] = "/tmp/pamjwt-fuzz-keyfile-XXXXXX";
 static char path[sizeof(dir) + 16];
 

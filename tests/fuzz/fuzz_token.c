@@ -9,6 +9,9 @@
  *     accepted and, when it succeeds, its pieces match the input. */
 #include "config.h"
 
+#define FUZZ_NAME "fuzz_token"
+#include "fuzz.h"
+
 #include "b64url.h"
 #include "claims.h"
 #include "jose.h"
@@ -22,24 +25,6 @@
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                             \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            fprintf(stderr, "fuzz_token: property failed: %s (%s:%d)\n", #cond, \
-                    __FILE__, __LINE__);                                        \
-            abort();                                                            \
-        }                                                                       \
-    } while (0)
-
-static void discard(void *ctx, int prio, const char *msg)
-{
-    (void)ctx;
-    (void)prio;
-    (void)msg;
-}
-
-static const pj_log quiet = {discard, NULL, true};
 
 /* A config with every claim check switched on, to run the claims of a
  * token that parses through pj_check_claims as the module would. */
