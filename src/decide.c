@@ -147,7 +147,7 @@ static void check_signature(const pj_request *rq, const pj_config *c, const char
         pj_key *k = &c->keys.v[i];
         if (!kid_selects(k, kid))
             continue; /* a JWK the kid does not name is never even parsed */
-        if (k->pending && pj_jwk_prepare(k, rq->log) < 0) {
+        if (pj_key_pending(k) && pj_jwk_prepare(k, rq->log) < 0) {
             unusable++;
             continue;
         }

@@ -239,7 +239,6 @@ static int classify(pj_key *k, json_t *jwk, const pj_log *log, const char **why)
     k->curve_nid = curve;
     k->alg = alg;
     k->jwk = json_incref(jwk);
-    k->pending = false;
     if (alg >= 0 && !pj_alg_fits_key(alg, k)) {
         *why = "alg does not fit the key type";
         json_decref(k->jwk);
@@ -251,11 +250,11 @@ static int classify(pj_key *k, json_t *jwk, const pj_log *log, const char **why)
 
 int pj_jwk_prepare(pj_key *k, const pj_log *log)
 {
-    const char *why = NULL;
+    const char *why = NULL, *text = k->jwk_text;
     int r = -1;
-    if (!k->pending)
+    if (!pj_key_pending(k))
         return k->broken ? -1 : 1;
-    k->pending = false;
+    k->jwk_text = NULL; /* no longer pending, whatever happens below */
     if (k->source == NULL) {
         size_t n = strlen(k->set_path) + 40;
         if ((k->source = malloc(n)) == NULL) {
@@ -267,14 +266,13 @@ int pj_jwk_prepare(pj_key *k, const pj_log *log)
     }
     /* the set's scan checked the syntax: a key jansson refuses now is not
      * an object or repeats a member name */
-    json_t *jwk = k->jwk_text[0] == '{' ? pj_json_object(k->jwk_text, k->jwk_len, &why) : NULL;
+    json_t *jwk = text[0] == '{' ? pj_json_object(text, k->jwk_len, &why) : NULL;
     if (jwk != NULL) {
         r = classify(k, jwk, log, &why);
         json_decref(jwk);
     } else {
-        why = k->jwk_text[0] == '{' ? "duplicate member names" : "not a JSON object";
+        why = text[0] == '{' ? "duplicate member names" : "not a JSON object";
     }
-    k->jwk_text = NULL;
     if (r <= 0)
         k->broken = true;
     if (r < 0)

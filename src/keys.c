@@ -63,7 +63,7 @@ bool pj_alg_fits_key(pj_alg a, const pj_key *k)
     const pj_alg_info *ai = pj_alg_get(a);
     /* a key whose JWK is not parsed yet, or was found unusable, fits
      * nothing: its kty is not known */
-    if (ai == NULL || k == NULL || k->pending || k->broken)
+    if (ai == NULL || k == NULL || pj_key_pending(k) || k->broken)
         return false;
     switch (ai->fam) {
     case PJ_FAM_RSA:
@@ -235,7 +235,6 @@ int pj_keys_add_jwk_text(pj_keyset *ks, const char *text, size_t len, const char
     k->jwk_len = len;
     k->set_path = set_path;
     k->set_index = index;
-    k->pending = true;
     k->jwks = true;
     ks->n++;
     return 0;

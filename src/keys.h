@@ -63,9 +63,9 @@ typedef struct pj_key {
      * the key its JSON is parsed and checked (pj_jwk_prepare: kty, curve,
      * alg known, jwk set); when it is a candidate for the token's alg the
      * OpenSSL key is built (pj_jwk_materialize). */
-    bool pending;            /* only jwk_text and kid known so far */
-    const char *jwk_text;    /* the JWK's JSON text, in the keyset's copy of
-                              * the file (pending keys) */
+    const char *jwk_text;    /* pending keys (only this text and kid known
+                              * so far): the JWK's JSON, in the keyset's
+                              * copy of the file; NULL once prepared */
     size_t jwk_len;
     const char *set_path;    /* pending keys: the jwks_file (keyset's copy) */
     size_t set_index;        /* and the key's index in "keys"; source is
@@ -73,6 +73,12 @@ typedef struct pj_key {
     json_t *jwk;             /* the parsed JWK, until it becomes pkey */
     bool broken;             /* unusable (logged once); never retried */
 } pj_key;
+
+/* A JWKS key whose JSON has not been parsed yet (see jwk_text). */
+static inline bool pj_key_pending(const pj_key *k)
+{
+    return k->jwk_text != NULL;
+}
 
 typedef struct pj_keyset {
     pj_key *v;
