@@ -363,14 +363,21 @@ check "pamjwt check ignores an ordinary password (next module decides)" \
 
 # ---- sshd -------------------------------------------------------------------
 
-put_sysfile "/etc/pam.d/$SVC_SSHD" 0644 <<EOF || bail "write /etc/pam.d/$SVC_SSHD"
+# put_pam_stack SERVICE: the stack the contract recommends, under a service
+# name of the test's own (no /etc/pam.d file of the system is touched):
+# pam_jwt decides tokens, pam_unix passwords.
+put_pam_stack() {
+    put_sysfile "/etc/pam.d/$1" 0644 <<EOF || bail "write /etc/pam.d/$1"
 $MARK
 auth    [success=done ignore=ignore default=die]  $pam_so  config=$conf
 auth    required  pam_unix.so  try_first_pass
 account required  pam_unix.so
 session required  pam_unix.so
 EOF
-diag_file "/etc/pam.d/$SVC_SSHD"
+    diag_file "/etc/pam.d/$1"
+}
+
+put_pam_stack "$SVC_SSHD"
 
 if [ ! -d /run/sshd ]; then
     mkdir -m 0755 /run/sshd && run_sshd_created=1 # privilege separation directory
@@ -473,13 +480,7 @@ done
 
 # ---- sudo -------------------------------------------------------------------
 
-put_sysfile "/etc/pam.d/$SVC_SUDO" 0644 <<EOF || bail "write /etc/pam.d/$SVC_SUDO"
-$MARK
-auth    [success=done ignore=ignore default=die]  $pam_so  config=$conf
-auth    required  pam_unix.so  try_first_pass
-account required  pam_unix.so
-session required  pam_unix.so
-EOF
+put_pam_stack "$SVC_SUDO"
 cat >"$tmp/sudoers" <<EOF
 $MARK
 Defaults:$U pam_service=$SVC_SUDO, lecture=never, passwd_tries=1, !mail_badpass, !requiretty
