@@ -13,16 +13,12 @@ int pj_args_parse(int argc, const char **argv, pj_args *a, const pj_log *log)
     a->prompt = PJ_DEFAULT_PROMPT;
     a->debug = false;
     a->use_first_pass = false;
-    /* debug first, so it applies to the rest of the parsing */
-    for (int i = 0; i < argc; i++)
-        if (argv[i] && strcmp(argv[i], "debug") == 0)
-            a->debug = true;
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i];
         if (s == NULL)
             continue;
         if (strcmp(s, "debug") == 0) {
-            continue;
+            a->debug = true;
         } else if (strcmp(s, "use_first_pass") == 0) {
             a->use_first_pass = true;
         } else if (strcmp(s, "try_first_pass") == 0) {

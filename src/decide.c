@@ -20,6 +20,21 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A token without kid is tried against at most this many keys: past it,
+ * an unauthenticated token could make every login build and try a whole
+ * large JWK Set. */
+#define PJ_MAX_KIDLESS_CANDIDATES 8
+
+/* What the rules share while they decide one token. */
+struct pj_ctx {
+    const pj_request *rq;
+    const char *tok;     /* the input, trimmed (rule 1) */
+    size_t n;
+    pj_config *c;        /* loaded by rule_config */
+    pj_jws j;            /* parsed by rule_parse */
+    const char *jti;     /* the token's jti, NULL when it has none */
+};
+
 const char *pj_result_name(pj_result r)
 {
     switch (r) {
@@ -39,15 +54,36 @@ double pj_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void set_reason(pj_decision *d, pj_result r, const char *fmt, ...)
+/* End the decision with result r and a reason. */
+static pj_verdict stop(pj_decision *d, pj_result r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static void set_reason(pj_decision *d, pj_result r, const char *fmt, ...)
+static pj_verdict stop(pj_decision *d, pj_result r, const char *fmt, ...)
 {
     va_list ap;
     d->result = r;
     va_start(ap, fmt);
     vsnprintf(d->reason, sizeof(d->reason), fmt, ap);
     va_end(ap);
+    return PJ_RULE_STOP;
+}
+
+void pj_run_rules(const pj_rule *rules, size_t n, struct pj_ctx *x, pj_decision *d)
+{
+    d->result = PJ_REFUSE;
+    for (size_t i = 0; i < n; i++) {
+        pj_verdict v = rules[i].check(x, d);
+        if (v == PJ_RULE_PASS)
+            continue;
+        /* a rule may end the decision, never accept it */
+        if (v != PJ_RULE_STOP || d->result == PJ_ACCEPT || d->reason[0] == '\0') {
+            d->result = PJ_REFUSE;
+            snprintf(d->reason, sizeof(d->reason), "rule %s gave no verdict", rules[i].name);
+        }
+        return;
+    }
+    /* The one place a decision is accepted. */
+    d->result = PJ_ACCEPT;
+    snprintf(d->reason, sizeof(d->reason), "all checks passed");
 }
 
 static void copy_field(char *dst, size_t sz, json_t *obj, const char *name)
@@ -61,11 +97,11 @@ static void copy_field(char *dst, size_t sz, json_t *obj, const char *name)
 static void log_decision(const pj_request *rq, const pj_decision *d)
 {
     char ctx[700];
-    int o = 0;
+    size_t o = 0;
     ctx[0] = '\0';
-#define ADD(tag, v) \
-    if ((v)[0] && o < (int)sizeof(ctx)) \
-        o += snprintf(ctx + o, sizeof(ctx) - (size_t)o, " " tag "=%s", (v));
+#define ADD(tag, v)                                                                          \
+    if ((v)[0] && o < sizeof(ctx))                                                           \
+        o += (size_t)snprintf(ctx + o, sizeof(ctx) - o, "%s" tag "=%s", o ? " " : "; ", (v));
     ADD("sub", d->sub);
     ADD("kid", d->kid);
     ADD("jti", d->jti);
@@ -76,7 +112,7 @@ static void log_decision(const pj_request *rq, const pj_decision *d)
     case PJ_ACCEPT: {
         char user[160];
         pj_sanitize(user, sizeof(user), d->user, strlen(d->user));
-        pj_logf(rq->log, LOG_INFO, "accepted token for user %s;%s", user, ctx);
+        pj_logf(rq->log, LOG_INFO, "accepted token for user %s%s", user, ctx);
         break;
     }
     case PJ_IGNORE:
@@ -84,14 +120,123 @@ static void log_decision(const pj_request *rq, const pj_decision *d)
         break;
     case PJ_REFUSE:
     case PJ_USER_UNKNOWN:
-        pj_logf(rq->log, LOG_NOTICE, "refused: %s;%s", d->reason, ctx);
+        pj_logf(rq->log, LOG_NOTICE, "refused: %s%s", d->reason, ctx);
         break;
     case PJ_UNAVAIL:
         /* the specific problem (file, line, cause) was logged where it
          * was found; one line per error is enough */
-        pj_debugf(rq->log, "unavailable: %s;%s", d->reason, ctx);
+        pj_debugf(rq->log, "unavailable: %s%s", d->reason, ctx);
         break;
     }
+}
+
+/* ------------------------------------------------------------ rules 1-2 */
+
+/* Rule 1: trim, bound. */
+static pj_verdict rule_size(struct pj_ctx *x, pj_decision *d)
+{
+    x->tok = x->rq->input;
+    x->n = x->rq->input_len;
+    pj_trim(&x->tok, &x->n);
+    if (x->n > PJ_MAX_TOKEN)
+        return stop(d, PJ_REFUSE, "input of %zu bytes exceeds the %d-byte limit", x->n,
+                    PJ_MAX_TOKEN);
+    return PJ_RULE_PASS;
+}
+
+/* Rule 2: not JWT-shaped -> the next module decides, config or not. */
+static pj_verdict rule_shape(struct pj_ctx *x, pj_decision *d)
+{
+    if (pj_jwt_shaped(x->tok, x->n))
+        return PJ_RULE_PASS;
+    /* A paste broken across lines still starts like a JWT header. */
+    if (x->n >= 3 && memcmp(x->tok, "eyJ", 3) == 0)
+        pj_logf(x->rq->log, LOG_NOTICE,
+                "input starts like a JWT (eyJ) but is not three base64url segments "
+                "(a token broken across lines?); passed on to the next module");
+    /* still read the config, so its errors reach the log now rather than
+     * at the first token login */
+    if (!x->rq->config_broken)
+        x->c = pj_config_load(x->rq->config_path, x->rq->log);
+    return stop(d, PJ_IGNORE, "input is not a JWT");
+}
+
+static pj_verdict rule_config(struct pj_ctx *x, pj_decision *d)
+{
+    const pj_request *rq = x->rq;
+    if (rq->config_broken)
+        return stop(d, PJ_UNAVAIL, "invalid module arguments");
+    x->c = pj_config_load(rq->config_path, rq->log);
+    if (x->c == NULL)
+        return stop(d, PJ_UNAVAIL, "config %s unusable", rq->config_path);
+    pj_debugf(rq->log, "config %s loaded: %zu key(s)", rq->config_path, x->c->keys.n);
+    if (rq->check_all_keys)
+        (void)pj_jwks_prepare_all(&x->c->keys, rq->log); /* reports; decides nothing */
+    return PJ_RULE_PASS;
+}
+
+/* ------------------------------------------------------------ rules 3-4 */
+
+/* Base64url characters of a signature of `bytes` bytes. */
+static size_t b64_chars(size_t bytes)
+{
+    return (bytes * 4 + 2) / 3;
+}
+
+/* Signature bytes an algorithm always produces; 0 where it depends on the
+ * key (RS*, PS*) or on the curve (EdDSA). */
+static size_t fixed_sig_len(pj_alg alg)
+{
+    const pj_alg_info *ai = pj_alg_get(alg);
+    switch (ai->fam) {
+    case PJ_FAM_EC: return 2 * ai->coord;
+    case PJ_FAM_HMAC: return (size_t)EVP_MD_get_size(EVP_get_digestbynid(ai->md_nid));
+    default: return 0;
+    }
+}
+
+/* "ES256 signature is 85 characters, expected 86": a token cut off by a
+ * terminal or a paste says so instead of "bad signature". */
+static bool sig_length_wrong(const char *tok, size_t n, pj_decision *d)
+{
+    int alg = pj_alg_from_name(d->alg);
+    const char *dot = memrchr(tok, '.', n);
+    size_t want, have;
+    if (alg < 0 || dot == NULL || (want = fixed_sig_len((pj_alg)alg)) == 0)
+        return false;
+    have = n - (size_t)(dot + 1 - tok);
+    if (have == b64_chars(want))
+        return false;
+    stop(d, PJ_REFUSE, "%s signature is %zu characters, expected %zu: token cut off?", d->alg,
+         have, b64_chars(want));
+    return true;
+}
+
+static pj_verdict rule_parse(struct pj_ctx *x, pj_decision *d)
+{
+    const char *why = NULL;
+    if (pj_jws_parse(x->tok, x->n, &x->j, &why) != 0) {
+        /* a signature of the wrong length: the header names the algorithm */
+        pj_jws h;
+        const char *ignored;
+        if (why == PJ_WHY_SIG_B64 && pj_jws_parse_header(x->tok, x->n, &h, &ignored) == 0) {
+            copy_field(d->alg, sizeof(d->alg), h.header, "alg");
+            pj_jws_free(&h);
+            if (sig_length_wrong(x->tok, x->n, d))
+                return PJ_RULE_STOP;
+        }
+        return stop(d, PJ_REFUSE, "malformed token: %s", why);
+    }
+    copy_field(d->alg, sizeof(d->alg), x->j.header, "alg");
+    copy_field(d->kid, sizeof(d->kid), x->j.header, "kid");
+    copy_field(d->sub, sizeof(d->sub), x->j.claims, x->c->subject_claim);
+    copy_field(d->jti, sizeof(d->jti), x->j.claims, "jti");
+    copy_field(d->iss, sizeof(d->iss), x->j.claims, "iss");
+    if (x->rq->keep_json) {
+        d->header = json_incref(x->j.header);
+        d->claims = json_incref(x->j.claims);
+    }
+    return PJ_RULE_PASS;
 }
 
 /* May this key verify a token with this kid?  A JWKS key is named by its
@@ -101,83 +246,177 @@ static bool kid_selects(const pj_key *k, const char *kid)
     return !k->jwks || kid == NULL || (k->kid != NULL && strcmp(k->kid, kid) == 0);
 }
 
-static bool key_is_candidate(const pj_key *k, pj_alg alg)
+typedef enum { PJ_KEY_OTHER, PJ_KEY_FITS, PJ_KEY_UNUSABLE } key_fit;
+
+/* Does the key fit the algorithm (type, curve, the JWK's own alg)?  A JWK
+ * that cannot be used counts as unusable however often it is asked. */
+static key_fit pj_key_fit(pj_key *k, pj_alg alg, const pj_log *log)
 {
-    if (!pj_alg_fits_key(alg, k))
-        return false;
-    if (k->alg >= 0 && k->alg != (int)alg)
-        return false;
-    return true;
+    if (pj_key_pending(k)) {
+        int r = pj_jwk_prepare(k, log);
+        if (r < 0)
+            return PJ_KEY_UNUSABLE;
+        if (r == 0)
+            return PJ_KEY_OTHER;
+    }
+    if (k->broken)
+        return PJ_KEY_UNUSABLE;
+    if (!pj_alg_fits_key(alg, k) || (k->alg >= 0 && k->alg != (int)alg))
+        return PJ_KEY_OTHER;
+    return PJ_KEY_FITS;
+}
+
+/* Build the key's OpenSSL object if it has none yet: 0 ready, -1 unusable. */
+static int pj_key_ready(pj_key *k, const pj_log *log)
+{
+    if (k->pkey == NULL && k->jwk != NULL)
+        return pj_jwk_materialize(k, log);
+    return k->broken ? -1 : 0;
 }
 
 /* Rules 3-4: algorithm and key chosen here, never by the token alone. */
-static void check_signature(const pj_request *rq, const pj_config *c, const char *tok,
-                            const pj_jws *j, pj_decision *d)
+static pj_verdict rule_signature(struct pj_ctx *x, pj_decision *d)
 {
-    json_t *m = json_object_get(j->header, "alg");
+    const pj_request *rq = x->rq;
+    const pj_keyset *ks = &x->c->keys;
+    json_t *m = json_object_get(x->j.header, "alg");
     const char *alg_name = json_string_value(m), *kid = NULL;
+    const char *with_kid = "";
+    char kidpart[120] = "";
+    size_t candidates = 0, tried = 0, unusable = 0;
     int alg;
-    size_t tried = 0, unusable = 0;
 
-    if (alg_name == NULL) {
-        set_reason(d, PJ_REFUSE, "header has no alg string");
-        return;
-    }
-    if (strcasecmp(alg_name, "none") == 0) {
-        set_reason(d, PJ_REFUSE, "alg none is never accepted");
-        return;
-    }
-    if ((m = json_object_get(j->header, "kid")) != NULL) {
+    if (alg_name == NULL)
+        return stop(d, PJ_REFUSE, "header has no alg string");
+    if (strcasecmp(alg_name, "none") == 0)
+        return stop(d, PJ_REFUSE, "alg none is never accepted");
+    if ((m = json_object_get(x->j.header, "kid")) != NULL) {
         kid = json_string_value(m);
-        if (kid == NULL || strlen(kid) != json_string_length(m)) {
-            set_reason(d, PJ_REFUSE, "kid is not a string");
-            return;
-        }
+        if (kid == NULL || strlen(kid) != json_string_length(m))
+            return stop(d, PJ_REFUSE, "kid is not a string");
+        snprintf(kidpart, sizeof(kidpart), " and kid %s", d->kid);
+        with_kid = kidpart;
     }
-    if (json_object_get(j->header, "crit") != NULL) {
-        set_reason(d, PJ_REFUSE, "header has crit extensions this module does not understand");
-        return;
-    }
+    if (json_object_get(x->j.header, "crit") != NULL)
+        return stop(d, PJ_REFUSE, "header has crit extensions this module does not understand");
     alg = pj_alg_from_name(alg_name);
-    if (alg < 0 || !(c->algs & (1u << alg))) {
-        set_reason(d, PJ_REFUSE, "alg %s is not allowed", d->alg);
-        return;
-    }
-    for (size_t i = 0; i < c->keys.n; i++) {
-        pj_key *k = &c->keys.v[i];
+    if (alg < 0 || !(x->c->algs & (1u << alg)))
+        return stop(d, PJ_REFUSE, "alg %s is not allowed", d->alg);
+    if (sig_length_wrong(x->tok, x->n, d))
+        return PJ_RULE_STOP;
+
+    /* Which keys may verify it: counted before any key is built. */
+    for (size_t i = 0; i < ks->n; i++) {
+        pj_key *k = &ks->v[i];
         if (!kid_selects(k, kid))
-            continue; /* a JWK the kid does not name is never even parsed */
-        if (pj_key_pending(k) && pj_jwk_prepare(k, rq->log) < 0) {
-            unusable++;
-            continue;
+            continue; /* a JWK the kid does not name is never even built */
+        switch (pj_key_fit(k, (pj_alg)alg, rq->log)) {
+        case PJ_KEY_FITS: candidates++; break;
+        case PJ_KEY_UNUSABLE: unusable++; break;
+        case PJ_KEY_OTHER: break;
         }
-        if (!key_is_candidate(k, alg))
+    }
+    if (kid == NULL && candidates > PJ_MAX_KIDLESS_CANDIDATES)
+        return stop(d, PJ_REFUSE, "token has no kid and %zu keys fit it (at most %d are tried)",
+                    candidates, PJ_MAX_KIDLESS_CANDIDATES);
+    for (size_t i = 0; i < ks->n && tried < candidates; i++) {
+        pj_key *k = &ks->v[i];
+        if (!kid_selects(k, kid) || pj_key_fit(k, (pj_alg)alg, rq->log) != PJ_KEY_FITS)
             continue;
-        if (k->pkey == NULL && k->jwk != NULL && pj_jwk_materialize(k, rq->log) != 0) {
+        if (pj_key_ready(k, rq->log) != 0) {
             unusable++;
+            candidates--;
             continue;
         }
         tried++;
         pj_debugf(rq->log, "trying %s%s%s for %s", k->source, k->kid ? " kid " : "",
                   k->kid ? k->kid : "", d->alg);
-        if (pj_sig_verify(alg, k, (const unsigned char *)tok, j->signing_len, j->sig,
-                          j->sig_len)) {
+        if (pj_sig_verify((pj_alg)alg, k, (const unsigned char *)x->tok, x->j.signing_len,
+                          x->j.sig, x->j.sig_len)) {
             pj_debugf(rq->log, "signature verified by %s", k->source);
-            return; /* d->result stays PJ_ACCEPT */
+            return PJ_RULE_PASS;
         }
     }
     if (tried == 0 && unusable > 0)
-        set_reason(d, PJ_REFUSE, "no usable key for alg %s%s%s (%zu unusable, see above)", d->alg,
-                   kid ? " and kid " : "", kid ? d->kid : "", unusable);
-    else if (tried == 0)
-        set_reason(d, PJ_REFUSE, "no key fits alg %s%s%s", d->alg, kid ? " and kid " : "",
-                   kid ? d->kid : "");
-    else
-        set_reason(d, PJ_REFUSE, "bad signature (%zu key%s tried)", tried, tried == 1 ? "" : "s");
+        return stop(d, PJ_REFUSE, "no usable key for alg %s%s (%zu unusable, see above)", d->alg,
+                    with_kid, unusable);
+    if (tried == 0)
+        return stop(d, PJ_REFUSE, "no key fits alg %s%s", d->alg, with_kid);
+    return stop(d, PJ_REFUSE, "bad signature (%zu key%s tried)", tried, tried == 1 ? "" : "s");
 }
 
-/* 1 exists, 0 does not, -1 the lookup itself failed (NSS error). */
-static int user_exists(const char *user, const pj_log *log)
+static pj_verdict rule_claims(struct pj_ctx *x, pj_decision *d)
+{
+    char why[sizeof(d->reason)];
+    if (pj_check_claims(x->c, x->j.claims, x->rq->now, why, sizeof(why)) != 0)
+        return stop(d, PJ_REFUSE, "%s", why);
+    pj_debugf(x->rq->log, "claims accepted");
+    return PJ_RULE_PASS;
+}
+
+/* jti: well-formed, not revoked, and present when tokens are one-time. */
+static pj_verdict rule_jti(struct pj_ctx *x, pj_decision *d)
+{
+    const pj_config *c = x->c;
+    json_t *jm = json_object_get(x->j.claims, "jti");
+    if (jm != NULL) {
+        x->jti = json_string_value(jm);
+        if (x->jti == NULL || json_string_length(jm) == 0 ||
+            strlen(x->jti) != json_string_length(jm))
+            return stop(d, PJ_REFUSE, "jti is not a non-empty string");
+    }
+    if (x->jti && pj_jti_revoked(c, x->jti))
+        return stop(d, PJ_REFUSE, "token revoked (jti listed in revoked_file)");
+    if (c->replay_cache && x->jti == NULL)
+        return stop(d, PJ_REFUSE, "token has no jti (replay_cache requires one)");
+    return PJ_RULE_PASS;
+}
+
+/* ------------------------------------------------------------ rules 5-8 */
+
+/* Rule 5: an allowed subject that maps to a plausible user name. */
+static pj_verdict rule_subject(struct pj_ctx *x, pj_decision *d)
+{
+    const pj_config *c = x->c;
+    json_t *s = json_object_get(x->j.claims, c->subject_claim);
+    const char *sub = json_string_value(s);
+    char safe[160];
+
+    if (sub == NULL || json_string_length(s) == 0 || strlen(sub) != json_string_length(s)) {
+        pj_sanitize(safe, sizeof(safe), c->subject_claim, strlen(c->subject_claim));
+        return stop(d, PJ_REFUSE, "subject claim %s is missing, empty or not a string", safe);
+    }
+    if (!pj_subject_allowed(c, sub))
+        return stop(d, PJ_REFUSE, "subject not allowed");
+    switch (pj_map_user(c, sub, &d->user)) {
+    case 1: break;
+    case 0: return stop(d, PJ_REFUSE, "no user_map_file rule matches the subject");
+    default:
+        pj_logf(x->rq->log, LOG_ERR, "out of memory while mapping the subject");
+        return stop(d, PJ_UNAVAIL, "out of memory");
+    }
+    pj_sanitize(safe, sizeof(safe), d->user, strlen(d->user));
+    if (!pj_user_name_ok(d->user))
+        return stop(d, PJ_REFUSE, "mapped user name '%s' is not a valid user name", safe);
+    pj_debugf(x->rq->log, "subject maps to user %s", safe);
+    return PJ_RULE_PASS;
+}
+
+/* Rule 6: the token is for the user PAM is authenticating. */
+static pj_verdict rule_pam_user(struct pj_ctx *x, pj_decision *d)
+{
+    char safe[160], pu[100];
+    if (x->rq->pam_user == NULL || strcmp(x->rq->pam_user, d->user) == 0)
+        return PJ_RULE_PASS;
+    pj_sanitize(safe, sizeof(safe), d->user, strlen(d->user));
+    pj_sanitize(pu, sizeof(pu), x->rq->pam_user, strlen(x->rq->pam_user));
+    return stop(d, PJ_REFUSE, "token is for user %s, not %s", safe, pu);
+}
+
+typedef enum { USER_FOUND, USER_MISSING, USER_LOOKUP_FAILED } user_lookup;
+
+/* getpwnam_r with a buffer that grows (bounded) until the entry fits. */
+static user_lookup lookup_user(const char *user, uid_t *uid, const pj_log *log)
 {
     struct passwd pw, *res = NULL;
     long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
@@ -187,171 +426,87 @@ static int user_exists(const char *user, const pj_log *log)
         /* holds a passwd entry, nothing secret: no wipe needed */
         char *buf = malloc(sz);
         if (buf == NULL)
-            return -1;
+            return USER_LOOKUP_FAILED;
         e = getpwnam_r(user, &pw, buf, sz, &res);
+        if (e == 0 && res != NULL)
+            *uid = pw.pw_uid;
         free(buf);
         if (e != ERANGE || sz >= 1024 * 1024)
             break;
         sz *= 4;
     }
     if (e == 0)
-        return res != NULL;
+        return res != NULL ? USER_FOUND : USER_MISSING;
     if (e == ENOENT || e == ESRCH || e == EBADF || e == EPERM)
-        return 0; /* "not found", as some NSS modules report it */
+        return USER_MISSING; /* "not found", as some NSS modules report it */
     char safe[160];
     pj_sanitize(safe, sizeof(safe), user, strlen(user));
     pj_logf(log, LOG_ERR, "user database lookup for %s failed: %s", safe, strerror(e));
-    return -1;
+    return USER_LOOKUP_FAILED;
 }
 
-/* Rules 5-8 once the signature and claims are good. */
-static void check_subject(const pj_request *rq, const pj_config *c, const pj_jws *j,
-                          pj_decision *d)
+/* Rule 7: the mapped user exists, and is not a system account below min_uid. */
+static pj_verdict rule_user_exists(struct pj_ctx *x, pj_decision *d)
 {
-    json_t *s = json_object_get(j->claims, c->subject_claim), *jm;
-    const char *sub = json_string_value(s), *jti = NULL;
     char safe[160];
-
-    if ((jm = json_object_get(j->claims, "jti")) != NULL) {
-        jti = json_string_value(jm);
-        if (jti == NULL || json_string_length(jm) == 0) {
-            set_reason(d, PJ_REFUSE, "jti is not a non-empty string");
-            return;
-        }
-    }
-    if (jti && pj_jti_revoked(c, jti)) {
-        set_reason(d, PJ_REFUSE, "token revoked (jti listed in revoked_file)");
-        return;
-    }
-    if (c->replay_cache && jti == NULL) {
-        set_reason(d, PJ_REFUSE, "token has no jti (replay_cache requires one)");
-        return;
-    }
-    if (sub == NULL || json_string_length(s) == 0) {
-        pj_sanitize(safe, sizeof(safe), c->subject_claim, strlen(c->subject_claim));
-        set_reason(d, PJ_REFUSE, "subject claim %s is missing, empty or not a string", safe);
-        return;
-    }
-    if (!pj_subject_allowed(c, sub)) {
-        set_reason(d, PJ_REFUSE, "subject not allowed");
-        return;
-    }
-    int r = pj_map_user(c, sub, &d->user);
-    if (r < 0) {
-        pj_logf(rq->log, LOG_ERR, "out of memory while mapping the subject");
-        set_reason(d, PJ_UNAVAIL, "out of memory");
-        return;
-    }
-    if (r == 0) {
-        set_reason(d, PJ_REFUSE, "no user_map_file rule matches the subject");
-        return;
-    }
+    uid_t uid = 0;
     pj_sanitize(safe, sizeof(safe), d->user, strlen(d->user));
-    if (!pj_user_name_ok(d->user)) {
-        set_reason(d, PJ_REFUSE, "mapped user name '%s' is not a valid user name", safe);
-        return;
+    switch (lookup_user(d->user, &uid, x->rq->log)) {
+    case USER_FOUND: break;
+    case USER_MISSING: return stop(d, PJ_USER_UNKNOWN, "user %s does not exist", safe);
+    case USER_LOOKUP_FAILED:
+        return stop(d, PJ_UNAVAIL, "user database lookup for %s failed", safe);
     }
-    pj_debugf(rq->log, "subject maps to user %s", safe);
-    if (rq->pam_user != NULL && strcmp(rq->pam_user, d->user) != 0) {
-        char pu[100];
-        pj_sanitize(pu, sizeof(pu), rq->pam_user, strlen(rq->pam_user));
-        set_reason(d, PJ_REFUSE, "token is for user %s, not %s", safe, pu);
-        return;
-    }
-    switch (user_exists(d->user, rq->log)) {
-    case 0:
-        set_reason(d, PJ_USER_UNKNOWN, "user %s does not exist", safe);
-        return;
-    case -1:
-        set_reason(d, PJ_UNAVAIL, "user database lookup for %s failed", safe);
-        return;
-    default:
+    if ((long)uid < x->c->min_uid)
+        return stop(d, PJ_REFUSE, "user %s has uid %ld, below min_uid %ld", safe, (long)uid,
+                    x->c->min_uid);
+    return PJ_RULE_PASS;
+}
+
+/* Rule 8: last, so a refused login never uses a one-time token up. */
+static pj_verdict rule_one_time(struct pj_ctx *x, pj_decision *d)
+{
+    const pj_config *c = x->c;
+    if (c->replay_cache == NULL)
+        return PJ_RULE_PASS;
+    double exp = json_number_value(json_object_get(x->j.claims, "exp"));
+    switch (pj_replay(c, x->jti, exp + (double)c->leeway, x->rq->now, x->rq->consume,
+                      x->rq->log)) {
+    case PJ_REPLAY_FRESH:
+        return PJ_RULE_PASS;
+    case PJ_REPLAY_USED:
+        return stop(d, PJ_REFUSE, "one-time token already used (jti in replay_cache)");
+    case PJ_REPLAY_ERROR:
         break;
     }
-    if (c->replay_cache) {
-        double exp = json_number_value(json_object_get(j->claims, "exp"));
-        switch (pj_replay(c, jti, exp + (double)c->leeway, rq->now, rq->consume, rq->log)) {
-        case PJ_REPLAY_FRESH:
-            break;
-        case PJ_REPLAY_USED:
-            set_reason(d, PJ_REFUSE, "one-time token already used (jti in replay_cache)");
-            return;
-        default:
-            set_reason(d, PJ_UNAVAIL, "replay_cache %s unusable", c->replay_cache);
-            return;
-        }
-    }
+    return stop(d, PJ_UNAVAIL, "replay_cache %s unusable", c->replay_cache);
 }
+
+/* The contract's rules, in its order. */
+static const pj_rule rules[] = {
+    {"input size", rule_size},            /* 1 */
+    {"JWT shape", rule_shape},            /* 2 */
+    {"config", rule_config},
+    {"token syntax", rule_parse},
+    {"signature", rule_signature},        /* 3, 4 */
+    {"claims", rule_claims},              /* 4 */
+    {"jti", rule_jti},                    /* 4: revoked_file, replay_cache */
+    {"subject", rule_subject},            /* 5 */
+    {"PAM user", rule_pam_user},          /* 6 */
+    {"user exists", rule_user_exists},    /* 7 */
+    {"one-time token", rule_one_time},    /* 8 */
+};
 
 void pj_decide(const pj_request *rq, pj_decision *d)
 {
-    const char *tok = rq->input;
-    size_t n = rq->input_len;
-    pj_config *c = NULL;
-    pj_jws j;
-
+    struct pj_ctx x;
     memset(d, 0, sizeof(*d));
-    memset(&j, 0, sizeof(j));
-    d->result = PJ_ACCEPT;
-
-    /* Rule 1: trim, bound. */
-    pj_trim(&tok, &n);
-    if (n > PJ_MAX_TOKEN) {
-        set_reason(d, PJ_REFUSE, "input of %zu bytes exceeds the %d-byte limit", n, PJ_MAX_TOKEN);
-        goto out;
-    }
-    /* Rule 2: not JWT-shaped -> the next module decides, config or not. */
-    if (!pj_jwt_shaped(tok, n)) {
-        set_reason(d, PJ_IGNORE, "input is not a JWT");
-        /* still read the config, so its errors reach the log now rather
-         * than at the first token login */
-        if (!rq->config_broken)
-            c = pj_config_load(rq->config_path, rq->log);
-        goto out;
-    }
-    if (rq->config_broken) {
-        set_reason(d, PJ_UNAVAIL, "invalid module arguments");
-        goto out;
-    }
-    c = pj_config_load(rq->config_path, rq->log);
-    if (c == NULL) {
-        set_reason(d, PJ_UNAVAIL, "config %s unusable", rq->config_path);
-        goto out;
-    }
-    pj_debugf(rq->log, "config %s loaded: %zu key(s)", rq->config_path, c->keys.n);
-    if (rq->check_all_keys)
-        (void)pj_jwks_prepare_all(&c->keys, rq->log); /* reports; decides nothing */
-
-    const char *why = NULL;
-    if (pj_jws_parse(tok, n, &j, &why) != 0) {
-        set_reason(d, PJ_REFUSE, "malformed token: %s", why);
-        goto out;
-    }
-    copy_field(d->alg, sizeof(d->alg), j.header, "alg");
-    copy_field(d->kid, sizeof(d->kid), j.header, "kid");
-    copy_field(d->sub, sizeof(d->sub), j.claims, c->subject_claim);
-    copy_field(d->jti, sizeof(d->jti), j.claims, "jti");
-    copy_field(d->iss, sizeof(d->iss), j.claims, "iss");
-    if (rq->keep_json) {
-        d->header = json_incref(j.header);
-        d->claims = json_incref(j.claims);
-    }
-
-    /* Rules 3-4. */
-    check_signature(rq, c, tok, &j, d);
-    if (d->result != PJ_ACCEPT)
-        goto out;
-    if (pj_check_claims(c, j.claims, rq->now, d->reason, sizeof(d->reason)) != 0) {
-        d->result = PJ_REFUSE;
-        goto out;
-    }
-    pj_debugf(rq->log, "claims accepted");
-    /* Rules 5-8. */
-    check_subject(rq, c, &j, d);
-out:
+    memset(&x, 0, sizeof(x));
+    x.rq = rq;
+    pj_run_rules(rules, sizeof(rules) / sizeof(rules[0]), &x, d);
     log_decision(rq, d);
-    pj_jws_free(&j);
-    pj_config_free(c);
+    pj_jws_free(&x.j);
+    pj_config_free(x.c);
 }
 
 void pj_decision_free(pj_decision *d)

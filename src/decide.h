@@ -1,5 +1,10 @@
 /* The decision: contract rules 1 to 8 in order.  The module and
- * `pamjwt check` both call pj_decide, so they cannot disagree. */
+ * `pamjwt check` both call pj_decide, so they cannot disagree.
+ *
+ * Fail closed by construction: a decision starts refused, each rule either
+ * lets the token on to the next rule (PJ_RULE_PASS) or ends the decision
+ * with its own result and reason, and accept is set in one place only,
+ * after the last rule has passed. */
 #ifndef PJ_DECIDE_H
 #define PJ_DECIDE_H
 
@@ -10,9 +15,9 @@
 #include "log.h"
 
 typedef enum {
+    PJ_REFUSE = 0,   /* PAM_AUTH_ERR; the zero value: a blank decision refuses */
     PJ_ACCEPT,       /* PAM_SUCCESS */
     PJ_IGNORE,       /* PAM_IGNORE: not JWT-shaped */
-    PJ_REFUSE,       /* PAM_AUTH_ERR */
     PJ_USER_UNKNOWN, /* PAM_USER_UNKNOWN */
     PJ_UNAVAIL,      /* PAM_AUTHINFO_UNAVAIL: config, key or file problem */
 } pj_result;
@@ -44,5 +49,26 @@ void pj_decide(const pj_request *rq, pj_decision *d);
 void pj_decision_free(pj_decision *d);
 const char *pj_result_name(pj_result r);
 double pj_now(void);
+
+/* ---- the rule runner, exposed for the unit test that proves a rule
+ * without a verdict refuses ---- */
+
+/* A rule's verdict.  The zero value is no verdict at all, and ends the
+ * decision refused, as does any value other than PJ_RULE_PASS. */
+typedef enum {
+    PJ_RULE_NONE = 0, /* (a rule that forgot to decide) */
+    PJ_RULE_PASS,     /* this rule is satisfied: go on to the next */
+    PJ_RULE_STOP,     /* the decision is made: d->result and d->reason */
+} pj_verdict;
+
+struct pj_ctx;
+typedef struct pj_rule {
+    const char *name;
+    pj_verdict (*check)(struct pj_ctx *x, pj_decision *d);
+} pj_rule;
+
+/* Run rules in order on a decision that starts refused; d->result becomes
+ * PJ_ACCEPT only when every rule returned PJ_RULE_PASS. */
+void pj_run_rules(const pj_rule *rules, size_t n, struct pj_ctx *x, pj_decision *d);
 
 #endif

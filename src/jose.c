@@ -11,6 +11,7 @@
 const char PJ_WHY_TOO_DEEP[] = "JSON nested too deeply";
 const char PJ_WHY_INVALID[] = "not valid JSON (or duplicate member names)";
 const char PJ_WHY_NOT_OBJECT[] = "not a JSON object";
+const char PJ_WHY_SIG_B64[] = "signature is not base64url";
 
 bool pj_jwt_shaped(const char *s, size_t n)
 {
@@ -127,7 +128,7 @@ int pj_jws_parse(const char *tok, size_t n, pj_jws *out, const char **why)
         goto fail;
     out->sig = pj_b64url_decode(d2 + 1, n - (size_t)(d2 + 1 - tok), &out->sig_len);
     if (out->sig == NULL) {
-        *why = "signature is not base64url";
+        *why = PJ_WHY_SIG_B64;
         goto fail;
     }
     out->signing_len = (size_t)(d2 - tok);
@@ -137,6 +138,18 @@ shape:
 fail:
     pj_jws_free(out);
     return -1;
+}
+
+int pj_jws_parse_header(const char *tok, size_t n, pj_jws *out, const char **why)
+{
+    const char *d1 = memchr(tok, '.', n);
+    memset(out, 0, sizeof(*out));
+    if (d1 == NULL) {
+        *why = "not a compact JWS";
+        return -1;
+    }
+    out->header = decode_part(tok, (size_t)(d1 - tok), 1, why);
+    return out->header ? 0 : -1;
 }
 
 void pj_jws_free(pj_jws *j)

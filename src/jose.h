@@ -25,6 +25,10 @@ typedef struct pj_jws {
 /* Parse a token already known to be JWT-shaped.  Returns 0, or -1 with a
  * static reason in *why. */
 int pj_jws_parse(const char *tok, size_t n, pj_jws *out, const char **why);
+extern const char PJ_WHY_SIG_B64[]; /* *why when only the signature is bad */
+/* Only the header (for a better reason when the rest is damaged): out gets
+ * the header alone, or nothing and -1. */
+int pj_jws_parse_header(const char *tok, size_t n, pj_jws *out, const char **why);
 void pj_jws_free(pj_jws *j);
 
 /* Parse JSON text that must be an object, with no duplicate member names,

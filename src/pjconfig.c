@@ -10,32 +10,35 @@
 #include <string.h>
 #include <unistd.h>
 
-enum vtype { V_PATH, V_PATHS, V_DIR, V_STRING, V_ALGS, V_SUBJECTS, V_SECONDS, V_CLAIM };
+enum vtype { V_PATH, V_PATHS, V_DIR, V_STRING, V_ALGS, V_SUBJECTS, V_NUMBER, V_CLAIM };
 
 struct keydef {
     const char *name;
     enum vtype type;
     size_t off;
-    long max;
+    long max;             /* V_NUMBER: largest value (smallest is 0) */
+    const char *range;    /* V_NUMBER: the error for a value out of range */
 };
 
 #define OFF(f) offsetof(pj_config, f)
 static const struct keydef keydefs[] = {
-    {"key_file", V_PATHS, OFF(key_files), 0},
-    {"jwks_file", V_PATHS, OFF(jwks_files), 0},
-    {"hmac_secret_file", V_PATH, OFF(hmac_secret_file), 0},
-    {"algorithms", V_ALGS, 0, 0},
-    {"issuer", V_STRING, OFF(issuer), 0},
-    {"audience", V_STRING, OFF(audience), 0},
-    {"allowed_subjects", V_SUBJECTS, 0, 0},
-    {"allowed_subjects_file", V_PATH, OFF(subjects_file.path), 0},
-    {"subject_claim", V_STRING, OFF(subject_claim), 0},
-    {"user_map_file", V_PATH, OFF(user_map.path), 0},
-    {"leeway", V_SECONDS, OFF(leeway), PJ_MAX_LEEWAY},
-    {"max_lifetime", V_SECONDS, OFF(max_lifetime), PJ_MAX_MAX_LIFETIME},
-    {"require_claim", V_CLAIM, 0, 0},
-    {"revoked_file", V_PATH, OFF(revoked.path), 0},
-    {"replay_cache", V_DIR, OFF(replay_cache), 0},
+    {"key_file", V_PATHS, OFF(key_files), 0, NULL},
+    {"jwks_file", V_PATHS, OFF(jwks_files), 0, NULL},
+    {"hmac_secret_file", V_PATH, OFF(hmac_secret_file), 0, NULL},
+    {"algorithms", V_ALGS, 0, 0, NULL},
+    {"issuer", V_STRING, OFF(issuer), 0, NULL},
+    {"audience", V_STRING, OFF(audience), 0, NULL},
+    {"allowed_subjects", V_SUBJECTS, 0, 0, NULL},
+    {"allowed_subjects_file", V_PATH, OFF(subjects_file.path), 0, NULL},
+    {"subject_claim", V_STRING, OFF(subject_claim), 0, NULL},
+    {"user_map_file", V_PATH, OFF(user_map.path), 0, NULL},
+    {"leeway", V_NUMBER, OFF(leeway), PJ_MAX_LEEWAY, "expected whole seconds from 0 to 86400"},
+    {"max_lifetime", V_NUMBER, OFF(max_lifetime), PJ_MAX_MAX_LIFETIME,
+     "expected whole seconds from 0 to 31536000"},
+    {"min_uid", V_NUMBER, OFF(min_uid), PJ_MAX_MIN_UID, "expected a uid from 0 to 4294967294"},
+    {"require_claim", V_CLAIM, 0, 0, NULL},
+    {"revoked_file", V_PATH, OFF(revoked.path), 0, NULL},
+    {"replay_cache", V_DIR, OFF(replay_cache), 0, NULL},
 };
 #define NKEYS (sizeof(keydefs) / sizeof(keydefs[0]))
 
@@ -89,7 +92,7 @@ void pj_config_free(pj_config *c)
     free(c);
 }
 
-/* Split v on white space (and commas for lists), calling fn per word. */
+/* algorithms = A B ...: names separated by white space or commas. */
 static int parse_algs(pj_config *c, char *v, const char **why)
 {
     unsigned mask = 0;
@@ -119,6 +122,11 @@ static int parse_algs(pj_config *c, char *v, const char **why)
 static int parse_subjects(pj_config *c, char *v, const char **why)
 {
     for (char *save = NULL, *w = strtok_r(v, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+        /* "alice,bob" would be one subject that no issuer sends */
+        if (strchr(w, ',') != NULL) {
+            *why = "subjects are separated by spaces, not commas (a ',' is in a subject)";
+            return -1;
+        }
         if (strcmp(w, "*") == 0)
             c->allow_any_subject = true;
         else if (pj_strlist_add(&c->allowed_subjects, w, strlen(w)) != 0) {
@@ -178,10 +186,9 @@ static int set_value(pj_config *c, const struct keydef *kd, char *v, const char 
     case V_STRING:
         *sp = strdup(v);
         return *sp ? 0 : -1;
-    case V_SECONDS:
+    case V_NUMBER:
         if (pj_parse_long(v, 0, kd->max, (long *)((char *)c + kd->off)) != 0) {
-            *why = kd->max == PJ_MAX_LEEWAY ? "expected whole seconds from 0 to 86400"
-                                            : "expected whole seconds from 0 to 31536000";
+            *why = kd->range;
             return -1;
         }
         return 0;

@@ -19,6 +19,7 @@
 #define PJ_MAX_LEEWAY 86400
 #define PJ_DEFAULT_MAX_LIFETIME 3600
 #define PJ_MAX_MAX_LIFETIME 31536000
+#define PJ_MAX_MIN_UID 4294967294L
 
 typedef struct pj_claim_req {
     char *name;
@@ -44,6 +45,7 @@ typedef struct pj_config {
     bool allow_any_subject;
     char *subject_claim;
     long leeway, max_lifetime;
+    long min_uid;            /* a mapped user's uid must be at least this */
     pj_claim_req *reqs;
     size_t nreqs;
     pj_text subjects_file, user_map, revoked;

@@ -877,6 +877,94 @@ static void test_replay_concurrent(void)
     free(dir);
 }
 
+/* Fail closed by construction: the rule runner accepts only when every
+ * rule said PJ_RULE_PASS.  A rule that forgets to give a verdict, or
+ * tries to accept on its own, ends the decision refused. */
+static int rules_run;
+static pj_verdict r_pass(struct pj_ctx *x, pj_decision *d)
+{
+    (void)x;
+    (void)d;
+    rules_run++;
+    return PJ_RULE_PASS;
+}
+static pj_verdict r_forgot(struct pj_ctx *x, pj_decision *d)
+{
+    (void)x;
+    (void)d;
+    rules_run++;
+    return PJ_RULE_NONE; /* as a rule with a missing return path would */
+}
+static pj_verdict r_self_accept(struct pj_ctx *x, pj_decision *d)
+{
+    (void)x;
+    rules_run++;
+    d->result = PJ_ACCEPT;
+    snprintf(d->reason, sizeof(d->reason), "looks fine to me");
+    return PJ_RULE_STOP;
+}
+static pj_verdict r_stop_silent(struct pj_ctx *x, pj_decision *d)
+{
+    (void)x;
+    (void)d;
+    rules_run++;
+    return PJ_RULE_STOP; /* stops without a result or reason */
+}
+static pj_verdict r_ignore(struct pj_ctx *x, pj_decision *d)
+{
+    (void)x;
+    rules_run++;
+    d->result = PJ_IGNORE;
+    snprintf(d->reason, sizeof(d->reason), "not a JWT");
+    return PJ_RULE_STOP;
+}
+
+static void test_rule_runner(void)
+{
+    pj_decision d;
+    const pj_rule all_pass[] = {{"a", r_pass}, {"b", r_pass}, {"c", r_pass}};
+    const pj_rule forgot[] = {{"a", r_pass}, {"forgetful", r_forgot}, {"c", r_pass}};
+    const pj_rule self[] = {{"a", r_pass}, {"eager", r_self_accept}, {"c", r_pass}};
+    const pj_rule silent[] = {{"silent", r_stop_silent}, {"b", r_pass}};
+    const pj_rule ignore[] = {{"shape", r_ignore}, {"b", r_pass}};
+
+    memset(&d, 0, sizeof(d));
+    is_int(d.result, PJ_REFUSE, "a blank decision is a refusal (PJ_REFUSE is the zero value)");
+
+    rules_run = 0;
+    memset(&d, 0, sizeof(d));
+    pj_run_rules(all_pass, 3, NULL, &d);
+    is_int(d.result, PJ_ACCEPT, "rules: every rule passes -> accept");
+    is_int(rules_run, 3, "... after running all three");
+
+    rules_run = 0;
+    memset(&d, 0, sizeof(d));
+    pj_run_rules(forgot, 3, NULL, &d);
+    is_int(d.result, PJ_REFUSE, "rules: a rule that returns without a verdict -> refuse");
+    is_int(rules_run, 2, "... and no rule after it runs");
+    ok(strstr(d.reason, "forgetful") != NULL, "... the reason names the rule ('%s')", d.reason);
+
+    rules_run = 0;
+    memset(&d, 0, sizeof(d));
+    pj_run_rules(self, 3, NULL, &d);
+    is_int(d.result, PJ_REFUSE, "rules: a rule that sets accept itself -> refuse");
+    is_int(rules_run, 2, "... and no rule after it runs");
+
+    memset(&d, 0, sizeof(d));
+    pj_run_rules(silent, 2, NULL, &d);
+    is_int(d.result, PJ_REFUSE, "rules: a rule that stops without a reason -> refuse");
+    ok(strstr(d.reason, "silent") != NULL, "... the reason names the rule");
+
+    memset(&d, 0, sizeof(d));
+    pj_run_rules(ignore, 2, NULL, &d);
+    is_int(d.result, PJ_IGNORE, "rules: a rule's own result (ignore) is kept");
+
+    memset(&d, 0, sizeof(d));
+    d.result = PJ_ACCEPT; /* a stale decision does not leak through */
+    pj_run_rules(forgot, 3, NULL, &d);
+    is_int(d.result, PJ_REFUSE, "rules: a decision that was accept before starts refused");
+}
+
 int main(void)
 {
     test_replay_concurrent();
@@ -890,5 +978,6 @@ int main(void)
     test_subjects();
     test_linescan();
     test_decide_clock();
+    test_rule_runner();
     return tap_done();
 }
