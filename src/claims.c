@@ -2,7 +2,10 @@
 
 #include "claims.h"
 
+#include "log.h"
+
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Write "msg" or "msg: arg" (arg sanitized) as the reason. */
@@ -76,8 +79,27 @@ static bool value_matches(json_t *v, const char *want, bool in_array)
     }
 }
 
-int pj_check_claims(const pj_config *c, json_t *claims, double now, char *why, size_t sz)
+/* "wrong issuer: expected A, got B": both values sanitized and cut. */
+static int mismatch(char *why, size_t sz, const char *what, const char *want, json_t *got)
 {
+    char w[120], g[200];
+    pj_sanitize(w, sizeof(w), want, strlen(want));
+    if (json_is_string(got)) {
+        pj_sanitize(g, sizeof(g), json_string_value(got), json_string_length(got));
+    } else {
+        /* an array of audiences: its compact JSON, sanitized */
+        char *txt = json_dumps(got, JSON_COMPACT | JSON_ENSURE_ASCII);
+        pj_sanitize(g, sizeof(g), txt ? txt : "?", txt ? strlen(txt) : 1);
+        free(txt);
+    }
+    snprintf(why, sz, "wrong %s: expected %s, got %s", what, w, g);
+    return -1;
+}
+
+int pj_check_claims(const pj_config *c, json_t *claims, double now, const pj_scope *scope,
+                    char *why, size_t sz)
+{
+    char want[PJ_MAX_LINE + 1];
     double exp = 0, nbf = 0, iat = 0, leeway = (double)c->leeway;
     int r;
 
@@ -112,34 +134,39 @@ int pj_check_claims(const pj_config *c, json_t *claims, double now, char *why, s
         if (iss == NULL)
             return fail(why, sz, "no iss claim (issuer is required)", NULL);
         if (strcmp(iss, c->issuer) != 0)
-            return fail(why, sz, "wrong issuer", NULL);
+            return mismatch(why, sz, "issuer", c->issuer, json_object_get(claims, "iss"));
     }
 
     if (c->audience) {
         json_t *aud = json_object_get(claims, "aud");
+        if (pj_scope_expand(c->audience, scope, want, sizeof(want)) != 0)
+            return fail(why, sz, "audience uses %s but the PAM service is unknown", NULL);
         if (aud == NULL)
             return fail(why, sz, "no aud claim (audience is required)", NULL);
         if (!json_is_string(aud) && !json_is_array(aud))
             return fail(why, sz, "aud is neither a string nor an array", NULL);
         bool ok = false;
         if (json_is_string(aud)) {
-            ok = strcmp(json_string_value(aud), c->audience) == 0;
+            ok = strcmp(json_string_value(aud), want) == 0;
         } else {
             size_t i;
             json_t *e;
             json_array_foreach(aud, i, e)
-                if (json_is_string(e) && strcmp(json_string_value(e), c->audience) == 0)
+                if (json_is_string(e) && strcmp(json_string_value(e), want) == 0)
                     ok = true;
         }
         if (!ok)
-            return fail(why, sz, "wrong audience", NULL);
+            return mismatch(why, sz, "audience", want, aud);
     }
 
     for (size_t i = 0; i < c->nreqs; i++) {
         json_t *v = json_object_get(claims, c->reqs[i].name);
         if (v == NULL)
             return fail(why, sz, "required claim missing", c->reqs[i].name);
-        if (!value_matches(v, c->reqs[i].value, false))
+        if (pj_scope_expand(c->reqs[i].value, scope, want, sizeof(want)) != 0)
+            return fail(why, sz, "require_claim uses %s but the PAM service is unknown",
+                        c->reqs[i].name);
+        if (!value_matches(v, want, false))
             return fail(why, sz, "required claim does not match", c->reqs[i].name);
     }
     return 0;

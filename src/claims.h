@@ -6,8 +6,10 @@
 #include <jansson.h>
 
 #include "pjconfig.h"
+#include "scope.h"
 
 /* 0 when every claim check passes; -1 with a reason written to why. */
-int pj_check_claims(const pj_config *c, json_t *claims, double now, char *why, size_t whysz);
+int pj_check_claims(const pj_config *c, json_t *claims, double now, const pj_scope *scope,
+                    char *why, size_t whysz);
 
 #endif

@@ -3,10 +3,12 @@
 #include "decide.h"
 
 #include "claims.h"
+#include "export.h"
 #include "jose.h"
 #include "jwks.h"
 #include "keys.h"
 #include "pjconfig.h"
+#include "policy.h"
 #include "replay.h"
 #include "subject.h"
 #include "util.h"
@@ -30,7 +32,8 @@ struct pj_ctx {
     const pj_request *rq;
     const char *tok;     /* the input, trimmed (rule 1) */
     size_t n;
-    pj_config *c;        /* loaded by rule_config */
+    pj_policies *ps;     /* loaded by rule_config */
+    pj_config *c;        /* the policy that decides: chosen by rule_policy */
     pj_jws j;            /* parsed by rule_parse */
     const char *jti;     /* the token's jti, NULL when it has none */
 };
@@ -157,7 +160,7 @@ static pj_verdict rule_shape(struct pj_ctx *x, pj_decision *d)
     /* still read the config, so its errors reach the log now rather than
      * at the first token login */
     if (!x->rq->config_broken)
-        x->c = pj_config_load(x->rq->config_path, x->rq->log);
+        x->ps = pj_policies_load(x->rq->config_path, x->rq->log);
     return stop(d, PJ_IGNORE, "input is not a JWT");
 }
 
@@ -166,12 +169,14 @@ static pj_verdict rule_config(struct pj_ctx *x, pj_decision *d)
     const pj_request *rq = x->rq;
     if (rq->config_broken)
         return stop(d, PJ_UNAVAIL, "invalid module arguments");
-    x->c = pj_config_load(rq->config_path, rq->log);
-    if (x->c == NULL)
+    x->ps = pj_policies_load(rq->config_path, rq->log);
+    if (x->ps == NULL)
         return stop(d, PJ_UNAVAIL, "config %s unusable", rq->config_path);
-    pj_debugf(rq->log, "config %s loaded: %zu key(s)", rq->config_path, x->c->keys.n);
-    if (rq->check_all_keys)
-        (void)pj_jwks_prepare_all(&x->c->keys, rq->log); /* reports; decides nothing */
+    pj_debugf(rq->log, "config %s loaded: %zu polic%s", rq->config_path, x->ps->n,
+              x->ps->n == 1 ? "y" : "ies");
+    for (size_t i = 0; rq->check_all_keys && i < x->ps->n; i++)
+        if (x->ps->v[i].c != NULL) /* reports; decides nothing */
+            (void)pj_jwks_prepare_all(&x->ps->v[i].c->keys, rq->log);
     return PJ_RULE_PASS;
 }
 
@@ -229,13 +234,38 @@ static pj_verdict rule_parse(struct pj_ctx *x, pj_decision *d)
     }
     copy_field(d->alg, sizeof(d->alg), x->j.header, "alg");
     copy_field(d->kid, sizeof(d->kid), x->j.header, "kid");
-    copy_field(d->sub, sizeof(d->sub), x->j.claims, x->c->subject_claim);
+    copy_field(d->sub, sizeof(d->sub), x->j.claims, "sub");
     copy_field(d->jti, sizeof(d->jti), x->j.claims, "jti");
     copy_field(d->iss, sizeof(d->iss), x->j.claims, "iss");
     if (x->rq->keep_json) {
         d->header = json_incref(x->j.header);
         d->claims = json_incref(x->j.claims);
     }
+    return PJ_RULE_PASS;
+}
+
+/* A policy directory: the token's iss (read before the signature is
+ * checked, used only to choose) selects the one policy that decides. */
+static pj_verdict rule_policy(struct pj_ctx *x, pj_decision *d)
+{
+    json_t *m = json_object_get(x->j.claims, "iss");
+    const char *iss = json_string_value(m);
+    switch (pj_policies_select(x->ps, iss, iss ? json_string_length(m) : 0, &x->c)) {
+    case PJ_POLICY_FOUND:
+        break;
+    case PJ_POLICY_NONE:
+        if (iss == NULL)
+            return stop(d, PJ_REFUSE, "no policy for a token without an iss string");
+        return stop(d, PJ_REFUSE, "no policy for issuer %s", d->iss);
+    case PJ_POLICY_BROKEN:
+        return stop(d, PJ_UNAVAIL, "the policy for issuer %s did not load",
+                    iss ? d->iss : "(none)");
+    }
+    if (x->ps->is_dir)
+        pj_debugf(x->rq->log, "policy %s decides", x->c->path);
+    /* the subject as this policy names it, for the log line */
+    d->sub[0] = '\0';
+    copy_field(d->sub, sizeof(d->sub), x->j.claims, x->c->subject_claim);
     return PJ_RULE_PASS;
 }
 
@@ -348,7 +378,8 @@ static pj_verdict rule_signature(struct pj_ctx *x, pj_decision *d)
 static pj_verdict rule_claims(struct pj_ctx *x, pj_decision *d)
 {
     char why[sizeof(d->reason)];
-    if (pj_check_claims(x->c, x->j.claims, x->rq->now, why, sizeof(why)) != 0)
+    pj_scope sc = {x->rq->service, x->rq->host};
+    if (pj_check_claims(x->c, x->j.claims, x->rq->now, &sc, why, sizeof(why)) != 0)
         return stop(d, PJ_REFUSE, "%s", why);
     pj_debugf(x->rq->log, "claims accepted");
     return PJ_RULE_PASS;
@@ -463,6 +494,16 @@ static pj_verdict rule_user_exists(struct pj_ctx *x, pj_decision *d)
     return PJ_RULE_PASS;
 }
 
+/* export_claims: what goes into the PAM environment if this is accepted. */
+static pj_verdict rule_export(struct pj_ctx *x, pj_decision *d)
+{
+    if (pj_export_claims(x->c, x->j.claims, &d->env, x->rq->log) != 0) {
+        pj_logf(x->rq->log, LOG_ERR, "out of memory while exporting claims");
+        return stop(d, PJ_UNAVAIL, "out of memory");
+    }
+    return PJ_RULE_PASS;
+}
+
 /* Rule 8: last, so a refused login never uses a one-time token up. */
 static pj_verdict rule_one_time(struct pj_ctx *x, pj_decision *d)
 {
@@ -488,12 +529,14 @@ static const pj_rule rules[] = {
     {"JWT shape", rule_shape},            /* 2 */
     {"config", rule_config},
     {"token syntax", rule_parse},
+    {"issuer policy", rule_policy},
     {"signature", rule_signature},        /* 3, 4 */
     {"claims", rule_claims},              /* 4 */
     {"jti", rule_jti},                    /* 4: revoked_file, replay_cache */
     {"subject", rule_subject},            /* 5 */
     {"PAM user", rule_pam_user},          /* 6 */
     {"user exists", rule_user_exists},    /* 7 */
+    {"export_claims", rule_export},
     {"one-time token", rule_one_time},    /* 8 */
 };
 
@@ -506,12 +549,15 @@ void pj_decide(const pj_request *rq, pj_decision *d)
     pj_run_rules(rules, sizeof(rules) / sizeof(rules[0]), &x, d);
     log_decision(rq, d);
     pj_jws_free(&x.j);
-    pj_config_free(x.c);
+    pj_policies_free(x.ps);
+    if (d->result != PJ_ACCEPT)
+        pj_strlist_free(&d->env); /* nothing is exported on refusal */
 }
 
 void pj_decision_free(pj_decision *d)
 {
     free(d->user);
+    pj_strlist_free(&d->env);
     if (d->header)
         json_decref(d->header);
     if (d->claims)

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "log.h"
+#include "util.h"
 
 typedef enum {
     PJ_REFUSE = 0,   /* PAM_AUTH_ERR; the zero value: a blank decision refuses */
@@ -28,6 +29,8 @@ typedef struct pj_request {
     const char *input;     /* as the user typed it */
     size_t input_len;
     const char *pam_user;  /* NULL when PAM_USER is not set */
+    const char *service;   /* PAM_SERVICE, for %s; NULL when unknown */
+    const char *host;      /* the host name, for %h; NULL when unknown */
     double now;            /* the clock, injectable */
     bool consume;          /* record a one-time jti in replay_cache */
     bool keep_json;        /* keep header and claims in the decision */
@@ -43,6 +46,7 @@ typedef struct pj_decision {
     /* sanitized, for log lines; empty when unknown */
     char alg[24], kid[96], sub[160], jti[96], iss[160];
     json_t *header, *claims; /* only with keep_json */
+    pj_strlist env;        /* accepted: "PAM_JWT_NAME=value" (export_claims) */
 } pj_decision;
 
 void pj_decide(const pj_request *rq, pj_decision *d);

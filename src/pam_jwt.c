@@ -14,6 +14,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void emit_syslog(void *ctx, int prio, const char *msg)
 {
@@ -61,7 +62,8 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     pj_args args;
     pj_request rq;
     pj_decision d;
-    const void *user_item = NULL;
+    const void *user_item = NULL, *service_item = NULL;
+    char host[256];
     char *tok = NULL;
     int args_rc, rc;
 
@@ -81,6 +83,13 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     rq.input = tok;
     rq.input_len = strlen(tok);
     rq.pam_user = (user_item && *(const char *)user_item) ? user_item : NULL;
+    if (pam_get_item(pamh, PAM_SERVICE, &service_item) != PAM_SUCCESS)
+        service_item = NULL;
+    rq.service = service_item;
+    if (gethostname(host, sizeof(host)) == 0) {
+        host[sizeof(host) - 1] = '\0';
+        rq.host = host;
+    }
     rq.now = pj_now();
     rq.consume = true;
     rq.log = &log;
@@ -95,6 +104,12 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
             pj_logf(&log, LOG_ERR, "refused: cannot set PAM_USER");
             rc = PAM_AUTH_ERR;
         }
+        /* export_claims: the session sees who logged in */
+        for (size_t i = 0; rc == PAM_SUCCESS && i < d.env.n; i++)
+            if (pam_putenv(pamh, d.env.v[i]) != PAM_SUCCESS) {
+                pj_logf(&log, LOG_ERR, "refused: cannot set the PAM environment");
+                rc = PAM_AUTH_ERR;
+            }
         break;
     case PJ_IGNORE:
         rc = PAM_IGNORE;

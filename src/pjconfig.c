@@ -4,13 +4,15 @@
 
 #include "jwks.h"
 #include "safefile.h"
+#include "scope.h"
 #include "subject.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-enum vtype { V_PATH, V_PATHS, V_DIR, V_STRING, V_ALGS, V_SUBJECTS, V_NUMBER, V_CLAIM };
+enum vtype { V_PATH, V_PATHS, V_DIR, V_STRING, V_SCOPED, V_ALGS, V_SUBJECTS, V_NUMBER, V_CLAIM,
+             V_NAMES };
 
 struct keydef {
     const char *name;
@@ -27,7 +29,7 @@ static const struct keydef keydefs[] = {
     {"hmac_secret_file", V_PATH, OFF(hmac_secret_file), 0, NULL},
     {"algorithms", V_ALGS, 0, 0, NULL},
     {"issuer", V_STRING, OFF(issuer), 0, NULL},
-    {"audience", V_STRING, OFF(audience), 0, NULL},
+    {"audience", V_SCOPED, OFF(audience), 0, NULL},
     {"allowed_subjects", V_SUBJECTS, 0, 0, NULL},
     {"allowed_subjects_file", V_PATH, OFF(subjects_file.path), 0, NULL},
     {"subject_claim", V_STRING, OFF(subject_claim), 0, NULL},
@@ -39,6 +41,7 @@ static const struct keydef keydefs[] = {
     {"require_claim", V_CLAIM, 0, 0, NULL},
     {"revoked_file", V_PATH, OFF(revoked.path), 0, NULL},
     {"replay_cache", V_DIR, OFF(replay_cache), 0, NULL},
+    {"export_claims", V_NAMES, OFF(export_claims), 0, NULL},
 };
 #define NKEYS (sizeof(keydefs) / sizeof(keydefs[0]))
 
@@ -76,6 +79,7 @@ void pj_config_free(pj_config *c)
     free(c->issuer);
     free(c->audience);
     pj_strlist_free(&c->allowed_subjects);
+    pj_strlist_free(&c->export_claims);
     free(c->subject_claim);
     for (size_t i = 0; i < c->nreqs; i++) {
         free(c->reqs[i].name);
@@ -147,6 +151,8 @@ static int parse_claim(pj_config *c, char *v, const char **why)
         *why = "expected 'require_claim = NAME VALUE'";
         return -1;
     }
+    if (!pj_scope_valid(val, why))
+        return -1;
     pj_claim_req *r = realloc(c->reqs, (c->nreqs + 1) * sizeof(*r));
     if (r == NULL) {
         *why = "out of memory";
@@ -162,6 +168,26 @@ static int parse_claim(pj_config *c, char *v, const char **why)
         return -1;
     }
     c->nreqs++;
+    return 0;
+}
+
+/* export_claims = NAME ...: claim names, each once. */
+static int parse_names(pj_strlist *l, char *v, const char **why)
+{
+    for (char *save = NULL, *w = strtok_r(v, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+        if (strlen(w) > PJ_MAX_EXPORT_NAME) {
+            *why = "claim name longer than 64 bytes";
+            return -1;
+        }
+        if (pj_strlist_has(l, w)) {
+            *why = "claim named twice";
+            return -1;
+        }
+        if (pj_strlist_add(l, w, strlen(w)) != 0) {
+            *why = "out of memory";
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -183,6 +209,10 @@ static int set_value(pj_config *c, const struct keydef *kd, char *v, const char 
         if (kd->type == V_PATHS)
             return pj_strlist_add((pj_strlist *)((char *)c + kd->off), v, strlen(v));
         /* fall through */
+    case V_SCOPED:
+        if (!pj_scope_valid(v, why))
+            return -1;
+        /* fall through */
     case V_STRING:
         *sp = strdup(v);
         return *sp ? 0 : -1;
@@ -198,6 +228,8 @@ static int set_value(pj_config *c, const struct keydef *kd, char *v, const char 
         return parse_subjects(c, v, why);
     case V_CLAIM:
         return parse_claim(c, v, why);
+    case V_NAMES:
+        return parse_names((pj_strlist *)((char *)c + kd->off), v, why);
     }
     return -1;
 }

@@ -20,6 +20,7 @@
 #define PJ_DEFAULT_MAX_LIFETIME 3600
 #define PJ_MAX_MAX_LIFETIME 31536000
 #define PJ_MAX_MIN_UID 4294967294L
+#define PJ_MAX_EXPORT_NAME 64
 
 typedef struct pj_claim_req {
     char *name;
@@ -50,6 +51,7 @@ typedef struct pj_config {
     size_t nreqs;
     pj_text subjects_file, user_map, revoked;
     char *replay_cache;
+    pj_strlist export_claims; /* claim names put in the PAM environment */
     /* loaded */
     pj_keyset keys;
     int replay_dirfd;

@@ -112,6 +112,8 @@ static void conf(const char *extra)
 
 /* Run one authentication.  args: extra module arguments.  user: PAM_USER or
  * NULL.  *got_user (optional) receives PAM_USER afterwards. */
+static char envbuf[8192]; /* the PAM environment after the last auth, one per line */
+
 static int auth_stack(const char *stack, const char *user, const char *tok, char **got_user)
 {
     pam_handle_t *h = NULL;
@@ -127,6 +129,14 @@ static int auth_stack(const char *stack, const char *user, const char *tok, char
     if (rc != PAM_SUCCESS)
         return -1000 - rc;
     rc = pam_authenticate(h, 0);
+    envbuf[0] = '\0';
+    char **env = pam_getenvlist(h);
+    for (size_t i = 0; env && env[i]; i++) {
+        size_t o = strlen(envbuf);
+        snprintf(envbuf + o, sizeof(envbuf) - o, "%s\n", env[i]);
+        free(env[i]);
+    }
+    free(env);
     if (got_user) {
         const void *u = NULL;
         pam_get_item(h, PAM_USER, &u);
@@ -1190,6 +1200,241 @@ static void test_hardening(void)
     }
 }
 
+/* Several issuers: a policy directory (contract "Several issuers"). */
+static char *signed_claims(EVP_PKEY *k, const char *alg, const char *claims_json)
+{
+    char hdr[64];
+    snprintf(hdr, sizeof(hdr), "{\"alg\":\"%s\",\"typ\":\"JWT\"}", alg);
+    return raw(alg, k, hdr, claims_json);
+}
+
+static char *iss_token(EVP_PKEY *k, const char *alg, const char *iss, const char *sub,
+                       const char *extra)
+{
+    char c[2048];
+    snprintf(c, sizeof(c), "{%s%s%s\"sub\":\"%s\",\"iat\":%ld,\"exp\":%ld%s%s}",
+             iss ? "\"iss\":\"" : "", iss ? iss : "", iss ? "\"," : "", sub, now, now + 300,
+             extra ? "," : "", extra ? extra : "");
+    return signed_claims(k, alg, c);
+}
+
+static void policy(const char *name, const char *text, int mode)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "pol/%s", name);
+    write_text(path, text, mode);
+}
+
+static int auth_dir(const char *user, const char *tok)
+{
+    char args[512];
+    char stack[8192];
+    snprintf(args, sizeof(args), "config=%s/pol", dir);
+    snprintf(stack, sizeof(stack),
+             "auth [success=done ignore=ignore default=die] %s %s\n"
+             "auth required %s ignored\n",
+             so, args, settok);
+    int rc = auth_stack(stack, user, tok, NULL);
+    return rc == PAM_CRED_INSUFFICIENT ? PAM_IGNORE : rc;
+}
+
+static void test_policies(void)
+{
+    char buf[2048];
+    char *t;
+    mkdir(P("pol"), 0755);
+    snprintf(buf, sizeof(buf),
+             "issuer = https://a.example\nkey_file = %s/ec256.pub\nallowed_subjects = alice\n"
+             "user_map_file = %s/map-a\n", dir, dir);
+    policy("a.conf", buf, 0644);
+    snprintf(buf, sizeof(buf),
+             "issuer = https://b.example\nkey_file = %s/rsa.pub\nallowed_subjects = bob\n"
+             "user_map_file = %s/map-b\n", dir, dir);
+    policy("b.conf", buf, 0644);
+    snprintf(buf, sizeof(buf), "alice %s\n", me);
+    write_text("map-a", buf, 0644);
+    snprintf(buf, sizeof(buf), "bob %s\n", me);
+    write_text("map-b", buf, 0644);
+
+    t = iss_token(k_ec256, "ES256", "https://a.example", "alice", NULL);
+    is_int(auth_dir(me, t), PAM_SUCCESS, "policy dir: issuer A's token, A's key and subject: accepted");
+    free(t);
+    t = iss_token(k_rsa, "RS256", "https://b.example", "bob", NULL);
+    is_int(auth_dir(me, t), PAM_SUCCESS, "policy dir: issuer B's token, B's key and subject: accepted");
+    free(t);
+    t = iss_token(k_rsa, "RS256", "https://b.example", "alice", NULL);
+    is_int(auth_dir(me, t), PAM_AUTH_ERR, "policy dir: A's subject signed by B: refused");
+    ok(log_has("subject not allowed"), "... as a subject B does not allow");
+    free(t);
+    t = iss_token(k_ec256, "ES256", "https://b.example", "bob", NULL);
+    is_int(auth_dir(me, t), PAM_AUTH_ERR, "policy dir: iss B signed with A's key: refused");
+    ok(log_has("no key fits alg ES256"), "... B's keys decide (%s)", logbuf);
+    free(t);
+    t = iss_token(k_ec256, "ES256", "https://c.example", "alice", NULL);
+    is_int(auth_dir(me, t), PAM_AUTH_ERR, "policy dir: unknown issuer: refused");
+    ok(log_has("no policy for issuer https://c.example"), "... 'no policy for issuer'");
+    free(t);
+    t = iss_token(k_ec256, "ES256", NULL, "alice", NULL);
+    is_int(auth_dir(me, t), PAM_AUTH_ERR, "policy dir: token without iss: refused");
+    free(t);
+    t = iss_token(k_ec256, "ES256", "https://a.example\\u0000x", "alice", NULL);
+    is_int(auth_dir(me, t), PAM_AUTH_ERR, "policy dir: iss with a NUL after A's issuer: no policy");
+    free(t);
+    is_int(auth_dir(me, "hunter2"), PAM_IGNORE, "policy dir: a password is passed on");
+
+    /* names that are not policies are not read */
+    policy("z.conf~", "garbage\n", 0644);
+    policy("z.conf.dpkg-old", "garbage\n", 0644);
+    policy(".hidden.conf", "garbage\n", 0644);
+    policy("README", "garbage\n", 0644);
+    t = iss_token(k_ec256, "ES256", "https://c.example", "alice", NULL);
+    is_int(auth_dir(me, t), PAM_AUTH_ERR, "policy dir: backup and other names are ignored");
+
+    /* a broken sibling: A's tokens still work, unknown issuers are unavailable */
+    policy("c.conf", "issuer = https://c.example\nthis is not a key\n", 0644);
+    is_int(auth_dir(me, t), PAM_AUTHINFO_UNAVAIL, "broken sibling: a token it might own: unavailable");
+    free(t);
+    t = iss_token(k_ec256, "ES256", "https://a.example", "alice", NULL);
+    is_int(auth_dir(me, t), PAM_SUCCESS, "broken sibling: issuer A's token still accepted");
+    free(t);
+    t = iss_token(k_ec256, "ES256", NULL, "alice", NULL);
+    is_int(auth_dir(me, t), PAM_AUTHINFO_UNAVAIL, "broken sibling: a token without iss: unavailable");
+    free(t);
+    unlink(P("pol/c.conf"));
+
+    /* a file without issuer is a failed policy */
+    snprintf(buf, sizeof(buf), "key_file = %s/ec256.pub\nallowed_subjects = *\n", dir);
+    policy("n.conf", buf, 0644);
+    t = iss_token(k_ec256, "ES256", "https://c.example", "alice", NULL);
+    is_int(auth_dir(me, t), PAM_AUTHINFO_UNAVAIL, "policy without issuer: counts as failed");
+    ok(log_has("no issuer"), "... logged as 'no issuer'");
+    free(t);
+    unlink(P("pol/n.conf"));
+
+    /* a *.conf that is a directory is a failed policy */
+    mkdir(P("pol/d.conf"), 0755);
+    t = iss_token(k_ec256, "ES256", "https://c.example", "alice", NULL);
+    is_int(auth_dir(me, t), PAM_AUTHINFO_UNAVAIL, "a directory named *.conf: failed policy");
+    free(t);
+    rmdir(P("pol/d.conf"));
+
+    /* two files with one issuer: both fail for it, the others still work */
+    snprintf(buf, sizeof(buf),
+             "issuer = https://a.example\nkey_file = %s/ec256.pub\nallowed_subjects = *\n", dir);
+    policy("a2.conf", buf, 0644);
+    t = iss_token(k_ec256, "ES256", "https://a.example", "alice", NULL);
+    is_int(auth_dir(me, t), PAM_AUTHINFO_UNAVAIL, "duplicate issuer: its tokens are unavailable");
+    ok(log_has("both set issuer"), "... logged naming both files");
+    free(t);
+    t = iss_token(k_rsa, "RS256", "https://b.example", "bob", NULL);
+    is_int(auth_dir(me, t), PAM_SUCCESS, "duplicate issuer: another issuer's token still accepted");
+    free(t);
+    unlink(P("pol/a2.conf"));
+
+    /* the directory itself must be safe */
+    chmod(P("pol"), 0775);
+    t = iss_token(k_ec256, "ES256", "https://a.example", "alice", NULL);
+    is_int(auth_dir(me, t), PAM_AUTHINFO_UNAVAIL, "group-writable policy directory: unavailable");
+    chmod(P("pol"), 0755);
+    /* an empty directory is a config error */
+    mkdir(P("empty"), 0755);
+    {
+        char stack[2048];
+        snprintf(stack, sizeof(stack),
+                 "auth [success=done ignore=ignore default=die] %s config=%s/empty\n"
+                 "auth required %s ignored\n", so, dir, settok);
+        is_int(auth_stack(stack, me, t, NULL), PAM_AUTHINFO_UNAVAIL,
+               "a directory with no policy file: unavailable");
+        ok(log_has("no policy file"), "... logged as 'no policy file'");
+    }
+    free(t);
+}
+
+/* Scoped tokens: %h and %s (contract "Scoped tokens"). */
+static void test_scopes(void)
+{
+    char host[256], extra[1024], c[512];
+    gethostname(host, sizeof(host));
+    host[sizeof(host) - 1] = '\0';
+    char *t;
+
+    conf("audience = ssh://%h");
+    snprintf(c, sizeof(c), "\"aud\":\"ssh://%s\"", host);
+    t = es256(me, 300, c);
+    is_int(auth(me, t), PAM_SUCCESS, "audience = ssh://%%h: token for this host accepted");
+    free(t);
+    t = es256(me, 300, "\"aud\":\"ssh://elsewhere.example\"");
+    is_int(auth(me, t), PAM_AUTH_ERR, "audience = ssh://%%h: token for another host refused");
+    snprintf(extra, sizeof(extra), "wrong audience: expected ssh://%s, got ssh://elsewhere.example", host);
+    ok(log_has(extra), "... the log shows expected and actual audience");
+    free(t);
+
+    conf("require_claim = svc %s");
+    t = es256(me, 300, "\"svc\":\"svc\"");
+    is_int(auth(me, t), PAM_SUCCESS, "require_claim svc %%s: token for this service accepted");
+    free(t);
+    t = es256(me, 300, "\"svc\":\"sudo\"");
+    is_int(auth(me, t), PAM_AUTH_ERR, "require_claim svc %%s: token for sudo refused under svc");
+    free(t);
+    conf("require_claim = svc 100%%-%s");
+    t = es256(me, 300, "\"svc\":\"100%-svc\"");
+    is_int(auth(me, t), PAM_SUCCESS, "%%%% is a percent sign");
+    free(t);
+    t = es256(me, 300, NULL);
+    conf("audience = ssh://%x");
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "audience with %%x: config error");
+    ok(log_has("unknown % sequence"), "... logged as an unknown %% sequence");
+    conf("require_claim = svc 100%");
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "require_claim ending in a lone %%: config error");
+    conf("issuer = https://x.example/%x");
+    is_int(auth(me, t), PAM_AUTH_ERR, "issuer is not scoped: %%x is literal there");
+    free(t);
+}
+
+/* Claims in the PAM environment (contract "Claims in the PAM environment"). */
+static void test_export(void)
+{
+    char big[1200], c[2048];
+    memset(big, 'x', 1025);
+    big[1025] = '\0';
+    conf("export_claims = sub email n adm a-b.c grp big ctl missing f");
+    snprintf(c, sizeof(c),
+             "\"email\":\"me@example.com\",\"n\":42,\"adm\":true,\"a-b.c\":\"dash\","
+             "\"grp\":[\"a\",\"b\"],\"big\":\"%s\",\"ctl\":\"a\\u001bb\",\"f\":1.5", big);
+    char *t = es256(me, 300, c);
+    is_int(auth(me, t), PAM_SUCCESS, "export_claims: accepted");
+    char want[512];
+    snprintf(want, sizeof(want), "PAM_JWT_SUB=%s\n", me);
+    ok(strstr(envbuf, want) != NULL, "export: PAM_JWT_SUB set");
+    ok(strstr(envbuf, "PAM_JWT_EMAIL=me@example.com\n") != NULL, "export: string claim");
+    ok(strstr(envbuf, "PAM_JWT_N=42\n") != NULL, "export: integer claim");
+    ok(strstr(envbuf, "PAM_JWT_ADM=true\n") != NULL, "export: boolean claim");
+    ok(strstr(envbuf, "PAM_JWT_A_B_C=dash\n") != NULL, "export: name upper-cased, '-' and '.' made '_'");
+    ok(strstr(envbuf, "PAM_JWT_GRP") == NULL, "export: an array is not exported");
+    ok(strstr(envbuf, "PAM_JWT_F=") == NULL, "export: a fraction is not exported");
+    ok(strstr(envbuf, "PAM_JWT_BIG") == NULL, "export: a value over 1024 bytes is not exported");
+    ok(log_has("claim big not exported: value longer than 1024 bytes"), "... with a log line");
+    ok(strstr(envbuf, "PAM_JWT_CTL") == NULL, "export: a value with a control character is not");
+    ok(log_has("claim ctl not exported"), "... with a log line");
+    ok(strstr(envbuf, "PAM_JWT_MISSING") == NULL, "export: a missing claim is skipped");
+    free(t);
+    memset(big, 'y', 1024);
+    big[1024] = '\0';
+    snprintf(c, sizeof(c), "\"big\":\"%s\"", big);
+    t = es256(me, 300, c);
+    is_int(auth(me, t), PAM_SUCCESS, "export: 1024-byte value: accepted");
+    ok(strstr(envbuf, "PAM_JWT_BIG=yyyy") != NULL, "export: a 1024-byte value is exported");
+    free(t);
+    t = es256(me, -300, "\"email\":\"me@example.com\"");
+    is_int(auth(me, t), PAM_AUTH_ERR, "export: an expired token is refused");
+    ok(strstr(envbuf, "PAM_JWT_") == NULL, "export: nothing exported on refusal");
+    free(t);
+    conf("export_claims = sub sub");
+    t = es256(me, 300, NULL);
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "export_claims naming a claim twice: config error");
+    free(t);
+}
+
 static void setup(void)
 {
     struct passwd *pw = getpwuid(geteuid());
@@ -1244,6 +1489,9 @@ int main(void)
     test_state();
     test_jwks();
     test_hardening();
+    test_policies();
+    test_scopes();
+    test_export();
     tl_rmtree(dir);
     return tap_done();
 }

@@ -220,36 +220,36 @@ static void test_claims(void)
     pj_config *c = parse("key_file = /k\nallowed_subjects = *\n", &rc);
     char why[256];
     json_t *j = J("{\"exp\":1000,\"nbf\":900,\"iat\":800}");
-    is_int(pj_check_claims(c, j, 1030.0, why, sizeof(why)), 0, "exp: now == exp + leeway accepted");
-    is_int(pj_check_claims(c, j, 1030.001, why, sizeof(why)), -1, "exp: now > exp + leeway refused");
+    is_int(pj_check_claims(c, j, 1030.0, NULL, why, sizeof(why)), 0, "exp: now == exp + leeway accepted");
+    is_int(pj_check_claims(c, j, 1030.001, NULL, why, sizeof(why)), -1, "exp: now > exp + leeway refused");
     ok(strstr(why, "expired") != NULL, "exp: reason says expired");
-    is_int(pj_check_claims(c, j, 870.0, why, sizeof(why)), 0, "nbf: now + leeway == nbf accepted");
-    is_int(pj_check_claims(c, j, 869.9, why, sizeof(why)), -1, "nbf: now + leeway < nbf refused");
+    is_int(pj_check_claims(c, j, 870.0, NULL, why, sizeof(why)), 0, "nbf: now + leeway == nbf accepted");
+    is_int(pj_check_claims(c, j, 869.9, NULL, why, sizeof(why)), -1, "nbf: now + leeway < nbf refused");
     json_decref(j);
     j = J("{\"exp\":2000,\"iat\":1030}");
-    is_int(pj_check_claims(c, j, 1000.0, why, sizeof(why)), 0, "iat: iat == now + leeway accepted");
-    is_int(pj_check_claims(c, j, 999.0, why, sizeof(why)), -1, "iat: iat > now + leeway refused");
+    is_int(pj_check_claims(c, j, 1000.0, NULL, why, sizeof(why)), 0, "iat: iat == now + leeway accepted");
+    is_int(pj_check_claims(c, j, 999.0, NULL, why, sizeof(why)), -1, "iat: iat > now + leeway refused");
     json_decref(j);
     j = J("{\"exp\":4600,\"iat\":1000}");
-    is_int(pj_check_claims(c, j, 1000.0, why, sizeof(why)), 0, "max_lifetime: exp - iat == 3600 accepted");
+    is_int(pj_check_claims(c, j, 1000.0, NULL, why, sizeof(why)), 0, "max_lifetime: exp - iat == 3600 accepted");
     json_decref(j);
     j = J("{\"exp\":4601,\"iat\":1000}");
-    is_int(pj_check_claims(c, j, 1000.0, why, sizeof(why)), -1, "max_lifetime: 3601 s refused");
+    is_int(pj_check_claims(c, j, 1000.0, NULL, why, sizeof(why)), -1, "max_lifetime: 3601 s refused");
     json_decref(j);
     j = J("{\"exp\":4601}");
-    is_int(pj_check_claims(c, j, 1001.0, why, sizeof(why)), 0, "max_lifetime without iat: exp - now");
-    is_int(pj_check_claims(c, j, 1000.0, why, sizeof(why)), -1, "max_lifetime without iat: exp - now > max refused");
+    is_int(pj_check_claims(c, j, 1001.0, NULL, why, sizeof(why)), 0, "max_lifetime without iat: exp - now");
+    is_int(pj_check_claims(c, j, 1000.0, NULL, why, sizeof(why)), -1, "max_lifetime without iat: exp - now > max refused");
     json_decref(j);
     j = J("{\"exp\":1000.5}");
-    is_int(pj_check_claims(c, j, 1030.5, why, sizeof(why)), 0, "exp fraction: boundary accepted");
-    is_int(pj_check_claims(c, j, 1030.6, why, sizeof(why)), -1, "exp fraction: past boundary refused");
+    is_int(pj_check_claims(c, j, 1030.5, NULL, why, sizeof(why)), 0, "exp fraction: boundary accepted");
+    is_int(pj_check_claims(c, j, 1030.6, NULL, why, sizeof(why)), -1, "exp fraction: past boundary refused");
     json_decref(j);
     const char *badtypes[] = {"{}", "{\"exp\":\"1000\"}", "{\"exp\":null}", "{\"exp\":true}",
                               "{\"exp\":[1000]}", "{\"exp\":1000,\"nbf\":\"1\"}",
                               "{\"exp\":1000,\"iat\":{}}"};
     for (size_t i = 0; i < sizeof(badtypes) / sizeof(badtypes[0]); i++) {
         j = J(badtypes[i]);
-        is_int(pj_check_claims(c, j, 900.0, why, sizeof(why)), -1, "claims refused: %s", badtypes[i]);
+        is_int(pj_check_claims(c, j, 900.0, NULL, why, sizeof(why)), -1, "claims refused: %s", badtypes[i]);
         json_decref(j);
     }
     pj_config_free(c);

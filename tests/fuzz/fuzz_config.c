@@ -484,7 +484,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             CHECK(c->jwks_files.v[i][0] == '/');
         for (int i = 0; i < 3; i++) {
             why[0] = '\0';
-            (void)pj_check_claims(c, fixed_claims[i], NOW, why, sizeof(why));
+            (void)pj_check_claims(c, fixed_claims[i], NOW, NULL, why, sizeof(why));
             CHECK(strlen(why) < sizeof(why));
         }
         for (size_t i = 0; i < NSUBJECTS; i++)
@@ -502,10 +502,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (claims != NULL) {
             for (int i = 0; i < 2; i++) {
                 why[0] = '\0';
-                (void)pj_check_claims(fixed_cfg[i], claims, NOW, why, sizeof(why));
+                (void)pj_check_claims(fixed_cfg[i], claims, NOW, NULL, why, sizeof(why));
                 CHECK(strlen(why) < sizeof(why));
-                (void)pj_check_claims(fixed_cfg[i], claims, 0.0, why, sizeof(why));
-                (void)pj_check_claims(fixed_cfg[i], claims, 1e300, why, sizeof(why));
+                (void)pj_check_claims(fixed_cfg[i], claims, 0.0, NULL, why, sizeof(why));
+                (void)pj_check_claims(fixed_cfg[i], claims, 1e300, NULL, why, sizeof(why));
             }
             json_decref(claims);
         } else {

@@ -1,0 +1,48 @@
+#include "config.h"
+
+#include "scope.h"
+
+#include <string.h>
+
+bool pj_scope_valid(const char *v, const char **why)
+{
+    for (const char *p = strchr(v, '%'); p != NULL; p = strchr(p + 2, '%')) {
+        if (p[1] != 'h' && p[1] != 's' && p[1] != '%') {
+            *why = p[1] == '\0' ? "a lone '%' at the end (write %% for a percent sign)"
+                                : "unknown % sequence (only %h, %s and %% are replaced)";
+            return false;
+        }
+    }
+    return true;
+}
+
+bool pj_scope_uses_service(const char *v)
+{
+    for (const char *p = strchr(v, '%'); p != NULL && p[1] != '\0'; p = strchr(p + 2, '%'))
+        if (p[1] == 's')
+            return true;
+    return false;
+}
+
+int pj_scope_expand(const char *v, const pj_scope *sc, char *out, size_t outsz)
+{
+    size_t o = 0;
+    for (const char *p = v; *p; p++) {
+        const char *add = p;
+        size_t n = 1;
+        if (*p == '%') {
+            p++;
+            add = *p == '%' ? "%" : sc == NULL ? NULL : *p == 'h' ? sc->host
+                                                  : *p == 's' ? sc->service : NULL;
+            if (add == NULL)
+                return -1; /* unknown value or sequence */
+            n = strlen(add);
+        }
+        if (n >= outsz - o)
+            return -1;
+        memcpy(out + o, add, n);
+        o += n;
+    }
+    out[o] = '\0';
+    return 0;
+}
