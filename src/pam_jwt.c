@@ -8,6 +8,7 @@
 #include <security/pam_modules.h>
 
 #include "args.h"
+#include "chunk.h"
 #include "decide.h"
 #include "log.h"
 #include "util.h"
@@ -21,38 +22,100 @@ static void emit_syslog(void *ctx, int prio, const char *msg)
     pam_syslog((pam_handle_t *)ctx, prio, "%s", msg);
 }
 
+/* One question through the application's conversation function, called
+ * directly: pam_get_authtok refuses answers of 512 bytes or more, and
+ * pam_prompt logs its own line on failure (we log one, with a hint). */
+static int ask(void *ctx, const char *prompt, char **answer)
+{
+    pam_handle_t *pamh = ctx;
+    const void *item = NULL;
+    const struct pam_conv *conv;
+    struct pam_message msg = {PAM_PROMPT_ECHO_OFF, prompt};
+    const struct pam_message *msgp = &msg;
+    struct pam_response *resp = NULL;
+
+    *answer = NULL;
+    if (pam_get_item(pamh, PAM_CONV, &item) != PAM_SUCCESS || item == NULL)
+        return -1;
+    conv = item;
+    if (conv->conv == NULL || conv->conv(1, &msgp, &resp, conv->appdata_ptr) != PAM_SUCCESS) {
+        if (resp != NULL) {
+            pj_free_str(resp->resp);
+            free(resp);
+        }
+        return -1;
+    }
+    if (resp == NULL)
+        return -1;
+    *answer = resp->resp; /* NULL when the application gave no answer */
+    free(resp);
+    return *answer != NULL ? 0 : -1;
+}
+
+/* One log line for a failed conversation; under sudo, why it may fail. */
+static void log_conv_failure(pam_handle_t *pamh, const pj_log *log, const char *what)
+{
+    const void *svc = NULL;
+    bool sudo = pam_get_item(pamh, PAM_SERVICE, &svc) == PAM_SUCCESS && svc != NULL &&
+                strncmp(svc, "sudo", 4) == 0;
+    pj_logf(log, LOG_ERR, "conversation failed %s%s", what,
+            sudo ? " (sudo refuses answers of 512 bytes or more: send long tokens in pieces, "
+                   "see pamjwt askpass)"
+                 : "");
+}
+
 /* Get the token: PAM_AUTHTOK if an earlier module set one, else (unless
- * use_first_pass) ask through the conversation.  pam_get_authtok is not
- * used: it refuses answers of 512 bytes or more.  *tok is a private copy. */
+ * use_first_pass) ask through the conversation; an answer that starts a
+ * chunked token is completed with continuation prompts.  *tok is a
+ * private copy, wiped by the caller. */
 static int get_token(pam_handle_t *pamh, const pj_args *a, const pj_log *log, char **tok)
 {
     const void *item = NULL;
-    char *resp = NULL;
+    char *first = NULL;
+    const char *why = NULL;
     int rc;
 
     *tok = NULL;
     if (pam_get_item(pamh, PAM_AUTHTOK, &item) == PAM_SUCCESS && item != NULL) {
-        *tok = strdup(item);
-        return *tok ? PAM_SUCCESS : PAM_BUF_ERR;
-    }
-    if (a->use_first_pass) {
+        if ((first = strdup(item)) == NULL)
+            return PAM_BUF_ERR;
+    } else if (a->use_first_pass) {
         pj_logf(log, LOG_NOTICE, "refused: use_first_pass given but no token was entered before");
         return PAM_AUTH_ERR;
-    }
-    rc = pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &resp, "%s", a->prompt);
-    if (rc != PAM_SUCCESS || resp == NULL) {
-        pj_logf(log, LOG_ERR, "conversation failed: %s", pam_strerror(pamh, rc));
-        pj_free_str(resp);
+    } else if (ask(pamh, a->prompt, &first) != 0) {
+        log_conv_failure(pamh, log, "at the token prompt");
         return PAM_CONV_ERR;
+    }
+    if (!pj_chunk_started(first)) {
+        *tok = first;
+    } else if (a->use_first_pass) {
+        pj_logf(log, LOG_NOTICE, "refused: a chunked token needs prompts, use_first_pass allows none");
+        pj_free_str(first);
+        return PAM_AUTH_ERR;
+    } else {
+        switch (pj_chunk_collect(first, ask, pamh, tok, &why)) {
+        case PJ_CHUNK_DONE:
+            break;
+        case PJ_CHUNK_CONV:
+            log_conv_failure(pamh, log, "while receiving a chunked token");
+            pj_free_str(first);
+            return PAM_CONV_ERR;
+        case PJ_CHUNK_NONE:
+        case PJ_CHUNK_BAD:
+        default:
+            pj_logf(log, LOG_NOTICE, "refused: chunked token: %s", why ? why : "malformed");
+            pj_free_str(first);
+            return PAM_AUTH_ERR;
+        }
+        pj_free_str(first);
     }
     /* Hand the answer on, so "pam_unix.so try_first_pass" after us can use
      * it when it turns out to be an ordinary password. */
-    rc = pam_set_item(pamh, PAM_AUTHTOK, resp);
-    if (rc != PAM_SUCCESS) {
-        pj_free_str(resp);
+    if (item == NULL && (rc = pam_set_item(pamh, PAM_AUTHTOK, *tok)) != PAM_SUCCESS) {
+        pj_free_str(*tok);
+        *tok = NULL;
         return PAM_AUTH_ERR;
     }
-    *tok = resp;
     return PAM_SUCCESS;
 }
 
