@@ -2,7 +2,8 @@
 # The whole test suite: build with warnings as errors, make check, the same
 # suite under valgrind memcheck, the unit and libpam tests again under
 # AddressSanitizer + UBSan, the libFuzzer harnesses for 60 s each, the
-# end-to-end tests with real sshd/sudo (as root), and make distcheck.
+# end-to-end tests with real sshd/sudo and a real OpenID provider (as root),
+# and make distcheck.
 # Prints "N passed, N failed" at the end; exits non-zero on any failure.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,13 +59,18 @@ p=$(grep -c '^ok ' build/fuzz.out); f=$(grep -c '^not ok ' build/fuzz.out)
 pass=$((pass + p)); fail=$((fail + f))
 [ $rc -eq 0 ] || { tail -80 build/fuzz.out; die "fuzzing found a problem (artifacts in build-fuzz/run/*/artifacts)"; }
 
-step "end to end as root: real sshd, sudo and the FastAPI issuer (tests/e2e/run.sh)"
+step "end to end as root: real sshd, sudo, the FastAPI issuer (tests/e2e/run.sh) and an OpenID provider (tests/e2e/oidc.sh), in parallel"
 if [ "$(id -u)" -eq 0 ]; then
-  E2E_BUILD_DIR="$top/build" tests/e2e/run.sh >build/e2e.out 2>&1; rc=$?
-  cat build/e2e.out
-  p=$(grep -c '^ok ' build/e2e.out); f=$(grep -c '^not ok ' build/e2e.out)
-  pass=$((pass + p)); fail=$((fail + f))
-  [ $rc -eq 0 ] || die "end-to-end tests failed"
+  E2E_BUILD_DIR="$top/build" tests/e2e/run.sh >build/e2e.out 2>&1 & e2e_pid=$!
+  E2E_BUILD_DIR="$top/build" tests/e2e/oidc.sh >build/e2e-oidc.out 2>&1 & oidc_pid=$!
+  wait $e2e_pid; rc=$?
+  wait $oidc_pid; rc_oidc=$?
+  for o in build/e2e.out build/e2e-oidc.out; do
+    echo "--- $o"; cat "$o"
+    p=$(grep -c '^ok ' "$o"); f=$(grep -c '^not ok ' "$o")
+    pass=$((pass + p)); fail=$((fail + f))
+  done
+  [ $rc -eq 0 ] && [ $rc_oidc -eq 0 ] || die "end-to-end tests failed (run.sh: exit $rc, oidc.sh: exit $rc_oidc)"
 else
   echo "skipped: needs root (it starts sshd and edits /etc/sudoers.d, restoring everything)"
 fi

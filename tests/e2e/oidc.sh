@@ -1,0 +1,654 @@
+#!/bin/bash
+# End-to-end tests of pam_jwt with a real OpenID provider: panva's
+# oidc-provider (tests/e2e/oidc/provider.mjs) on 127.0.0.1 behind https with
+# a test CA, the JWK Set refresher (conf/pamjwt-jwks-refresh) finding its
+# keys by discovery, and logins through the real sshd and sudo with the
+# provider's tokens: client credentials, the device flow with DPoP, key
+# rotation.  TAP output; the transcript of every command and its answer is
+# printed as "#" comment lines.
+#
+#   sudo tests/e2e/oidc.sh                          # module from ../../build
+#   sudo E2E_BUILD_DIR=/tmp/be tests/e2e/oidc.sh
+#   sudo OIDC_TWO_ISSUERS=1 E2E_BUILD_DIR=... tests/e2e/oidc.sh
+#
+# E2E_BUILD_DIR is a configured and built tree holding .libs/pam_jwt.so and
+# pamjwt.  OIDC_TWO_ISSUERS=1 adds the tests of a policy directory (config=
+# names a directory: one policy per issuer).  Must run as root (prints
+# "1..0 # SKIP not root" otherwise).  Node.js 18 or later and npm; it
+# installs oidc-provider with "npm ci" from tests/e2e/oidc/package-lock.json
+# into its temporary directory (needs the npm registry, or npm's cache).
+# Debian 12 packages: nodejs npm openssh-server openssh-client sshpass sudo
+# openssl passwd curl jq python3.
+#
+# It runs beside tests/e2e/run.sh: its own user, PAM services, sudoers
+# file, ports and temporary directory.  What it changes while it runs, and
+# undoes on exit, INT or TERM:
+#   - test user pjwt-oidc-user (useradd -l -m; userdel -r), and the
+#     /etc/{passwd,shadow,group,gshadow,subuid,subgid}- backups that
+#     useradd and userdel rewrite;
+#   - /etc/pam.d/pjwt-oidc-sshd and /etc/pam.d/pjwt-oidc-sudo (any file
+#     of that name is saved and put back);
+#   - /etc/sudoers.d/pamjwt-oidc ("Defaults:pjwt-oidc-user pam_service=...");
+#   - /run/sshd (created if missing), /run/sudo/ts/pjwt-oidc-user;
+#   - processes: one sshd, one node (the provider; restarted for key
+#     rotation), one openssl s_server, started here and stopped by PID;
+#   - /tmp/pamjwt-oidc.XXXXXX (the provider, its keys, the configuration).
+# sshd runs from a symlink named pjwt-oidc-sshd (OpenSSH 9.2 takes its
+# PAM service name from argv[0]); /etc/pam.d/sshd, /etc/pam.d/sudo and
+# /etc/ssh are never written.  Records sshd appends to /var/log/btmp for
+# refused logins are taken back when nothing else was logged there.
+set -u
+export LC_ALL=C
+unset PYTHONPATH PYTHONHOME
+# the provider is on 127.0.0.1: never through a proxy (npm keeps its own)
+export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
+export no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
+
+t_start=$EPOCHREALTIME
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=${E2E_BUILD_DIR:-$here/../../build}
+PY=/usr/bin/python3 # free_port, drop_btmp_records (lib.sh)
+U="pjwt-oidc-user"  # the test user, created and removed here
+GECOS="pam_jwt oidc e2e test user"
+SVC_SSHD="pjwt-oidc-sshd" # at most 15 characters: pgrep -x matches it
+SVC_SUDO="pjwt-oidc-sudo"
+SUDOERS=/etc/sudoers.d/pamjwt-oidc
+MARK="# pamjwt-oidc-e2e: temporary file written by tests/e2e/oidc.sh; removed when it ends"
+RESOURCE="ssh://pamjwt-oidc-e2e" # the ES256 resource: aud of the login tokens
+LONG="urn:pamjwt:long"           # the RS256 resource with directory claims
+MINT_ISSUER="pamjwt-oidc-mint"   # the second issuer (pamjwt mint's key)
+
+if [ "$(id -u)" != 0 ]; then
+    echo "1..0 # SKIP not root"
+    exit 0
+fi
+missing=
+for p in /usr/sbin/sshd ssh ssh-keygen sshpass sudo visudo runuser useradd userdel chpasswd \
+    openssl curl jq timeout node npm "$PY"; do
+    command -v "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "1..0 # SKIP missing:$missing (apt-get install nodejs npm openssh-server openssh-client sshpass sudo openssl curl jq python3)"
+    exit 0
+fi
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
+if [ "${node_major:-0}" -lt 18 ]; then
+    echo "1..0 # SKIP node $(node --version 2>/dev/null) is older than 18 (oidc-provider 8)"
+    exit 0
+fi
+
+. "$here/lib.sh"
+. "$here/oidc/fixture.sh"
+n=0
+failed=0
+secs() { # secs START: seconds since START ($EPOCHREALTIME), one decimal
+    awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
+}
+
+# ---- cleanup: everything below is undone here, whatever happens ----------
+
+tmp=
+btmp_size=
+btmp_inode=
+sshd_pid=
+sserver_pid=
+user_created=
+run_sshd_created=
+sudo_ts_created=
+managed=()  # system files written here
+declare -A saved=() # path -> saved copy (absent: remove it at the end)
+cleaned=
+
+cleanup() {
+    [ -n "$cleaned" ] && return 0
+    cleaned=1
+    trap '' INT TERM HUP
+    stop_pid "$OIDC_DEVICE_PID"
+    stop_pid "$sserver_pid"
+    stop_pid "$OIDC_PID"
+    stop_pid "$sshd_pid"
+    local f
+    for f in "${managed[@]}"; do
+        if [ -n "${saved[$f]:-}" ]; then
+            cp -a "${saved[$f]}" "$f"
+        else
+            rm -f "$f"
+        fi
+    done
+    if [ -n "$user_created" ]; then
+        for _ in $(seq 20); do
+            userdel -r "$U" 2>/dev/null && break
+            sleep 0.25
+        done
+        getent passwd "$U" >/dev/null && userdel -f -r "$U" 2>/dev/null
+        for f in passwd shadow group gshadow subuid subgid; do
+            if [ -f "$tmp/etc-save/$f" ] && cmp -s "/etc/$f" "$tmp/etc-save/$f"; then
+                if [ -f "$tmp/etc-save/$f-" ]; then
+                    cp -a "$tmp/etc-save/$f-" "/etc/$f-"
+                else
+                    rm -f "/etc/$f-"
+                fi
+            fi
+        done
+    fi
+    [ -n "$btmp_size" ] && drop_btmp_records
+    [ -n "$sudo_ts_created" ] && rm -f "/run/sudo/ts/$U"
+    case $sudo_ts_created in
+    dir) rmdir /run/sudo/ts 2>/dev/null ;;
+    rundir) rmdir /run/sudo/ts /run/sudo 2>/dev/null ;;
+    esac
+    [ -n "$run_sshd_created" ] && rmdir /run/sshd 2>/dev/null
+    [ -n "$tmp" ] && rm -rf "$tmp"
+    return 0
+}
+trap cleanup EXIT
+trap 'echo "# interrupted"; cleanup; exit 130' INT
+trap 'echo "# terminated"; cleanup; exit 143' TERM HUP
+
+# put_sysfile DEST MODE: write stdin to the system file DEST, saving what
+# was there.  A file carrying $MARK is a leftover of a killed run: not saved.
+put_sysfile() {
+    local dest=$1 mode=$2 copy
+    if [ -e "$dest" ] || [ -L "$dest" ]; then
+        if ! grep -qF "$MARK" "$dest" 2>/dev/null; then
+            copy="$tmp/saved/$(printf '%s' "$dest" | tr / _)"
+            cp -a "$dest" "$copy" || return 1
+            saved[$dest]=$copy
+        fi
+    fi
+    managed+=("$dest")
+    rm -f "$dest.pamjwt-oidc-new"
+    cat >"$dest.pamjwt-oidc-new" && chmod "$mode" "$dest.pamjwt-oidc-new" &&
+        chown root:root "$dest.pamjwt-oidc-new" && mv -f "$dest.pamjwt-oidc-new" "$dest"
+}
+
+# ---- setup ------------------------------------------------------------------
+
+pam_so=$(cd "$build/.libs" 2>/dev/null && pwd)/pam_jwt.so
+pamjwt=$(cd "$build" 2>/dev/null && pwd)/pamjwt
+[ -f "$pam_so" ] && [ -x "$pamjwt" ] ||
+    bail "built module and tool found" "no pam_jwt.so or pamjwt in E2E_BUILD_DIR=$build"
+case $pam_so in *[[:space:]]*) bail "module path has no white space (PAM cannot take it)" "$pam_so" ;; esac
+diag "module: $pam_so" "tool: $pamjwt ($("$pamjwt" --version | head -n 1))" \
+    "node $(node --version), npm $(npm --version 2>/dev/null)"
+
+# A run killed with SIGKILL ran no trap: stop what it started (by the PIDs
+# it recorded, if they still name its directory) and remove its directory.
+for d in /tmp/pamjwt-oidc.*; do
+    [ -f "$d/owner" ] || continue
+    owner=$(cat "$d/owner")
+    if tr '\0' ' ' <"/proc/$owner/cmdline" 2>/dev/null | grep -q 'e2e/oidc.sh'; then
+        bail "no other oidc e2e run in progress" "tests/e2e/oidc.sh is running as pid $owner"
+    fi
+    for pf in "$d"/*.pid "$d"/oidc/*.pid; do
+        [ -f "$pf" ] || continue
+        p=$(cat "$pf")
+        case $p in '' | *[!0-9]*) continue ;; esac
+        if { tr '\0' '\n' <"/proc/$p/cmdline"; tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null |
+            grep -qF "$d/"; then
+            diag "stopping pid $p left by an earlier run ($d)"
+            kill -TERM "$p" 2>/dev/null
+        fi
+    done
+    rm -rf "$d"
+done
+
+tmp=$(mktemp -d /tmp/pamjwt-oidc.XXXXXX) || bail "temporary directory"
+echo $$ >"$tmp/owner"
+chmod 0755 "$tmp" # root-owned, not writable by others: the module reads files here
+mkdir -m 0700 "$tmp/saved" "$tmp/etc-save" "$tmp/keys"
+mkdir -m 0755 "$tmp/etc" # the host's pam_jwt configuration
+etc=$tmp/etc
+for f in passwd shadow group gshadow subuid subgid; do
+    [ -f "/etc/$f" ] && cp -a "/etc/$f" "$tmp/etc-save/"
+    [ -f "/etc/$f-" ] && cp -a "/etc/$f-" "$tmp/etc-save/"
+done
+if [ -f /var/log/btmp ] && [ ! -L /var/log/btmp ]; then
+    btmp_size=$(stat -c %s /var/log/btmp)
+    btmp_inode=$(stat -c %i /var/log/btmp)
+fi
+pam_sshd_sum=$(sha256sum /etc/pam.d/sshd 2>/dev/null)
+pam_sudo_sum=$(sha256sum /etc/pam.d/sudo 2>/dev/null)
+
+if getent passwd "$U" >/dev/null; then
+    if [ "$(getent passwd "$U" | cut -d: -f5)" = "$GECOS" ]; then
+        diag "removing $U left over from an interrupted run"
+        userdel -r "$U" 2>/dev/null || userdel -f -r "$U" 2>/dev/null
+    else
+        bail "test user $U is free" "a user $U exists and was not made by this script"
+    fi
+fi
+useradd -l -m -c "$GECOS" -s /bin/sh "$U" && user_created=1 || bail "useradd $U"
+# a password nobody knows: only tokens log in
+printf '%s:%s\n' "$U" "x-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" | chpasswd ||
+    bail "chpasswd $U"
+ok "test user $U created"
+
+# ---- the provider: npm ci, CA, keys, start ---------------------------------------
+
+if oidc_install "$tmp/oidc"; then
+    ok "npm ci installed oidc-provider $(node -p 'require(process.argv[1]).version' \
+        "$OIDC_DIR/node_modules/oidc-provider/package.json") in $OIDC_NPM_SECS s"
+else
+    bail "npm ci installed oidc-provider (needs the npm registry or npm's cache)"
+fi
+oidc_pki || bail "test CA and server certificate made"
+CA=$OIDC_CA
+# signing keys: EC P-256 (ES256) and RSA 2048 (RS256), later a second EC key
+oidc_keyset set1 ec-1 rsa-1 && oidc_keyset set2 ec-2 ec-1 rsa-1 && oidc_keyset set3 ec-2 rsa-1 ||
+    bail "signing keys and private JWK Sets made (jwk.mjs)"
+
+t0=$EPOCHREALTIME
+oidc_start set1 || bail "provider started" "$(cat "$OIDC_DIR/provider.log")"
+provider_time=$(secs "$t0")
+ISSUER=$OIDC_ISSUER
+ok "provider (oidc-provider) listens: issuer $ISSUER, pid $OIDC_PID, up in $provider_time s"
+
+tx "curl --cacert ca.pem $ISSUER/.well-known/openid-configuration | jq '{issuer, jwks_uri, token_endpoint, device_authorization_endpoint, grant_types_supported, dpop_signing_alg_values_supported}'" \
+    bash -c 'curl -fsS --max-time 10 --cacert "$1" "$2/.well-known/openid-configuration" |
+        jq "{issuer, jwks_uri, token_endpoint, device_authorization_endpoint, grant_types_supported, dpop_signing_alg_values_supported}"' \
+    _ "$CA" "$ISSUER"
+check "discovery: issuer is $ISSUER, jwks_uri, token and device endpoints, DPoP" \
+    eval '[ "$rc" = 0 ] && has "\"issuer\": \"$ISSUER\"" && has "\"jwks_uri\": \"$ISSUER/jwks\"" && has "urn:ietf:params:oauth:grant-type:device_code" && has ES256'
+
+# ---- the host: configuration, refresher -------------------------------------------
+
+conf=$etc/pam_jwt.conf
+JWKS=$etc/provider.jwks
+cat >"$etc/users.map" <<EOF
+# provider subjects -> local user: the client "deploy", the account "alice"
+deploy $U
+alice $U
+EOF
+policy() { # policy AUDIENCE [EXTRA LINE...]: the provider's policy on stdout
+    echo "issuer = $ISSUER"
+    echo "jwks_file = $JWKS"
+    echo "audience = $1"
+    echo "algorithms = ES256 RS256"
+    echo "allowed_subjects = deploy alice"
+    echo "user_map_file = $etc/users.map"
+    echo "max_lifetime = 600"
+    shift
+    local l
+    for l in "$@"; do echo "$l"; done
+}
+policy "$RESOURCE" >"$conf"
+chmod 0644 "$conf" "$etc/users.map"
+diag_file "$conf"
+diag_file "$etc/users.map"
+
+# refresh: the refresher, as root, for $conf
+refresh() {
+    tx "ISSUER=$ISSUER CA_FILE=ca.pem JWKS_FILE=$JWKS PAMJWT_CONFIG=$conf pamjwt-jwks-refresh" \
+        env ISSUER="$ISSUER" CA_FILE="$CA" JWKS_FILE="$JWKS" PAMJWT_CONFIG="$conf" \
+        PAMJWT="$pamjwt" sh "$top/conf/pamjwt-jwks-refresh"
+}
+kids() { jq -r '[.keys[].kid] | join(" ")' "$JWKS" 2>/dev/null; }
+
+refresh
+check "refresher: discovery finds jwks_uri, the JWK Set is installed (kids: $(kids))" \
+    eval '[ "$rc" = 0 ] && has "discovered jwks_uri $ISSUER/jwks" && has "installed a new JWK Set" && [ "$(kids)" = "ec-1 rsa-1" ]'
+refresh
+check "refresher: a second run says unchanged" \
+    eval '[ "$rc" = 0 ] && has "unchanged" && ! has "installed"'
+
+# The refresher refuses discovery documents that are wrong: served by
+# openssl s_server -WWW from a directory, they leave the JWK Set alone.
+bad_discovery() {
+    local sport dir=$tmp/www doc ready='' name want
+    mkdir -p "$dir/.well-known" && cp "$JWKS" "$dir/jwks"
+    sport=$(free_port)
+    (cd "$dir" && exec openssl s_server -quiet -WWW -accept "127.0.0.1:$sport" \
+        -cert "$OIDC_DIR/pki/server.pem" -key "$OIDC_DIR/pki/server.key") >"$tmp/s_server.log" 2>&1 </dev/null &
+    sserver_pid=$!
+    echo "$sserver_pid" >"$tmp/s_server.pid"
+    local url="https://127.0.0.1:$sport"
+    for _ in $(seq 50); do
+        curl -fsS --max-time 2 --cacert "$CA" -o /dev/null "$url/jwks" 2>/dev/null && { ready=1; break; }
+        sleep 0.2
+    done
+    [ -n "$ready" ] || { notok "refresher: bad discovery documents (openssl s_server did not start)"; return; }
+    cp "$JWKS" "$tmp/jwks.before"
+    while IFS='|' read -r name doc want; do
+        doc=${doc//@URL@/$url}
+        doc=${doc//@ISSUER@/$ISSUER}
+        printf '%s\n' "$doc" >"$dir/.well-known/openid-configuration"
+        diag "discovery document at $url: $doc"
+        tx "ISSUER=$url CA_FILE=ca.pem ... pamjwt-jwks-refresh" \
+            env ISSUER="$url" CA_FILE="$CA" JWKS_FILE="$JWKS" PAMJWT_CONFIG="$conf" \
+            PAMJWT="$pamjwt" sh "$top/conf/pamjwt-jwks-refresh"
+        check "refresher refuses $name, JWK Set unchanged" \
+            eval '[ "$rc" = 1 ] && has "$want" && has "left unchanged" && cmp -s "$JWKS" "$tmp/jwks.before"'
+    done <<'EOF'
+a document naming another issuer|{"issuer":"@ISSUER@","jwks_uri":"@URL@/jwks"}|names the issuer
+"issuer" given twice|{"issuer":"@URL@","jwks_uri":"@URL@/jwks","issuer":"@URL@"}|more than once
+an issuer with a trailing newline|{"issuer":"@URL@\n","jwks_uri":"@URL@/jwks"}|not a string of printable ASCII
+a jwks_uri over http|{"issuer":"@URL@","jwks_uri":"http://127.0.0.1:1/jwks"}|not an https:// URL
+EOF
+    stop_pid "$sserver_pid"
+    sserver_pid=
+}
+bad_discovery
+
+# ---- tokens --------------------------------------------------------------------
+
+cc_token() { oidc_cc_token "$@"; }
+# show_token FILE: length, header and claims in the transcript
+show_token() {
+    diag "$(basename "$1"): $(tr -d '\n' <"$1" | wc -c) bytes" \
+        "  header: $(jwt_header "$1" | jq -c .)" "  claims: $(jwt_claims "$1" | jq -c .)"
+}
+claim() { jwt_claims "$1" | jq -r "$2"; }
+len() { tr -d '\n' <"$1" | wc -c; }
+
+if cc_token "$RESOURCE" "$tmp/cc1.jwt"; then
+    show_token "$tmp/cc1.jwt"
+    len_cc=$(len "$tmp/cc1.jwt")
+    check "client credentials: ES256 token (kid ec-1) with sub=deploy, iss=$ISSUER, aud=$RESOURCE, $len_cc bytes (< 512 for sudo)" \
+        eval '[ "$(jwt_header "$tmp/cc1.jwt" | jq -r ".alg + \" \" + .kid")" = "ES256 ec-1" ] &&
+              [ "$(claim "$tmp/cc1.jwt" ".sub + \" \" + .iss + \" \" + .aud")" = "deploy $ISSUER $RESOURCE" ] &&
+              [ "$len_cc" -lt 512 ]'
+else
+    bail "client credentials: the provider issues a token"
+fi
+cc_token "$RESOURCE" "$tmp/cc-sudo.jwt" sudo && show_token "$tmp/cc-sudo.jwt"
+check "client credentials with scope sudo: the token has svc=sudo (extraTokenClaims)" \
+    eval '[ "$(claim "$tmp/cc-sudo.jwt" ".svc + \" \" + .scope")" = "sudo sudo" ]'
+cc_token "$LONG" "$tmp/long.jwt" && show_token "$tmp/long.jwt"
+len_long=$(len "$tmp/long.jwt")
+check "long resource: RS256 token (kid rsa-1) with directory claims, $len_long bytes (> 1100)" \
+    eval '[ "$(jwt_header "$tmp/long.jwt" | jq -r ".alg + \" \" + .kid")" = "RS256 rsa-1" ] &&
+          [ "$len_long" -gt 1100 ] && [ "$(claim "$tmp/long.jwt" ".groups | length")" -gt 5 ]'
+
+# pj_check CONFIG FILE: pamjwt check --user $U
+pj_check() {
+    tx "pamjwt check --config $(basename "$1") --user $U < $(basename "$2")" \
+        bash -c '"$0" check --config "$1" --user "$2" < "$3"' "$pamjwt" "$1" "$U" "$2"
+}
+pj_check "$conf" "$tmp/cc1.jwt"
+check "pamjwt check accepts the client credentials token for $U (deploy -> $U)" \
+    eval '[ "$rc" = 0 ] && has "decision: accept"'
+policy "$LONG" >"$etc/long.conf"
+chmod 0644 "$etc/long.conf"
+pj_check "$etc/long.conf" "$tmp/long.jwt"
+check "pamjwt check accepts the long RS256 token (audience $LONG) and warns it is too long for sudo and ssh" \
+    eval '[ "$rc" = 0 ] && has "decision: accept" && has "too long for the OpenSSH client" && has "sudo refuses answers"'
+
+# ---- sshd and sudo -------------------------------------------------------------
+
+put_pam_stack() { # put_pam_stack SERVICE CONFIG
+    put_sysfile "/etc/pam.d/$1" 0644 <<EOF || bail "write /etc/pam.d/$1"
+$MARK
+auth    [success=done ignore=ignore default=die]  $pam_so  config=$2
+auth    required  pam_unix.so  try_first_pass
+account required  pam_unix.so
+session required  pam_unix.so
+EOF
+}
+put_pam_stack "$SVC_SSHD" "$conf"
+put_pam_stack "$SVC_SUDO" "$conf"
+diag_file "/etc/pam.d/$SVC_SSHD"
+
+if [ ! -d /run/sshd ]; then
+    mkdir -m 0755 /run/sshd && run_sshd_created=1
+fi
+ssh-keygen -q -t ed25519 -N '' -C pamjwt-oidc -f "$tmp/ssh_host_ed25519_key" ||
+    bail "ssh host key generated"
+ln -s /usr/sbin/sshd "$tmp/$SVC_SSHD"
+sshd_ready=
+for _ in 1 2 3; do # a port taken meanwhile: try another
+    sport=$(free_port)
+    cat >"$tmp/sshd_config" <<EOF
+ListenAddress 127.0.0.1:$sport
+HostKey $tmp/ssh_host_ed25519_key
+PidFile $tmp/sshd.pid
+UsePAM yes
+KbdInteractiveAuthentication yes
+PasswordAuthentication yes
+PubkeyAuthentication no
+HostbasedAuthentication no
+GSSAPIAuthentication no
+AuthorizedKeysFile none
+PermitRootLogin no
+PermitEmptyPasswords no
+AllowUsers $U
+PermitTTY no
+X11Forwarding no
+AllowTcpForwarding no
+AllowAgentForwarding no
+PermitTunnel no
+UseDNS no
+PrintMotd no
+PrintLastLog no
+StrictModes no
+MaxAuthTries 3
+LoginGraceTime 30
+LogLevel VERBOSE
+EOF
+    "$tmp/$SVC_SSHD" -T -f "$tmp/sshd_config" 2>/dev/null | grep -q '^pamservicename ' &&
+        echo "PAMServiceName $SVC_SSHD" >>"$tmp/sshd_config"
+    "$tmp/$SVC_SSHD" -t -f "$tmp/sshd_config" 2>"$tmp/sshd-t.log" ||
+        bail "sshd -t accepts the test sshd_config" "$(cat "$tmp/sshd-t.log")"
+    "$tmp/$SVC_SSHD" -D -e -f "$tmp/sshd_config" >"$tmp/sshd.log" 2>&1 </dev/null &
+    sshd_pid=$!
+    for _ in $(seq 100); do # at most 20 s
+        grep -q "Server listening on 127.0.0.1 port $sport" "$tmp/sshd.log" && { sshd_ready=1; break; }
+        kill -0 "$sshd_pid" 2>/dev/null || break
+        sleep 0.2
+    done
+    [ -n "$sshd_ready" ] && break
+    stop_pid "$sshd_pid"
+    sshd_pid=
+    grep -q "Address already in use" "$tmp/sshd.log" || break
+done
+[ -n "$sshd_ready" ] || bail "sshd started" "$(cat "$tmp/sshd.log")"
+ok "sshd (PAM service $SVC_SSHD) listens on 127.0.0.1:$sport, pid $sshd_pid"
+
+# ssh_login FILE: log in as $U with the password method (sshd hands the
+# answer to PAM), run a command; $out, $rc
+ssh_login() {
+    local before
+    before=$(wc -l <"$tmp/sshd.log")
+    SSHPASS=$(cat "$1") tx "SSHPASS=\$(cat $(basename "$1")) sshpass -e ssh -o PreferredAuthentications=password -p $sport $U@127.0.0.1 'echo e2e-ok-\$(id -un)'" \
+        timeout 30 sshpass -e ssh -F /dev/null -o StrictHostKeyChecking=no \
+        -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=10 \
+        -o ControlMaster=no -o ControlPath=none -o PreferredAuthentications=password \
+        -o PubkeyAuthentication=no -o GSSAPIAuthentication=no -o NumberOfPasswordPrompts=1 \
+        -p "$sport" "$U@127.0.0.1" 'echo e2e-ok-$(id -un)' </dev/null
+    sleep 0.2
+    tail -n +"$((before + 1))" "$tmp/sshd.log" | grep -E 'Accepted|Failed|pam_jwt' |
+        mask | sed 's/^/#   sshd: /'
+}
+login_ok() { ssh_login "$@"; [ "$rc" = 0 ] && has "e2e-ok-$U"; }
+login_refused() {
+    ssh_login "$@"
+    ! has "e2e-ok-" && { { [ "$rc" = 255 ] && has "Permission denied"; } || [ "$rc" = 5 ]; }
+}
+
+cat >"$tmp/sudoers" <<EOF
+$MARK
+Defaults:$U pam_service=$SVC_SUDO, lecture=never, passwd_tries=1, !mail_badpass, !requiretty
+$U ALL=(root) /usr/bin/id
+EOF
+chmod 0440 "$tmp/sudoers"
+visudo -cf "$tmp/sudoers" >/dev/null || bail "visudo accepts the test sudoers file"
+if [ ! -d /run/sudo ]; then sudo_ts_created=rundir
+elif [ ! -d /run/sudo/ts ]; then sudo_ts_created=dir
+else sudo_ts_created="file"; fi
+put_sysfile "$SUDOERS" 0440 <"$tmp/sudoers" || bail "write $SUDOERS"
+ok "sudoers drop-in $SUDOERS: sudo for $U uses PAM service $SVC_SUDO"
+
+# sudo_as FILE: $U runs "sudo id -un", the token on sudo's standard input
+sudo_as() {
+    tx "runuser -u $U -- sudo -S -k -p '' /usr/bin/id -un < $(basename "$1")" \
+        bash -c 'timeout 30 runuser -u "$1" -- sudo -S -k -p "" /usr/bin/id -un < "$0"' "$1" "$U"
+}
+sudo_ok() { sudo_as "$1"; [ "$rc" = 0 ] && [ "$(printf '%s\n' "$out" | tail -n 1)" = root ]; }
+sudo_refused() { sudo_as "$1"; [ "$rc" = 1 ] && has "incorrect password attempt"; }
+
+check "ssh: the client credentials token logs $U in (sub deploy mapped to $U)" login_ok "$tmp/cc1.jwt"
+check "sudo: the client credentials token works (id -un says root)" sudo_ok "$tmp/cc1.jwt"
+
+# ---- the device flow with DPoP ------------------------------------------------
+
+# device_token ACCOUNT RESOURCE OUT: device flow with a DPoP key (holder.pem)
+device_token() { oidc_device_token "$1" "$2" "$3" "$tmp/keys/holder.pem"; }
+
+if device_token alice "$RESOURCE" "$tmp/dpop.jwt"; then
+    show_token "$tmp/dpop.jwt"
+    len_dpop=$(len "$tmp/dpop.jwt")
+    jkt=$(sed -n 's/.*thumbprint //p' "$OIDC_DIR/device.log")
+    check "device flow + DPoP: token for sub=alice with cnf.jkt = the DPoP key's thumbprint, $len_dpop bytes" \
+        eval '[ "$(claim "$tmp/dpop.jwt" ".sub + \" \" + .client_id + \" \" + .cnf.jkt")" = "alice cli $jkt" ] && [ -n "$jkt" ]'
+    check "ssh: the device flow token logs $U in (sub alice mapped to $U; cnf ignored without require_pop)" \
+        login_ok "$tmp/dpop.jwt"
+else
+    notok "device flow + DPoP: a token for alice"
+    len_dpop=
+fi
+
+# ---- key rotation -------------------------------------------------------------------
+
+# cc1.jwt was signed with ec-1.  The provider restarts with ec-2 first in
+# its set (ec-1 still published), then with ec-1 dropped.
+diag "rotation: restart the provider with set2 (ec-2, ec-1, rsa-1): ec-2 signs ES256 now"
+oidc_stop
+oidc_start set2 || bail "provider restarted with set2 on port $OIDC_PORT" "$(cat "$OIDC_DIR/provider.log")"
+ok "provider restarted with ec-2 first (issuer $ISSUER unchanged)"
+refresh
+check "refresher installs the new set (kids: $(kids))" \
+    eval '[ "$rc" = 0 ] && has "installed a new JWK Set" && [ "$(kids)" = "ec-2 ec-1 rsa-1" ]'
+cc_token "$RESOURCE" "$tmp/cc2.jwt" && show_token "$tmp/cc2.jwt"
+check "a new token is signed with ec-2" \
+    eval '[ "$(jwt_header "$tmp/cc2.jwt" | jq -r .kid)" = ec-2 ]'
+check "ssh: the new token (ec-2) logs in" login_ok "$tmp/cc2.jwt"
+check "sudo: the new token (ec-2) works" sudo_ok "$tmp/cc2.jwt"
+check "ssh: the token issued before the rotation (ec-1) still logs in" login_ok "$tmp/cc1.jwt"
+check "sudo: the token issued before the rotation (ec-1) still works" sudo_ok "$tmp/cc1.jwt"
+
+diag "rotation: restart the provider with set3 (ec-2, rsa-1): ec-1 is gone"
+oidc_stop
+oidc_start set3 || bail "provider restarted with set3 on port $OIDC_PORT" "$(cat "$OIDC_DIR/provider.log")"
+refresh
+check "refresher installs the set without ec-1 (kids: $(kids))" \
+    eval '[ "$rc" = 0 ] && has "installed a new JWK Set" && [ "$(kids)" = "ec-2 rsa-1" ]'
+pj_check "$conf" "$tmp/cc1.jwt"
+check "pamjwt check refuses the old token (no key ec-1)" eval '[ "$rc" = 1 ] && has "decision: refuse"'
+check "ssh: the old token (ec-1) is refused" login_refused "$tmp/cc1.jwt"
+check "sudo: the old token (ec-1) is refused" sudo_refused "$tmp/cc1.jwt"
+check "sudo: the new token (ec-2) still works" sudo_ok "$tmp/cc2.jwt"
+
+# ---- two issuers: a policy directory --------------------------------------------------
+
+two_issuers() {
+    local d=$etc/pam_jwt.d
+    mkdir -m 0755 "$d"
+    policy "$RESOURCE" >"$d/10-provider.conf"
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/keys/mint.pem" 2>/dev/null &&
+        openssl pkey -in "$tmp/keys/mint.pem" -pubout -out "$etc/mint.pub.pem" 2>/dev/null ||
+        { notok "two issuers: mint key made"; return; }
+    echo "ops-bot $U" >"$etc/mint-users.map"
+    cat >"$d/20-mint.conf" <<EOF
+issuer = $MINT_ISSUER
+key_file = $etc/mint.pub.pem
+audience = $RESOURCE
+algorithms = ES256
+allowed_subjects = ops-bot
+user_map_file = $etc/mint-users.map
+EOF
+    chmod 0644 "$d"/*.conf "$etc/mint.pub.pem" "$etc/mint-users.map"
+    diag_file "$d/10-provider.conf"
+    diag_file "$d/20-mint.conf"
+    mint() { # mint OUT SUB ISS
+        "$pamjwt" mint --key "$tmp/keys/mint.pem" --sub "$2" --iss "$3" --aud "$RESOURCE" --ttl 300 >"$1"
+    }
+    mint "$tmp/mint-ops.jwt" ops-bot "$MINT_ISSUER" && mint "$tmp/mint-deploy.jwt" deploy "$MINT_ISSUER" &&
+        mint "$tmp/mint-as-provider.jwt" deploy "$ISSUER" && mint "$tmp/mint-nobody.jwt" ops-bot nobody ||
+        { notok "two issuers: pamjwt mint tokens"; return; }
+
+    # the refresher works on the provider's policy file
+    tx "ISSUER=$ISSUER CA_FILE=ca.pem JWKS_FILE=$JWKS PAMJWT_CONFIG=$d/10-provider.conf pamjwt-jwks-refresh" \
+        env ISSUER="$ISSUER" CA_FILE="$CA" JWKS_FILE="$JWKS" PAMJWT_CONFIG="$d/10-provider.conf" \
+        PAMJWT="$pamjwt" sh "$top/conf/pamjwt-jwks-refresh"
+    check "two issuers: the refresher checks the provider's policy file (unchanged)" \
+        eval '[ "$rc" = 0 ] && has unchanged'
+
+    pj_check "$d" "$tmp/cc2.jwt"
+    check "two issuers: pamjwt check --config DIR accepts the provider's token (deploy)" \
+        eval '[ "$rc" = 0 ] && has "decision: accept"'
+    pj_check "$d" "$tmp/mint-ops.jwt"
+    check "two issuers: pamjwt check --config DIR accepts the minted token (ops-bot, iss $MINT_ISSUER)" \
+        eval '[ "$rc" = 0 ] && has "decision: accept"'
+    pj_check "$d" "$tmp/mint-deploy.jwt"
+    check "two issuers: deploy (allowed for the provider) is refused when $MINT_ISSUER signs it" \
+        eval '[ "$rc" = 1 ] && has "decision: refuse"'
+    pj_check "$d" "$tmp/mint-as-provider.jwt"
+    check "two issuers: the mint key cannot sign for the provider's issuer (bad signature)" \
+        eval '[ "$rc" = 1 ] && has "decision: refuse"'
+    pj_check "$d" "$tmp/mint-nobody.jwt"
+    check "two issuers: a token of an issuer no policy names is refused" \
+        eval '[ "$rc" = 1 ] && has "no policy for issuer"'
+
+    put_pam_stack "$SVC_SSHD" "$d"
+    put_pam_stack "$SVC_SUDO" "$d"
+    diag_file "/etc/pam.d/$SVC_SUDO"
+    check "two issuers: sudo with the provider's token works" sudo_ok "$tmp/cc2.jwt"
+    check "two issuers: ssh with the minted token (ops-bot) logs in" login_ok "$tmp/mint-ops.jwt"
+    check "two issuers: sudo with the minted token (ops-bot) works" sudo_ok "$tmp/mint-ops.jwt"
+    check "two issuers: sudo refuses deploy signed by $MINT_ISSUER" sudo_refused "$tmp/mint-deploy.jwt"
+    if device_token ops-bot "$RESOURCE" "$tmp/provider-ops.jwt"; then
+        pj_check "$d" "$tmp/provider-ops.jwt"
+        check "two issuers: ops-bot (allowed for $MINT_ISSUER) is refused when the provider signs it" \
+            eval '[ "$rc" = 1 ] && has "decision: refuse"'
+        check "two issuers: sudo refuses ops-bot signed by the provider" \
+            sudo_refused "$tmp/provider-ops.jwt"
+    else
+        notok "two issuers: device flow token for ops-bot"
+    fi
+    put_pam_stack "$SVC_SSHD" "$conf"
+    put_pam_stack "$SVC_SUDO" "$conf"
+}
+if [ "${OIDC_TWO_ISSUERS:-}" = 1 ]; then
+    two_issuers
+else
+    skip "two issuers: a policy directory" "OIDC_TWO_ISSUERS=1 not set"
+fi
+
+# ---- undo everything and check that it is undone -------------------------------
+
+oidc_stop
+diag "token lengths: client credentials ES256 $len_cc bytes, device flow + DPoP ES256 ${len_dpop:-?} bytes, long RS256 $len_long bytes" \
+    "times: npm ci $OIDC_NPM_SECS s, provider start $provider_time s, whole run $(secs "$t_start") s"
+pids="$sshd_pid $OIDC_PID $sserver_pid $OIDC_DEVICE_PID"
+cleanup
+left=
+for p in $pids; do kill -0 "$p" 2>/dev/null && left="$left process $p;"; done
+for _ in $(seq 25); do
+    pgrep -x "$SVC_SSHD" >/dev/null || break
+    sleep 0.2
+done
+p=$(pgrep -x "$SVC_SSHD" | tr '\n' ' ')
+[ -n "$p" ] && left="$left sshd processes $p;"
+getent passwd "$U" >/dev/null && left="$left user $U;"
+[ -e "/home/$U" ] && left="$left /home/$U;"
+[ -e "/run/sudo/ts/$U" ] && left="$left /run/sudo/ts/$U;"
+for f in "${managed[@]}"; do
+    if [ -n "${saved[$f]:-}" ]; then
+        grep -qF "$MARK" "$f" 2>/dev/null && left="$left $f not restored;"
+    else
+        [ -e "$f" ] && left="$left $f;"
+    fi
+done
+[ "$(sha256sum /etc/pam.d/sshd 2>/dev/null)" = "$pam_sshd_sum" ] || left="$left /etc/pam.d/sshd changed;"
+[ "$(sha256sum /etc/pam.d/sudo 2>/dev/null)" = "$pam_sudo_sum" ] || left="$left /etc/pam.d/sudo changed;"
+[ -e "$tmp" ] && left="$left $tmp;"
+if [ -z "$left" ]; then
+    ok "cleanup: processes stopped, $U removed, system files as before"
+else
+    notok "cleanup: processes stopped, $U removed, system files as before"
+    diag "left:$left"
+fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
