@@ -9,11 +9,11 @@
 #
 #   sudo tests/e2e/oidc.sh                          # module from ../../build
 #   sudo E2E_BUILD_DIR=/tmp/be tests/e2e/oidc.sh
-#   sudo OIDC_TWO_ISSUERS=1 E2E_BUILD_DIR=... tests/e2e/oidc.sh
+#   sudo OIDC_TWO_ISSUERS=0 E2E_BUILD_DIR=... tests/e2e/oidc.sh   # without the policy directory part
 #
 # E2E_BUILD_DIR is a configured and built tree holding .libs/pam_jwt.so and
-# pamjwt.  OIDC_TWO_ISSUERS=1 adds the tests of a policy directory (config=
-# names a directory: one policy per issuer).  Must run as root (prints
+# pamjwt.  The tests of a policy directory (config= names a directory: one
+# policy per issuer) run unless OIDC_TWO_ISSUERS=0.  Must run as root (prints
 # "1..0 # SKIP not root" otherwise).  Node.js 18 or later and npm; it
 # installs oidc-provider with "npm ci" from tests/e2e/oidc/package-lock.json
 # into its temporary directory (needs the npm registry, or npm's cache).
@@ -609,10 +609,10 @@ EOF
     put_pam_stack "$SVC_SSHD" "$conf"
     put_pam_stack "$SVC_SUDO" "$conf"
 }
-if [ "${OIDC_TWO_ISSUERS:-}" = 1 ]; then
+if [ "${OIDC_TWO_ISSUERS:-1}" = 1 ]; then
     two_issuers
 else
-    skip "two issuers: a policy directory" "OIDC_TWO_ISSUERS=1 not set"
+    skip "two issuers: a policy directory" "OIDC_TWO_ISSUERS=0"
 fi
 
 # ---- undo everything and check that it is undone -------------------------------
