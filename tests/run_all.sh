@@ -3,7 +3,8 @@
 # suite under valgrind memcheck, the unit and libpam tests again under
 # AddressSanitizer + UBSan, the libFuzzer harnesses for 60 s each, the
 # end-to-end tests with real sshd/sudo and a real OpenID provider (as root),
-# and make distcheck.
+# the Debian packages (built, checked with lintian, installed, tested end to
+# end, purged; as root), and make distcheck.
 # Prints "N passed, N failed" at the end; exits non-zero on any failure.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -73,6 +74,17 @@ if [ "$(id -u)" -eq 0 ]; then
   [ $rc -eq 0 ] && [ $rc_oidc -eq 0 ] || die "end-to-end tests failed (run.sh: exit $rc, oidc.sh: exit $rc_oidc)"
 else
   echo "skipped: needs root (it starts sshd and edits /etc/sudoers.d, restoring everything)"
+fi
+
+step "Debian packages as root: build, lintian, install, e2e on the installed module, purge (tests/deb.sh)"
+if [ "$(id -u)" -eq 0 ]; then
+  tests/deb.sh >build/deb.out 2>&1; rc=$?
+  cat build/deb.out
+  p=$(grep -c '^ok ' build/deb.out); f=$(grep -c '^not ok ' build/deb.out)
+  pass=$((pass + p)); fail=$((fail + f))
+  [ $rc -eq 0 ] || die "Debian package tests failed"
+else
+  echo "skipped: needs root (it installs and purges the packages)"
 fi
 
 step "make distcheck (tarball builds, installs, uninstalls cleanly)"

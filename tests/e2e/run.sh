@@ -6,9 +6,12 @@
 #
 #   sudo tests/e2e/run.sh                       # module from ../../build
 #   sudo E2E_BUILD_DIR=/tmp/be tests/e2e/run.sh
+#   sudo E2E_INSTALLED=1 tests/e2e/run.sh        # the installed packages
 #
 # E2E_BUILD_DIR is a configured and built tree holding .libs/pam_jwt.so and
-# pamjwt.  Must run as root (prints "1..0 # SKIP not root" otherwise).
+# pamjwt.  E2E_INSTALLED=1 tests the Debian packages instead (tests/deb.sh):
+# the stacks name the module "pam_jwt.so", which libpam finds in its own
+# module directory, and the tool is /usr/bin/pamjwt.  Must run as root (prints "1..0 # SKIP not root" otherwise).
 # Debian 12 packages: openssh-server openssh-client sshpass sudo openssl
 # passwd curl python3 python3-jwt python3-cryptography; for the issuer also
 # python3-fastapi python3-uvicorn.
@@ -154,10 +157,19 @@ put_sysfile() {
 
 # ---- setup ------------------------------------------------------------------
 
-pam_so=$(cd "$build/.libs" 2>/dev/null && pwd)/pam_jwt.so
-pamjwt=$(cd "$build" 2>/dev/null && pwd)/pamjwt
-[ -f "$pam_so" ] && [ -x "$pamjwt" ] ||
-    bail "built module and tool found" "no pam_jwt.so or pamjwt in E2E_BUILD_DIR=$build"
+if [ -n "${E2E_INSTALLED:-}" ]; then
+    pam_so=$(dpkg -L libpam-jwt 2>/dev/null | grep '/security/pam_jwt\.so$')
+    pamjwt=/usr/bin/pamjwt
+    pam_mod=pam_jwt.so # by name, as an administrator's stack names it
+    [ -f "$pam_so" ] && [ -x "$pamjwt" ] ||
+        bail "installed module and tool found" "libpam-jwt or pamjwt is not installed"
+else
+    pam_so=$(cd "$build/.libs" 2>/dev/null && pwd)/pam_jwt.so
+    pamjwt=$(cd "$build" 2>/dev/null && pwd)/pamjwt
+    pam_mod=$pam_so
+    [ -f "$pam_so" ] && [ -x "$pamjwt" ] ||
+        bail "built module and tool found" "no pam_jwt.so or pamjwt in E2E_BUILD_DIR=$build"
+fi
 case $pam_so in *[[:space:]]*) bail "module path has no white space (PAM cannot take it)" "$pam_so" ;; esac
 diag "module: $pam_so" "tool: $pamjwt ($("$pamjwt" --version | head -n 1))"
 
@@ -292,7 +304,7 @@ check "pamjwt check ignores an ordinary password (next module decides)" \
 put_pam_stack() {
     put_sysfile "/etc/pam.d/$1" 0644 <<EOF || bail "write /etc/pam.d/$1"
 $MARK
-auth    [success=done ignore=ignore default=die]  $pam_so  config=$conf
+auth    [success=done ignore=ignore default=die]  $pam_mod  config=$conf
 auth    required  pam_unix.so  try_first_pass
 account required  pam_unix.so
 session required  pam_unix.so
