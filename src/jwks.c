@@ -51,34 +51,13 @@ static EVP_PKEY *jwk_rsa(json_t *jwk, const char **why)
     return pk;
 }
 
-static const struct { const char *crv, *group; size_t coord; int nid; } ec_curves[] = {
-    {"P-256", "prime256v1", 32, NID_X9_62_prime256v1},
-    {"P-384", "secp384r1", 48, NID_secp384r1},
-    {"P-521", "secp521r1", 66, NID_secp521r1},
-};
-
-/* NID of a JWK "crv" and its coordinate size, or 0. */
-static int ec_curve(const char *crv, size_t *coord)
-{
-    for (size_t i = 0; crv && i < 3; i++)
-        if (strcmp(crv, ec_curves[i].crv) == 0) {
-            *coord = ec_curves[i].coord;
-            return ec_curves[i].nid;
-        }
-    return 0;
-}
-
 static EVP_PKEY *jwk_ec(json_t *jwk, const char **why)
 {
-#define curves ec_curves
-    const char *crv = json_string_value(json_object_get(jwk, "crv"));
-    size_t i, xl = 0, yl = 0;
-    unsigned char *x = NULL, *y = NULL, point[1 + 2 * 66];
+    const pj_curve *c = pj_curve_by_crv(json_string_value(json_object_get(jwk, "crv")));
+    size_t xl = 0, yl = 0;
+    unsigned char *x = NULL, *y = NULL, point[1 + 2 * PJ_MAX_EC_COORD];
     EVP_PKEY *pk = NULL;
-    for (i = 0; crv && i < 3; i++)
-        if (strcmp(crv, curves[i].crv) == 0)
-            break;
-    if (crv == NULL || i == 3) {
+    if (c == NULL) {
         *why = "EC key without crv P-256, P-384 or P-521";
         return NULL;
     }
@@ -86,14 +65,14 @@ static EVP_PKEY *jwk_ec(json_t *jwk, const char **why)
     y = x ? member_b64(jwk, "y", &yl, why) : NULL;
     if (x == NULL || y == NULL)
         goto out;
-    if (xl != curves[i].coord || yl != curves[i].coord) {
+    if (xl != c->coord || yl != c->coord) {
         *why = "EC coordinates have the wrong length for the curve";
         goto out;
     }
     point[0] = 4; /* uncompressed */
     memcpy(point + 1, x, xl);
     memcpy(point + 1 + xl, y, yl);
-    pk = pj_pkey_ec(curves[i].group, point, 1 + xl + yl);
+    pk = pj_pkey_ec(c->group, point, 1 + xl + yl);
     if (pk == NULL)
         *why = "EC point is not on the curve";
 out:
@@ -186,12 +165,13 @@ static int classify(pj_key *k, json_t *jwk, const pj_log *log, const char **why)
         else if (b2)
             *why = NULL;
     } else if (strcmp(kty, "EC") == 0) {
+        const pj_curve *c = pj_curve_by_crv(json_string_value(json_object_get(jwk, "crv")));
         kt = PJ_KTY_EC;
-        curve = ec_curve(json_string_value(json_object_get(jwk, "crv")), &l1);
-        if (curve == 0) {
+        if (c == NULL) {
             *why = "EC key without crv P-256, P-384 or P-521";
         } else {
-            size_t want = l1;
+            size_t want = c->coord;
+            curve = c->nid;
             b1 = member_b64(jwk, "x", &l1, why);
             b2 = b1 ? member_b64(jwk, "y", &l2, why) : NULL;
             if (b2 && (l1 != want || l2 != want))
@@ -255,14 +235,11 @@ int pj_jwk_prepare(pj_key *k, const pj_log *log)
     if (!pj_key_pending(k))
         return k->broken ? -1 : 1;
     k->jwk_text = NULL; /* no longer pending, whatever happens below */
-    if (k->source == NULL) {
-        size_t n = strlen(k->set_path) + 40;
-        if ((k->source = malloc(n)) == NULL) {
-            k->broken = true;
-            pj_logf(log, LOG_ERR, "jwks_file %s: out of memory", k->set_path);
-            return -1;
-        }
-        snprintf(k->source, n, "jwks_file %s key #%zu", k->set_path, k->set_index);
+    if (k->source == NULL &&
+        (k->source = pj_strfmt("jwks_file %s key #%zu", k->set_path, k->set_index)) == NULL) {
+        k->broken = true;
+        pj_logf(log, LOG_ERR, "jwks_file %s: out of memory", k->set_path);
+        return -1;
     }
     /* the set's scan checked the syntax: a key jansson refuses now is not
      * an object or repeats a member name */

@@ -27,12 +27,34 @@ typedef enum {
     PJ_ALG_COUNT
 } pj_alg;
 
+/* The EC curves JOSE uses (RFC 7518 6.2.1.1), one table for JWKs, PEM /
+ * SubjectPublicKeyInfo keys, ES* verification and signing. */
+typedef struct pj_curve {
+    const char *crv;          /* JWK "crv": "P-256" */
+    const char *group;        /* OpenSSL group name: "prime256v1" */
+    int nid;                  /* OpenSSL NID */
+    size_t coord;             /* bytes of x and of y; of r and of s in an ES
+                               * signature */
+    pj_alg alg;               /* the one ES alg on this curve */
+    const unsigned char *oid; /* DER contents of its OID (SPKI parameters) */
+    size_t oid_len;
+} pj_curve;
+
+#define PJ_MAX_EC_COORD 66 /* P-521 */
+
+/* NULL when the curve is not P-256, P-384 or P-521. */
+const pj_curve *pj_curve_by_crv(const char *crv);
+const pj_curve *pj_curve_by_nid(int nid);
+/* An OpenSSL group name (short or long name). */
+const pj_curve *pj_curve_by_group(const char *group);
+
 typedef struct pj_alg_info {
     const char *name;
     pj_family fam;
-    int md_nid;      /* digest (0 for EdDSA) */
-    int curve_nid;   /* ES*: the one curve this alg uses */
-    size_t coord;    /* ES*: bytes of r and of s */
+    int md_nid;              /* digest (0 for EdDSA) */
+    const pj_curve *curve;   /* ES*: the one curve this alg uses */
+    size_t coord;            /* ES*: bytes of r and of s, = curve->coord
+                              * (kept while sign.c reads it) */
 } pj_alg_info;
 
 const pj_alg_info *pj_alg_get(pj_alg a);
@@ -106,6 +128,10 @@ EVP_PKEY *pj_pkey_ec(const char *group, const unsigned char *point, size_t len);
  * P-256/384/521 and Ed25519/Ed448 are parsed here, anything else (or any
  * doubt) goes through d2i_PUBKEY. */
 EVP_PKEY *pj_pkey_spki(const unsigned char *der, size_t len);
+
+/* A malloc'd string formatted into a buffer of exactly the size it
+ * needs; NULL on no memory. */
+char *pj_strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Keep a string (a JWK Set's text or path) until the keyset is freed;
  * takes ownership, frees it on failure.  NULL on no memory. */

@@ -809,6 +809,37 @@ static void test_spki(void)
        "spki: absurd length refused");
 }
 
+static void test_curves(void)
+{
+    int bad = 0;
+    for (int a = PJ_ALG_ES256; a <= PJ_ALG_ES512; a++) {
+        const pj_alg_info *ai = pj_alg_get((pj_alg)a);
+        const pj_curve *c = ai->curve;
+        bad += c == NULL || c->alg != (pj_alg)a || ai->coord != c->coord ||
+               c->coord > PJ_MAX_EC_COORD || pj_curve_by_crv(c->crv) != c ||
+               pj_curve_by_nid(c->nid) != c || pj_curve_by_group(c->group) != c ||
+               OBJ_sn2nid(c->group) != c->nid;
+    }
+    is_int(bad, 0, "curves: ES256/384/512 each name their curve, and it names them back");
+    ok(pj_curve_by_crv("P-256")->nid == NID_X9_62_prime256v1 &&
+           pj_curve_by_crv("P-521")->coord == 66 && pj_curve_by_group("secp384r1")->alg == PJ_ALG_ES384,
+       "curves: P-256 is prime256v1, P-521 has 66-byte coordinates, secp384r1 is ES384's");
+    ok(pj_curve_by_crv("secp256k1") == NULL && pj_curve_by_crv("p-256") == NULL &&
+           pj_curve_by_crv(NULL) == NULL && pj_curve_by_nid(NID_secp256k1) == NULL &&
+           pj_curve_by_group("secp256k1") == NULL && pj_curve_by_group("nonsense") == NULL,
+       "curves: anything else is not in the table");
+    char *s = pj_strfmt("%s #%zu", "jwks_file /x", (size_t)12);
+    ok(s && strcmp(s, "jwks_file /x #12") == 0, "pj_strfmt: formats");
+    free(s);
+    char big[3000];
+    memset(big, 'p', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    s = pj_strfmt("key_file %s", big);
+    ok(s && strlen(s) == 9 + sizeof(big) - 1 && strncmp(s, "key_file pp", 11) == 0,
+       "pj_strfmt: a 3000-byte path is not cut");
+    free(s);
+}
+
 /* replay_cache under concurrent logins: 16 processes present the same
  * one-time token at once; exactly one is accepted. */
 static void test_replay_concurrent(void)
@@ -881,6 +912,7 @@ int main(void)
 {
     test_replay_concurrent();
     test_spki();
+    test_curves();
     test_b64url();
     test_shape();
     test_json();
