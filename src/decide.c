@@ -101,15 +101,6 @@ static bool kid_selects(const pj_key *k, const char *kid)
     return !k->jwks || kid == NULL || (k->kid != NULL && strcmp(k->kid, kid) == 0);
 }
 
-static bool key_is_candidate(const pj_key *k, pj_alg alg)
-{
-    if (!pj_alg_fits_key(alg, k))
-        return false;
-    if (k->alg >= 0 && k->alg != (int)alg)
-        return false;
-    return true;
-}
-
 /* Rules 3-4: algorithm and key chosen here, never by the token alone. */
 static void check_signature(const pj_request *rq, const pj_config *c, const char *tok,
                             const pj_jws *j, pj_decision *d)
@@ -146,14 +137,11 @@ static void check_signature(const pj_request *rq, const pj_config *c, const char
     for (size_t i = 0; i < c->keys.n; i++) {
         pj_key *k = &c->keys.v[i];
         if (!kid_selects(k, kid))
-            continue; /* a JWK the kid does not name is never even parsed */
-        if (pj_key_pending(k) && pj_jwk_prepare(k, rq->log) < 0) {
-            unusable++;
+            continue; /* a JWK the kid does not name is never built */
+        int fit = pj_key_fit(k, alg, rq->log);
+        if (fit == 0)
             continue;
-        }
-        if (!key_is_candidate(k, alg))
-            continue;
-        if (k->pkey == NULL && k->jwk != NULL && pj_jwk_materialize(k, rq->log) != 0) {
+        if (fit < 0 || pj_key_ready(k, rq->log) != 0) {
             unusable++;
             continue;
         }

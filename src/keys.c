@@ -97,9 +97,9 @@ int pj_alg_from_name(const char *name)
 bool pj_alg_fits_key(pj_alg a, const pj_key *k)
 {
     const pj_alg_info *ai = pj_alg_get(a);
-    /* a key whose JWK is not parsed yet, or was found unusable, fits
-     * nothing: its kty is not known */
-    if (ai == NULL || k == NULL || pj_key_pending(k) || k->broken)
+    /* a JWK refused at load, or not for signing, fits nothing: its kty
+     * is not known */
+    if (ai == NULL || k == NULL || k->state == PJ_KEY_BAD || k->state == PJ_KEY_NOT_SIG)
         return false;
     switch (ai->fam) {
     case PJ_FAM_RSA:
@@ -134,9 +134,6 @@ void pj_keyset_free(pj_keyset *ks)
     for (size_t i = 0; i < ks->n; i++)
         key_clear(&ks->v[i]);
     free(ks->v);
-    for (size_t i = 0; i < ks->ntexts; i++)
-        free(ks->texts[i]);
-    free(ks->texts);
     memset(ks, 0, sizeof(*ks));
 }
 
@@ -260,34 +257,12 @@ int pj_keys_add_pkey(pj_keyset *ks, EVP_PKEY *pk, const char *source, const char
     return 0;
 }
 
-const char *pj_keyset_keep(pj_keyset *ks, char *text)
-{
-    char **v = realloc(ks->texts, (ks->ntexts + 1) * sizeof(*v));
-    if (v == NULL) {
-        free(text);
-        return NULL;
-    }
-    ks->texts = v;
-    ks->texts[ks->ntexts++] = text;
-    return text;
-}
-
-int pj_keys_add_jwk_text(pj_keyset *ks, const char *text, size_t len, const char *set_path,
-                         size_t index, char *kid)
+pj_key *pj_keyset_add(pj_keyset *ks)
 {
     pj_key *k = keyset_push(ks);
-    if (k == NULL) {
-        free(kid);
-        return -1;
-    }
-    k->kid = kid;
-    k->jwk_text = text;
-    k->jwk_len = len;
-    k->set_path = set_path;
-    k->set_index = index;
-    k->jwks = true;
-    ks->n++;
-    return 0;
+    if (k != NULL)
+        ks->n++;
+    return k;
 }
 
 /* ---------------------------------------------------------------- raw keys */
@@ -583,7 +558,8 @@ int pj_sig_verify(pj_alg a, const pj_key *k, const unsigned char *msg, size_t ms
     unsigned char *der = NULL;
     int derlen = 0, ok = 0;
 
-    if (ai == NULL || !pj_alg_fits_key(a, k) || sig == NULL || siglen == 0)
+    if (ai == NULL || !pj_alg_fits_key(a, k) || k->state != PJ_KEY_READY || sig == NULL ||
+        siglen == 0)
         return 0;
     if (ai->fam == PJ_FAM_HMAC)
         return verify_hmac(ai, k, msg, msglen, sig, siglen);
