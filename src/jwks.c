@@ -221,13 +221,17 @@ static EVP_PKEY *build_ec(json_t *jwk, int nid, const char **why)
     EVP_PKEY *pk = NULL;
     if (x == NULL || y == NULL)
         goto out;
-    if (c == NULL || c->coord > PJ_MAX_EC_COORD || xl != c->coord || yl != c->coord) {
-        *why = "EC coordinates have the wrong length for the curve";
+    if (c == NULL || c->coord > PJ_MAX_EC_COORD || xl > c->coord || yl > c->coord) {
+        *why = "EC coordinate longer than the curve's";
         goto out;
     }
+    /* RFC 7518 6.2.1.2 wants x and y at the curve's full length, but some
+     * libraries (PyJWT 2.6, authlib 1.2) drop leading zero bytes: the
+     * number is the same, so put them back */
+    memset(point, 0, sizeof(point));
     point[0] = 4; /* uncompressed */
-    memcpy(point + 1, x, xl);
-    memcpy(point + 1 + xl, y, yl);
+    memcpy(point + 1 + (c->coord - xl), x, xl);
+    memcpy(point + 1 + c->coord + (c->coord - yl), y, yl);
     pk = pj_pkey_ec(c->group, point, 1 + 2 * c->coord);
     if (pk == NULL)
         *why = "EC point is not on the curve";

@@ -985,6 +985,40 @@ static void test_state(void)
     free(t);
 }
 
+/* The JWK with the leading zero bytes of its EC coordinates dropped;
+ * NULL when neither x nor y has one. */
+static char *jwk_unpadded(const char *jwk)
+{
+    char *out = strdup(jwk);
+    int dropped = 0;
+    for (const char *m = "xy"; *m; m++) {
+        char name[8];
+        snprintf(name, sizeof(name), "\"%c\":\"", *m);
+        char *v = strstr(out, name), *end;
+        if (v == NULL || (end = strchr(v += 5, '"')) == NULL)
+            continue;
+        size_t len = 0;
+        unsigned char *raw = pj_b64url_decode(v, (size_t)(end - v), &len), *p = raw;
+        while (len > 1 && *p == 0) {
+            p++;
+            len--;
+            dropped++;
+        }
+        char *enc = pj_b64url_encode(p, len), *copy = strndup(v, (size_t)(end - v));
+        char *next = tl_replace(out, copy, enc);
+        free(out);
+        out = next;
+        free(raw);
+        free(enc);
+        free(copy);
+    }
+    if (dropped == 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 static void test_jwks(void)
 {
     char buf[8192];
@@ -1034,6 +1068,25 @@ static void test_jwks(void)
     t = sign_pem("ES256", k_ec_other, c, "enc-key");
     is_int(auth(me, t), PAM_AUTH_ERR, "jwks: key with use=enc is never used");
     free(t);
+    /* PyJWT 2.6 and authlib 1.2 drop a coordinate's leading zero bytes */
+    EVP_PKEY *k521 = NULL;
+    char *j521 = NULL, *j521s = NULL;
+    for (int tries = 0; j521s == NULL && tries < 200; tries++) { /* 3 keys in 4 have one */
+        EVP_PKEY_free(k521);
+        free(j521);
+        k521 = tl_keygen("p521");
+        j521 = tl_jwk(k521, "p521", NULL, NULL);
+        j521s = jwk_unpadded(j521);
+    }
+    snprintf(buf, sizeof(buf), "{\"keys\":[%s]}", j521s ? j521s : j521);
+    write_text("jwks.json", buf, 0644);
+    t = sign_pem("ES512", k521, c, "p521");
+    ok(j521s != NULL && strlen(j521s) < strlen(j521) && auth(me, t) == PAM_SUCCESS,
+       "jwks: P-521 key with x or y written without its leading zero byte verifies");
+    free(t);
+    free(j521);
+    free(j521s);
+    EVP_PKEY_free(k521);
     /* the whole set is parsed at every login (jansson, through
      * pj_json_object), even where no key is used: a broken file is a
      * config error, not a refusal */

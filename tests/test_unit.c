@@ -840,6 +840,25 @@ static int jset1(pj_keyset *ks, const char *jwk)
     return rc;
 }
 
+/* An EC JWK with x and y written in xlen / ylen bytes: 0 for the fewest
+ * the number needs (leading zero bytes dropped, as PyJWT 2.6 does). */
+static char *ec_jwk_len(EVP_PKEY *k, const char *crv, int xlen, int ylen)
+{
+    BIGNUM *x = NULL, *y = NULL;
+    unsigned char bx[80], by[80];
+    EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_EC_PUB_X, &x);
+    EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_EC_PUB_Y, &y);
+    int xl = xlen ? BN_bn2binpad(x, bx, xlen) : BN_bn2bin(x, bx);
+    int yl = ylen ? BN_bn2binpad(y, by, ylen) : BN_bn2bin(y, by);
+    char *xs = pj_b64url_encode(bx, (size_t)xl), *ys = pj_b64url_encode(by, (size_t)yl);
+    char *out = pj_strfmt("{\"kty\":\"EC\",\"crv\":\"%s\",\"x\":\"%s\",\"y\":\"%s\"}", crv, xs, ys);
+    BN_free(x);
+    BN_free(y);
+    free(xs);
+    free(ys);
+    return out;
+}
+
 /* 1 when k verifies a token that key signed with alg. */
 static int jverifies(pj_key *k, pj_alg alg, EVP_PKEY *key)
 {
@@ -854,6 +873,24 @@ static int jverifies(pj_key *k, pj_alg alg, EVP_PKEY *key)
     free(tok);
     free(hdr);
     return r;
+}
+
+/* A key generated until one coordinate starts with a zero byte. */
+static EVP_PKEY *ec_key_with_leading_zero(const char *type, size_t coord)
+{
+    for (int tries = 0; tries < 5000; tries++) {
+        EVP_PKEY *k = tl_keygen(type);
+        BIGNUM *x = NULL, *y = NULL;
+        EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_EC_PUB_X, &x);
+        EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_EC_PUB_Y, &y);
+        bool short_one = (size_t)BN_num_bytes(x) < coord || (size_t)BN_num_bytes(y) < coord;
+        BN_free(x);
+        BN_free(y);
+        if (short_one)
+            return k;
+        EVP_PKEY_free(k);
+    }
+    return NULL;
 }
 
 static void test_curves(void)
@@ -1130,6 +1167,62 @@ static void test_jwks_build(void)
     EVP_PKEY_free(small);
 }
 
+/* PyJWT 2.6 and authlib 1.2 write EC x and y without their leading zero
+ * bytes: such a coordinate is padded back; a longer one is refused. */
+static void test_jwks_short_coords(void)
+{
+    static const struct { const char *type, *crv; size_t coord; pj_alg alg; } cs[] = {
+        {"p521", "P-521", 66, PJ_ALG_ES512},
+        {"p256", "P-256", 32, PJ_ALG_ES256},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        EVP_PKEY *key = ec_key_with_leading_zero(cs[i].type, cs[i].coord);
+        pj_keyset ks = {0};
+        if (key == NULL) {
+            ok(0, "%s: no key with a leading zero byte found", cs[i].crv);
+            continue;
+        }
+        char *shortj = ec_jwk_len(key, cs[i].crv, 0, 0);
+        char *full = ec_jwk_len(key, cs[i].crv, (int)cs[i].coord, (int)cs[i].coord);
+        char *longx = ec_jwk_len(key, cs[i].crv, (int)cs[i].coord + 1, (int)cs[i].coord);
+        char *longy = ec_jwk_len(key, cs[i].crv, 0, (int)cs[i].coord + 1);
+        ok(strlen(shortj) < strlen(full), "%s: the key's JWK written short is shorter", cs[i].crv);
+        jreset();
+        jset1(&ks, shortj);
+        ok(pj_key_fit(&ks.v[0], cs[i].alg, &JLOG) == 1 && pj_key_ready(&ks.v[0], &JLOG) == 0 &&
+               jverifies(&ks.v[0], cs[i].alg, key) && jlines == 0,
+           "%s: x/y without the leading zero byte: padded, verifies %s", cs[i].crv,
+           pj_alg_get(cs[i].alg)->name);
+        pj_keyset_free(&ks);
+        jset1(&ks, full);
+        ok(pj_key_ready(&ks.v[0], &JLOG) == 0 && jverifies(&ks.v[0], cs[i].alg, key),
+           "%s: the same key at full length verifies", cs[i].crv);
+        pj_keyset_free(&ks);
+        jreset();
+        jset1(&ks, longx);
+        ok(pj_key_ready(&ks.v[0], &JLOG) == -1 && strstr(jlast, "EC coordinate longer than the curve's"),
+           "%s: x one byte too long (a zero byte in front) refused", cs[i].crv);
+        pj_keyset_free(&ks);
+        jreset();
+        jset1(&ks, longy);
+        ok(pj_key_ready(&ks.v[0], &JLOG) == -1 && strstr(jlast, "EC coordinate longer than the curve's"),
+           "%s: y one byte too long refused", cs[i].crv);
+        pj_keyset_free(&ks);
+        free(shortj);
+        free(full);
+        free(longx);
+        free(longy);
+        EVP_PKEY_free(key);
+    }
+    /* a short coordinate is still a point that must be on the curve */
+    pj_keyset ks = {0};
+    jreset();
+    jset1(&ks, "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AQ\",\"y\":\"Ag\"}");
+    ok(pj_key_ready(&ks.v[0], &JLOG) == -1 && strstr(jlast, "EC point is not on the curve"),
+       "P-256: x=1, y=2 written in one byte each: padded, still not on the curve");
+    pj_keyset_free(&ks);
+}
+
 /* pamjwt check builds every key first; the decision stays the module's. */
 static void test_jwks_prepare_all(void)
 {
@@ -1295,6 +1388,7 @@ int main(void)
     test_jwks_refused();
     test_jwks_use();
     test_jwks_build();
+    test_jwks_short_coords();
     test_jwks_prepare_all();
     test_b64url();
     test_shape();
