@@ -1034,9 +1034,7 @@ static void test_jwks_refused(void)
            "... never built, not logged again");
         pj_keyset_free(&ks);
     }
-#ifdef HAVE_EDDSA
-    (void)0;
-#else
+#ifndef HAVE_EDDSA
     pj_keyset ks = {0};
     jset1(&ks, "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"AQAB\"}");
     ok(pj_key_fit(&ks.v[0], PJ_ALG_ES256, &JLOG) == -1 && strstr(jlast, "not supported"),
