@@ -276,34 +276,6 @@ static bool kid_selects(const pj_key *k, const char *kid)
     return !k->jwks || kid == NULL || (k->kid != NULL && strcmp(k->kid, kid) == 0);
 }
 
-typedef enum { PJ_KEY_OTHER, PJ_KEY_FITS, PJ_KEY_UNUSABLE } key_fit;
-
-/* Does the key fit the algorithm (type, curve, the JWK's own alg)?  A JWK
- * that cannot be used counts as unusable however often it is asked. */
-static key_fit pj_key_fit(pj_key *k, pj_alg alg, const pj_log *log)
-{
-    if (pj_key_pending(k)) {
-        int r = pj_jwk_prepare(k, log);
-        if (r < 0)
-            return PJ_KEY_UNUSABLE;
-        if (r == 0)
-            return PJ_KEY_OTHER;
-    }
-    if (k->broken)
-        return PJ_KEY_UNUSABLE;
-    if (!pj_alg_fits_key(alg, k) || (k->alg >= 0 && k->alg != (int)alg))
-        return PJ_KEY_OTHER;
-    return PJ_KEY_FITS;
-}
-
-/* Build the key's OpenSSL object if it has none yet: 0 ready, -1 unusable. */
-static int pj_key_ready(pj_key *k, const pj_log *log)
-{
-    if (k->pkey == NULL && k->jwk != NULL)
-        return pj_jwk_materialize(k, log);
-    return k->broken ? -1 : 0;
-}
-
 /* Rules 3-4: algorithm and key chosen here, never by the token alone. */
 static pj_verdict rule_signature(struct pj_ctx *x, pj_decision *d)
 {
@@ -339,11 +311,11 @@ static pj_verdict rule_signature(struct pj_ctx *x, pj_decision *d)
     for (size_t i = 0; i < ks->n; i++) {
         pj_key *k = &ks->v[i];
         if (!kid_selects(k, kid))
-            continue; /* a JWK the kid does not name is never even built */
+            continue; /* a JWK the kid does not name is never built */
         switch (pj_key_fit(k, (pj_alg)alg, rq->log)) {
-        case PJ_KEY_FITS: candidates++; break;
-        case PJ_KEY_UNUSABLE: unusable++; break;
-        case PJ_KEY_OTHER: break;
+        case 1: candidates++; break;
+        case 0: break;
+        default: unusable++; break;
         }
     }
     if (kid == NULL && candidates > PJ_MAX_KIDLESS_CANDIDATES)
@@ -351,7 +323,7 @@ static pj_verdict rule_signature(struct pj_ctx *x, pj_decision *d)
                     candidates, PJ_MAX_KIDLESS_CANDIDATES);
     for (size_t i = 0; i < ks->n && tried < candidates; i++) {
         pj_key *k = &ks->v[i];
-        if (!kid_selects(k, kid) || pj_key_fit(k, (pj_alg)alg, rq->log) != PJ_KEY_FITS)
+        if (!kid_selects(k, kid) || pj_key_fit(k, (pj_alg)alg, rq->log) != 1)
             continue;
         if (pj_key_ready(k, rq->log) != 0) {
             unusable++;

@@ -4,29 +4,184 @@
 
 #include "b64url.h"
 #include "jose.h"
-#include "jsonscan.h"
 #include "safefile.h"
-#include "util.h"
 
-#include <openssl/core_names.h>
 #include <openssl/err.h>
-#include <openssl/objects.h>
-#include <openssl/param_build.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Decode a base64url member of a JWK; NULL with *why when absent or bad. */
-static unsigned char *member_b64(json_t *jwk, const char *name, size_t *len, const char **why)
+/* ------------------------------------------------------ load: classify */
+
+static bool has_string(json_t *jwk, const char *name)
+{
+    return json_is_string(json_object_get(jwk, name));
+}
+
+/* What a JWK is, from its string members alone (nothing is decoded):
+ * UNBUILT when it looks usable (kty, curve_nid and alg filled in),
+ * NOT_SIG, or BAD with *why. */
+static pj_key_state classify(pj_key *k, json_t *jwk, const char **why)
+{
+    json_t *use = json_object_get(jwk, "use"), *kid = json_object_get(jwk, "kid");
+    json_t *alg = json_object_get(jwk, "alg");
+    const char *kty = json_string_value(json_object_get(jwk, "kty"));
+    const char *crv = json_string_value(json_object_get(jwk, "crv"));
+
+    if (!json_is_object(jwk)) {
+        *why = "not a JSON object";
+        return PJ_KEY_BAD;
+    }
+    if (use != NULL && !(json_is_string(use) && strcmp(json_string_value(use), "sig") == 0))
+        return PJ_KEY_NOT_SIG; /* an encryption key is not for us */
+    if (kty == NULL) {
+        *why = "no kty";
+        return PJ_KEY_BAD;
+    }
+    if (kid != NULL && (!json_is_string(kid) || json_string_length(kid) == 0)) {
+        *why = "kid is not a non-empty string";
+        return PJ_KEY_BAD;
+    }
+    if (alg != NULL) {
+        k->alg = json_is_string(alg) ? pj_alg_from_name(json_string_value(alg)) : -1;
+        if (k->alg < 0) {
+            *why = "alg is not one this build verifies";
+            return PJ_KEY_BAD;
+        }
+        if (pj_alg_get(k->alg)->fam == PJ_FAM_HMAC) {
+            *why = "symmetric alg in a JWK Set (use hmac_secret_file)";
+            return PJ_KEY_BAD;
+        }
+    }
+    if (json_object_get(jwk, "d") != NULL) {
+        *why = "holds private key material (publish the public key only)";
+        return PJ_KEY_BAD;
+    }
+    if (strcmp(kty, "RSA") == 0) {
+        k->kty = PJ_KTY_RSA;
+        if (!has_string(jwk, "n") || !has_string(jwk, "e")) {
+            *why = "member missing or not a string";
+            return PJ_KEY_BAD;
+        }
+    } else if (strcmp(kty, "EC") == 0) {
+        const pj_curve *c = pj_curve_by_crv(crv);
+        k->kty = PJ_KTY_EC;
+        if (c == NULL) {
+            *why = "EC key without crv P-256, P-384 or P-521";
+            return PJ_KEY_BAD;
+        }
+        k->curve_nid = c->nid;
+        if (!has_string(jwk, "x") || !has_string(jwk, "y")) {
+            *why = "member missing or not a string";
+            return PJ_KEY_BAD;
+        }
+    } else if (strcmp(kty, "OKP") == 0) {
+        k->kty = PJ_KTY_OKP;
+#ifndef HAVE_EDDSA
+        *why = "EdDSA keys are not supported by this build";
+        return PJ_KEY_BAD;
+#endif
+        if (crv != NULL && strcmp(crv, "Ed25519") == 0) {
+            k->curve_nid = EVP_PKEY_ED25519;
+        } else if (crv != NULL && strcmp(crv, "Ed448") == 0) {
+            k->curve_nid = EVP_PKEY_ED448;
+        } else {
+            *why = "OKP key without crv Ed25519 or Ed448";
+            return PJ_KEY_BAD;
+        }
+        if (!has_string(jwk, "x")) {
+            *why = "member missing or not a string";
+            return PJ_KEY_BAD;
+        }
+    } else if (strcmp(kty, "oct") == 0) {
+        *why = "symmetric (oct) key in a JWK Set (use hmac_secret_file)";
+        return PJ_KEY_BAD;
+    } else {
+        *why = "unsupported kty";
+        return PJ_KEY_BAD;
+    }
+    k->state = PJ_KEY_UNBUILT; /* its type is known now: may alg fit it? */
+    if (k->alg >= 0 && !pj_alg_fits_key(k->alg, k)) {
+        *why = "alg does not fit the key type";
+        return PJ_KEY_BAD;
+    }
+    return PJ_KEY_UNBUILT;
+}
+
+/* Append key #index of a set; -1 on no memory only (a bad key is kept,
+ * BAD, so that a token selecting it is told why it is refused). */
+static int add_jwk(pj_keyset *ks, json_t *jwk, const char *path, size_t index)
+{
+    json_t *kid = json_object_get(jwk, "kid");
+    pj_key *k = pj_keyset_add(ks);
+    const char *why = NULL;
+    if (k == NULL)
+        return -1;
+    k->jwks = true;
+    k->state = PJ_KEY_BAD; /* until classified */
+    k->why = "out of memory";
+    if ((k->source = pj_strfmt("jwks_file %s key #%zu", path, index)) == NULL)
+        return -1;
+    /* the kid is what selects the key, even a key refused below, so a
+     * token naming it learns why (pj_key_fit) */
+    if (json_is_string(kid) && json_string_length(kid) > 0 &&
+        (k->kid = strdup(json_string_value(kid))) == NULL)
+        return -1;
+    k->state = classify(k, jwk, &why);
+    k->why = why;
+    if (k->state == PJ_KEY_UNBUILT)
+        k->jwk = json_incref(jwk);
+    return 0;
+}
+
+int pj_jwks_parse(pj_keyset *ks, const char *text, size_t len, const char *path,
+                  const pj_log *log)
+{
+    const char *why = NULL;
+    json_t *set = pj_json_object(text, len, &why), *keys;
+    int rc = -1;
+
+    if (set == NULL) {
+        pj_logf(log, LOG_ERR, "jwks_file %s: not a JWK Set: %s", path, why);
+        return -1;
+    }
+    keys = json_object_get(set, "keys");
+    if (!json_is_array(keys)) {
+        pj_logf(log, LOG_ERR, "jwks_file %s: not a JWK Set: no \"keys\" array", path);
+    } else if (json_array_size(keys) == 0) {
+        pj_logf(log, LOG_ERR, "jwks_file %s: no usable signing key (\"keys\" is empty)", path);
+    } else {
+        rc = 0;
+        for (size_t i = 0; rc == 0 && i < json_array_size(keys); i++)
+            rc = add_jwk(ks, json_array_get(keys, i), path, i);
+        if (rc != 0)
+            pj_logf(log, LOG_ERR, "jwks_file %s: out of memory", path);
+    }
+    json_decref(set);
+    return rc;
+}
+
+int pj_jwks_load(pj_keyset *ks, const char *path, const pj_log *log)
+{
+    char *buf;
+    size_t len;
+    int rc;
+    if (pj_read_file(path, "jwks_file", PJ_FILE_PUBLIC, PJ_MAX_KEY_SIZE, log, &buf, &len) != 0)
+        return -1;
+    rc = pj_jwks_parse(ks, buf, len, path, log); /* a public key: no wipe */
+    free(buf);
+    return rc;
+}
+
+/* ------------------------------------------------ first use: build */
+
+/* A base64url member, decoded; NULL with *why when it is not base64url
+ * or is empty. */
+static unsigned char *member(json_t *jwk, const char *name, size_t *len, const char **why)
 {
     json_t *m = json_object_get(jwk, name);
-    const char *s = json_string_value(m);
-    unsigned char *d;
-    if (s == NULL) {
-        *why = "member missing or not a string";
-        return NULL;
-    }
-    d = pj_b64url_decode(s, json_string_length(m), len);
+    unsigned char *d = NULL;
+    if (json_is_string(m))
+        d = pj_b64url_decode(json_string_value(m), json_string_length(m), len);
     if (d == NULL || *len == 0) {
         free(d);
         *why = "member is not base64url";
@@ -35,65 +190,49 @@ static unsigned char *member_b64(json_t *jwk, const char *name, size_t *len, con
     return d;
 }
 
-static EVP_PKEY *jwk_rsa(json_t *jwk, const char **why)
+static EVP_PKEY *build_rsa(json_t *jwk, const char **why)
 {
     size_t nl = 0, el = 0;
-    unsigned char *n = member_b64(jwk, "n", &nl, why);
-    unsigned char *e = n ? member_b64(jwk, "e", &el, why) : NULL;
+    unsigned char *n = member(jwk, "n", &nl, why);
+    unsigned char *e = n ? member(jwk, "e", &el, why) : NULL;
     EVP_PKEY *pk = NULL;
     if (n != NULL && e != NULL) {
         pk = pj_pkey_rsa(n, nl, e, el);
-        if (pk == NULL)
+        if (pk == NULL) {
             *why = "RSA key rejected by OpenSSL";
+        } else if (EVP_PKEY_get_bits(pk) < PJ_MIN_RSA_BITS) {
+            *why = "RSA key shorter than 2048 bits";
+            EVP_PKEY_free(pk);
+            pk = NULL;
+        }
     }
     free(n);
     free(e);
     return pk;
 }
 
-static const struct { const char *crv, *group; size_t coord; int nid; } ec_curves[] = {
-    {"P-256", "prime256v1", 32, NID_X9_62_prime256v1},
-    {"P-384", "secp384r1", 48, NID_secp384r1},
-    {"P-521", "secp521r1", 66, NID_secp521r1},
-};
-
-/* NID of a JWK "crv" and its coordinate size, or 0. */
-static int ec_curve(const char *crv, size_t *coord)
+static EVP_PKEY *build_ec(json_t *jwk, int nid, const char **why)
 {
-    for (size_t i = 0; crv && i < 3; i++)
-        if (strcmp(crv, ec_curves[i].crv) == 0) {
-            *coord = ec_curves[i].coord;
-            return ec_curves[i].nid;
-        }
-    return 0;
-}
-
-static EVP_PKEY *jwk_ec(json_t *jwk, const char **why)
-{
-#define curves ec_curves
-    const char *crv = json_string_value(json_object_get(jwk, "crv"));
-    size_t i, xl = 0, yl = 0;
-    unsigned char *x = NULL, *y = NULL, point[1 + 2 * 66];
+    const pj_curve *c = pj_curve_by_nid(nid);
+    size_t xl = 0, yl = 0;
+    unsigned char *x = member(jwk, "x", &xl, why);
+    unsigned char *y = x ? member(jwk, "y", &yl, why) : NULL;
+    unsigned char point[1 + 2 * PJ_MAX_EC_COORD];
     EVP_PKEY *pk = NULL;
-    for (i = 0; crv && i < 3; i++)
-        if (strcmp(crv, curves[i].crv) == 0)
-            break;
-    if (crv == NULL || i == 3) {
-        *why = "EC key without crv P-256, P-384 or P-521";
-        return NULL;
-    }
-    x = member_b64(jwk, "x", &xl, why);
-    y = x ? member_b64(jwk, "y", &yl, why) : NULL;
     if (x == NULL || y == NULL)
         goto out;
-    if (xl != curves[i].coord || yl != curves[i].coord) {
-        *why = "EC coordinates have the wrong length for the curve";
+    if (c == NULL || c->coord > PJ_MAX_EC_COORD || xl > c->coord || yl > c->coord) {
+        *why = "EC coordinate longer than the curve's";
         goto out;
     }
+    /* RFC 7518 6.2.1.2 wants x and y at the curve's full length, but some
+     * libraries (PyJWT 2.6, authlib 1.2) drop leading zero bytes: the
+     * number is the same, so put them back */
+    memset(point, 0, sizeof(point));
     point[0] = 4; /* uncompressed */
-    memcpy(point + 1, x, xl);
-    memcpy(point + 1 + xl, y, yl);
-    pk = pj_pkey_ec(curves[i].group, point, 1 + xl + yl);
+    memcpy(point + 1 + (c->coord - xl), x, xl);
+    memcpy(point + 1 + c->coord + (c->coord - yl), y, yl);
+    pk = pj_pkey_ec(c->group, point, 1 + 2 * c->coord);
     if (pk == NULL)
         *why = "EC point is not on the curve";
 out:
@@ -102,258 +241,84 @@ out:
     return pk;
 }
 
-static EVP_PKEY *jwk_okp(json_t *jwk, const char **why)
+static EVP_PKEY *build_okp(json_t *jwk, int type, const char **why)
 {
-    const char *crv = json_string_value(json_object_get(jwk, "crv"));
     size_t xl = 0;
-    unsigned char *x;
+    unsigned char *x = member(jwk, "x", &xl, why);
     EVP_PKEY *pk = NULL;
-    int type;
-    if (crv && strcmp(crv, "Ed25519") == 0)
-        type = EVP_PKEY_ED25519;
-    else if (crv && strcmp(crv, "Ed448") == 0)
-        type = EVP_PKEY_ED448;
-    else {
-        *why = "OKP key without crv Ed25519 or Ed448";
-        return NULL;
-    }
-    x = member_b64(jwk, "x", &xl, why);
     if (x == NULL)
         return NULL;
-    pk = EVP_PKEY_new_raw_public_key(type, NULL, x, xl);
-    if (pk == NULL)
+    if (xl != (type == EVP_PKEY_ED25519 ? 32u : 57u))
         *why = "OKP public key has the wrong length";
+    else if ((pk = EVP_PKEY_new_raw_public_key(type, NULL, x, xl)) == NULL)
+        *why = "OKP public key rejected by OpenSSL";
     free(x);
     return pk;
 }
 
-/* Check one parsed JWK and fill in k; 1 usable, 0 skipped on purpose,
- * -1 bad (why). */
-static int classify(pj_key *k, json_t *jwk, const pj_log *log, const char **why)
+/* Log why k is not used, once per key. */
+static void tell(pj_key *k, const pj_log *log)
 {
-    const char *kty, *use, *kid = NULL, *algname;
-    int alg = -1;
-    json_t *m;
-
-    if (!json_is_object(jwk)) {
-        *why = "not a JSON object";
-        return -1;
-    }
-    kty = json_string_value(json_object_get(jwk, "kty"));
-    if (kty == NULL) {
-        *why = "no kty";
-        return -1;
-    }
-    use = json_string_value(json_object_get(jwk, "use"));
-    if (json_object_get(jwk, "use") && (use == NULL || strcmp(use, "sig") != 0)) {
+    if (k->told)
+        return;
+    k->told = true;
+    if (k->state == PJ_KEY_NOT_SIG)
         pj_debugf(log, "%s: skipped: use is not \"sig\"", k->source);
-        return 0; /* an encryption key is not for us */
-    }
-    if ((m = json_object_get(jwk, "kid")) != NULL) {
-        kid = json_string_value(m);
-        if (kid == NULL || json_string_length(m) == 0 || strlen(kid) != json_string_length(m)) {
-            *why = "kid is not a non-empty string";
-            return -1;
-        }
-    }
-    if ((m = json_object_get(jwk, "alg")) != NULL) {
-        algname = json_string_value(m);
-        if (algname == NULL || (alg = pj_alg_from_name(algname)) < 0) {
-            *why = "alg is not one this build verifies";
-            return -1;
-        }
-        if (pj_alg_get(alg)->fam == PJ_FAM_HMAC) {
-            *why = "symmetric alg in a JWK Set (use hmac_secret_file)";
-            return -1;
-        }
-    }
-    if (json_object_get(jwk, "d") != NULL) {
-        *why = "holds private key material (publish the public key only)";
-        return -1;
-    }
-    /* Classify and check the members now; build the OpenSSL key only when
-     * a token selects this key (pj_jwk_materialize). */
-    pj_kty kt;
-    int curve = 0;
-    size_t l1 = 0, l2 = 0;
-    unsigned char *b1 = NULL, *b2 = NULL;
-    if (strcmp(kty, "RSA") == 0) {
-        kt = PJ_KTY_RSA;
-        b1 = member_b64(jwk, "n", &l1, why);
-        b2 = b1 ? member_b64(jwk, "e", &l2, why) : NULL;
-        if (b2 && l1 < PJ_MIN_RSA_BITS / 8 - 1)
-            *why = "RSA modulus shorter than 2048 bits";
-        else if (b2)
-            *why = NULL;
-    } else if (strcmp(kty, "EC") == 0) {
-        kt = PJ_KTY_EC;
-        curve = ec_curve(json_string_value(json_object_get(jwk, "crv")), &l1);
-        if (curve == 0) {
-            *why = "EC key without crv P-256, P-384 or P-521";
-        } else {
-            size_t want = l1;
-            b1 = member_b64(jwk, "x", &l1, why);
-            b2 = b1 ? member_b64(jwk, "y", &l2, why) : NULL;
-            if (b2 && (l1 != want || l2 != want))
-                *why = "EC coordinates have the wrong length for the curve";
-            else if (b2)
-                *why = NULL;
-        }
-    } else if (strcmp(kty, "OKP") == 0) {
-        const char *crv = json_string_value(json_object_get(jwk, "crv"));
-        kt = PJ_KTY_OKP;
-        if (crv && strcmp(crv, "Ed25519") == 0)
-            curve = EVP_PKEY_ED25519;
-        else if (crv && strcmp(crv, "Ed448") == 0)
-            curve = EVP_PKEY_ED448;
-        if (curve == 0) {
-            *why = "OKP key without crv Ed25519 or Ed448";
-        } else {
-            b1 = member_b64(jwk, "x", &l1, why);
-            if (b1 && l1 != (curve == EVP_PKEY_ED25519 ? 32u : 57u))
-                *why = "OKP public key has the wrong length";
-            else if (b1)
-                *why = NULL;
-        }
-#ifndef HAVE_EDDSA
-        *why = "EdDSA keys are not supported by this build";
-#endif
-    } else if (strcmp(kty, "oct") == 0) {
-        *why = "symmetric (oct) key in a JWK Set (use hmac_secret_file)";
-        return -1;
-    } else {
-        *why = "unsupported kty";
-        return -1;
-    }
-    free(b1);
-    free(b2);
-    if (*why != NULL)
-        return -1;
-    /* the scan took the kid from the same text; a key it could not read a
-     * kid from (escapes aside, they decode alike) is never selected by one */
-    if ((kid == NULL) != (k->kid == NULL) || (kid && strcmp(kid, k->kid) != 0)) {
-        *why = "kid could not be read";
-        return -1;
-    }
-    k->kty = kt;
-    k->curve_nid = curve;
-    k->alg = alg;
-    k->jwk = json_incref(jwk);
-    if (alg >= 0 && !pj_alg_fits_key(alg, k)) {
-        *why = "alg does not fit the key type";
-        json_decref(k->jwk);
-        k->jwk = NULL;
-        return -1;
-    }
-    return 1;
+    else
+        pj_logf(log, LOG_WARNING, "%s: skipped: %s", k->source, k->why ? k->why : "unusable");
 }
 
-int pj_jwk_prepare(pj_key *k, const pj_log *log)
-{
-    const char *why = NULL, *text = k->jwk_text;
-    int r = -1;
-    if (!pj_key_pending(k))
-        return k->broken ? -1 : 1;
-    k->jwk_text = NULL; /* no longer pending, whatever happens below */
-    if (k->source == NULL) {
-        size_t n = strlen(k->set_path) + 40;
-        if ((k->source = malloc(n)) == NULL) {
-            k->broken = true;
-            pj_logf(log, LOG_ERR, "jwks_file %s: out of memory", k->set_path);
-            return -1;
-        }
-        snprintf(k->source, n, "jwks_file %s key #%zu", k->set_path, k->set_index);
-    }
-    /* the set's scan checked the syntax: a key jansson refuses now is not
-     * an object or repeats a member name */
-    json_t *jwk = text[0] == '{' ? pj_json_object(text, k->jwk_len, &why) : NULL;
-    if (jwk != NULL) {
-        r = classify(k, jwk, log, &why);
-        json_decref(jwk);
-    } else {
-        why = text[0] == '{' ? "duplicate member names" : "not a JSON object";
-    }
-    if (r <= 0)
-        k->broken = true;
-    if (r < 0)
-        pj_logf(log, LOG_WARNING, "%s: skipped: %s", k->source, why ? why : "unusable");
-    return r;
-}
-
-int pj_jwk_materialize(pj_key *k, const pj_log *log)
+int pj_key_ready(pj_key *k, const pj_log *log)
 {
     const char *why = "unusable";
     EVP_PKEY *pk = NULL;
-    if (k->pkey != NULL)
+
+    if (k->state == PJ_KEY_READY)
         return 0;
-    if (k->broken || k->jwk == NULL)
+    if (k->state != PJ_KEY_UNBUILT || k->jwk == NULL) {
+        tell(k, log);
         return -1;
+    }
     switch (k->kty) {
-    case PJ_KTY_RSA: pk = jwk_rsa(k->jwk, &why); break;
-    case PJ_KTY_EC: pk = jwk_ec(k->jwk, &why); break;
-    case PJ_KTY_OKP: pk = jwk_okp(k->jwk, &why); break;
+    case PJ_KTY_RSA: pk = build_rsa(k->jwk, &why); break;
+    case PJ_KTY_EC: pk = build_ec(k->jwk, k->curve_nid, &why); break;
+    case PJ_KTY_OKP: pk = build_okp(k->jwk, k->curve_nid, &why); break;
     default: break;
     }
     ERR_clear_error();
-    if (pk != NULL && k->kty == PJ_KTY_RSA && EVP_PKEY_get_bits(pk) < PJ_MIN_RSA_BITS) {
-        why = "RSA key shorter than 2048 bits";
-        EVP_PKEY_free(pk);
-        pk = NULL;
-    }
+    json_decref(k->jwk); /* decoded once: its members are not needed again */
+    k->jwk = NULL;
     if (pk == NULL) {
-        pj_logf(log, LOG_WARNING, "%s: skipped: %s", k->source, why);
-        k->broken = true;
+        k->state = PJ_KEY_BROKEN;
+        k->why = why;
+        tell(k, log);
         return -1;
     }
     k->pkey = pk;
+    k->state = PJ_KEY_READY;
     return 0;
 }
 
-/* pj_jwks_parse on a buffer the keyset takes over (pending keys point
- * into it). */
-static int parse_owned(pj_keyset *ks, char *text, size_t len, const char *path,
-                       const pj_log *log)
+int pj_key_fit(pj_key *k, pj_alg alg, const pj_log *log)
 {
-    const char *why = NULL, *kept, *kpath;
-    pj_jwk_ref *refs;
-    size_t n;
-
-    if (pj_jwks_scan(text, len, &refs, &n, &why) != 0) {
-        pj_logf(log, LOG_ERR, "jwks_file %s: not a JWK Set: %s", path, why);
-        free(text);
+    if (k->state == PJ_KEY_NOT_SIG) {
+        tell(k, log);
+        return 0;
+    }
+    if (k->state == PJ_KEY_BAD) {
+        tell(k, log);
         return -1;
     }
-    if (n == 0) {
-        pj_logf(log, LOG_ERR, "jwks_file %s: no usable signing key (\"keys\" is empty)", path);
-        free(text);
-        pj_jwk_refs_free(refs, n);
+    if (!pj_alg_fits_key(alg, k) || (k->alg >= 0 && k->alg != (int)alg))
+        return 0;
+    /* refused by OpenSSL: unusable wherever pj_key_ready would have been
+     * asked to build it, so a decision is the same after
+     * pj_jwks_prepare_all */
+    if (k->state == PJ_KEY_BROKEN) {
+        tell(k, log);
         return -1;
     }
-    int rc = 0;
-    if ((kept = pj_keyset_keep(ks, text)) == NULL || (kpath = strdup(path)) == NULL ||
-        pj_keyset_keep(ks, (char *)kpath) == NULL)
-        rc = -1;
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        rc = pj_keys_add_jwk_text(ks, kept + refs[i].off, refs[i].len, kpath, i, refs[i].kid);
-        refs[i].kid = NULL; /* the key owns it now */
-    }
-    if (rc != 0)
-        pj_logf(log, LOG_ERR, "jwks_file %s: out of memory", path);
-    pj_jwk_refs_free(refs, n);
-    return rc;
-}
-
-int pj_jwks_parse(pj_keyset *ks, const char *text, size_t len, const char *path,
-                  const pj_log *log)
-{
-    char *copy = malloc(len + 1);
-    if (copy == NULL) {
-        pj_logf(log, LOG_ERR, "jwks_file %s: out of memory", path);
-        return -1;
-    }
-    memcpy(copy, text, len);
-    copy[len] = '\0';
-    return parse_owned(ks, copy, len, path, log);
+    return 1;
 }
 
 int pj_jwks_prepare_all(pj_keyset *ks, const pj_log *log)
@@ -364,17 +329,8 @@ int pj_jwks_prepare_all(pj_keyset *ks, const pj_log *log)
         if (!k->jwks)
             continue;
         jwks++;
-        if (pj_jwk_prepare(k, log) > 0 && pj_jwk_materialize(k, log) == 0)
+        if (pj_key_ready(k, log) == 0)
             good++;
     }
     return jwks > 0 && good == 0 ? -1 : 0;
-}
-
-int pj_jwks_load(pj_keyset *ks, const char *path, const pj_log *log)
-{
-    char *buf;
-    size_t len;
-    if (pj_read_file(path, "jwks_file", PJ_FILE_PUBLIC, PJ_MAX_KEY_SIZE, log, &buf, &len) != 0)
-        return -1;
-    return parse_owned(ks, buf, len, path, log);
 }

@@ -15,25 +15,61 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 
+static const unsigned char oid_p256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+static const unsigned char oid_p384[] = {0x2b, 0x81, 0x04, 0x00, 0x22};
+static const unsigned char oid_p521[] = {0x2b, 0x81, 0x04, 0x00, 0x23};
+
+static const pj_curve curves[] = {
+    {"P-256", "prime256v1", NID_X9_62_prime256v1, 32, PJ_ALG_ES256, oid_p256, sizeof(oid_p256)},
+    {"P-384", "secp384r1", NID_secp384r1, 48, PJ_ALG_ES384, oid_p384, sizeof(oid_p384)},
+    {"P-521", "secp521r1", NID_secp521r1, 66, PJ_ALG_ES512, oid_p521, sizeof(oid_p521)},
+};
+#define NCURVES (sizeof(curves) / sizeof(curves[0]))
+
+const pj_curve *pj_curve_by_crv(const char *crv)
+{
+    for (size_t i = 0; crv != NULL && i < NCURVES; i++)
+        if (strcmp(crv, curves[i].crv) == 0)
+            return &curves[i];
+    return NULL;
+}
+
+const pj_curve *pj_curve_by_nid(int nid)
+{
+    for (size_t i = 0; i < NCURVES; i++)
+        if (nid == curves[i].nid)
+            return &curves[i];
+    return NULL;
+}
+
+const pj_curve *pj_curve_by_group(const char *group)
+{
+    int nid = OBJ_sn2nid(group);
+    if (nid == NID_undef)
+        nid = OBJ_ln2nid(group);
+    return nid == NID_undef ? NULL : pj_curve_by_nid(nid);
+}
+
 static const pj_alg_info alg_table[PJ_ALG_COUNT] = {
-    [PJ_ALG_RS256] = {"RS256", PJ_FAM_RSA, NID_sha256, 0, 0},
-    [PJ_ALG_RS384] = {"RS384", PJ_FAM_RSA, NID_sha384, 0, 0},
-    [PJ_ALG_RS512] = {"RS512", PJ_FAM_RSA, NID_sha512, 0, 0},
-    [PJ_ALG_PS256] = {"PS256", PJ_FAM_PSS, NID_sha256, 0, 0},
-    [PJ_ALG_PS384] = {"PS384", PJ_FAM_PSS, NID_sha384, 0, 0},
-    [PJ_ALG_PS512] = {"PS512", PJ_FAM_PSS, NID_sha512, 0, 0},
-    [PJ_ALG_ES256] = {"ES256", PJ_FAM_EC, NID_sha256, NID_X9_62_prime256v1, 32},
-    [PJ_ALG_ES384] = {"ES384", PJ_FAM_EC, NID_sha384, NID_secp384r1, 48},
-    [PJ_ALG_ES512] = {"ES512", PJ_FAM_EC, NID_sha512, NID_secp521r1, 66},
-    [PJ_ALG_EDDSA] = {"EdDSA", PJ_FAM_EDDSA, 0, 0, 0},
-    [PJ_ALG_HS256] = {"HS256", PJ_FAM_HMAC, NID_sha256, 0, 0},
-    [PJ_ALG_HS384] = {"HS384", PJ_FAM_HMAC, NID_sha384, 0, 0},
-    [PJ_ALG_HS512] = {"HS512", PJ_FAM_HMAC, NID_sha512, 0, 0},
+    [PJ_ALG_RS256] = {"RS256", PJ_FAM_RSA, NID_sha256, NULL, 0},
+    [PJ_ALG_RS384] = {"RS384", PJ_FAM_RSA, NID_sha384, NULL, 0},
+    [PJ_ALG_RS512] = {"RS512", PJ_FAM_RSA, NID_sha512, NULL, 0},
+    [PJ_ALG_PS256] = {"PS256", PJ_FAM_PSS, NID_sha256, NULL, 0},
+    [PJ_ALG_PS384] = {"PS384", PJ_FAM_PSS, NID_sha384, NULL, 0},
+    [PJ_ALG_PS512] = {"PS512", PJ_FAM_PSS, NID_sha512, NULL, 0},
+    [PJ_ALG_ES256] = {"ES256", PJ_FAM_EC, NID_sha256, &curves[0], 32},
+    [PJ_ALG_ES384] = {"ES384", PJ_FAM_EC, NID_sha384, &curves[1], 48},
+    [PJ_ALG_ES512] = {"ES512", PJ_FAM_EC, NID_sha512, &curves[2], 66},
+    [PJ_ALG_EDDSA] = {"EdDSA", PJ_FAM_EDDSA, 0, NULL, 0},
+    [PJ_ALG_HS256] = {"HS256", PJ_FAM_HMAC, NID_sha256, NULL, 0},
+    [PJ_ALG_HS384] = {"HS384", PJ_FAM_HMAC, NID_sha384, NULL, 0},
+    [PJ_ALG_HS512] = {"HS512", PJ_FAM_HMAC, NID_sha512, NULL, 0},
 };
 
 const pj_alg_info *pj_alg_get(pj_alg a)
@@ -61,16 +97,16 @@ int pj_alg_from_name(const char *name)
 bool pj_alg_fits_key(pj_alg a, const pj_key *k)
 {
     const pj_alg_info *ai = pj_alg_get(a);
-    /* a key whose JWK is not parsed yet, or was found unusable, fits
-     * nothing: its kty is not known */
-    if (ai == NULL || k == NULL || pj_key_pending(k) || k->broken)
+    /* a JWK refused at load, or not for signing, fits nothing: its kty
+     * is not known */
+    if (ai == NULL || k == NULL || k->state == PJ_KEY_BAD || k->state == PJ_KEY_NOT_SIG)
         return false;
     switch (ai->fam) {
     case PJ_FAM_RSA:
     case PJ_FAM_PSS:
         return k->kty == PJ_KTY_RSA;
     case PJ_FAM_EC:
-        return k->kty == PJ_KTY_EC && k->curve_nid == ai->curve_nid;
+        return k->kty == PJ_KTY_EC && k->curve_nid == ai->curve->nid;
     case PJ_FAM_EDDSA:
         return k->kty == PJ_KTY_OKP;
     case PJ_FAM_HMAC:
@@ -98,10 +134,23 @@ void pj_keyset_free(pj_keyset *ks)
     for (size_t i = 0; i < ks->n; i++)
         key_clear(&ks->v[i]);
     free(ks->v);
-    for (size_t i = 0; i < ks->ntexts; i++)
-        free(ks->texts[i]);
-    free(ks->texts);
     memset(ks, 0, sizeof(*ks));
+}
+
+char *pj_strfmt(const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (s = malloc((size_t)n + 1)) == NULL)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
 }
 
 static pj_key *keyset_push(pj_keyset *ks)
@@ -143,10 +192,9 @@ int pj_keys_add_hmac(pj_keyset *ks, unsigned char *secret, size_t len, const cha
     pj_key *k = keyset_push(ks);
     if (k == NULL)
         return -1;
-    k->source = malloc(strlen(path) + 20);
+    k->source = pj_strfmt("hmac_secret_file %s", path);
     if (k->source == NULL)
         return -1;
-    sprintf(k->source, "hmac_secret_file %s", path);
     k->kty = PJ_KTY_HMAC;
     k->secret = secret;
     k->secret_len = len;
@@ -176,14 +224,13 @@ int pj_keys_add_pkey(pj_keyset *ks, EVP_PKEY *pk, const char *source, const char
             pj_logf(log, LOG_ERR, "%s: EC key without a named curve", source);
             return -1;
         }
-        curve = OBJ_sn2nid(group);
-        if (curve == NID_undef)
-            curve = OBJ_ln2nid(group);
-        if (curve != NID_X9_62_prime256v1 && curve != NID_secp384r1 && curve != NID_secp521r1) {
+        const pj_curve *c = pj_curve_by_group(group);
+        if (c == NULL) {
             pj_logf(log, LOG_ERR, "%s: EC curve %s is not one of P-256, P-384, P-521", source,
                     group);
             return -1;
         }
+        curve = c->nid;
         kty = PJ_KTY_EC;
     } else if (EVP_PKEY_is_a(pk, "ED25519") || EVP_PKEY_is_a(pk, "ED448")) {
 #ifdef HAVE_EDDSA
@@ -210,34 +257,12 @@ int pj_keys_add_pkey(pj_keyset *ks, EVP_PKEY *pk, const char *source, const char
     return 0;
 }
 
-const char *pj_keyset_keep(pj_keyset *ks, char *text)
-{
-    char **v = realloc(ks->texts, (ks->ntexts + 1) * sizeof(*v));
-    if (v == NULL) {
-        free(text);
-        return NULL;
-    }
-    ks->texts = v;
-    ks->texts[ks->ntexts++] = text;
-    return text;
-}
-
-int pj_keys_add_jwk_text(pj_keyset *ks, const char *text, size_t len, const char *set_path,
-                         size_t index, char *kid)
+pj_key *pj_keyset_add(pj_keyset *ks)
 {
     pj_key *k = keyset_push(ks);
-    if (k == NULL) {
-        free(kid);
-        return -1;
-    }
-    k->kid = kid;
-    k->jwk_text = text;
-    k->jwk_len = len;
-    k->set_path = set_path;
-    k->set_index = index;
-    k->jwks = true;
-    ks->n++;
-    return 0;
+    if (k != NULL)
+        ks->n++;
+    return k;
 }
 
 /* ---------------------------------------------------------------- raw keys */
@@ -313,9 +338,6 @@ EVP_PKEY *pj_pkey_spki(const unsigned char *der, size_t len)
 {
     static const unsigned char oid_rsa[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
     static const unsigned char oid_ec[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
-    static const unsigned char oid_p256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
-    static const unsigned char oid_p384[] = {0x2b, 0x81, 0x04, 0x00, 0x22};
-    static const unsigned char oid_p521[] = {0x2b, 0x81, 0x04, 0x00, 0x23};
     static const unsigned char oid_ed25519[] = {0x2b, 0x65, 0x70};
     static const unsigned char oid_ed448[] = {0x2b, 0x65, 0x71};
     const unsigned char *p = der, *end = der + len, *spki, *alg, *oid, *bits, *params = NULL;
@@ -356,13 +378,13 @@ EVP_PKEY *pj_pkey_spki(const unsigned char *der, size_t len)
             goto slow;
         pk = pj_pkey_rsa(n, nl, e, el);
     } else if (der_is(oid, ol, oid_ec, sizeof(oid_ec)) && params != NULL) {
-        const char *group = der_is(params, pl, oid_p256, sizeof(oid_p256))   ? "prime256v1"
-                            : der_is(params, pl, oid_p384, sizeof(oid_p384)) ? "secp384r1"
-                            : der_is(params, pl, oid_p521, sizeof(oid_p521)) ? "secp521r1"
-                                                                             : NULL;
-        if (group == NULL)
+        const pj_curve *c = NULL;
+        for (size_t i = 0; c == NULL && i < NCURVES; i++)
+            if (der_is(params, pl, curves[i].oid, curves[i].oid_len))
+                c = &curves[i];
+        if (c == NULL)
             goto slow; /* other curves: the slow path names them in its error */
-        pk = pj_pkey_ec(group, bits, bl);
+        pk = pj_pkey_ec(c->group, bits, bl);
     } else if ((der_is(oid, ol, oid_ed25519, sizeof(oid_ed25519)) ||
                 der_is(oid, ol, oid_ed448, sizeof(oid_ed448))) && params == NULL) {
         pk = EVP_PKEY_new_raw_public_key(oid[2] == 0x70 ? EVP_PKEY_ED25519 : EVP_PKEY_ED448, NULL,
@@ -426,11 +448,10 @@ int pj_keys_load_pem(pj_keyset *ks, const char *path, const pj_log *log)
 
     if (pj_read_file(path, "key_file", PJ_FILE_PUBLIC, PJ_MAX_KEY_SIZE, log, &buf, &len) != 0)
         return -1;
-    source = malloc(strlen(path) + 16);
+    source = pj_strfmt("key_file %s", path);
     bio = BIO_new_mem_buf(buf, (int)len);
     if (source == NULL || bio == NULL)
         goto out;
-    sprintf(source, "key_file %s", path);
     for (;;) {
         char *name = NULL, *header = NULL;
         unsigned char *der = NULL;
@@ -537,7 +558,8 @@ int pj_sig_verify(pj_alg a, const pj_key *k, const unsigned char *msg, size_t ms
     unsigned char *der = NULL;
     int derlen = 0, ok = 0;
 
-    if (ai == NULL || !pj_alg_fits_key(a, k) || sig == NULL || siglen == 0)
+    if (ai == NULL || !pj_alg_fits_key(a, k) || k->state != PJ_KEY_READY || sig == NULL ||
+        siglen == 0)
         return 0;
     if (ai->fam == PJ_FAM_HMAC)
         return verify_hmac(ai, k, msg, msglen, sig, siglen);

@@ -27,12 +27,34 @@ typedef enum {
     PJ_ALG_COUNT
 } pj_alg;
 
+/* The EC curves JOSE uses (RFC 7518 6.2.1.1), one table for JWKs, PEM /
+ * SubjectPublicKeyInfo keys, ES* verification and signing. */
+typedef struct pj_curve {
+    const char *crv;          /* JWK "crv": "P-256" */
+    const char *group;        /* OpenSSL group name: "prime256v1" */
+    int nid;                  /* OpenSSL NID */
+    size_t coord;             /* bytes of x and of y; of r and of s in an ES
+                               * signature */
+    pj_alg alg;               /* the one ES alg on this curve */
+    const unsigned char *oid; /* DER contents of its OID (SPKI parameters) */
+    size_t oid_len;
+} pj_curve;
+
+#define PJ_MAX_EC_COORD 66 /* P-521 */
+
+/* NULL when the curve is not P-256, P-384 or P-521. */
+const pj_curve *pj_curve_by_crv(const char *crv);
+const pj_curve *pj_curve_by_nid(int nid);
+/* An OpenSSL group name (short or long name). */
+const pj_curve *pj_curve_by_group(const char *group);
+
 typedef struct pj_alg_info {
     const char *name;
     pj_family fam;
-    int md_nid;      /* digest (0 for EdDSA) */
-    int curve_nid;   /* ES*: the one curve this alg uses */
-    size_t coord;    /* ES*: bytes of r and of s */
+    int md_nid;              /* digest (0 for EdDSA) */
+    const pj_curve *curve;   /* ES*: the one curve this alg uses */
+    size_t coord;            /* ES*: bytes of r and of s, = curve->coord
+                              * (kept while sign.c reads it) */
 } pj_alg_info;
 
 const pj_alg_info *pj_alg_get(pj_alg a);
@@ -47,45 +69,40 @@ unsigned pj_alg_supported_mask(void);
 
 typedef enum { PJ_KTY_RSA, PJ_KTY_EC, PJ_KTY_OKP, PJ_KTY_HMAC } pj_kty;
 
+/* Where a key is in its life (JWKS keys; every other key is READY from
+ * the start).  A JWK Set is parsed at load and each key classified from
+ * its string members (kty, crv, use, alg, kid, no "d"); its base64url
+ * members are decoded and the OpenSSL key built the first time a token
+ * selects it (pj_key_ready, jwks.h), so a login pays for the key it uses. */
+typedef enum {
+    PJ_KEY_READY = 0, /* pkey (or secret) holds the key */
+    PJ_KEY_UNBUILT,   /* a usable-looking JWK, kept in jwk until built */
+    PJ_KEY_NOT_SIG,   /* "use" is not "sig": skipped on purpose */
+    PJ_KEY_BAD,       /* refused at load (why); its type is not known */
+    PJ_KEY_BROKEN,    /* refused when built (why): its type is known */
+} pj_key_state;
+
 typedef struct pj_key {
     pj_kty kty;
-    int curve_nid;           /* EC curve, or EVP_PKEY_ED25519/ED448 */
-    EVP_PKEY *pkey;          /* asymmetric keys */
+    int curve_nid;           /* EC curve NID, or EVP_PKEY_ED25519/ED448 */
+    EVP_PKEY *pkey;          /* asymmetric keys, once READY */
     unsigned char *secret;   /* HMAC */
     size_t secret_len;
-    bool jwks;               /* from a jwks_file: kid rules apply */
-    char *kid;               /* JWKS "kid", NULL for key_file keys */
     int alg;                 /* JWKS "alg" (pj_alg) or -1 */
-    char *source;            /* "key_file /path" for log lines */
-    /* JWKS keys are taken in three steps, so a login pays for the key its
-     * kid selects and not for the whole set: the set's syntax is checked
-     * and each key's text and kid kept (pending); when a token can select
-     * the key its JSON is parsed and checked (pj_jwk_prepare: kty, curve,
-     * alg known, jwk set); when it is a candidate for the token's alg the
-     * OpenSSL key is built (pj_jwk_materialize). */
-    const char *jwk_text;    /* pending keys (only this text and kid known
-                              * so far): the JWK's JSON, in the keyset's
-                              * copy of the file; NULL once prepared */
-    size_t jwk_len;
-    const char *set_path;    /* pending keys: the jwks_file (keyset's copy) */
-    size_t set_index;        /* and the key's index in "keys"; source is
-                              * named from them when the key is prepared */
-    json_t *jwk;             /* the parsed JWK, until it becomes pkey */
-    bool broken;             /* unusable (logged once); never retried */
+    char *source;            /* "key_file /path", "jwks_file /path key #2":
+                              * names the key in log lines */
+    pj_key_state state;
+    /* JWKS keys only */
+    bool jwks;               /* from a jwks_file: kid rules apply */
+    char *kid;               /* its "kid"; NULL when it has none */
+    json_t *jwk;             /* UNBUILT: the JWK object, dropped once built */
+    const char *why;         /* BAD, BROKEN: why (static text) */
+    bool told;               /* BAD, BROKEN, NOT_SIG: said in the log once */
 } pj_key;
-
-/* A JWKS key whose JSON has not been parsed yet (see jwk_text). */
-static inline bool pj_key_pending(const pj_key *k)
-{
-    return k->jwk_text != NULL;
-}
 
 typedef struct pj_keyset {
     pj_key *v;
     size_t n, cap;
-    char **texts;            /* JWK Set files and paths the pending keys
-                              * point into; freed with the set */
-    size_t ntexts;
 } pj_keyset;
 
 void pj_keyset_free(pj_keyset *ks);
@@ -107,18 +124,21 @@ EVP_PKEY *pj_pkey_ec(const char *group, const unsigned char *point, size_t len);
  * doubt) goes through d2i_PUBKEY. */
 EVP_PKEY *pj_pkey_spki(const unsigned char *der, size_t len);
 
-/* Keep a string (a JWK Set's text or path) until the keyset is freed;
- * takes ownership, frees it on failure.  NULL on no memory. */
-const char *pj_keyset_keep(pj_keyset *ks, char *text);
-/* A JWKS key not yet parsed: its text and set path point into strings
- * the keyset keeps; takes ownership of kid (may be NULL). */
-int pj_keys_add_jwk_text(pj_keyset *ks, const char *text, size_t len, const char *set_path,
-                         size_t index, char *kid);
+/* A new key at the end of the set, zeroed (alg -1) and already counted
+ * (ks->n): the caller fills it in; what it set is freed with the set.
+ * NULL on no memory. */
+pj_key *pj_keyset_add(pj_keyset *ks);
 
-/* Does this key's type (and curve) fit the algorithm? */
+/* A malloc'd string formatted into a buffer of exactly the size it
+ * needs; NULL on no memory. */
+char *pj_strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Does this key's type (and curve) fit the algorithm?  False for a JWK
+ * refused at load or not for signing (BAD, NOT_SIG); pj_key_fit (jwks.h)
+ * also applies a JWK's own "alg". */
 bool pj_alg_fits_key(pj_alg a, const pj_key *k);
 /* 1 when sig is a valid signature of msg under k for alg, else 0.  Refuses
- * (0) whenever the key does not fit the algorithm or holds no key material. */
+ * (0) whenever the key does not fit the algorithm or is not READY. */
 int pj_sig_verify(pj_alg a, const pj_key *k, const unsigned char *msg, size_t msglen,
                   const unsigned char *sig, size_t siglen);
 

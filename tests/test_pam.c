@@ -1010,6 +1010,40 @@ static void test_state(void)
     free(t);
 }
 
+/* The JWK with the leading zero bytes of its EC coordinates dropped;
+ * NULL when neither x nor y has one. */
+static char *jwk_unpadded(const char *jwk)
+{
+    char *out = strdup(jwk);
+    int dropped = 0;
+    for (const char *m = "xy"; *m; m++) {
+        char name[8];
+        snprintf(name, sizeof(name), "\"%c\":\"", *m);
+        char *v = strstr(out, name), *end;
+        if (v == NULL || (end = strchr(v += 5, '"')) == NULL)
+            continue;
+        size_t len = 0;
+        unsigned char *raw = pj_b64url_decode(v, (size_t)(end - v), &len), *p = raw;
+        while (len > 1 && *p == 0) {
+            p++;
+            len--;
+            dropped++;
+        }
+        char *enc = pj_b64url_encode(p, len), *copy = strndup(v, (size_t)(end - v));
+        char *next = tl_replace(out, copy, enc);
+        free(out);
+        out = next;
+        free(raw);
+        free(enc);
+        free(copy);
+    }
+    if (dropped == 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 static void test_jwks(void)
 {
     char buf[8192];
@@ -1029,7 +1063,7 @@ static void test_jwks(void)
     char *t = sign_pem("ES256", k_ec256, c, "key-1");
     is_int(auth(me, t), PAM_SUCCESS, "jwks: kid selects the EC key");
     ok(!log_has("not on the curve"), "jwks: a key the kid does not select is never built");
-    ok(!log_has("key #4"), "jwks: a key the kid does not select is never even parsed");
+    ok(!log_has("key #4"), "jwks: a bad key the kid does not select is never logged");
     free(t);
     t = sign_pem("ES256", k_ec256, c, NULL);
     is_int(auth(me, t), PAM_SUCCESS, "jwks: no kid: every fitting key tried, the broken one skipped");
@@ -1059,25 +1093,49 @@ static void test_jwks(void)
     t = sign_pem("ES256", k_ec_other, c, "enc-key");
     is_int(auth(me, t), PAM_AUTH_ERR, "jwks: key with use=enc is never used");
     free(t);
-    /* the whole set's syntax is checked at every login, even where no key
-     * is used: a broken file is a config error, not a refusal */
+    /* PyJWT 2.6 and authlib 1.2 drop a coordinate's leading zero bytes */
+    EVP_PKEY *k521 = NULL;
+    char *j521 = NULL, *j521s = NULL;
+    for (int tries = 0; j521s == NULL && tries < 200; tries++) { /* 3 keys in 4 have one */
+        EVP_PKEY_free(k521);
+        free(j521);
+        k521 = tl_keygen("p521");
+        j521 = tl_jwk(k521, "p521", NULL, NULL);
+        j521s = jwk_unpadded(j521);
+    }
+    snprintf(buf, sizeof(buf), "{\"keys\":[%s]}", j521s ? j521s : j521);
+    write_text("jwks.json", buf, 0644);
+    t = sign_pem("ES512", k521, c, "p521");
+    ok(j521s != NULL && strlen(j521s) < strlen(j521) && auth(me, t) == PAM_SUCCESS,
+       "jwks: P-521 key with x or y written without its leading zero byte verifies");
+    free(t);
+    free(j521);
+    free(j521s);
+    EVP_PKEY_free(k521);
+    /* the whole set is parsed at every login (jansson, through
+     * pj_json_object), even where no key is used: a broken file is a
+     * config error, not a refusal */
+#define NOT_JSON "not a JWK Set: not valid JSON (or duplicate member names)"
     static const struct { const char *text, *why, *name; } bad[] = {
-        {"{\"keys\":{}}", "no \"keys\" array", "keys not an array"},
+        {"{\"keys\":{}}", "not a JWK Set: no \"keys\" array", "keys not an array"},
         {"{\"keys\":[]}", "\"keys\" is empty", "no keys"},
-        {"{\"keys\":[@K],\"keys\":[]}", "duplicate member name", "keys twice"},
-        {"{\"keys\":[@K,{\"kty\":\"EC\",\"x\":\"\\u00zz\"}]}", "invalid \\u escape",
+        {"{\"keys\":[@K],\"keys\":[]}", NOT_JSON, "keys twice"},
+        {"{\"keys\":[@K,{\"kty\":\"EC\",\"kty\":\"RSA\"}]}", NOT_JSON,
+         "a member twice in a key the kid does not select"},
+        {"{\"keys\":[@K,{\"kty\":\"EC\",\"x\":\"\\u00zz\"}]}", NOT_JSON,
          "bad escape in a key the kid does not select"},
-        {"{\"keys\":[@K,{\"kty\":\"EC\",\"x\":\"\xc0\xaf\"}]}", "invalid UTF-8",
+        {"{\"keys\":[@K,{\"kty\":\"EC\",\"x\":\"\xc0\xaf\"}]}", NOT_JSON,
          "overlong UTF-8 in another key"},
-        {"{\"keys\":[@K,{\"n\":01}]}", "leading zero", "number with a leading zero"},
-        {"{\"keys\":[@K,{\"n\":1e999}]}", "real number overflow", "number overflowing a double"},
-        {"{\"keys\":[@K,{\"n\":99999999999999999999}]}", "integer too big", "integer too big"},
-        {"{\"keys\":[@K,]}", "invalid value", "trailing comma"},
-        {"{\"keys\":[@K]} x", "data after", "data after the set"},
+        {"{\"keys\":[@K,{\"n\":01}]}", NOT_JSON, "number with a leading zero"},
+        {"{\"keys\":[@K,{\"n\":1e999}]}", NOT_JSON, "number overflowing a double"},
+        {"{\"keys\":[@K,{\"n\":99999999999999999999}]}", NOT_JSON, "integer too big"},
+        {"{\"keys\":[@K,]}", NOT_JSON, "trailing comma"},
+        {"{\"keys\":[@K]} x", NOT_JSON, "data after the set"},
         {"{\"keys\":[@K,[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
-         "nested too deeply", "33 levels of nesting"},
-        {"[@K]", "not a JSON object", "a bare array of keys"},
+         "not a JWK Set: JSON nested too deeply", "33 levels of nesting"},
+        {"[@K]", "not a JWK Set: not a JSON object", "a bare array of keys"},
     };
+#undef NOT_JSON
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char *set = tl_replace(bad[i].text, "@K", j1), msg[200];
         write_text("jwks.json", set, 0644);

@@ -96,7 +96,7 @@ t "check reports the key whose point is off the curve" grep -q 'key #0: skipped:
 t "check reports the key with a missing member" grep -q 'key #1: skipped: member missing' "$dir/err"
 printf '{"keys":[{"kty":"EC"}],"keys":[]}' > "$dir/set.jwks"
 check "$tok" "$dir/j.conf" "$me"; rc=$?
-t "check: a set naming \"keys\" twice -> unavailable, exit 2" sh -c "[ $rc -eq 2 ] && grep -q 'not a JWK Set: duplicate member name' '$dir/err'"
+t "check: a set naming \"keys\" twice -> unavailable, exit 2" sh -c "[ $rc -eq 2 ] && grep -q 'not a JWK Set: not valid JSON (or duplicate member names)' '$dir/err'"
 pj --version > "$dir/out"
 t "--version lists the verified algorithms" grep -q "^verifies: .*ES256" "$dir/out"
 pj mint --key "$dir/ec256.key" --alg RS256 --sub x >/dev/null 2>&1; rc=$?

@@ -157,7 +157,7 @@ static int jwk_keyset(pj_keyset *ks, const char *jwk)
     /* the module builds a JWKS key's OpenSSL object when a token selects
      * it; here every vector key is used, so build it now */
     if (pj_jwks_parse(ks, set, (size_t)n, "(test vector)", &LOG) != 0 || ks->n != 1 ||
-        pj_jwk_prepare(&ks->v[0], &LOG) != 1 || pj_jwk_materialize(&ks->v[0], &LOG) != 0) {
+        pj_key_ready(&ks->v[0], &LOG) != 0) {
         pj_keyset_free(ks);
         return -1;
     }
