@@ -8,7 +8,9 @@
 #include "jwks.h"
 #include "keys.h"
 #include "pjconfig.h"
+#include "chunk.h"
 #include "policy.h"
+#include "pop.h"
 #include "replay.h"
 #include "subject.h"
 #include "util.h"
@@ -476,6 +478,61 @@ static pj_verdict rule_export(struct pj_ctx *x, pj_decision *d)
     return PJ_RULE_PASS;
 }
 
+/* The answer to one question, completed when it arrives in pieces; NULL
+ * when there was none.  *why says what went wrong. */
+static char *ask_whole(const pj_request *rq, const char *prompt, const char **why)
+{
+    char *first = NULL, *whole = NULL;
+    if (rq->ask(rq->ask_ctx, prompt, &first) != 0 || first == NULL) {
+        *why = "no answer to the proof prompt";
+        return NULL;
+    }
+    switch (pj_chunk_collect(first, rq->ask, rq->ask_ctx, &whole, why)) {
+    case PJ_CHUNK_NONE:
+        return first;
+    case PJ_CHUNK_DONE:
+        break;
+    case PJ_CHUNK_BAD:
+    case PJ_CHUNK_CONV:
+        whole = NULL;
+        break;
+    }
+    pj_free_str(first);
+    return whole;
+}
+
+/* Proof of possession: after every other check, before rule 8 records a
+ * one-time token, so a failed proof never uses one up. */
+static pj_verdict rule_pop(struct pj_ctx *x, pj_decision *d)
+{
+    const pj_request *rq = x->rq;
+    const char *jkt, *why = NULL;
+    char nonce[48], prompt[80], *proof;
+    if (!x->c->require_pop)
+        return PJ_RULE_PASS; /* cnf is ignored */
+    if ((jkt = pj_pop_jkt(x->j.claims)) == NULL)
+        return stop(d, PJ_REFUSE, "proof of possession failed: the token has no cnf.jkt");
+    pj_sanitize(d->pop_jkt, sizeof(d->pop_jkt), jkt, strlen(jkt));
+    if (rq->pop_unproven_ok)
+        return PJ_RULE_PASS; /* pamjwt check: reported, not proven */
+    if (rq->ask == NULL)
+        return stop(d, PJ_REFUSE, "proof of possession failed: no way to ask for a proof");
+    if (pj_pop_nonce(nonce) != 0) {
+        pj_logf(rq->log, LOG_ERR, "no random bytes for a proof nonce");
+        return stop(d, PJ_UNAVAIL, "no random bytes for a proof nonce");
+    }
+    snprintf(prompt, sizeof(prompt), "pamjwt-pop %s: ", nonce);
+    if ((proof = ask_whole(rq, prompt, &why)) == NULL)
+        return stop(d, PJ_REFUSE, "proof of possession failed: %s", why ? why : "no answer");
+    int r = pj_pop_verify(x->c, proof, strlen(proof), x->tok, x->n, jkt, nonce, rq->now, rq->log,
+                          &why);
+    pj_free_str(proof);
+    if (r != 0)
+        return stop(d, PJ_REFUSE, "proof of possession failed: %s", why);
+    pj_debugf(rq->log, "proof of possession verified");
+    return PJ_RULE_PASS;
+}
+
 /* Rule 8: last, so a refused login never uses a one-time token up. */
 static pj_verdict rule_one_time(struct pj_ctx *x, pj_decision *d)
 {
@@ -509,6 +566,7 @@ static const pj_rule rules[] = {
     {"PAM user", rule_pam_user},          /* 6 */
     {"user exists", rule_user_exists},    /* 7 */
     {"export_claims", rule_export},
+    {"proof of possession", rule_pop},
     {"one-time token", rule_one_time},    /* 8 */
 };
 

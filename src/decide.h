@@ -36,6 +36,13 @@ typedef struct pj_request {
     bool keep_json;        /* keep header and claims in the decision */
     bool check_all_keys;   /* parse every JWKS key now, so unusable ones are
                             * reported (pamjwt check); the decision is the same */
+    /* Proof of possession: ask asks one question through the application
+     * (pj_ask_fn of chunk.h); the module always sets it.  pamjwt check
+     * cannot prove possession: it sets pop_unproven_ok instead, and the
+     * decision reports the jkt and decides the rest. */
+    int (*ask)(void *ctx, const char *prompt, char **answer);
+    void *ask_ctx;
+    bool pop_unproven_ok;
     const pj_log *log;
 } pj_request;
 
@@ -47,6 +54,7 @@ typedef struct pj_decision {
     char alg[24], kid[96], sub[160], jti[96], iss[160];
     json_t *header, *claims; /* only with keep_json */
     pj_strlist env;        /* accepted: "PAM_JWT_NAME=value" (export_claims) */
+    char pop_jkt[48];      /* require_pop: the token's cnf.jkt (sanitized) */
 } pj_decision;
 
 void pj_decide(const pj_request *rq, pj_decision *d);

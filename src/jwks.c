@@ -256,6 +256,33 @@ static EVP_PKEY *build_okp(json_t *jwk, int type, const char **why)
     return pk;
 }
 
+/* The OpenSSL key of a classified JWK: its members decoded once. */
+static EVP_PKEY *build(const pj_key *k, json_t *jwk, const char **why)
+{
+    EVP_PKEY *pk = NULL;
+    switch (k->kty) {
+    case PJ_KTY_RSA: pk = build_rsa(jwk, why); break;
+    case PJ_KTY_EC: pk = build_ec(jwk, k->curve_nid, why); break;
+    case PJ_KTY_OKP: pk = build_okp(jwk, k->curve_nid, why); break;
+    default: break;
+    }
+    ERR_clear_error();
+    return pk;
+}
+
+int pj_key_from_jwk(json_t *jwk, pj_key *k, const char **why)
+{
+    memset(k, 0, sizeof(*k));
+    k->alg = -1;
+    *why = "use is not \"sig\"";
+    if (classify(k, jwk, why) != PJ_KEY_UNBUILT)
+        return -1;
+    if ((k->pkey = build(k, jwk, why)) == NULL)
+        return -1;
+    k->state = PJ_KEY_READY;
+    return 0;
+}
+
 /* Log why k is not used, once per key. */
 static void tell(pj_key *k, const pj_log *log)
 {
@@ -279,13 +306,7 @@ int pj_key_ready(pj_key *k, const pj_log *log)
         tell(k, log);
         return -1;
     }
-    switch (k->kty) {
-    case PJ_KTY_RSA: pk = build_rsa(k->jwk, &why); break;
-    case PJ_KTY_EC: pk = build_ec(k->jwk, k->curve_nid, &why); break;
-    case PJ_KTY_OKP: pk = build_okp(k->jwk, k->curve_nid, &why); break;
-    default: break;
-    }
-    ERR_clear_error();
+    pk = build(k, k->jwk, &why);
     json_decref(k->jwk); /* decoded once: its members are not needed again */
     k->jwk = NULL;
     if (pk == NULL) {

@@ -44,4 +44,9 @@ int pj_key_ready(pj_key *k, const pj_log *log);
  * the set has JWKS keys but none is usable. */
 int pj_jwks_prepare_all(pj_keyset *ks, const pj_log *log);
 
+/* A key from one JWK outside any set (a proof's header jwk): classified
+ * and built as a JWK Set key would be, nothing logged.  0 with k ready
+ * (the caller frees k->pkey); -1 with *why. */
+int pj_key_from_jwk(json_t *jwk, pj_key *k, const char **why);
+
 #endif

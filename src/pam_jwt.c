@@ -155,6 +155,8 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     }
     rq.now = pj_now();
     rq.consume = true;
+    rq.ask = ask; /* the proof of possession prompt */
+    rq.ask_ctx = pamh;
     rq.log = &log;
     pj_decide(&rq, &d);
     pj_free_str(tok);

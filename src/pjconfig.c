@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 enum vtype { V_PATH, V_PATHS, V_DIR, V_STRING, V_SCOPED, V_ALGS, V_SUBJECTS, V_NUMBER, V_CLAIM,
-             V_NAMES };
+             V_NAMES, V_BOOL };
 
 struct keydef {
     const char *name;
@@ -42,6 +42,7 @@ static const struct keydef keydefs[] = {
     {"revoked_file", V_PATH, OFF(revoked.path), 0, NULL},
     {"replay_cache", V_DIR, OFF(replay_cache), 0, NULL},
     {"export_claims", V_NAMES, OFF(export_claims), 0, NULL},
+    {"require_pop", V_BOOL, OFF(require_pop), 0, NULL},
 };
 #define NKEYS (sizeof(keydefs) / sizeof(keydefs[0]))
 
@@ -230,6 +231,18 @@ static int set_value(pj_config *c, const struct keydef *kd, char *v, const char 
         return parse_claim(c, v, why);
     case V_NAMES:
         return parse_names((pj_strlist *)((char *)c + kd->off), v, why);
+    case V_BOOL: {
+        bool *b = (bool *)((char *)c + kd->off);
+        if (strcmp(v, "yes") == 0)
+            *b = true;
+        else if (strcmp(v, "no") == 0)
+            *b = false;
+        else {
+            *why = "expected yes or no";
+            return -1;
+        }
+        return 0;
+    }
     }
     return -1;
 }

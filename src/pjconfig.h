@@ -52,6 +52,7 @@ typedef struct pj_config {
     pj_text subjects_file, user_map, revoked;
     char *replay_cache;
     pj_strlist export_claims; /* claim names put in the PAM environment */
+    bool require_pop;        /* tokens must be bound (cnf.jkt) and proven */
     /* loaded */
     pj_keyset keys;
     int replay_dirfd;

@@ -66,6 +66,12 @@ static const char *const *script;
 static size_t script_n;
 static char prompts[4096]; /* every prompt of the last auth, one per line */
 static const char *service = "svc";
+/* proof of possession: when set, prompts "pamjwt-pop NONCE: " are answered
+ * by this function (the answer is malloc'd; NULL fails the round) */
+static char *(*pop_answer)(const char *nonce);
+/* a long answer being sent in pieces: the rest goes to pamjwt-continue */
+static char *pending;
+static size_t pending_off, max_answer;
 
 static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *ad)
 {
@@ -73,6 +79,31 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **res
     conv_calls++;
     if (conv_fail)
         return PAM_CONV_ERR;
+    if (pop_answer != NULL && n == 1 && strncmp(msg[0]->msg, "pamjwt-pop ", 11) == 0) {
+        char nonce[128];
+        snprintf(nonce, sizeof(nonce), "%s", msg[0]->msg + 11);
+        nonce[strcspn(nonce, ":")] = '\0';
+        snprintf(last_prompt, sizeof(last_prompt), "%s", msg[0]->msg);
+        char *a = pop_answer(nonce);
+        if (a == NULL)
+            return PAM_CONV_ERR;
+        *resp = calloc(1, sizeof(**resp));
+        (*resp)[0].resp = a;
+        return PAM_SUCCESS;
+    }
+    if (pending != NULL && n == 1 && strncmp(msg[0]->msg, "pamjwt-continue ", 16) == 0) {
+        size_t len = strlen(pending), take = len - pending_off < 400 ? len - pending_off : 400;
+        *resp = calloc(1, sizeof(**resp));
+        (*resp)[0].resp = strndup(pending + pending_off, take);
+        pending_off += take;
+        if (take > max_answer)
+            max_answer = take;
+        if (pending_off == len) {
+            free(pending);
+            pending = NULL;
+        }
+        return PAM_SUCCESS;
+    }
     if (script != NULL) {
         size_t k = (size_t)conv_calls - 1;
         if (n != 1 || k >= script_n || script[k] == NULL)
@@ -1660,6 +1691,268 @@ static void test_chunked(void)
     free(t);
 }
 
+/* ---------------------------------------------------------- proof of possession */
+/* RFC 7638 thumbprint, computed here independently of the module: the
+ * required members dumped by jansson with sorted keys, no white space. */
+static char *thumbprint(EVP_PKEY *k)
+{
+    char *jwk = tl_jwk(k, NULL, NULL, NULL);
+    json_t *j = json_loads(jwk, 0, NULL), *req = json_object();
+    const char *kty = json_string_value(json_object_get(j, "kty"));
+    const char *names[] = {"kty", strcmp(kty, "RSA") == 0 ? "n" : "crv",
+                           strcmp(kty, "RSA") == 0 ? "e" : "x", strcmp(kty, "EC") == 0 ? "y" : NULL};
+    for (int i = 0; i < 4 && names[i]; i++)
+        json_object_set(req, names[i], json_object_get(j, names[i]));
+    char *canon = json_dumps(req, JSON_SORT_KEYS | JSON_COMPACT);
+    unsigned char md[32];
+    unsigned int ml = 0;
+    EVP_Digest(canon, strlen(canon), md, &ml, EVP_sha256(), NULL);
+    free(canon);
+    free(jwk);
+    json_decref(req);
+    json_decref(j);
+    return pj_b64url_encode(md, 32);
+}
+
+/* What the current proof test signs with and claims. */
+static struct {
+    EVP_PKEY *key;            /* the holder key that signs */
+    EVP_PKEY *jwk_key;        /* the key put in the header's jwk */
+    const char *alg, *typ;
+    const char *token;        /* for ath */
+    long iat_off;
+    const char *nonce_override;
+    const char *jwk_extra;    /* appended inside the jwk object */
+    int chunk;                /* answer in pieces of this size (0: whole) */
+    char *replay;             /* a proof to send instead of a fresh one */
+    char *last;               /* the last proof made */
+} pop;
+
+static char *make_proof(const char *nonce)
+{
+    unsigned char md[32];
+    unsigned int ml = 0;
+    EVP_Digest(pop.token, strlen(pop.token), md, &ml, EVP_sha256(), NULL);
+    char *ath = pj_b64url_encode(md, 32);
+    char *jwk = tl_jwk(pop.jwk_key, NULL, NULL, NULL);
+    if (pop.jwk_extra) {
+        size_t l = strlen(jwk);
+        char *j2 = malloc(l + strlen(pop.jwk_extra) + 2);
+        sprintf(j2, "%.*s,%s}", (int)(l - 1), jwk, pop.jwk_extra);
+        free(jwk);
+        jwk = j2;
+    }
+    char hdr[4096], pl[1024];
+    snprintf(hdr, sizeof(hdr), "{\"typ\":\"%s\",\"alg\":\"%s\",\"jwk\":%s}", pop.typ, pop.alg, jwk);
+    snprintf(pl, sizeof(pl), "{\"nonce\":\"%s\",\"iat\":%ld,\"ath\":\"%s\"}",
+             pop.nonce_override ? pop.nonce_override : nonce, now + pop.iat_off, ath);
+    char *proof;
+    if (strcmp(pop.alg, "none") == 0)
+        proof = tl_unsigned(hdr, pl, "");
+    else if (strncmp(pop.alg, "HS", 2) == 0)
+        proof = tl_sign_raw(hdr, pl, pop.alg, NULL, (const unsigned char *)"0123456789abcdef0123456789abcdef", 32);
+    else
+        proof = tl_sign_raw(hdr, pl, pop.alg, pop.key, NULL, 0);
+    free(ath);
+    free(jwk);
+    free(pop.last);
+    pop.last = strdup(proof);
+    return proof;
+}
+
+static char *pop_whole(const char *nonce)
+{
+    if (pop.replay)
+        return strdup(pop.replay);
+    return make_proof(nonce);
+}
+
+/* The proof in pieces of at most 400 bytes, as pamjwt askpass sends it. */
+static char *pop_chunked(const char *nonce)
+{
+    char *proof = make_proof(nonce), *first = malloc(512);
+    size_t len = strlen(proof);
+    int h = snprintf(first, 512, "pamjwt-chunked:%zu:", len);
+    size_t take = 400 - (size_t)h < len ? 400 - (size_t)h : len;
+    memcpy(first + h, proof, take);
+    first[(size_t)h + take] = '\0';
+    free(pending);
+    pending = proof;
+    pending_off = take;
+    if (strlen(first) > max_answer)
+        max_answer = strlen(first);
+    return first;
+}
+
+static int pop_auth(const char *tok)
+{
+    pop.token = tok;
+    pop_answer = pop_whole;
+    int rc = auth(me, tok);
+    pop_answer = NULL;
+    return rc;
+}
+
+static void pop_reset(EVP_PKEY *k, const char *alg)
+{
+    free(pop.last);
+    free(pop.replay);
+    memset(&pop, 0, sizeof(pop));
+    pop.key = pop.jwk_key = k;
+    pop.alg = alg;
+    pop.typ = "pamjwt-pop+jwt";
+}
+
+static char *bound_token(EVP_PKEY *holder, const char *extra)
+{
+    char *jkt = thumbprint(holder), c[512];
+    snprintf(c, sizeof(c), "\"cnf\":{\"jkt\":\"%s\"}%s%s", jkt, extra ? "," : "", extra ? extra : "");
+    free(jkt);
+    return es256(me, 300, c);
+}
+
+static void test_pop(void)
+{
+    EVP_PKEY *hec = tl_keygen("p256"), *hed = tl_keygen("ed25519"), *hrsa = tl_keygen("rsa"),
+             *other_key = tl_keygen("p256");
+    conf("require_pop = yes");
+    char *t = bound_token(hec, NULL);
+
+    pop_reset(hec, "ES256");
+    is_int(pop_auth(t), PAM_SUCCESS, "pop: ES256 holder key proves possession: accepted");
+    ok(strncmp(last_prompt, "pamjwt-pop ", 11) == 0 && strlen(last_prompt) == 11 + 43 + 2,
+       "pop: prompt is 'pamjwt-pop NONCE: ' with a 43-character nonce (%s)", last_prompt);
+    {
+        char first[64];
+        snprintf(first, sizeof(first), "%s", last_prompt);
+        pop_reset(hec, "ES256");
+        pop_auth(t);
+        ok(strcmp(first, last_prompt) != 0, "pop: a fresh nonce at every login");
+    }
+    free(t);
+    t = bound_token(hed, NULL);
+    pop_reset(hed, "EdDSA");
+    is_int(pop_auth(t), PAM_SUCCESS, "pop: EdDSA holder key: accepted");
+    free(t);
+    t = bound_token(hrsa, NULL);
+    pop_reset(hrsa, "RS256");
+    is_int(pop_auth(t), PAM_SUCCESS, "pop: RS256 holder key: accepted");
+    free(t);
+
+    t = bound_token(hec, NULL);
+    pop_reset(hec, "ES256");
+    pop_answer = NULL;
+    script = (const char *const[]){NULL};
+    script_n = 0;
+    {
+        /* the token is typed, then no answer to the proof prompt */
+        const char *ans[] = {t, NULL};
+        script = ans;
+        script_n = 2;
+        is_int(auth_args(NULL, me, NULL, NULL), PAM_AUTH_ERR, "pop: no answer to the proof prompt: refused");
+        script = NULL;
+        ok(log_has("proof of possession failed: no answer"), "... logged (%s)", logbuf);
+    }
+    pop_reset(hec, "ES256");
+    pop.nonce_override = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop: wrong nonce: refused");
+    ok(log_has("proof of possession failed: nonce does not match"), "... logged");
+    pop_reset(hec, "ES256");
+    pop.iat_off = -120;
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop: stale iat (2 minutes, leeway 30): refused");
+    ok(log_has("iat is not within leeway"), "... logged");
+    pop_reset(hec, "ES256");
+    pop.iat_off = 25;
+    is_int(pop_auth(t), PAM_SUCCESS, "pop: iat 25 s ahead (within leeway): accepted");
+    pop_reset(hec, "ES256");
+    {
+        char *t2 = bound_token(hec, "\"x\":1");
+        pop.token = t2; /* ath of another token */
+        pop_answer = make_proof;
+        int rc = auth(me, t);
+        pop_answer = NULL;
+        is_int(rc, PAM_AUTH_ERR, "pop: ath of another token: refused");
+        ok(log_has("ath is not the token's hash"), "... logged");
+        free(t2);
+    }
+    pop_reset(other_key, "ES256");
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop: another key's proof (its own jwk): refused");
+    ok(log_has("thumbprint does not match"), "... logged as a thumbprint mismatch");
+    pop_reset(other_key, "ES256");
+    pop.jwk_key = hec; /* the right jwk, signed by another key */
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop: right jwk, signed by another key: refused");
+    ok(log_has("signature does not verify"), "... logged");
+    pop_reset(hec, "ES256");
+    pop.jwk_extra = "\"d\":\"AAAA\"";
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop: a jwk with d: refused");
+    ok(log_has("private key members"), "... logged");
+    pop_reset(hec, "HS256");
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop: an HMAC proof: refused");
+    ok(log_has("HMAC"), "... logged");
+    pop_reset(hec, "none");
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop: a none proof: refused");
+    pop_reset(hec, "ES256");
+    pop.typ = "dpop+jwt";
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop: typ dpop+jwt: refused");
+    pop_reset(hec, "ES384");
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop: alg that does not fit the jwk: refused");
+    /* a proof replayed from an earlier login */
+    pop_reset(hec, "ES256");
+    is_int(pop_auth(t), PAM_SUCCESS, "pop: a login with a good proof");
+    pop.replay = strdup(pop.last);
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop: the same proof replayed at the next login: refused");
+    ok(log_has("nonce does not match"), "... its nonce is stale");
+    free(t);
+    /* a token without cnf.jkt */
+    t = es256(me, 300, NULL);
+    pop_reset(hec, "ES256");
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop: token without cnf.jkt under require_pop = yes: refused");
+    ok(log_has("has no cnf.jkt"), "... logged");
+    is_int(conv_calls, 1, "... before the proof prompt");
+    free(t);
+    /* require_pop = no ignores cnf */
+    conf("require_pop = no");
+    t = bound_token(hec, NULL);
+    is_int(auth(me, t), PAM_SUCCESS, "pop: require_pop = no: a bound token logs in without a proof");
+    is_int(conv_calls, 1, "... and no proof prompt");
+    conf("require_pop = maybe");
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "require_pop = maybe: config error");
+    /* a one-time token is not used up by a failed proof */
+    mkdir(P("replay-pop"), 0700);
+    {
+        char extra[512];
+        snprintf(extra, sizeof(extra), "require_pop = yes\nreplay_cache = %s/replay-pop", dir);
+        conf(extra);
+    }
+    free(t);
+    t = bound_token(hec, "\"jti\":\"pop-once\"");
+    pop_reset(other_key, "ES256");
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop + one-time: a failed proof is refused");
+    pop_reset(hec, "ES256");
+    is_int(pop_auth(t), PAM_SUCCESS, "... and did not use the token up");
+    is_int(pop_auth(t), PAM_AUTH_ERR, "... which a good proof then did");
+    free(t);
+    /* an RS256 proof in pieces under sudo's limit */
+    conf("require_pop = yes");
+    t = bound_token(hrsa, NULL);
+    pop_reset(hrsa, "RS256");
+    pop.token = t;
+    pop_answer = pop_chunked;
+    max_answer = 0;
+    is_int(auth(me, t), PAM_SUCCESS, "pop: an RS256 proof sent in pieces: accepted");
+    pop_answer = NULL;
+    ok(max_answer > 0 && max_answer < 512, "... every proof answer under 512 bytes (longest %zu)", max_answer);
+    ok(strlen(pop.last) > 511, "... for a proof of %zu bytes", strlen(pop.last));
+    free(t);
+    free(pop.last);
+    free(pop.replay);
+    memset(&pop, 0, sizeof(pop));
+    EVP_PKEY_free(hec);
+    EVP_PKEY_free(hed);
+    EVP_PKEY_free(hrsa);
+    EVP_PKEY_free(other_key);
+}
+
 static void setup(void)
 {
     struct passwd *pw = getpwuid(geteuid());
@@ -1718,6 +2011,7 @@ int main(void)
     test_scopes();
     test_export();
     test_chunked();
+    test_pop();
     tl_rmtree(dir);
     return tap_done();
 }
