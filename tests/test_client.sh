@@ -49,7 +49,7 @@ t "login: shows the complete verification URL" grep -qF "$http/verify?user_code=
 t "login: shows the user code" grep -q "WDJB-MJHT" "$dir/err"
 "$PY" "$STUB" check-login "$dir/http" > "$dir/check"; rc=$?
 cat "$dir/check"
-t "login: every DPoP proof verified (ES256, htm POST, htu the token endpoint, fresh jti)" [ $rc -eq 0 ]
+t "login: waits the interval, +5 s after slow_down, retries at once with the nonce; every DPoP proof verifies (ES256, htm POST, htu, fresh jti, nonce)" [ $rc -eq 0 ]
 t "login: scope and resource sent" "$PY" -c "import json,sys; s=json.load(open('$dir/http/state.json')); sys.exit(not (s['scope']=='openid ssh' and s['resource']=='ssh://host'))"
 issued=$("$PY" -c "import json; print(json.load(open('$dir/http/state.json'))['token'])")
 t "login: directory 0700" [ "$(stat -c %a "$store")" = 700 ]
