@@ -1,9 +1,12 @@
 /* pamjwt: the administrator's tool.
  *   pamjwt check  -- the module's decision for a token, same code path
- *   pamjwt mint   -- sign a token to set up or test a host */
+ *   pamjwt mint   -- sign a token to set up or test a host
+ * and the user's (cli_*.c): login, token, askpass. */
 #include "config.h"
 
 #include "b64url.h"
+#include "cli.h"
+#include "cli_jwk.h"
 #include "decide.h"
 #include "jose.h"
 #include "keys.h"
@@ -42,6 +45,11 @@ static void usage(FILE *f)
             "usage: pamjwt check [--config PATH] [--user NAME] [--at UNIXTIME] [--debug] < token\n"
             "       pamjwt mint --key PRIVATE.pem [--alg ALG] --sub S [--ttl SECONDS]\n"
             "                   [--claim NAME=VALUE ...] [--kid K] [--aud A] [--iss I]\n"
+            "                   [--holder-key PRIVATE.pem]\n"
+            "       pamjwt login --issuer URL --client-id ID [--scope S] [--resource R]\n"
+            "                    [--ca-file FILE]\n"
+            "       pamjwt token\n"
+            "       pamjwt askpass PROMPT\n"
             "       pamjwt --version\n");
 }
 
@@ -229,9 +237,9 @@ static int cmd_mint(int argc, char **argv)
         {"sub", required_argument, NULL, 's'}, {"ttl", required_argument, NULL, 't'},
         {"claim", required_argument, NULL, 'c'}, {"kid", required_argument, NULL, 'i'},
         {"aud", required_argument, NULL, 'A'}, {"iss", required_argument, NULL, 'I'},
-        {NULL, 0, NULL, 0}};
+        {"holder-key", required_argument, NULL, 'H'}, {NULL, 0, NULL, 0}};
     const char *keypath = NULL, *algname = NULL, *sub = NULL, *kid = NULL, *aud = NULL,
-               *iss = NULL;
+               *iss = NULL, *holder = NULL;
     long ttl = 300;
     json_t *claims = json_object(), *extra = json_object();
     int o, rc = 2;
@@ -239,7 +247,7 @@ static int cmd_mint(int argc, char **argv)
     size_t keylen = 0;
     EVP_PKEY *pk = NULL;
 
-    while ((o = getopt_long(argc, argv, "k:a:s:t:c:i:A:I:", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "k:a:s:t:c:i:A:I:H:", opts, NULL)) != -1) {
         switch (o) {
         case 'k': keypath = optarg; break;
         case 'a': algname = optarg; break;
@@ -259,6 +267,7 @@ static int cmd_mint(int argc, char **argv)
         case 'i': kid = optarg; break;
         case 'A': aud = optarg; break;
         case 'I': iss = optarg; break;
+        case 'H': holder = optarg; break;
         default: usage(stderr); goto out;
         }
     }
@@ -326,6 +335,8 @@ static int cmd_mint(int argc, char **argv)
     if (iss)
         json_object_set_new(claims, "iss", json_string(iss));
     json_object_update(claims, extra);
+    if (holder && pj_cli_mint_cnf(claims, holder) != 0)
+        goto out;
 
     const char *name = pj_alg_get(alg)->name;
     if (libjwt_signs(name)) {
@@ -378,6 +389,12 @@ int main(int argc, char **argv)
         return cmd_check(argc - 1, argv + 1);
     if (strcmp(argv[1], "mint") == 0)
         return cmd_mint(argc - 1, argv + 1);
+    if (strcmp(argv[1], "login") == 0)
+        return pj_cmd_login(argc - 1, argv + 1);
+    if (strcmp(argv[1], "token") == 0)
+        return pj_cmd_token(argc - 1, argv + 1);
+    if (strcmp(argv[1], "askpass") == 0)
+        return pj_cmd_askpass(argc - 1, argv + 1);
     usage(stderr);
     return 2;
 }

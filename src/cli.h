@@ -1,0 +1,34 @@
+/* The client side of pamjwt (contract "The client side: pamjwt login,
+ * token, askpass" and "Proof of possession").  CLI only: none of the cli_*
+ * files is ever linked into pam_jwt.so. */
+#ifndef PJ_CLI_H
+#define PJ_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "log.h"
+
+/* Subcommands; argv[0] is the subcommand's name.  Exit status: 0 done,
+ * 1 refused or failed (message on stderr), 2 usage error. */
+int pj_cmd_login(int argc, char **argv);
+int pj_cmd_token(int argc, char **argv);
+int pj_cmd_askpass(int argc, char **argv);
+
+/* Messages for the user: "pamjwt: MESSAGE" on stderr, every priority. */
+extern const pj_log pj_cli_log;
+/* Text from a server or a file, shown on the terminal with control
+ * characters escaped (pj_sanitize), so it cannot drive the terminal. */
+void pj_cli_say_safe(const char *label, const char *text);
+
+/* askpass's pieces of an object of len bytes (1..PJ_MAX_TOKEN) for answers
+ * of at most chunk bytes (contract "Long tokens: chunked answers").
+ * First: "pamjwt-chunked:LEN:" and as much of obj as fits in chunk bytes,
+ * malloc'd; NULL when obj fits whole in one answer, or would need more than
+ * PJ_CHUNK_MAX_ROUNDS continuations.  Next: the piece at byte at (at most
+ * chunk bytes), malloc'd, *last set when it ends the object; NULL when at
+ * is not inside it. */
+char *pj_cli_chunk_first(const char *obj, size_t len, size_t chunk);
+char *pj_cli_chunk_next(const char *obj, size_t len, size_t chunk, size_t at, bool *last);
+
+#endif

@@ -1,0 +1,299 @@
+#include "config.h"
+
+#include "cli_store.h"
+
+#include "b64url.h"
+#include "cli.h"
+#include "jose.h"
+#include "safefile.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Make dir (mode 0700) unless it exists; what exists is checked later. */
+static int make_dir(const char *path)
+{
+    if (mkdir(path, 0700) == 0 || errno == EEXIST)
+        return 0;
+    pj_logf(&pj_cli_log, LOG_ERR, "cannot create %s: %s", path, strerror(errno));
+    return -1;
+}
+
+/* A directory, not a link, ours, nothing for group or others. */
+static int check_dir(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        if (errno == ENOENT)
+            pj_logf(&pj_cli_log, LOG_ERR, "no %s (run pamjwt login)", path);
+        else
+            pj_logf(&pj_cli_log, LOG_ERR, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode)) {
+        pj_logf(&pj_cli_log, LOG_ERR, "%s: not a directory (a symbolic link is refused)", path);
+        return -1;
+    }
+    if (st.st_uid != geteuid()) {
+        pj_logf(&pj_cli_log, LOG_ERR, "%s: owned by uid %lu, not by you (uid %lu)", path,
+                (unsigned long)st.st_uid, (unsigned long)geteuid());
+        return -1;
+    }
+    if (st.st_mode & 077) {
+        pj_logf(&pj_cli_log, LOG_ERR, "%s: unsafe permissions %04o (want 0700: chmod 700 %s)",
+                path, (unsigned)(st.st_mode & 07777), path);
+        return -1;
+    }
+    return 0;
+}
+
+static char *join(const char *a, const char *b)
+{
+    size_t n = strlen(a) + 1 + strlen(b) + 1;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", a, b);
+    return p;
+}
+
+char *pj_store_path(const char *dir, const char *name)
+{
+    return join(dir, name);
+}
+
+char *pj_store_dir(bool create)
+{
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
+    char *dir = NULL;
+    if (xdg && xdg[0] == '/') {
+        dir = join(xdg, "pamjwt");
+    } else {
+        const char *home = getenv("HOME");
+        if (home == NULL || home[0] != '/') {
+            struct passwd *pw = getpwuid(geteuid());
+            home = pw ? pw->pw_dir : NULL;
+        }
+        if (home == NULL || home[0] != '/') {
+            pj_logf(&pj_cli_log, LOG_ERR,
+                    "neither XDG_RUNTIME_DIR nor a home directory: nowhere to keep the token");
+            return NULL;
+        }
+        char *cache = join(home, ".cache");
+        if (cache && create && make_dir(cache) != 0) {
+            free(cache);
+            return NULL;
+        }
+        dir = cache ? join(cache, "pamjwt") : NULL;
+        free(cache);
+    }
+    if (dir == NULL) {
+        pj_logf(&pj_cli_log, LOG_ERR, "out of memory");
+        return NULL;
+    }
+    if ((create && make_dir(dir) != 0) || check_dir(dir) != 0) {
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+/* A new temporary file in dir holding data (0600, flushed); its path in
+ * *tmp.  0 or -1 with a message. */
+static int write_temp(const char *dir, const char *name, const void *data, size_t len,
+                      char **tmp)
+{
+    size_t n = strlen(dir) + strlen(name) + 16;
+    char *path = malloc(n);
+    int fd;
+    *tmp = NULL;
+    if (path == NULL)
+        return -1;
+    snprintf(path, n, "%s/.%s.XXXXXX", dir, name);
+    fd = mkostemp(path, O_CLOEXEC); /* mode 0600, O_EXCL */
+    if (fd < 0) {
+        pj_logf(&pj_cli_log, LOG_ERR, "cannot create a file in %s: %s", dir, strerror(errno));
+        free(path);
+        return -1;
+    }
+    if (fchmod(fd, 0600) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+        pj_logf(&pj_cli_log, LOG_ERR, "cannot write %s: %s", path, strerror(errno));
+        close(fd);
+        unlink(path);
+        free(path);
+        return -1;
+    }
+    if (close(fd) != 0) {
+        pj_logf(&pj_cli_log, LOG_ERR, "cannot write %s: %s", path, strerror(errno));
+        unlink(path);
+        free(path);
+        return -1;
+    }
+    *tmp = path;
+    return 0;
+}
+
+int pj_store_write(const char *dir, const char *name, const void *data, size_t len)
+{
+    char *tmp = NULL, *path = join(dir, name);
+    int rc = -1;
+    if (path == NULL || write_temp(dir, name, data, len, &tmp) != 0)
+        goto out;
+    if (rename(tmp, path) != 0) {
+        pj_logf(&pj_cli_log, LOG_ERR, "cannot replace %s: %s", path, strerror(errno));
+        unlink(tmp);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(tmp);
+    free(path);
+    return rc;
+}
+
+int pj_store_create(const char *dir, const char *name, const void *data, size_t len)
+{
+    char *tmp = NULL, *path = join(dir, name);
+    int rc = -1;
+    if (path == NULL || write_temp(dir, name, data, len, &tmp) != 0)
+        goto out;
+    if (link(tmp, path) == 0)
+        rc = 0;
+    else if (errno == EEXIST)
+        rc = 1;
+    else
+        pj_logf(&pj_cli_log, LOG_ERR, "cannot create %s: %s", path, strerror(errno));
+    unlink(tmp);
+out:
+    free(tmp);
+    free(path);
+    return rc;
+}
+
+int pj_store_read(const char *dir, const char *name, size_t max, char **buf, size_t *len)
+{
+    char *path = join(dir, name);
+    struct stat st;
+    int rc;
+    *buf = NULL;
+    *len = 0;
+    if (path == NULL)
+        return -1;
+    if (lstat(path, &st) != 0 && errno == ENOENT) {
+        free(path);
+        return 1;
+    }
+    rc = pj_read_file(path, name, PJ_FILE_SECRET, max, &pj_cli_log, buf, len) == 0 ? 0 : -1;
+    free(path);
+    return rc;
+}
+
+int pj_store_remove(const char *dir, const char *name)
+{
+    char *path = join(dir, name);
+    int rc = 0;
+    if (path == NULL)
+        return -1;
+    if (unlink(path) != 0 && errno != ENOENT) {
+        pj_logf(&pj_cli_log, LOG_ERR, "cannot remove %s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    free(path);
+    return rc;
+}
+
+int pj_token_check_exp(const char *tok, size_t n, double now, double *exp, const char **why)
+{
+    const char *d1, *d2, *jwhy = NULL;
+    unsigned char *text;
+    size_t tl = 0;
+    json_t *claims, *e;
+    int rc = -1;
+
+    if (!pj_jwt_shaped(tok, n)) {
+        *why = "not a JWT";
+        return -1;
+    }
+    d1 = memchr(tok, '.', n);
+    d2 = memchr(d1 + 1, '.', n - (size_t)(d1 + 1 - tok));
+    text = pj_b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), &tl);
+    claims = text ? pj_json_object((const char *)text, tl, &jwhy) : NULL;
+    if (text)
+        pj_wipe_free(text, tl);
+    if (claims == NULL) {
+        *why = "its claims are not a JSON object";
+        return -1;
+    }
+    e = json_object_get(claims, "exp");
+    if (!json_is_number(e)) {
+        *why = "it has no numeric exp claim";
+    } else if (json_number_value(e) <= now) {
+        *why = "it has expired";
+    } else {
+        *exp = json_number_value(e);
+        rc = 0;
+    }
+    json_decref(claims);
+    return rc;
+}
+
+int pj_store_token(char **tokp, size_t *lenp)
+{
+    char *dir = pj_store_dir(false), *tok = NULL;
+    size_t n = 0;
+    const char *why = NULL;
+    double exp = 0;
+    int r;
+
+    *tokp = NULL;
+    *lenp = 0;
+    if (dir == NULL)
+        return -1;
+    /* one byte more than a token: the trailing newline */
+    r = pj_store_read(dir, PJ_STORE_TOKEN, PJ_MAX_TOKEN + 2, &tok, &n);
+    if (r == 1)
+        pj_logf(&pj_cli_log, LOG_ERR, "no stored token in %s (run pamjwt login)", dir);
+    if (r != 0)
+        goto fail;
+    if (n > 0 && tok[n - 1] == '\n') {
+        tok[--n] = '\0';
+        if (n > 0 && tok[n - 1] == '\r')
+            tok[--n] = '\0';
+    }
+    if (pj_token_check_exp(tok, n, (double)time(NULL), &exp, &why) != 0) {
+        pj_logf(&pj_cli_log, LOG_ERR, "the stored token in %s cannot be used: %s", dir, why);
+        goto fail;
+    }
+    free(dir);
+    *tokp = tok;
+    *lenp = n;
+    return 0;
+fail:
+    if (tok)
+        pj_wipe_free(tok, n);
+    free(dir);
+    return -1;
+}

@@ -1,0 +1,265 @@
+#!/bin/sh
+# The client side of pamjwt: login (discovery, device grant, DPoP) against a
+# stub provider on 127.0.0.1, then token, askpass (whole, in pieces, proofs
+# of possession, other prompts) and mint --holder-key.  TAP output.
+set -u
+n=0; failed=0
+ok()  { n=$((n+1)); echo "ok $n - $*"; }
+nok() { n=$((n+1)); failed=$((failed+1)); echo "not ok $n - $*"; }
+t() { name=$1; shift; if "$@"; then ok "$name"; else nok "$name"; fi; }
+# tt NAME 'EXPRESSION': a compound condition (&&), evaluated as a whole
+tt() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
+PAMJWT=${top_builddir:-.}/pamjwt
+STUB=${top_srcdir:-.}/tests/client_stub.py
+PY=/usr/bin/python3
+if ! "$PY" -c 'import jwt, cryptography' 2>/dev/null; then
+  echo "1..0 # SKIP needs /usr/bin/python3 with python3-jwt and python3-cryptography"
+  exit 0
+fi
+pj() { ${TEST_WRAPPER:-} "$PAMJWT" "$@"; }
+dir=$(mktemp -d /tmp/pamjwt-client.XXXXXX)
+pids=""
+cleanup() { for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$dir"; }
+trap cleanup EXIT
+# loopback only, whatever the environment says
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+unset PAMJWT_HOLDER_KEY PAMJWT_PROMPT PAMJWT_CHUNK PAMJWT_ASKPASS_FALLBACK
+export XDG_RUNTIME_DIR="$dir/run"
+mkdir -m 700 "$dir/run"
+store=$XDG_RUNTIME_DIR/pamjwt
+
+# start_stub NAME [CERT KEY]: a stub provider; its URL in $url
+start_stub() {
+  mkdir -p "$dir/$1"
+  "$PY" "$STUB" serve "$dir/$1" ${2:-} ${3:-} 2>"$dir/$1/log" &
+  pids="$pids $!"
+  i=0; while [ ! -s "$dir/$1/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+  url="$4://127.0.0.1:$(cat "$dir/$1/port")"
+}
+mode() { echo "$2" > "$dir/$1/mode"; }
+login() { pj login --client-id pamjwt-test "$@" 2>"$dir/err"; }
+
+start_stub http "" "" http; http=$url
+mode http full
+
+# ---- login: discovery, device grant, polling, DPoP with a nonce
+login --issuer "$http" --scope "openid ssh" --resource ssh://host; rc=$?
+t "login: exit 0 (pending, pending, slow_down, then a token)" [ $rc -eq 0 ]
+t "login: shows the complete verification URL" grep -qF "$http/verify?user_code=WDJB-MJHT" "$dir/err"
+t "login: shows the user code" grep -q "WDJB-MJHT" "$dir/err"
+"$PY" "$STUB" check-login "$dir/http" > "$dir/check"; rc=$?
+cat "$dir/check"
+t "login: waits the interval, +5 s after slow_down, retries at once with the nonce; every DPoP proof verifies (ES256, htm POST, htu, fresh jti, nonce)" [ $rc -eq 0 ]
+t "login: scope and resource sent" "$PY" -c "import json,sys; s=json.load(open('$dir/http/state.json')); sys.exit(not (s['scope']=='openid ssh' and s['resource']=='ssh://host'))"
+issued=$("$PY" -c "import json; print(json.load(open('$dir/http/state.json'))['token'])")
+t "login: directory 0700" [ "$(stat -c %a "$store")" = 700 ]
+t "login: token file 0600" [ "$(stat -c %a "$store/token")" = 600 ]
+t "login: holder key 0600" [ "$(stat -c %a "$store/holder.pem")" = 600 ]
+t "login: holder key is EC P-256" sh -c "openssl pkey -in '$store/holder.pem' -noout -text 2>/dev/null | grep -q 'NIST CURVE: P-256'"
+tt "login: the file holds the token alone" '[ "$(cat "$store/token")" = "$issued" ] && [ "$(wc -l < "$store/token")" -eq 0 ]'
+jkt=$("$PY" "$STUB" jkt-of-pem "$store/holder.pem")
+t "login: token bound to the holder key (cnf.jkt)" [ "$("$PY" "$STUB" claim "$issued" cnf.jkt)" = "$jkt" ]
+t "login: no stale temporary files" [ "$(ls -A "$store" | grep -c '^\.')" -eq 0 ]
+
+# ---- token
+out=$(pj token 2>"$dir/err"); rc=$?
+tt "token: prints the stored token" '[ $rc -eq 0 ] && [ "$out" = "$issued" ]'
+printf '%s\n' "$issued" > "$store/token"
+out=$(pj token 2>/dev/null)
+t "token: a trailing newline is ignored" [ "$out" = "$issued" ]
+
+# ---- askpass: the token, whole and in pieces
+out=$(PAMJWT_CHUNK=4096 pj askpass 'Token: '); rc=$?
+tt "askpass 'Token: ': the whole token when it fits PAMJWT_CHUNK" '[ $rc -eq 0 ] && [ "$out" = "$issued" ]'
+# reassemble LIMIT PROMPT [ENV...]: answer the prompt and every continuation
+# prompt like the module; $got is the object, $pieces the number of answers
+reassemble() {
+  limit=$1; prompt=$2
+  ans=$(PAMJWT_CHUNK=$limit pj askpass "$prompt"; echo x); ans=${ans%?}
+  pieces=1; too_long=0
+  [ ${#ans} -le $((limit + 1)) ] || too_long=1
+  case $ans in pamjwt-chunked:*) ;; *) got=${ans%
+}; return ;; esac
+  rest=${ans#pamjwt-chunked:}; len=${rest%%:*}; got=${rest#*:}; got=${got%
+}
+  while [ ${#got} -lt "$len" ] && [ $pieces -le 65 ]; do
+    ans=$(PAMJWT_CHUNK=$limit pj askpass "(alice@host) pamjwt-continue ${#got}/$len: "; echo x); ans=${ans%?}
+    [ ${#ans} -le $((limit + 1)) ] || too_long=1
+    piece=${ans%
+}
+    [ -n "$piece" ] || break
+    got=$got$piece; pieces=$((pieces+1))
+  done
+}
+tl=${#issued}
+reassemble 500 'Token: '
+tt "askpass: a $tl-byte token in $pieces answers of at most 500 bytes (the default)" '[ "$got" = "$issued" ] && [ $pieces -gt 1 ] && [ $too_long -eq 0 ]'
+t "askpass: the kept piece state is gone after the last piece" [ ! -e "$store/askpass-state" ]
+reassemble 100 '(alice@host) Token: '
+tt "askpass: PAMJWT_CHUNK=100 and ssh's '(user@host) ' prefix: $pieces answers, reassembled" '[ "$got" = "$issued" ] && [ $too_long -eq 0 ]'
+t "askpass: PAMJWT_CHUNK=100: every answer at most 100 bytes" [ $too_long -eq 0 ]
+out=$(PAMJWT_CHUNK=4096 pj askpass 'Token:')
+t "askpass 'Token:' (no trailing space) is the token prompt too" [ "$out" = "$issued" ]
+out=$(PAMJWT_CHUNK=4096 PAMJWT_PROMPT='JWT token: ' pj askpass 'JWT token: ')
+t "askpass: PAMJWT_PROMPT names the token prompt" [ "$out" = "$issued" ]
+out=$(PAMJWT_CHUNK=100 pj askpass 'Token: ')
+len=${out#pamjwt-chunked:}; len=${len%%:*}
+out=$(PAMJWT_CHUNK=100 pj askpass "pamjwt-continue 81/$((len + 1)): " 2>"$dir/err"); rc=$?
+tt "askpass: a continuation whose LEN differs: exit 1, nothing printed" '[ $rc -eq 1 ] && [ -z "$out" ]'
+out=$(PAMJWT_CHUNK=100 pj askpass "pamjwt-continue $len/$len: " 2>/dev/null); rc=$?
+tt "askpass: a continuation past the end: exit 1, nothing printed" '[ $rc -eq 1 ] && [ -z "$out" ]'
+rm -f "$store/askpass-state"
+out=$(pj askpass "pamjwt-continue 81/$len: " 2>/dev/null); rc=$?
+tt "askpass: a continuation with nothing being sent: exit 1, nothing printed" '[ $rc -eq 1 ] && [ -z "$out" ]'
+out=$(PAMJWT_CHUNK=10 pj askpass 'Token: ' 2>/dev/null); rc=$?
+tt "askpass: PAMJWT_CHUNK below 32: exit 1, nothing printed" '[ $rc -eq 1 ] && [ -z "$out" ]'
+
+# ---- askpass: proof of possession with login's holder key
+nonce=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')
+out=$(PAMJWT_CHUNK=4096 pj askpass "pamjwt-pop $nonce: "); rc=$?
+t "askpass 'pamjwt-pop NONCE: ': exit 0" [ $rc -eq 0 ]
+alg=$("$PY" "$STUB" verify-proof "$out" "$nonce" "$issued"); rc=$?
+tt "proof: typ, ES256, jwk thumbprint = cnf.jkt, nonce, iat, ath, signature" '[ $rc -eq 0 ] && [ "$alg" = ES256 ]'
+reassemble 200 "(alice@host) pamjwt-pop $nonce: "
+alg=$("$PY" "$STUB" verify-proof "$got" "$nonce" "$issued")
+tt "proof in $pieces answers of at most 200 bytes, reassembled, verifies" '[ "$alg" = ES256 ] && [ $pieces -gt 1 ] && [ $too_long -eq 0 ]'
+
+# ---- mint --holder-key, and proofs with PAMJWT_HOLDER_KEY
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/issuer.key" 2>/dev/null
+for spec in ES256:EC:ec_paramgen_curve:P-256 EdDSA:ED25519: RS256:RSA:rsa_keygen_bits:2048; do
+  alg=${spec%%:*}; rest=${spec#*:}; kt=${rest%%:*}; opt=${rest#*:}
+  openssl genpkey -algorithm "$kt" ${opt:+-pkeyopt "$opt"} -out "$dir/h-$alg.pem" 2>/dev/null
+  chmod 600 "$dir/h-$alg.pem"
+  tok=$(pj mint --key "$dir/issuer.key" --sub alice --holder-key "$dir/h-$alg.pem")
+  want=$("$PY" "$STUB" jkt-of-pem "$dir/h-$alg.pem")
+  t "mint --holder-key ($kt): cnf.jkt is the key's RFC 7638 thumbprint" [ "$("$PY" "$STUB" claim "$tok" cnf.jkt)" = "$want" ]
+  printf '%s' "$tok" > "$store/token"
+  proof=$(PAMJWT_CHUNK=4096 PAMJWT_HOLDER_KEY="$dir/h-$alg.pem" pj askpass "pamjwt-pop $nonce: ")
+  got_alg=$("$PY" "$STUB" verify-proof "$proof" "$nonce" "$tok")
+  t "askpass proof with PAMJWT_HOLDER_KEY ($kt): alg $alg, verifies against cnf.jkt" [ "$got_alg" = "$alg" ]
+done
+PAMJWT_HOLDER_KEY="$dir/h-RS256.pem"; export PAMJWT_HOLDER_KEY
+reassemble 300 "pamjwt-pop $nonce: "
+unset PAMJWT_HOLDER_KEY
+got_alg=$("$PY" "$STUB" verify-proof "$got" "$nonce" "$tok")
+tt "RSA proof in $pieces answers of at most 300 bytes, reassembled, verifies" '[ "$got_alg" = RS256 ] && [ $pieces -gt 1 ] && [ $too_long -eq 0 ]'
+pj mint --key "$dir/issuer.key" --sub alice --holder-key "$dir/h-ES256.pem" --claim cnf=x >/dev/null 2>&1; rc=$?
+t "mint: --holder-key with --claim cnf=...: refused (exit 2)" [ $rc -eq 2 ]
+chmod 644 "$dir/h-ES256.pem"
+pj mint --key "$dir/issuer.key" --sub alice --holder-key "$dir/h-ES256.pem" >/dev/null 2>&1; rc=$?
+t "mint: a holder key readable by others: refused" [ $rc -eq 2 ]
+
+# ---- expired or missing tokens: nothing printed
+printf '%s' "$(pj mint --key "$dir/issuer.key" --sub alice --claim exp=$(( $(date +%s) - 1 )))" > "$store/token"
+out=$(pj token 2>"$dir/err"); rc=$?
+tt "token: expired: exit 1, nothing on stdout" '[ $rc -eq 1 ] && [ -z "$out" ]'
+t "token: expired: says so on stderr" grep -q "expired" "$dir/err"
+out=$(pj askpass 'Token: ' 2>/dev/null); rc=$?
+tt "askpass 'Token: ' with an expired token: exit 1, nothing printed" '[ $rc -eq 1 ] && [ -z "$out" ]'
+out=$(pj askpass "pamjwt-pop $nonce: " 2>/dev/null); rc=$?
+tt "askpass proof with an expired token: exit 1, nothing printed" '[ $rc -eq 1 ] && [ -z "$out" ]'
+printf '%s' "$(pj mint --key "$dir/issuer.key" --sub alice --claim exp=$(( $(date +%s) + 60 )))" > "$store/token"
+out=$(pj token 2>/dev/null); rc=$?
+tt "token: exp a minute ahead: printed" '[ $rc -eq 0 ] && [ -n "$out" ]'
+rm -f "$store/token"
+out=$(pj token 2>"$dir/err"); rc=$?
+tt "token: none stored: exit 1, says so" '[ $rc -eq 1 ] && [ -z "$out" ] && grep -q "no stored token" "$dir/err"'
+printf 'hunter2' > "$store/token"; chmod 600 "$store/token"
+out=$(pj token 2>/dev/null); rc=$?
+tt "token: a stored file that is not a JWT: exit 1" '[ $rc -eq 1 ] && [ -z "$out" ]'
+
+# ---- other prompts: the fallback program, or the terminal
+cat > "$dir/fallback" <<'EOF'
+#!/bin/sh
+echo "fallback:$1"
+exit ${FALLBACK_RC:-0}
+EOF
+chmod 755 "$dir/fallback"
+out=$(PAMJWT_ASKPASS_FALLBACK="$dir/fallback" pj askpass 'Enter passphrase for key id_ed25519: '); rc=$?
+tt "askpass: another prompt goes to PAMJWT_ASKPASS_FALLBACK, its output passed on" '[ $rc -eq 0 ] && [ "$out" = "fallback:Enter passphrase for key id_ed25519: " ]'
+out=$(FALLBACK_RC=7 PAMJWT_ASKPASS_FALLBACK="$dir/fallback" pj askpass 'Password: '); rc=$?
+tt "askpass: the fallback's exit status passed on (7)" '[ $rc -eq 7 ] && [ "$out" = "fallback:Password: " ]'
+out=$(setsid -w "$PAMJWT" askpass 'Passphrase: ' </dev/null 2>/dev/null); rc=$?
+tt "askpass: no fallback and no terminal: exit 1, nothing printed" '[ $rc -eq 1 ] && [ -z "$out" ]'
+"$PY" "$STUB" tty "$PAMJWT" 'Passphrase: ' 'correct horse' > "$dir/tty"; rc=$?
+cat "$dir/tty"
+t "askpass: no fallback: reads the line from /dev/tty with echo off" [ $rc -eq 0 ]
+
+# ---- the wrapper for SSH_ASKPASS
+sed "s|'[^']*/pamjwt'|'$(cd "$(dirname "$PAMJWT")" && pwd)/pamjwt'|" "${top_builddir:-.}/pamjwt-askpass" > "$dir/wrapper"
+chmod 755 "$dir/wrapper"
+printf '%s' "$issued" > "$store/token"
+out=$(PAMJWT_CHUNK=4096 "$dir/wrapper" 'Token: ')
+t "pamjwt-askpass runs pamjwt askpass PROMPT" [ "$out" = "$issued" ]
+t "pamjwt-askpass passes its arguments on" grep -qF 'askpass "$@"' "${top_builddir:-.}/pamjwt-askpass"
+
+# ---- login refusals
+mode http issuer-mismatch
+login --issuer "$http"; rc=$?
+tt "login: discovery's issuer differs from --issuer: refused" '[ $rc -eq 1 ] && grep -q "issuer .* is not" "$dir/err"'
+mode http bad-endpoint
+login --issuer "$http"; rc=$?
+tt "login: an http token endpoint off loopback: refused" '[ $rc -eq 1 ] && grep -q "token_endpoint http://example.com/token refused" "$dir/err"'
+mode http no-device
+login --issuer "$http"; rc=$?
+tt "login: no device_authorization_endpoint: refused" '[ $rc -eq 1 ] && grep -q "device authorization grant" "$dir/err"'
+mode http huge
+login --issuer "$http"; rc=$?
+tt "login: a discovery answer over 64 KiB: refused" '[ $rc -eq 1 ] && grep -q "longer than" "$dir/err"'
+mode http huge-unannounced
+login --issuer "$http"; rc=$?
+tt "login: a discovery answer over 64 KiB without Content-Length: refused" '[ $rc -eq 1 ] && grep -q "longer than" "$dir/err"'
+mode http redirect
+login --issuer "$http"; rc=$?
+tt "login: a redirect is not followed" '[ $rc -eq 1 ] && grep -q "HTTP 302" "$dir/err"'
+for u in http://example.com http://127.0.0.1.example.com http://localhost@example.com/ \
+         http://example.com/127.0.0.1 ftp://127.0.0.1/ 'https://user:pw@example.com' example.com; do
+  login --issuer "$u"; rc=$?
+  tt "login: --issuer $u refused without a request" '[ $rc -eq 1 ] && grep -q "refused" "$dir/err"'
+done
+mode http denied
+login --issuer "$http"; rc=$?
+tt "login: access_denied: exit 1" '[ $rc -eq 1 ] && grep -q "denied" "$dir/err"'
+mode http expired
+login --issuer "$http"; rc=$?
+tt "login: expired_token: exit 1" '[ $rc -eq 1 ] && grep -q "expired" "$dir/err"'
+mode http pending
+s=$(date +%s)
+login --issuer "$http"; rc=$?
+e=$(( $(date +%s) - s ))
+tt "login: never approved: gives up when expires_in (3 s) runs out (took ${e} s)" '[ $rc -eq 1 ] && [ $e -le 10 ] && grep -q "not approved in time" "$dir/err"'
+mode http bearer
+login --issuer "$http"; rc=$?
+tt "login: an unbound token is stored, with a warning" '[ $rc -eq 0 ] && grep -q "not bound" "$dir/err"'
+pj login --issuer "$http" >/dev/null 2>&1; rc=$?
+t "login: without --client-id: usage, exit 2" [ $rc -eq 2 ]
+
+# ---- https with a private CA
+cat > "$dir/ext" <<EOF
+subjectAltName=IP:127.0.0.1
+basicConstraints=CA:FALSE
+extendedKeyUsage=serverAuth
+EOF
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$dir/ca.key" \
+  -out "$dir/ca.pem" -days 2 -subj /CN=pamjwt-test-ca -addext basicConstraints=critical,CA:TRUE \
+  -addext keyUsage=keyCertSign 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$dir/srv.key" \
+  -out "$dir/srv.csr" -subj /CN=127.0.0.1 2>/dev/null
+openssl x509 -req -in "$dir/srv.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
+  -out "$dir/srv.pem" -days 2 -extfile "$dir/ext" 2>/dev/null
+start_stub tls "$dir/srv.pem" "$dir/srv.key" https; https=$url
+mode tls quick
+rm -f "$store/token"
+login --issuer "$https" --ca-file "$dir/ca.pem"; rc=$?
+tt "login over https with --ca-file: exit 0" '[ $rc -eq 0 ] && [ -s "$store/token" ]'
+login --issuer "$https"; rc=$?
+t "login over https without the private CA: refused" [ $rc -eq 1 ]
+login --issuer "$https" --ca-file "$dir/issuer.key"; rc=$?
+t "login over https with a --ca-file that is not the CA: refused" [ $rc -eq 1 ]
+
+# ---- the module stays free of the client
+t "pam_jwt.so does not link libcurl" sh -c "! readelf -d '${top_builddir:-.}/.libs/pam_jwt.so' | grep -q libcurl"
+t "pam_jwt.so has none of the client's code" sh -c "! nm '${top_builddir:-.}/.libs/pam_jwt.so' | grep -q 'pj_cli_\|pj_http_\|pj_store_'"
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
