@@ -1,5 +1,6 @@
-/* Signing, for `pamjwt mint` and the tests: libjwt for what it signs
- * (HS*, RS*, ES* in 1.10), OpenSSL EVP for the rest (PS*, EdDSA). */
+/* Signing with OpenSSL EVP, for `pamjwt mint`, the tests, the bench and
+ * the fuzzers.  Built into libpamjwt_sign.la, which pam_jwt.so never links:
+ * the module only verifies (tests/test_exports.c checks). */
 #ifndef PJ_SIGN_H
 #define PJ_SIGN_H
 

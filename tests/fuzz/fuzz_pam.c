@@ -64,7 +64,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "b64url.h"
+#include "b64enc.h"
 #include "keys.h"
 #include "sign.h"
 
