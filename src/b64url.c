@@ -5,9 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 static int val(int c)
 {
     if (c >= 'A' && c <= 'Z')
@@ -69,31 +66,4 @@ unsigned char *pj_b64url_decode(const char *s, size_t n, size_t *outlen)
 bad:
     free(out);
     return NULL;
-}
-
-char *pj_b64url_encode(const unsigned char *d, size_t n)
-{
-    char *out = malloc((n + 2) / 3 * 4 + 1), *p = out;
-    if (out == NULL)
-        return NULL;
-    size_t i = 0;
-    for (; i + 2 < n; i += 3) {
-        unsigned v = ((unsigned)d[i] << 16) | ((unsigned)d[i + 1] << 8) | d[i + 2];
-        *p++ = alphabet[(v >> 18) & 63];
-        *p++ = alphabet[(v >> 12) & 63];
-        *p++ = alphabet[(v >> 6) & 63];
-        *p++ = alphabet[v & 63];
-    }
-    if (n - i == 1) {
-        unsigned v = (unsigned)d[i] << 16;
-        *p++ = alphabet[(v >> 18) & 63];
-        *p++ = alphabet[(v >> 12) & 63];
-    } else if (n - i == 2) {
-        unsigned v = ((unsigned)d[i] << 16) | ((unsigned)d[i + 1] << 8);
-        *p++ = alphabet[(v >> 18) & 63];
-        *p++ = alphabet[(v >> 12) & 63];
-        *p++ = alphabet[(v >> 6) & 63];
-    }
-    *p = '\0';
-    return out;
 }

@@ -1,4 +1,5 @@
-/* Strict base64url (RFC 4648 section 5, no padding, canonical). */
+/* Strict base64url decoding (RFC 4648 section 5, no padding, canonical).
+ * Encoding is in b64enc.h: the module never encodes. */
 #ifndef PJ_B64URL_H
 #define PJ_B64URL_H
 
@@ -9,7 +10,5 @@ bool pj_b64url_char(int c);
 /* Decode n chars; returns malloc'd buffer (NUL-terminated for convenience)
  * and its length, or NULL when the input is not canonical base64url. */
 unsigned char *pj_b64url_decode(const char *s, size_t n, size_t *outlen);
-/* Encode; returns malloc'd NUL-terminated string or NULL. */
-char *pj_b64url_encode(const unsigned char *d, size_t n);
 
 #endif

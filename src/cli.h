@@ -1,19 +1,26 @@
-/* The client side of pamjwt (contract "The client side: pamjwt login,
- * token, askpass" and "Proof of possession").  CLI only: none of the cli_*
- * files is ever linked into pam_jwt.so. */
+/* pamjwt's subcommands and the client side (contract "The client side:
+ * pamjwt login, token, askpass" and "Proof of possession").  CLI only: none
+ * of the cmd_* or cli_* files is ever linked into pam_jwt.so.  Each command
+ * has one line in the table in src/pamjwt.c, which also gives its usage;
+ * it gets argv[0] = its name and returns the exit status: 0 done, 1 refused
+ * or failed (message on stderr), 2 usage error. */
 #ifndef PJ_CLI_H
 #define PJ_CLI_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "log.h"
 
-/* Subcommands; argv[0] is the subcommand's name.  Exit status: 0 done,
- * 1 refused or failed (message on stderr), 2 usage error. */
+int pj_cmd_check(int argc, char **argv);
+int pj_cmd_mint(int argc, char **argv);
 int pj_cmd_login(int argc, char **argv);
 int pj_cmd_token(int argc, char **argv);
 int pj_cmd_askpass(int argc, char **argv);
+
+/* The usage of one command (name), or of all (NULL), on f. */
+void pj_cli_usage(FILE *f, const char *name);
 
 /* Messages for the user: "pamjwt: MESSAGE" on stderr, every priority. */
 extern const pj_log pj_cli_log;

@@ -2,6 +2,7 @@
 
 #include "cli_jwk.h"
 
+#include "b64enc.h"
 #include "b64url.h"
 #include "cli.h"
 #include "keys.h"

@@ -2,6 +2,7 @@
 
 #include "pop.h"
 
+#include "b64enc.h"
 #include "b64url.h"
 #include "jose.h"
 #include "jwks.h"

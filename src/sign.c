@@ -2,7 +2,7 @@
 
 #include "sign.h"
 
-#include "b64url.h"
+#include "b64enc.h"
 #include "util.h"
 
 #include <openssl/core_names.h>

@@ -103,9 +103,12 @@ int main(int argc, char **argv)
                 kl--;
             tok = tl_sign_libjwt(alg, (unsigned char *)key, kl, claims, argc > 5 ? argv[5] : NULL);
         }
+        free(key);
+        free(claims);
         if (tok == NULL)
             return 2;
         puts(tok);
+        free(tok);
         return 0;
     }
     if (argc >= 6 && strcmp(argv[1], "raw") == 0) {
@@ -119,13 +122,18 @@ int main(int argc, char **argv)
             if (kl > 0 && key[kl - 1] == '\n')
                 kl--;
             tok = tl_sign_raw(hdr, payload, alg, NULL, (unsigned char *)key, kl);
+            free(key);
         } else {
             EVP_PKEY *k = read_priv(argv[3]);
             if (k == NULL)
                 return 2;
             tok = tl_sign_raw(hdr, payload, alg, k, NULL, 0);
+            EVP_PKEY_free(k);
         }
+        free(hdr);
+        free(payload);
         puts(tok);
+        free(tok);
         return 0;
     }
     fprintf(stderr, "usage: jwtmint keygen|sign|raw ...\n");

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "b64enc.h"
 #include "b64url.h"
 #include "chunk.h"
 #include "cli.h"

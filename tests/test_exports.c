@@ -1,18 +1,131 @@
 /* The installed module must export pam_sm_authenticate and pam_sm_setcred
  * and nothing else of ours: no library internals for other modules to
- * collide with or call. */
+ * collide with or call.  And it must hold no signing code: pam_jwt.so only
+ * verifies; signing and base64url encoding live in libpamjwt_sign.la, which
+ * only pamjwt, the tests, the bench and the fuzzers link.
+ *
+ * The symbol lists come from nm (NM in the environment, default "nm").
+ * Every nm run must succeed and list what it must (pam_sm_authenticate,
+ * the module's verification calls): a missing or failing nm fails the
+ * test rather than passing it with nothing checked. */
 #include <dlfcn.h>
+#include <elf.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "tap.h"
+
+#define MAX_SYMS 20000
+
+typedef struct sym {
+    char type;       /* nm's letter: T, t, U, D, ... */
+    char name[256];  /* without a @VERSION suffix */
+} sym;
+
+/* Run "NM ARGS 'SO'" and keep each symbol line.  Returns nm's exit
+ * status (0 ok), or -1 when it could not be run at all. */
+static int run_nm(const char *args, const char *so, sym **out, size_t *n)
+{
+    const char *nm = getenv("NM");
+    char cmd[4096], line[1024];
+    FILE *p;
+    int st;
+
+    *out = calloc(MAX_SYMS, sizeof(sym));
+    *n = 0;
+    if (*out == NULL || strchr(so, '\'') != NULL)
+        return -1;
+    snprintf(cmd, sizeof(cmd), "%s %s '%s'", nm && *nm ? nm : "nm", args, so);
+    p = popen(cmd, "r");
+    if (p == NULL) {
+        printf("# popen %s failed\n", cmd);
+        return -1;
+    }
+    while (fgets(line, sizeof(line), p)) {
+        char f[3][512];
+        int k = sscanf(line, "%511s %511s %511s", f[0], f[1], f[2]);
+        const char *type, *name;
+        if (k == 3) { /* ADDRESS TYPE NAME */
+            type = f[1];
+            name = f[2];
+        } else if (k == 2) { /* TYPE NAME (undefined: no address) */
+            type = f[0];
+            name = f[1];
+        } else {
+            continue;
+        }
+        if (strlen(type) != 1 || *n >= MAX_SYMS)
+            continue;
+        sym *s = &(*out)[(*n)++];
+        s->type = type[0];
+        snprintf(s->name, sizeof(s->name), "%.*s", (int)strcspn(name, "@"), name);
+    }
+    st = pclose(p);
+    if (st == -1)
+        return -1;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        printf("# '%s' failed (status %d)\n", cmd, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+        return WIFEXITED(st) && WEXITSTATUS(st) != 0 ? WEXITSTATUS(st) : 1;
+    }
+    return 0;
+}
+
+/* Does the ELF file have a .symtab section (is it not stripped)?  1 yes,
+ * 0 no, -1 unreadable.  Read here, not asked of nm, so that an nm that
+ * prints nothing cannot pass for a stripped module. */
+static int elf_has_symtab(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char id[EI_NIDENT];
+    int found = -1;
+    if (f == NULL)
+        return -1;
+    if (fread(id, 1, sizeof(id), f) == sizeof(id) && memcmp(id, ELFMAG, SELFMAG) == 0 &&
+        id[EI_CLASS] == ELFCLASS64) {
+        Elf64_Ehdr eh;
+        Elf64_Shdr sh;
+        rewind(f);
+        if (fread(&eh, sizeof(eh), 1, f) == 1 && eh.e_shentsize == sizeof(sh)) {
+            found = 0;
+            for (unsigned i = 0; i < eh.e_shnum && found == 0; i++) {
+                if (fseek(f, (long)(eh.e_shoff + (Elf64_Off)i * sizeof(sh)), SEEK_SET) != 0 ||
+                    fread(&sh, sizeof(sh), 1, f) != 1) {
+                    found = -1;
+                    break;
+                }
+                if (sh.sh_type == SHT_SYMTAB)
+                    found = 1;
+            }
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+static bool has(const sym *v, size_t n, const char *name, bool defined)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i].name, name) == 0 && (v[i].type != 'U') == defined)
+            return true;
+    return false;
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
 
 int main(void)
 {
     const char *so = getenv("PAM_JWT_SO");
-    char cmd[4096];
     void *h;
+    sym *v = NULL;
+    size_t n = 0;
+    int rc;
+
     if (so == NULL) {
         printf("1..0 # SKIP PAM_JWT_SO not set\n");
         return 0;
@@ -29,20 +142,63 @@ int main(void)
         ok(dlsym(h, internal[i]) == NULL, "%s not exported", internal[i]);
     dlclose(h);
 
-    /* Every defined dynamic symbol: only pam_sm_* (nm -D --defined-only). */
-    snprintf(cmd, sizeof(cmd),
-             "nm -D --defined-only '%s' | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | grep -v '^pam_sm_' "
-             "| grep -v '^_' ",
-             so);
-    FILE *p = popen(cmd, "r");
-    char line[256];
+    /* Every defined dynamic symbol: only pam_sm_*. */
+    rc = run_nm("-D --defined-only", so, &v, &n);
+    is_int(rc, 0, "nm -D --defined-only ran");
+    ok(has(v, n, "pam_sm_authenticate", true), "nm -D lists pam_sm_authenticate (%zu symbols)",
+       n);
     int extra = 0;
-    while (p && fgets(line, sizeof(line), p)) {
-        printf("# unexpected export: %s", line);
+    for (size_t i = 0; i < n; i++) {
+        if (strchr("TDBRVWiu", v[i].type) == NULL || has_prefix(v[i].name, "pam_sm_") ||
+            v[i].name[0] == '_')
+            continue;
+        printf("# unexpected export: %c %s\n", v[i].type, v[i].name);
         extra++;
     }
-    if (p)
-        pclose(p);
     is_int(extra, 0, "no symbol other than pam_sm_* is exported");
+    free(v);
+    v = NULL;
+
+    /* What the module calls: verification, never signing. */
+    static const char *signing[] = {"EVP_DigestSign", "EVP_PKEY_sign", "EVP_SignInit",
+                                    "EVP_SignFinal",  "RSA_sign",      "ECDSA_sign",
+                                    "ECDSA_do_sign",  "jwt_"};
+    rc = run_nm("-D --undefined-only", so, &v, &n);
+    is_int(rc, 0, "nm -D --undefined-only ran");
+    ok(has(v, n, "EVP_DigestVerify", false) || has(v, n, "EVP_DigestVerifyInit", false),
+       "nm -D lists the module's EVP_DigestVerify* calls (%zu undefined symbols)", n);
+    int calls = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < sizeof(signing) / sizeof(signing[0]); k++)
+            if (v[i].type == 'U' && has_prefix(v[i].name, signing[k])) {
+                printf("# the module calls %s\n", v[i].name);
+                calls++;
+            }
+    is_int(calls, 0, "the module calls no signing function (EVP_DigestSign*, EVP_PKEY_sign*, "
+                     "EVP_Sign*, RSA/ECDSA sign, libjwt)");
+    free(v);
+    v = NULL;
+
+    /* Its own code, when the .so still has a symbol table (not stripped). */
+    int symtab = elf_has_symtab(so);
+    ok(symtab >= 0, "%s is a readable 64-bit ELF file", so);
+    if (symtab == 1) {
+        rc = run_nm("", so, &v, &n);
+        is_int(rc, 0, "nm ran");
+        ok(has(v, n, "pam_sm_authenticate", true), "the symbol table lists pam_sm_authenticate");
+        int own = 0;
+        for (size_t i = 0; i < n; i++)
+            if (v[i].type != 'U' &&
+                (has_prefix(v[i].name, "pj_sign_") ||
+                 strcmp(v[i].name, "pj_alg_for_key") == 0)) {
+                printf("# the module defines %c %s\n", v[i].type, v[i].name);
+                own++;
+            }
+        is_int(own, 0, "the module defines no pj_sign_*, pj_alg_for_key");
+    } else {
+        skip(3, "%s has no symbol table (stripped)", so);
+    }
+    free(v);
+    v = NULL;
     return tap_done();
 }

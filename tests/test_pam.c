@@ -21,6 +21,7 @@
 #include <jansson.h>
 #include <openssl/pem.h>
 
+#include "b64enc.h"
 #include "b64url.h"
 #include "tap.h"
 #include "testlib.h"

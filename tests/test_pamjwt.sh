@@ -97,8 +97,65 @@ t "check reports the key with a missing member" grep -q 'key #1: skipped: member
 printf '{"keys":[{"kty":"EC"}],"keys":[]}' > "$dir/set.jwks"
 check "$tok" "$dir/j.conf" "$me"; rc=$?
 t "check: a set naming \"keys\" twice -> unavailable, exit 2" sh -c "[ $rc -eq 2 ] && grep -q 'not a JWK Set: not valid JSON (or duplicate member names)' '$dir/err'"
+# Terminal safety: nothing check prints carries a raw byte outside
+# printable ASCII, whatever a signed token holds.  The subject holds an OSC
+# title sequence (ESC ] 0 ; ... BEL), U+202E (bidi override), U+0085 (C1
+# NEL), DEL and a literal backslash sequence.
+only_printable() { [ "$(cat "$@" | LC_ALL=C tr -d '\n\040-\176' | wc -c)" -eq 0 ]; }
+evil=$(printf '\033]0;pwned\007a\342\200\256b\302\205c\177d\\x1b')
+tok=$(pj mint --key "$dir/ec256.key" --sub "$evil")
+check "$tok" "$dir/c.conf"; rc=$?
+t "check: a subject with control bytes is refused (exit 1)" [ $rc -eq 1 ]
+t "check: stdout holds only printable ASCII and newlines" only_printable "$dir/out"
+t "check: the user line shows every such byte as \\xNN (a backslash too)" \
+  grep -qF 'user: \x1b]0;pwned\x07a\xe2\x80\xaeb\xc2\x85c\x7fd\x5cx1b' "$dir/out"
+t "check: the claims show them as JSON \\u escapes" \
+  grep -qF '"sub": "\u001B]0;pwned\u0007a\u202Eb\u0085c\u007Fd\\x1b"' "$dir/out"
+printf '%s\n' "$tok" | pj check --config "$dir/c.conf" --debug >"$dir/out" 2>"$dir/err"
+t "check --debug: stdout and stderr hold only printable ASCII" only_printable "$dir/out" "$dir/err"
+t "check --debug: stderr names the subject, escaped" grep -qF 'pwned\x07' "$dir/err"
+printf '%s\n' "$tok" | pj check --config "$dir/c.conf" --user "$evil" >"$dir/out" 2>"$dir/err"
+t "check --user with control bytes: stdout and stderr escaped" only_printable "$dir/out" "$dir/err"
+# Time diagnostics: the time evaluated at, the time claims as UTC dates
+# with their distance from it, the leeway.  Fixed times, so fixed output.
+t0=1795953000 # 2026-11-29 11:50:00 UTC
+timed=$("$JWTMINT" raw ES256 "$dir/ec256.key" '{"alg":"ES256","typ":"JWT"}' \
+  "{\"sub\":\"$me\",\"jti\":\"t1\",\"iat\":$t0,\"nbf\":$t0,\"exp\":$((t0 + 600))}")
+check "$timed" "$dir/c.conf" "$me" $((t0 + 350)); rc=$?
+t "times: accepted 5m 50s after iat (exit 0)" [ $rc -eq 0 ]
+t "times: the evaluation time, UTC and unix, marked as --at" \
+  grep -qx 'evaluated at: 2026-11-29 11:55:50 UTC (unix 1795953350, from --at)' "$dir/out"
+t "times: the leeway in force (default 30s)" grep -qx 'leeway: 30s' "$dir/out"
+t "times: exp as a UTC date, in 4m 10s" grep -qx 'exp: 2026-11-29 12:00:00 UTC (in 4m 10s)' "$dir/out"
+t "times: nbf 5m 50s ago" grep -qx 'nbf: 2026-11-29 11:50:00 UTC (5m 50s ago)' "$dir/out"
+t "times: iat 5m 50s ago" grep -qx 'iat: 2026-11-29 11:50:00 UTC (5m 50s ago)' "$dir/out"
+t "times: printed before the header" sh -c "sed -n '/^header:/q;p' '$dir/out' | grep -q '^exp: '"
+check "$timed" "$dir/c.conf" "$me" $((t0 + 600 + 7380)); rc=$?
+t "times: 2h 3m after exp: refused, 'expired 2h 3m ago'" sh -c "[ $rc -eq 1 ] && grep -qx 'exp: 2026-11-29 12:00:00 UTC (expired 2h 3m ago)' '$dir/out'"
+check "$timed" "$dir/c.conf" "$me" $((t0 + 610)); rc=$?
+t "times: 10s after exp: accepted, within the leeway" sh -c "[ $rc -eq 0 ] && grep -qx 'exp: 2026-11-29 12:00:00 UTC (expired 10s ago, within the 30s leeway)' '$dir/out'"
+check "$timed" "$dir/c.conf" "$me" $((t0 - 10)); rc=$?
+t "times: nbf and iat 10s ahead: accepted, within the leeway" sh -c "[ $rc -eq 0 ] && grep -qx 'nbf: 2026-11-29 11:50:00 UTC (in 10s, within the 30s leeway)' '$dir/out' && grep -qx 'iat: 2026-11-29 11:50:00 UTC (in 10s, within the 30s leeway)' '$dir/out'"
+check "$timed" "$dir/c.conf" "$me" $((t0 - 100)); rc=$?
+t "times: nbf 1m 40s ahead: refused, 'in 1m 40s'" sh -c "[ $rc -eq 1 ] && grep -qx 'nbf: 2026-11-29 11:50:00 UTC (in 1m 40s)' '$dir/out'"
+check "$timed" "$dir/c.conf" "$me" $((t0 + 600 - 3 * 86400 - 4 * 3600 - 5)); rc=$?
+t "times: days and hours" grep -qx 'exp: 2026-11-29 12:00:00 UTC (in 3d 4h)' "$dir/out"
+check "$timed" "$dir/c.conf" "$me" $((t0 + 350)).5
+t "times: a fractional --at" grep -qx 'evaluated at: 2026-11-29 11:55:50 UTC (unix 1795953350.500, from --at)' "$dir/out"
+check "$timed" "$dir/c.conf" "$me"
+t "times: without --at, the clock's time" sh -c "grep -q '^evaluated at: 20[0-9-]* [0-9:]* UTC (unix [0-9.]*)\$' '$dir/out' && grep -q '^exp: .*(expired ' '$dir/out'"
+{ cat "$dir/c.conf"; echo "leeway = 120"; } > "$dir/l.conf"; chmod 644 "$dir/l.conf"
+check "$timed" "$dir/l.conf" "$me" $((t0 + 700)); rc=$?
+t "times: leeway = 120 from the config: printed, forgives 100s" sh -c "[ $rc -eq 0 ] && grep -qx 'leeway: 120s' '$dir/out' && grep -qx 'exp: 2026-11-29 12:00:00 UTC (expired 1m 40s ago, within the 120s leeway)' '$dir/out'"
+check "$timed" "$dir/missing.conf" "$me" $((t0 + 350))
+t "times: config unusable: leeway unknown" grep -qx 'leeway: unknown (the config could not be read)' "$dir/out"
+odd=$("$JWTMINT" raw ES256 "$dir/ec256.key" '{"alg":"ES256"}' "{\"sub\":\"$me\",\"exp\":\"soon\",\"nbf\":1e300}")
+check "$odd" "$dir/c.conf" "$me" $((t0 + 350)); rc=$?
+t "times: exp not a number, nbf out of range: said so, refused" sh -c "[ $rc -eq 1 ] && grep -qx 'exp: not a number' '$dir/out' && grep -q '^nbf: 1.*e+300 (not a date from 1970 to 9999)\$' '$dir/out'"
+t "times: absent claims not printed" sh -c "! grep -q '^iat:' '$dir/out'"
 pj --version > "$dir/out"
 t "--version lists the verified algorithms" grep -q "^verifies: .*ES256" "$dir/out"
+t "--version: mint signs with OpenSSL EVP, not libjwt" sh -c "grep -q '^mint signs: .*EdDSA.*(OpenSSL EVP)' '$dir/out' && ! grep -qi libjwt '$dir/out'"
 pj mint --key "$dir/ec256.key" --alg RS256 --sub x >/dev/null 2>&1; rc=$?
 t "mint refuses an algorithm that does not fit the key" [ $rc -eq 2 ]
 echo "1..$n"

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "b64enc.h"
 #include "b64url.h"
 #include "claims.h"
 #include "decide.h"

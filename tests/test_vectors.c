@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "b64enc.h"
 #include "b64url.h"
 #include "decide.h"
 #include "jose.h"

@@ -2,6 +2,7 @@
 
 #include "testlib.h"
 
+#include "b64enc.h"
 #include "b64url.h"
 
 #include <fcntl.h>

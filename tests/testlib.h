@@ -8,6 +8,9 @@
 #include <openssl/evp.h>
 #include <stddef.h>
 
+/* Tests make tokens: pj_b64url_encode (b64enc.h, libpamjwt_sign.la) */
+#include "b64enc.h"
+
 /* "rsa" (2048), "rsa1024", "rsa4096", "p256", "p384", "p521", "ed25519", "ed448",
  * "secp256k1" */
 EVP_PKEY *tl_keygen(const char *type);

@@ -1,6 +1,6 @@
 /* libFuzzer harness: the whole module, pam_sm_authenticate, loaded by the
  * real libpam from an instrumented build (pam_jwt_fuzz.so, made by
- * build.sh next to this binary; PJ_FUZZ_MODULE overrides the path).
+ * make fuzz next to this binary; PJ_FUZZ_MODULE overrides the path).
  *
  * Set up once (LLVMFuzzerInitialize), in a fresh temporary directory:
  * key pairs made on the spot (P-256, P-384, RSA-2048, Ed25519, an HMAC
@@ -64,7 +64,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "b64url.h"
+#include "b64enc.h"
 #include "keys.h"
 #include "sign.h"
 
@@ -603,7 +603,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     {
         const char *mod = module_path();
         if (access(mod, R_OK) != 0)
-            DIE("module %s: %s (build it with tests/fuzz/build.sh)", mod, strerror(errno));
+            DIE("module %s: %s (build it with make fuzz: tests/fuzz/README.md)", mod, strerror(errno));
         snprintf(buf, sizeof(buf),
                  "auth sufficient %s config=%s/a.conf\n"
                  "auth sufficient %s try_first_pass debug prompt=JWT: config=%s/b.conf\n"

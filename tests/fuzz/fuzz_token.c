@@ -12,6 +12,7 @@
 #define FUZZ_NAME "fuzz_token"
 #include "fuzz.h"
 
+#include "b64enc.h"
 #include "b64url.h"
 #include "claims.h"
 #include "jose.h"

@@ -1,14 +1,21 @@
 #!/bin/sh
 # Build the fuzz harnesses and run each for SECONDS:
 #   tests/fuzz/run.sh SECONDS [BUILD_DIR]          (BUILD_DIR default /tmp/pamjwt-fuzz)
+# BUILD_DIR is an automake build directory: the first run configures it
+#   (SRCDIR/configure --enable-fuzzing CC=clang ...), every run then does
+#   make fuzz there (tests/fuzz/README.md).
 # Environment:
-#   FUZZ_HARNESSES  which to run (default "token config jwks keyfile pam")
+#   FUZZ_HARNESSES  which to run (default "token config jwks keyfile pam chunk policy")
 #   FUZZ_PARALLEL   how many at once (default 1)
-#   FUZZ_NO_BUILD=1 skip build.sh (binaries already in BUILD_DIR)
+#   FUZZ_NO_BUILD=1 skip configure and make (binaries already in BUILD_DIR)
 #   FUZZ_KEEP_CORPUS=1  continue from BUILD_DIR/run/H/corpus instead of a
 #                   fresh copy of tests/fuzz/corpus/H
 #   FUZZ_ARGS       extra libFuzzer arguments (e.g. "-fork=1 -ignore_crashes=1"
 #                   to keep fuzzing after a finding; findings still fail the run)
+#   CC (default clang), WERROR (default -Werror; WERROR= allows warnings),
+#   EXTRA_CFLAGS (appended last, e.g. -fno-sanitize=float-cast-overflow):
+#                   used when BUILD_DIR is configured; to change them later,
+#                   remove BUILD_DIR/config.status
 # The seed corpus in the repository is never written to: each harness works
 # on a copy in BUILD_DIR/run/HARNESS/corpus; findings go to
 # BUILD_DIR/run/HARNESS/artifacts/ and the full log to .../fuzz.log.
@@ -24,13 +31,27 @@ secs=$1
 case $secs in ''|*[!0-9]*) usage ;; esac
 out=${2:-/tmp/pamjwt-fuzz}
 here=$(cd "$(dirname "$0")" && pwd)
-harnesses=${FUZZ_HARNESSES:-token config jwks keyfile pam}
+top=$(cd "$here/../.." && pwd)
+harnesses=${FUZZ_HARNESSES:-token config jwks keyfile pam chunk policy}
 parallel=${FUZZ_PARALLEL:-1}
 
 if [ "${FUZZ_NO_BUILD:-0}" != 1 ]; then
-    "$here/build.sh" "$out" || { echo "Bail out! build.sh failed"; exit 1; }
+    mkdir -p "$out" || { echo "Bail out! cannot create $out"; exit 1; }
+    if [ ! -x "$top/configure" ]; then
+        (cd "$top" && ./autogen.sh) >"$out/autogen.out" 2>&1 ||
+            { cat "$out/autogen.out"; echo "Bail out! autogen.sh failed"; exit 1; }
+    fi
+    if [ ! -f "$out/config.status" ]; then
+        (cd "$out" && "$top/configure" --enable-fuzzing CC="${CC:-clang}" \
+            CFLAGS="-g -O1 ${WERROR--Werror} ${EXTRA_CFLAGS:-}") >"$out/configure.out" 2>&1 ||
+            { tail -n 20 "$out/configure.out"; echo "Bail out! configure --enable-fuzzing failed (see $out/config.log)"; exit 1; }
+    fi
+    # as many compilers at once as fuzzers will run
+    make -C "$out" -j"${FUZZ_PARALLEL:-1}" fuzz >"$out/make.out" 2>&1 ||
+        { tail -n 40 "$out/make.out"; echo "Bail out! make fuzz failed"; exit 1; }
 fi
 out=$(cd "$out" && pwd)
+bin=$out/tests/fuzz
 
 # One harness, in the background or not; writes its exit code to $run/rc.
 fuzz_one() {
@@ -58,7 +79,7 @@ fuzz_one() {
     # shellcheck disable=SC2086
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_stack_use_after_return=1:quarantine_size_mb=32} \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-        "$out/fuzz_$h" "$@" ${FUZZ_ARGS:-} "$run/corpus" >"$run/fuzz.log" 2>&1
+        "$bin/fuzz_$h" "$@" ${FUZZ_ARGS:-} "$run/corpus" >"$run/fuzz.log" 2>&1
     echo $? >"$run/rc"
 }
 
@@ -92,8 +113,8 @@ set -- $harnesses
 echo "1..$#"
 running=0
 for h in "$@"; do
-    if [ ! -x "$out/fuzz_$h" ]; then
-        echo "Bail out! $out/fuzz_$h missing"
+    if [ ! -x "$bin/fuzz_$h" ]; then
+        echo "Bail out! $bin/fuzz_$h missing"
         exit 1
     fi
     rm -f "$out/run/$h/rc"

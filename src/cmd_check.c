@@ -1,0 +1,195 @@
+/* pamjwt check: the module's decision for a token, by the module's own
+ * code (pj_decide), with what an administrator needs to understand it:
+ * the reason, the mapped user, the time it was evaluated at, the time
+ * claims against that time and the leeway, the header and the claims.
+ * Everything printed goes through cliout.h: nothing from the token
+ * reaches the terminal raw. */
+#include "config.h"
+
+#include "cli.h"
+#include "cliout.h"
+#include "decide.h"
+#include "pjconfig.h"
+#include "safefile.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_STDIN (1024 * 1024)
+
+/* The leeway in force: the config's, read again without a word (pj_decide
+ * has already reported any problem with it); -1 when it cannot be read. */
+static long config_leeway(const char *path)
+{
+    const pj_log quiet = {NULL, NULL, false};
+    char *buf = NULL;
+    size_t len = 0;
+    long leeway = -1;
+    pj_config *c;
+
+    if (pj_read_file(path, "config", PJ_FILE_PUBLIC, PJ_MAX_CONFIG_SIZE, &quiet, &buf, &len) != 0)
+        return -1;
+    c = pj_config_new(path);
+    if (c != NULL && pj_config_parse(c, buf, len, &quiet) == 0)
+        leeway = c->leeway;
+    pj_config_free(c);
+    free(buf);
+    return leeway;
+}
+
+/* "NAME: DATE (in 4m 10s)", "(expired 2h 3m ago)", "(5m 0s ago)", noting
+ * a difference the leeway forgives.  Nothing when the claim is absent. */
+static void print_time_claim(json_t *claims, const char *name, double now, bool now_ok,
+                             long leeway)
+{
+    json_t *m = json_object_get(claims, name);
+    bool is_exp = strcmp(name, "exp") == 0;
+    char date[64], span[64], lw[64] = "";
+    double t, d;
+
+    if (m == NULL)
+        return;
+    if (!json_is_number(m)) {
+        pj_cli_line(stdout, "%s: not a number", name);
+        return;
+    }
+    t = json_number_value(m);
+    if (!pj_cli_utc(date, sizeof(date), t)) {
+        pj_cli_line(stdout, "%s: %.17g (not a date from 1970 to 9999)", name, t);
+        return;
+    }
+    if (!now_ok) {
+        pj_cli_line(stdout, "%s: %s", name, date);
+        return;
+    }
+    d = t - now;
+    pj_cli_span(span, sizeof(span), d);
+    /* the leeway forgives an exp that has passed, an nbf or iat to come */
+    if (leeway > 0 && fabs(d) <= (double)leeway && (is_exp ? d < 0 : d > 0))
+        snprintf(lw, sizeof(lw), ", within the %lds leeway", leeway);
+    if (fabs(d) < 1)
+        pj_cli_line(stdout, "%s: %s (now)", name, date);
+    else if (d > 0)
+        pj_cli_line(stdout, "%s: %s (in %s%s)", name, date, span, lw);
+    else if (is_exp)
+        pj_cli_line(stdout, "%s: %s (expired %s ago%s)", name, date, span, lw);
+    else
+        pj_cli_line(stdout, "%s: %s (%s ago)", name, date, span);
+}
+
+static void print_times(const pj_decision *d, double now, bool at_given, long leeway)
+{
+    char date[64];
+    bool now_ok = pj_cli_utc(date, sizeof(date), now);
+    if (now_ok)
+        pj_cli_line(stdout, "evaluated at: %s (unix %.*f%s)", date, now == floor(now) ? 0 : 3,
+                    now, at_given ? ", from --at" : "");
+    else
+        pj_cli_line(stdout, "evaluated at: unix %.17g%s", now, at_given ? " (from --at)" : "");
+    if (leeway >= 0)
+        pj_cli_line(stdout, "leeway: %lds", leeway);
+    else
+        pj_cli_line(stdout, "leeway: unknown (the config could not be read)");
+    if (d->claims) {
+        print_time_claim(d->claims, "exp", now, now_ok, leeway);
+        print_time_claim(d->claims, "nbf", now, now_ok, leeway);
+        print_time_claim(d->claims, "iat", now, now_ok, leeway);
+    }
+}
+
+int pj_cmd_check(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"user", required_argument, NULL, 'u'},
+                                         {"at", required_argument, NULL, 'a'},
+                                         {"debug", no_argument, NULL, 'd'},
+                                         {NULL, 0, NULL, 0}};
+    const char *config = PJ_DEFAULT_CONFIG, *user = NULL;
+    double now = pj_now();
+    bool at_given = false, verbose = false;
+    int o;
+    pj_log log = {pj_cli_emit_stderr, &verbose, false};
+
+    while ((o = getopt_long(argc, argv, "c:u:a:d", opts, NULL)) != -1) {
+        switch (o) {
+        case 'c': config = optarg; break;
+        case 'u': user = *optarg ? optarg : NULL; break; /* empty = unset, as in the module */
+        case 'a': {
+            char *end;
+            errno = 0;
+            double at = strtod(optarg, &end);
+            if (errno || *end || end == optarg || !isfinite(at) || at < 0) {
+                pj_cli_line(stderr, "pamjwt: --at wants a UNIX time in seconds");
+                return 2;
+            }
+            now = at;
+            at_given = true;
+            break;
+        }
+        case 'd': log.debug = verbose = true; break;
+        default: pj_cli_usage(stderr, "check"); return 2;
+        }
+    }
+    if (optind != argc) {
+        pj_cli_usage(stderr, "check");
+        return 2;
+    }
+    if (config[0] != '/') {
+        pj_cli_line(stderr, "pamjwt: --config wants an absolute path");
+        return 2;
+    }
+    char *buf = malloc(MAX_STDIN + 1);
+    size_t n = 0;
+    if (buf == NULL)
+        return 2;
+    while (n < MAX_STDIN) {
+        size_t r = fread(buf + n, 1, MAX_STDIN - n, stdin);
+        if (r == 0)
+            break;
+        n += r;
+    }
+    buf[n] = '\0';
+
+    pj_request rq = {0};
+    pj_decision d;
+    rq.config_path = config;
+    rq.input = buf;
+    rq.input_len = n;
+    rq.pam_user = user;
+    rq.now = now;
+    rq.consume = false; /* check never uses up a one-time token */
+    rq.keep_json = true;
+    rq.check_all_keys = true;
+    rq.log = &log;
+    pj_decide(&rq, &d);
+
+    const char *t = buf;
+    size_t tl = n;
+    pj_trim(&t, &tl);
+    pj_cli_line(stdout, "decision: %s", pj_result_name(d.result));
+    pj_cli_line(stdout, "reason: %s", d.result == PJ_ACCEPT ? "all checks passed" : d.reason);
+    if (d.user) {
+        char *u = pj_cli_escape(d.user, strlen(d.user));
+        pj_cli_line(stdout, "user: %s", u ? u : "(out of memory)");
+        free(u);
+    }
+    print_times(&d, now, at_given, config_leeway(config));
+    pj_cli_json(stdout, "header", d.header);
+    pj_cli_json(stdout, "claims", d.claims);
+    if (tl > 1023)
+        pj_cli_line(stdout, "warning: token is %zu bytes: too long for the OpenSSH client (ssh "
+                            "sends at most 1023 characters)", tl);
+    if (tl > 511)
+        pj_cli_line(stdout, "warning: token is %zu bytes: sudo refuses answers of 512 bytes or more",
+                    tl);
+    int rc = d.result == PJ_ACCEPT ? 0 : d.result == PJ_UNAVAIL ? 2 : 1;
+    pj_decision_free(&d);
+    pj_wipe_free(buf, MAX_STDIN + 1);
+    return rc;
+}
