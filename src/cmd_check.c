@@ -20,27 +20,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <unistd.h>
 
 #define MAX_STDIN (1024 * 1024)
 
-/* The leeway in force: the config's, read again without a word (pj_decide
- * has already reported any problem with it); -1 when it cannot be read. */
-static long config_leeway(const char *path)
-{
-    const pj_log quiet = {NULL, NULL, false};
-    char *buf = NULL;
-    size_t len = 0;
-    long leeway = -1;
-    pj_config *c;
+/* The log sink of check: every line to stderr as before, and the first
+ * error kept, so stdout can name the config problem behind "unavailable". */
+struct check_log {
+    bool verbose;
+    char first_error[512];
+};
 
-    if (pj_read_file(path, "config", PJ_FILE_PUBLIC, PJ_MAX_CONFIG_SIZE, &quiet, &buf, &len) != 0)
-        return -1;
-    c = pj_config_new(path);
-    if (c != NULL && pj_config_parse(c, buf, len, &quiet) == 0)
-        leeway = c->leeway;
-    pj_config_free(c);
-    free(buf);
-    return leeway;
+static void emit(void *ctx, int prio, const char *msg)
+{
+    struct check_log *cl = ctx;
+    if (prio <= LOG_ERR && cl->first_error[0] == '\0')
+        snprintf(cl->first_error, sizeof(cl->first_error), "%s", msg);
+    pj_cli_emit_stderr(&cl->verbose, prio, msg);
 }
 
 /* "NAME: DATE (in 4m 10s)", "(expired 2h 3m ago)", "(5m 0s ago)", noting
@@ -95,7 +92,7 @@ static void print_times(const pj_decision *d, double now, bool at_given, long le
     if (leeway >= 0)
         pj_cli_line(stdout, "leeway: %lds", leeway);
     else
-        pj_cli_line(stdout, "leeway: unknown (the config could not be read)");
+        pj_cli_line(stdout, "leeway: unknown (no policy was chosen for the token)");
     if (d->claims) {
         print_time_claim(d->claims, "exp", now, now_ok, leeway);
         print_time_claim(d->claims, "nbf", now, now_ok, leeway);
@@ -109,14 +106,18 @@ int pj_cmd_check(int argc, char **argv)
                                          {"user", required_argument, NULL, 'u'},
                                          {"at", required_argument, NULL, 'a'},
                                          {"debug", no_argument, NULL, 'd'},
+                                         {"service", required_argument, NULL, 's'},
+                                         {"host", required_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *config = PJ_DEFAULT_CONFIG, *user = NULL;
+    const char *config = PJ_DEFAULT_CONFIG, *user = NULL, *service = NULL, *host = NULL;
+    char hostname[256];
     double now = pj_now();
-    bool at_given = false, verbose = false;
+    bool at_given = false;
     int o;
-    pj_log log = {pj_cli_emit_stderr, &verbose, false};
+    struct check_log cl = {false, ""};
+    pj_log log = {emit, &cl, false};
 
-    while ((o = getopt_long(argc, argv, "c:u:a:d", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "c:u:a:ds:h:", opts, NULL)) != -1) {
         switch (o) {
         case 'c': config = optarg; break;
         case 'u': user = *optarg ? optarg : NULL; break; /* empty = unset, as in the module */
@@ -132,7 +133,9 @@ int pj_cmd_check(int argc, char **argv)
             at_given = true;
             break;
         }
-        case 'd': log.debug = verbose = true; break;
+        case 'd': log.debug = cl.verbose = true; break;
+        case 's': service = optarg; break; /* for %s in audience, require_claim */
+        case 'h': host = optarg; break;    /* for %h; default: this host's name */
         default: pj_cli_usage(stderr, "check"); return 2;
         }
     }
@@ -143,6 +146,10 @@ int pj_cmd_check(int argc, char **argv)
     if (config[0] != '/') {
         pj_cli_line(stderr, "pamjwt: --config wants an absolute path");
         return 2;
+    }
+    if (host == NULL && gethostname(hostname, sizeof(hostname)) == 0) {
+        hostname[sizeof(hostname) - 1] = '\0';
+        host = hostname;
     }
     char *buf = malloc(MAX_STDIN + 1);
     size_t n = 0;
@@ -166,6 +173,9 @@ int pj_cmd_check(int argc, char **argv)
     rq.consume = false; /* check never uses up a one-time token */
     rq.keep_json = true;
     rq.check_all_keys = true;
+    rq.service = service;
+    rq.host = host;
+    rq.pop_unproven_ok = true; /* check cannot prove possession: it says so */
     rq.log = &log;
     pj_decide(&rq, &d);
 
@@ -179,7 +189,11 @@ int pj_cmd_check(int argc, char **argv)
         pj_cli_line(stdout, "user: %s", u ? u : "(out of memory)");
         free(u);
     }
-    print_times(&d, now, at_given, config_leeway(config));
+    if (d.result == PJ_UNAVAIL && cl.first_error[0])
+        pj_cli_line(stdout, "problem: %s", cl.first_error);
+    if (d.pop_jkt[0])
+        pj_cli_line(stdout, "proof: required (jkt %s)", d.pop_jkt);
+    print_times(&d, now, at_given, d.leeway);
     pj_cli_json(stdout, "header", d.header);
     pj_cli_json(stdout, "claims", d.claims);
     if (tl > 1023)

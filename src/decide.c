@@ -176,9 +176,16 @@ static pj_verdict rule_config(struct pj_ctx *x, pj_decision *d)
         return stop(d, PJ_UNAVAIL, "config %s unusable", rq->config_path);
     pj_debugf(rq->log, "config %s loaded: %zu polic%s", rq->config_path, x->ps->n,
               x->ps->n == 1 ? "y" : "ies");
-    for (size_t i = 0; rq->check_all_keys && i < x->ps->n; i++)
-        if (x->ps->v[i].c != NULL) /* reports; decides nothing */
+    for (size_t i = 0; i < x->ps->n; i++) {
+        const pj_config *c = x->ps->v[i].c;
+        if (c == NULL)
+            continue;
+        if (rq->service == NULL && pj_config_uses_service(c))
+            return stop(d, PJ_UNAVAIL, "config %s uses %%s but the PAM service is not known",
+                        c->path);
+        if (rq->check_all_keys) /* reports; decides nothing */
             (void)pj_jwks_prepare_all(&x->ps->v[i].c->keys, rq->log);
+    }
     return PJ_RULE_PASS;
 }
 
@@ -265,6 +272,7 @@ static pj_verdict rule_policy(struct pj_ctx *x, pj_decision *d)
     }
     if (x->ps->is_dir)
         pj_debugf(x->rq->log, "policy %s decides", x->c->path);
+    d->leeway = x->c->leeway;
     /* the subject as this policy names it, for the log line */
     d->sub[0] = '\0';
     copy_field(d->sub, sizeof(d->sub), x->j.claims, x->c->subject_claim);
@@ -575,6 +583,7 @@ void pj_decide(const pj_request *rq, pj_decision *d)
     struct pj_ctx x;
     memset(d, 0, sizeof(*d));
     memset(&x, 0, sizeof(x));
+    d->leeway = -1;
     x.rq = rq;
     pj_run_rules(rules, sizeof(rules) / sizeof(rules[0]), &x, d);
     log_decision(rq, d);

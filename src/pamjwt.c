@@ -16,7 +16,9 @@ static const struct command {
     int (*run)(int argc, char **argv);
     const char *usage; /* after "pamjwt NAME "; lines after the first indented */
 } commands[] = {
-    {"check", pj_cmd_check, "[--config PATH] [--user NAME] [--at UNIXTIME] [--debug] < token"},
+    {"check", pj_cmd_check,
+     "[--config PATH] [--user NAME] [--at UNIXTIME] [--service NAME]\n"
+     "                   [--host NAME] [--debug] < token"},
     {"mint", pj_cmd_mint,
      "--key PRIVATE.pem [--alg ALG] --sub S [--ttl SECONDS]\n"
      "                   [--claim NAME=VALUE ...] [--kid K] [--aud A] [--iss I]\n"

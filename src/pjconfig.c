@@ -418,6 +418,16 @@ int pj_config_finish(pj_config *c, const pj_log *log)
     return 0;
 }
 
+bool pj_config_uses_service(const pj_config *c)
+{
+    if (c->audience && pj_scope_uses_service(c->audience))
+        return true;
+    for (size_t i = 0; i < c->nreqs; i++)
+        if (pj_scope_uses_service(c->reqs[i].value))
+            return true;
+    return false;
+}
+
 pj_config *pj_config_load(const char *path, const pj_log *log)
 {
     char *buf;

@@ -66,6 +66,9 @@ int pj_config_finish(pj_config *c, const pj_log *log);
 /* Safe-open, parse and finish.  NULL on error (logged). */
 pj_config *pj_config_load(const char *path, const pj_log *log);
 
+/* Does audience or a require_claim value use %s (the PAM service)? */
+bool pj_config_uses_service(const pj_config *c);
+
 pj_config *pj_config_new(const char *path);
 void pj_config_free(pj_config *c);
 

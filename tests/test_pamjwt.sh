@@ -148,11 +148,47 @@ t "times: without --at, the clock's time" sh -c "grep -q '^evaluated at: 20[0-9-
 check "$timed" "$dir/l.conf" "$me" $((t0 + 700)); rc=$?
 t "times: leeway = 120 from the config: printed, forgives 100s" sh -c "[ $rc -eq 0 ] && grep -qx 'leeway: 120s' '$dir/out' && grep -qx 'exp: 2026-11-29 12:00:00 UTC (expired 1m 40s ago, within the 120s leeway)' '$dir/out'"
 check "$timed" "$dir/missing.conf" "$me" $((t0 + 350))
-t "times: config unusable: leeway unknown" grep -qx 'leeway: unknown (the config could not be read)' "$dir/out"
+t "times: config unusable: leeway unknown" grep -qx 'leeway: unknown (no policy was chosen for the token)' "$dir/out"
+t "config unusable: stdout names the problem" grep -q '^problem: config .*missing.conf: ' "$dir/out"
 odd=$("$JWTMINT" raw ES256 "$dir/ec256.key" '{"alg":"ES256"}' "{\"sub\":\"$me\",\"exp\":\"soon\",\"nbf\":1e300}")
 check "$odd" "$dir/c.conf" "$me" $((t0 + 350)); rc=$?
 t "times: exp not a number, nbf out of range: said so, refused" sh -c "[ $rc -eq 1 ] && grep -qx 'exp: not a number' '$dir/out' && grep -q '^nbf: 1.*e+300 (not a date from 1970 to 9999)\$' '$dir/out'"
 t "times: absent claims not printed" sh -c "! grep -q '^iat:' '$dir/out'"
+# Scoped tokens: --service and --host; %s without --service is a usage error
+printf 'key_file = %s\nallowed_subjects = *\naudience = ssh://%%h\nrequire_claim = svc %%s\n' "$dir/ec256.pub" > "$dir/s.conf"
+chmod 644 "$dir/s.conf"
+scoped=$(pj mint --key "$dir/ec256.key" --sub "$me" --aud ssh://hostA --claim svc=sshd)
+printf '%s\n' "$scoped" | pj check --config "$dir/s.conf" --user "$me" --host hostA --service sshd >"$dir/out" 2>&1; rc=$?
+t "check --host hostA --service sshd: the scoped token is accepted" [ $rc -eq 0 ]
+printf '%s\n' "$scoped" | pj check --config "$dir/s.conf" --user "$me" --host hostB --service sshd >"$dir/out" 2>&1; rc=$?
+t "check --host hostB: refused, expected and actual audience shown" sh -c "[ $rc -eq 1 ] && grep -q 'wrong audience: expected ssh://hostB, got ssh://hostA' '$dir/out'"
+printf '%s\n' "$scoped" | pj check --config "$dir/s.conf" --user "$me" --host hostA --service sudo >"$dir/out" 2>&1; rc=$?
+t "check --service sudo: a token for sshd is refused" [ $rc -eq 1 ]
+printf '%s\n' "$scoped" | pj check --config "$dir/s.conf" --user "$me" --host hostA >"$dir/out" 2>&1; rc=$?
+t "check: a config using %s without --service: exit 2" sh -c "[ $rc -eq 2 ] && grep -q 'PAM service is not known' '$dir/out'"
+# Several issuers: --config takes a policy directory
+mkdir -p "$dir/pol" && chmod 755 "$dir/pol"
+printf 'issuer = https://a.example\nkey_file = %s\nallowed_subjects = %s\n' "$dir/ec256.pub" "$me" > "$dir/pol/a.conf"
+printf 'issuer = https://b.example\nkey_file = %s\nallowed_subjects = nobody-else\n' "$dir/ec256.pub" > "$dir/pol/b.conf"
+chmod 644 "$dir/pol/a.conf" "$dir/pol/b.conf"
+ta=$(pj mint --key "$dir/ec256.key" --sub "$me" --iss https://a.example)
+tb=$(pj mint --key "$dir/ec256.key" --sub "$me" --iss https://b.example)
+tc=$(pj mint --key "$dir/ec256.key" --sub "$me" --iss https://c.example)
+check "$ta" "$dir/pol" "$me"; rc=$?
+t "check --config DIR: issuer A's policy accepts" [ $rc -eq 0 ]
+check "$tb" "$dir/pol" "$me"; rc=$?
+t "check --config DIR: issuer B's policy refuses the same subject" sh -c "[ $rc -eq 1 ] && grep -q 'subject not allowed' '$dir/out'"
+check "$tc" "$dir/pol" "$me"; rc=$?
+t "check --config DIR: unknown issuer refused" sh -c "[ $rc -eq 1 ] && grep -q 'no policy for issuer https://c.example' '$dir/out'"
+# Proof of possession: check cannot prove it, says so, decides the rest
+printf 'key_file = %s\nallowed_subjects = *\nrequire_pop = yes\n' "$dir/ec256.pub" > "$dir/p.conf"
+chmod 644 "$dir/p.conf"
+( umask 077; openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/holder.pem" 2>/dev/null )
+bound=$(pj mint --key "$dir/ec256.key" --sub "$me" --holder-key "$dir/holder.pem")
+check "$bound" "$dir/p.conf" "$me"; rc=$?
+t "check: a bound token under require_pop: exit 0, 'proof: required (jkt ...)'" sh -c "[ $rc -eq 0 ] && grep -q '^proof: required (jkt [A-Za-z0-9_-]\{43\})\$' '$dir/out'"
+check "$ta" "$dir/p.conf" "$me"; rc=$?
+t "check: an unbound token under require_pop: refused" sh -c "[ $rc -eq 1 ] && grep -q 'has no cnf.jkt' '$dir/out'"
 pj --version > "$dir/out"
 t "--version lists the verified algorithms" grep -q "^verifies: .*ES256" "$dir/out"
 t "--version: mint signs with OpenSSL EVP, not libjwt" sh -c "grep -q '^mint signs: .*EdDSA.*(OpenSSL EVP)' '$dir/out' && ! grep -qi libjwt '$dir/out'"
