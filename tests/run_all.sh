@@ -2,7 +2,8 @@
 # The whole test suite: build with warnings as errors, make check, the same
 # suite under valgrind memcheck, the unit and libpam tests again under
 # AddressSanitizer + UBSan, the libFuzzer harnesses for 60 s each, the
-# end-to-end tests with real sshd/sudo and a real OpenID provider (as root),
+# end-to-end tests with real sshd/sudo, a real OpenID provider and the client
+# side (pamjwt login, askpass) (as root),
 # the Debian packages (built, checked with lintian, installed, tested end to
 # end, purged; as root), and make distcheck.
 # Prints "N passed, N failed" at the end; exits non-zero on any failure.
@@ -60,18 +61,21 @@ p=$(grep -c '^ok ' build/fuzz.out); f=$(grep -c '^not ok ' build/fuzz.out)
 pass=$((pass + p)); fail=$((fail + f))
 [ $rc -eq 0 ] || { tail -80 build/fuzz.out; die "fuzzing found a problem (artifacts in build-fuzz/run/*/artifacts)"; }
 
-step "end to end as root: real sshd, sudo, the FastAPI issuer (tests/e2e/run.sh) and an OpenID provider (tests/e2e/oidc.sh), in parallel"
+step "end to end as root: real sshd, sudo, the FastAPI issuer (tests/e2e/run.sh), an OpenID provider (tests/e2e/oidc.sh) and the client, pamjwt login and askpass (tests/e2e/client.sh), in parallel"
 if [ "$(id -u)" -eq 0 ]; then
   E2E_BUILD_DIR="$top/build" tests/e2e/run.sh >build/e2e.out 2>&1 & e2e_pid=$!
   E2E_BUILD_DIR="$top/build" tests/e2e/oidc.sh >build/e2e-oidc.out 2>&1 & oidc_pid=$!
+  E2E_BUILD_DIR="$top/build" tests/e2e/client.sh >build/e2e-client.out 2>&1 & client_pid=$!
   wait $e2e_pid; rc=$?
   wait $oidc_pid; rc_oidc=$?
-  for o in build/e2e.out build/e2e-oidc.out; do
+  wait $client_pid; rc_client=$?
+  for o in build/e2e.out build/e2e-oidc.out build/e2e-client.out; do
     echo "--- $o"; cat "$o"
     p=$(grep -c '^ok ' "$o"); f=$(grep -c '^not ok ' "$o")
     pass=$((pass + p)); fail=$((fail + f))
   done
-  [ $rc -eq 0 ] && [ $rc_oidc -eq 0 ] || die "end-to-end tests failed (run.sh: exit $rc, oidc.sh: exit $rc_oidc)"
+  [ $rc -eq 0 ] && [ $rc_oidc -eq 0 ] && [ $rc_client -eq 0 ] ||
+    die "end-to-end tests failed (run.sh: exit $rc, oidc.sh: exit $rc_oidc, client.sh: exit $rc_client)"
 else
   echo "skipped: needs root (it starts sshd and edits /etc/sudoers.d, restoring everything)"
 fi
