@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared helpers of the end-to-end tests (run.sh, oidc.sh); sourced, bash.
+# Shared helpers of the end-to-end tests (run.sh, oidc.sh, client.sh); sourced, bash.
 # The sourcing script sets n=0 failed=0 first and provides $PY (a python3)
 # for free_port and drop_btmp_records.
 
