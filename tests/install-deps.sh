@@ -3,11 +3,7 @@
 # missing ones).  Uses sudo when not run as root.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
-pkgs=$(grep -v '^#' "$here/debian-packages.txt")
-missing=""
-for p in $pkgs; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
+missing=$("$here/missing-packages.sh" | tr '\n' ' ')
 [ -z "$missing" ] && { echo "install-deps: all packages present"; exit 0; }
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
 echo "install-deps: installing:$missing"
