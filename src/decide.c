@@ -270,11 +270,15 @@ static void check_subject(const pj_request *rq, const pj_config *c, const pj_jws
     }
     if (c->replay_cache) {
         double exp = json_number_value(json_object_get(j->claims, "exp"));
-        switch (pj_replay(c, jti, exp + (double)c->leeway, rq->now, rq->consume, rq->log)) {
-        case PJ_REPLAY_FRESH:
+        switch (pj_replay(c, json_string_value(json_object_get(j->claims, "iss")), jti,
+                          exp + (double)c->leeway, rq->now, rq->consume, rq->log)) {
+        case PJ_REPLAY_NOT_USED:
             break;
-        case PJ_REPLAY_USED:
+        case PJ_REPLAY_ALREADY_USED:
             set_reason(d, PJ_REFUSE, "one-time token already used (jti in replay_cache)");
+            return;
+        case PJ_REPLAY_TOO_LATE:
+            set_reason(d, PJ_REFUSE, "token expired before replay_cache could record it");
             return;
         default:
             set_reason(d, PJ_UNAVAIL, "replay_cache %s unusable", c->replay_cache);
