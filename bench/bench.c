@@ -122,6 +122,13 @@ static double mono_us(void)
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
+static double cpu_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
 static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *xasprintf(const char *fmt, ...)
 {
@@ -834,6 +841,8 @@ static void section_replay(void)
     double fs = mono_us();
     fill_replay(c.config);
     double fill_s = (mono_us() - fs) / 1e6;
+    /* write the fill back now, or the timed logins compete with it */
+    sync();
 
     char *tok[REPLAY_WARMUP + REPLAY_LOGINS];
     for (size_t i = 0; i < REPLAY_WARMUP + REPLAY_LOGINS; i++) {
@@ -841,26 +850,38 @@ static void section_replay(void)
         snprintf(jti, sizeof(jti), "fresh-%03zu", i);
         tok[i] = mint("ES256", es->key, NULL, me, jti);
     }
-    double v[REPLAY_LOGINS];
+    /* wall clock, and this thread's CPU time: on a busy machine a login
+     * also waits for a CPU, which only the wall figure includes */
+    double v[REPLAY_LOGINS], cpu[REPLAY_LOGINS];
     for (size_t i = 0; i < REPLAY_WARMUP + REPLAY_LOGINS; i++) {
         check_stop();
         answer = tok[i];
-        double a = mono_us();
+        double ca = cpu_us(), a = mono_us();
         int rc = login_cycle(c.service);
-        double b = mono_us();
+        double b = mono_us(), cb = cpu_us();
         if (rc != PAM_SUCCESS)
             die("replay_cache: login %zu returned %s (expected PAM_SUCCESS)", i, rc_name(rc));
-        if (i >= REPLAY_WARMUP)
+        if (i >= REPLAY_WARMUP) {
             v[i - REPLAY_WARMUP] = b - a;
+            cpu[i - REPLAY_WARMUP] = cb - ca;
+        }
     }
-    stats s = stats_of(v, REPLAY_LOGINS); /* sorts v */
+    stats s = stats_of(v, REPLAY_LOGINS), sc = stats_of(cpu, REPLAY_LOGINS); /* sort v, cpu */
     double slowest = v[REPLAY_LOGINS - 1], ratio = slowest / s.med;
+    double cslowest = cpu[REPLAY_LOGINS - 1], cratio = cslowest / sc.med;
     printf("\n== 4. replay_cache: %d consecutive ES256 logins, each with a fresh jti, after\n"
            "   %d live entries were recorded (%.1f s, through pj_replay)\n\n",
            REPLAY_LOGINS, REPLAY_LIVE, fill_s);
-    printf("   median %.1f us, p90 %.1f us, slowest %.1f us: slowest / median %.2f"
+    printf("   %-5s median %8.1f us, p90 %8.1f us, slowest %9.1f us: slowest / median %6.2f"
            "   <= 3.0 %s\n",
-           s.med, s.p90, slowest, ratio, verdict(ratio, 3.0));
+           "wall", s.med, s.p90, slowest, ratio, verdict(ratio, 3.0));
+    printf("   %-5s median %8.1f us, p90 %8.1f us, slowest %9.1f us: slowest / median %6.2f"
+           "   <= 3.0 %s\n",
+           "CPU", sc.med, sc.p90, cslowest, cratio, verdict(cratio, 3.0));
+    printf("\n   About one login in 32 also sweeps (lists the cache directory; nothing has\n"
+           "   expired here).  CPU: this thread's CPU time (CLOCK_THREAD_CPUTIME_ID); the\n"
+           "   wall figure also holds waits for a CPU, which on a busy machine can make\n"
+           "   any one login the slowest.\n");
     fflush(stdout);
     for (size_t i = 0; i < REPLAY_WARMUP + REPLAY_LOGINS; i++)
         free(tok[i]);
