@@ -541,20 +541,24 @@ static pj_verdict rule_pop(struct pj_ctx *x, pj_decision *d)
     return PJ_RULE_PASS;
 }
 
-/* Rule 8: last, so a refused login never uses a one-time token up. */
+/* Rule 8: last, so a refused login never uses a one-time token up.  The
+ * entry is keyed by issuer and jti together. */
 static pj_verdict rule_one_time(struct pj_ctx *x, pj_decision *d)
 {
     const pj_config *c = x->c;
     if (c->replay_cache == NULL)
         return PJ_RULE_PASS;
     double exp = json_number_value(json_object_get(x->j.claims, "exp"));
-    switch (pj_replay(c, x->jti, exp + (double)c->leeway, x->rq->now, x->rq->consume,
+    const char *iss = json_string_value(json_object_get(x->j.claims, "iss"));
+    switch (pj_replay(c, iss, x->jti, exp + (double)c->leeway, x->rq->now, x->rq->consume,
                       x->rq->log)) {
-    case PJ_REPLAY_FRESH:
+    case PJ_REPLAY_NOT_USED:
         return PJ_RULE_PASS;
-    case PJ_REPLAY_USED:
+    case PJ_REPLAY_ALREADY_USED:
         return stop(d, PJ_REFUSE, "one-time token already used (jti in replay_cache)");
-    case PJ_REPLAY_ERROR:
+    case PJ_REPLAY_TOO_LATE:
+        return stop(d, PJ_REFUSE, "token expired before replay_cache could record it");
+    case PJ_REPLAY_UNUSABLE:
         break;
     }
     return stop(d, PJ_UNAVAIL, "replay_cache %s unusable", c->replay_cache);
