@@ -3,6 +3,7 @@
 #define PJ_SUBJECT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "log.h"
 #include "pjconfig.h"
@@ -20,7 +21,6 @@ int pj_map_user(const pj_config *c, const char *sub, char **user);
 bool pj_user_name_ok(const char *u);
 /* Is this jti listed in revoked_file? */
 bool pj_jti_revoked(const pj_config *c, const char *jti);
-
 /* Iterate the meaningful lines of a list file: comments ('#' at the start
  * or after white space) and blank lines skipped, white space trimmed. */
 typedef struct pj_lines {

@@ -6,10 +6,8 @@
  * called; the list files are handed over in memory as pj_config_finish
  * would after reading them.  The list lookups, the user map and its
  * validation are checked against plain reference implementations
- * (differential), with every block scanner this build and CPU have (the
- * portable one, SSE2, AVX2), on the input, on the input between runs of
- * plain map lines (so that the scanners' fast path leads into it at every
- * offset within a block), and on the input read as pieces of map lines. */
+ * (differential), on the input and on the input read
+ * as pieces of map lines. */
 #include "config.h"
 
 #define FUZZ_NAME "fuzz_config"
@@ -18,7 +16,6 @@
 #include "args.h"
 #include "claims.h"
 #include "jose.h"
-#include "linescan.h"
 #include "log.h"
 #include "pjconfig.h"
 #include "subject.h"
@@ -92,8 +89,9 @@ static const char *const subjects[] = {
  * pam_jwt.conf(5): a line is trimmed of space, tab, CR; '#' at the start
  * or after white space starts a comment; a user map line is "PATTERN
  * USER", PATTERN an fnmatch(3) glob, USER a template with %s %l %%).
- * The module's faster versions (memchr/memmem searches, literal patterns
- * without fnmatch) must agree with them on every input. */
+ * The module's versions (lines skipped by their first byte, literal
+ * patterns without fnmatch, searches skipped for bytes a file lacks) must
+ * agree with them on every input. */
 static bool ref_space(int c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -270,24 +268,18 @@ static size_t collect_wants(const char *buf, size_t len, char **w)
     return k;
 }
 
-/* Strings that begin many of the plain lines fuzz_wrapped puts around
- * the input, so that the lookups see many lines that start like them. */
-static const char *const plain_wants[] = {"p", "pp", "ppp", "pppp", "ppp u", "pppp u", "ppppp u"};
-#define NPLAIN (sizeof(plain_wants) / sizeof(plain_wants[0]))
-
 /* The lookups, the map's validation and the mapping agree with the
- * references, with the block scanner selected now. */
+ * references. */
 static void check_lists(const pj_config *c, const char *buf, size_t len, char **wants,
                         size_t nwants)
 {
-    const char *all[MAX_WANTS + NSUBJECTS + NPLAIN];
+    const char *all[MAX_WANTS + NSUBJECTS];
     size_t nall = 0;
     for (size_t i = 0; i < nwants; i++)
-        all[nall++] = wants[i];
+        if (wants[i] != NULL)
+            all[nall++] = wants[i];
     for (size_t i = 0; i < NSUBJECTS; i++)
         all[nall++] = subjects[i];
-    for (size_t i = 0; i < NPLAIN; i++)
-        all[nall++] = plain_wants[i];
 
     /* The line reader agrees with the reference line by line. */
     {
@@ -304,12 +296,11 @@ static void check_lists(const pj_config *c, const char *buf, size_t len, char **
         }
     }
 
-    /* Lookups (allowed_subjects_file, revoked_file) agree with the reference. */
+    /* Lookups (allowed_subjects_file, revoked_file) agree with the
+     * reference. */
     for (size_t i = 0; i < nall; i++) {
         const char *w = all[i];
-        bool want = w ? ref_line_equals(buf, len, w) : false;
-        if (w == NULL)
-            continue;
+        bool want = ref_line_equals(buf, len, w);
         if (pj_subject_allowed(c, w) != want || pj_jti_revoked(c, w) != want) {
             char safe[200];
             pj_sanitize(safe, sizeof(safe), w, strlen(w));
@@ -328,8 +319,6 @@ static void check_lists(const pj_config *c, const char *buf, size_t len, char **
             const char *w = all[i];
             char *user = NULL, *ruser = NULL;
             int r, rr;
-            if (w == NULL)
-                continue;
             r = pj_map_user(c, w, &user);
             CHECK(r == 0 || r == 1);
             CHECK((r == 1) == (user != NULL));
@@ -348,11 +337,9 @@ static void check_lists(const pj_config *c, const char *buf, size_t len, char **
     }
 }
 
-static const pj_ls_impl scanners[] = {PJ_LS_SCALAR, PJ_LS_SSE2, PJ_LS_AVX2};
-
 /* buf as a user_map_file, allowed_subjects_file and revoked_file; the
- * strings looked up come from [from, from + flen), a part of buf. */
-static void fuzz_list_text(const char *buf, size_t len, const char *from, size_t flen)
+ * strings looked up come from buf and the fixed subjects. */
+static void fuzz_list_text(const char *buf, size_t len)
 {
     char *wants[MAX_WANTS];
     size_t nwants = 0;
@@ -370,65 +357,29 @@ static void fuzz_list_text(const char *buf, size_t len, const char *from, size_t
     c->revoked.len = len;
     if (c->user_map.buf == NULL || c->subjects_file.buf == NULL || c->revoked.buf == NULL)
         goto out;
-    nwants = collect_wants(from, flen, wants);
-    for (size_t i = 0; i < sizeof(scanners) / sizeof(scanners[0]); i++)
-        if (pj_ls_select(scanners[i]))
-            check_lists(c, buf, len, wants, nwants);
-    CHECK(pj_ls_select(PJ_LS_AUTO));
+    nwants = collect_wants(buf, len, wants);
+    check_lists(c, buf, len, wants, nwants);
 out:
     for (size_t i = 0; i < nwants; i++)
         free(wants[i]);
     pj_config_free(c);
 }
 
-/* Plain map lines ("ppp u") of plen bytes in all. */
-static size_t plain_lines(char *out, size_t plen, unsigned seed)
-{
-    size_t o = 0;
-    while (plen - o >= 4) {
-        size_t w = plen - o < 12 ? plen - o : 4 + (seed + o * 7) % 5;
-        memset(out + o, 'p', w - 3);
-        memcpy(out + o + w - 3, " u\n", 3);
-        o += w;
-    }
-    memset(out + o, '\n', plen - o);
-    return plen;
-}
-
-/* mid between plain map lines, so that the block scanners run into it at
- * any offset (seed chooses) and leave it through full blocks, as list
- * files. */
-static void fuzz_wrapped(const char *mid, size_t mlen, unsigned seed)
-{
-    size_t pre = seed % 200, post = 2 * PJ_LS_BLOCK + seed % 7, o = 0;
-    char *text = malloc(pre + mlen + post + 1);
-    if (text == NULL)
-        return;
-    o += plain_lines(text, pre, seed);
-    memcpy(text + o, mid, mlen);
-    o += mlen;
-    o += plain_lines(text + o, post, seed);
-    fuzz_list_text(text, o, text + pre, mlen);
-    free(text);
-}
-
 /* Pieces of list and map lines: the input taken one byte per piece is
- * text dense in what the scanners must get right. */
+ * text dense in what the line rules must get right. */
 static const char *const pieces[] = {
     "a", "b", "ab", "alice@example.com", "root", "svc-backup", "bob", " ", "  ", "\t", "\r",
     "\n", "\n", "\n", "\r\n", "#", " #", "%", "%s", "%l", "%%", "*", "?", "[a]", "\\", "@", "-",
 };
 #define NPIECES (sizeof(pieces) / sizeof(pieces[0]))
 
-/* The input as list files: as it is, between plain map lines (its first
- * byte choosing where), and as pieces between plain map lines. */
+/* The input as list files: as it is, and as pieces (its first byte
+ * skipped, so that the two differ). */
 static void fuzz_lists(const char *buf, size_t len)
 {
-    fuzz_list_text(buf, len, buf, len);
+    fuzz_list_text(buf, len);
     if (len == 0)
         return;
-    unsigned seed = (unsigned char)buf[0];
-    fuzz_wrapped(buf + 1, len - 1, seed);
     char *text = malloc(len * 20 + 1);
     size_t o = 0;
     if (text == NULL)
@@ -438,7 +389,7 @@ static void fuzz_lists(const char *buf, size_t len)
         memcpy(text + o, p, strlen(p));
         o += strlen(p);
     }
-    fuzz_wrapped(text, o, seed * 3);
+    fuzz_list_text(text, o);
     free(text);
 }
 
