@@ -121,6 +121,22 @@ bool pj_jti_revoked(const pj_config *c, const char *jti)
     return c->revoked.buf != NULL && listed(&c->revoked, jti);
 }
 
+bool pj_jti_revocable(const char *jti, size_t len)
+{
+    /* The exact complement of what line_content and raw_line change:
+     * written as a line, jti must come back whole as one line. */
+    if (len == 0 || pj_is_space((unsigned char)jti[0]) || jti[0] == '#' ||
+        pj_is_space((unsigned char)jti[len - 1]))
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (jti[i] == '\0' || jti[i] == '\n')
+            return false; /* cut short as a C string; splits the line */
+        if (jti[i] == '#' && i > 0 && pj_is_space((unsigned char)jti[i - 1]))
+            return false; /* starts a comment */
+    }
+    return true;
+}
+
 /* ------------------------------------------------------------ user map */
 
 /* Does s[0 .. n) of a line hold white space (LF never occurs in one)? */

@@ -324,6 +324,73 @@ static void test_subjects(void)
         ok(!pj_user_name_ok(badnames[i]), "user name refused: '%s'", badnames[i]);
 }
 
+/* pj_jti_revocable says exactly which jtis, written as a line of
+ * revoked_file, pj_jti_revoked then finds: checked both ways for every
+ * entry, and against the expected answer (so that both cannot be wrong
+ * alike). */
+static bool revoked_as_line(const char *jti, size_t len, const char *before, const char *after)
+{
+    int rc;
+    char *text = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&text, &n);
+    fputs(before, f);
+    fwrite(jti, 1, len, f);
+    fputs(after, f);
+    fclose(f);
+    pj_config *c = parse("key_file = /k\nallowed_subjects = *\n", &rc);
+    c->revoked.path = strdup("/revoked");
+    c->revoked.buf = text;
+    c->revoked.len = n;
+    bool found = pj_jti_revoked(c, jti); /* as the decision code passes it: a C string */
+    pj_config_free(c);
+    return found;
+}
+
+static void test_jti_revocable(void)
+{
+#define J(lit, want) {lit, sizeof(lit) - 1, want}
+    static const struct { const char *jti; size_t len; bool want; } t[] = {
+        /* ordinary */
+        J("j1", true), J("0b5f6c1e-7d3a-4c2e-9f11-2a6b7c8d9e0f", true), J("x", true),
+        J("jti#1", true), J("a##", true), J("a# b", true), J("a b", true), J("a  b c", true),
+        /* UTF-8, and bytes that are not UTF-8: the reader does not care */
+        J("jti-\xc3\xa9t\xc3\xa9", true), J("\xe6\x97\xa5\xe6\x9c\xac", true),
+        J("\xf0\x9f\x94\x91-key", true), J("\xff\xfe", true),
+        /* inner control characters other than LF stay in the line */
+        J("a\tb", true), J("a\rb", true), J("a\x01" "b", true), J("a\x7f", true),
+        J("\x1b[0m", true),
+        /* empty, white space at either end: trimmed */
+        J("", false), J(" ", false), J(" a", false), J("a ", false), J("\ta", false),
+        J("a\t", false), J("\ra", false), J("a\r", false), J("\na", false), J("a\n", false),
+        /* comments: '#' first, or after white space */
+        J("#", false), J("#a", false), J("a #", false), J("a #b", false), J("a\t#b", false),
+        J("a\r#b", false), J("a b #c", false),
+        /* LF splits the line; NUL cuts the C string short */
+        J("a\nb", false), J("a\0b", false), J("\0", false), J("a\0", false),
+    };
+#undef J
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        char safe[128];
+        pj_sanitize(safe, sizeof(safe), t[i].jti, t[i].len);
+        bool r = pj_jti_revocable(t[i].jti, t[i].len);
+        bool mid = revoked_as_line(t[i].jti, t[i].len, "other-1\n", "\nother-2\n");
+        bool alone = revoked_as_line(t[i].jti, t[i].len, "", "");
+        bool crlf = revoked_as_line(t[i].jti, t[i].len, "other-1\r\n", "\r\nother-2\r\n");
+        ok(r == t[i].want && mid == r && alone == r && crlf == r,
+           "jti '%s': revocable %d, found as a line %d/%d/%d, want %d", safe, r, mid, alone,
+           crlf, t[i].want);
+    }
+    /* every single byte, and every byte between two letters */
+    unsigned bad = 0;
+    for (int b = 0; b < 256; b++) {
+        char one[2] = {(char)b, '\0'}, three[4] = {'a', (char)b, 'z', '\0'};
+        bad += pj_jti_revocable(one, 1) != revoked_as_line(one, 1, "x\n", "\ny\n");
+        bad += pj_jti_revocable(three, 3) != revoked_as_line(three, 3, "x\n", "\ny\n");
+    }
+    ok(bad == 0, "revocable <=> found as a line, for each byte alone and inside a jti");
+}
+
 /* ------------------------------------------------------------ big lists
  * The list lookups and the user map on files of hundreds of lines: the
  * lines they skip without reading (by their first byte), the lines they
@@ -875,6 +942,7 @@ int main(void)
     test_args();
     test_claims();
     test_subjects();
+    test_jti_revocable();
     test_big_lists();
     test_decide_clock();
     return tap_done();

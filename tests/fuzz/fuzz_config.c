@@ -6,8 +6,8 @@
  * called; the list files are handed over in memory as pj_config_finish
  * would after reading them.  The list lookups, the user map and its
  * validation are checked against plain reference implementations
- * (differential), on the input and on the input read
- * as pieces of map lines. */
+ * (differential), on the input and on the input read as pieces of map
+ * lines, and pj_jti_revocable against writing the jti as a line. */
 #include "config.h"
 
 #define FUZZ_NAME "fuzz_config"
@@ -268,6 +268,29 @@ static size_t collect_wants(const char *buf, size_t len, char **w)
     return k;
 }
 
+/* pj_jti_revocable(w) exactly when w, written as a line of revoked_file,
+ * is found: by the module and by the reference line reader. */
+static void check_revocable(const char *w)
+{
+    size_t n = strlen(w);
+    char *text = malloc(n + 2);
+    pj_config c;
+    if (text == NULL)
+        return;
+    memcpy(text, w, n);
+    memcpy(text + n, "\n", 2);
+    memset(&c, 0, sizeof(c));
+    c.revoked.buf = text;
+    c.revoked.len = n + 1;
+    bool r = pj_jti_revocable(w, n), found = pj_jti_revoked(&c, w);
+    if (r != found || r != ref_line_equals(text, n + 1, w)) {
+        char safe[200];
+        pj_sanitize(safe, sizeof(safe), w, n);
+        DIE_DIFF("jti '%s': revocable %d, found as a line %d", safe, (int)r, (int)found);
+    }
+    free(text);
+}
+
 /* The lookups, the map's validation and the mapping agree with the
  * references. */
 static void check_lists(const pj_config *c, const char *buf, size_t len, char **wants,
@@ -297,7 +320,7 @@ static void check_lists(const pj_config *c, const char *buf, size_t len, char **
     }
 
     /* Lookups (allowed_subjects_file, revoked_file) agree with the
-     * reference. */
+     * reference; revocable jtis are those a line can hold. */
     for (size_t i = 0; i < nall; i++) {
         const char *w = all[i];
         bool want = ref_line_equals(buf, len, w);
@@ -307,6 +330,7 @@ static void check_lists(const pj_config *c, const char *buf, size_t len, char **
             DIE_DIFF("list lookup of '%s': module %d, reference %d", safe,
                      (int)pj_subject_allowed(c, w), (int)want);
         }
+        check_revocable(w);
     }
 
     /* Validation agrees with the reference; pj_map_user is only ever run
