@@ -5,9 +5,11 @@
  * No file is opened: pj_config_finish (which loads keys and lists) is not
  * called; the list files are handed over in memory as pj_config_finish
  * would after reading them.  The list lookups, the user map and its
- * validation are checked against plain reference implementations
- * (differential), on the input and on the input read as pieces of map
- * lines, and pj_jti_revocable against writing the jti as a line. */
+ * validation are checked against reference implementations written from
+ * man pam_jwt.conf(5) (differential), on the input and on the input read
+ * as pieces of map lines; the user map's templates are also checked by
+ * properties (a map line "* %s" maps every subject to itself, ...), and
+ * pj_jti_revocable against writing the jti as a line. */
 #include "config.h"
 
 #define FUZZ_NAME "fuzz_config"
@@ -156,29 +158,40 @@ static bool ref_fields(const char *l, size_t n, char **pat, char **tmpl)
     return *pat && *tmpl;
 }
 
-static char *ref_expand(const char *t, const char *sub)
+/* man pam_jwt.conf(5), USER MAP: "In LOCALUSER, %s is replaced by the
+ * subject, %l by the part of the subject before its first @ (the whole
+ * subject if it has none), and %% by %; other characters are copied."
+ * Written from that sentence, not from subject.c: a template of a valid
+ * map has a '%' only before s, l or %. */
+static char *ref_expand(const char *tmpl, const char *sub)
 {
-    size_t sl = strlen(sub), ll = strcspn(sub, "@"), tl = strlen(t), o = 0;
-    char *out = malloc(tl * (sl + 1) + 1);
-    if (out == NULL)
+    const char *at = strchr(sub, '@');
+    size_t local = at != NULL ? (size_t)(at - sub) : strlen(sub);
+    char *out = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&out, &n);
+    if (f == NULL)
         return NULL;
-    for (size_t i = 0; i < tl; i++) {
-        if (t[i] == '%' && i + 1 < tl) {
-            char e = t[++i];
-            if (e == 's') {
-                memcpy(out + o, sub, sl);
-                o += sl;
-            } else if (e == 'l') {
-                memcpy(out + o, sub, ll);
-                o += ll;
-            } else {
-                out[o++] = e;
-            }
-        } else {
-            out[o++] = t[i];
+    for (const char *t = tmpl; *t != '\0';) {
+        const char *pct = strchr(t, '%');
+        if (pct == NULL) {
+            fputs(t, f);
+            break;
         }
+        fwrite(t, 1, (size_t)(pct - t), f);
+        CHECK(pct[1] == 's' || pct[1] == 'l' || pct[1] == '%');
+        if (pct[1] == 's')
+            fputs(sub, f);
+        else if (pct[1] == 'l')
+            fwrite(sub, 1, local, f);
+        else
+            fputc('%', f);
+        t = pct + 2;
     }
-    out[o] = '\0';
+    if (fclose(f) != 0) {
+        free(out);
+        return NULL;
+    }
     return out;
 }
 
@@ -268,6 +281,52 @@ static size_t collect_wants(const char *buf, size_t len, char **w)
     return k;
 }
 
+/* A config with only its user map (text) set: all pj_map_user reads. */
+static int map_with(const char *text, const char *sub, char **user)
+{
+    pj_config c;
+    memset(&c, 0, sizeof(c));
+    c.user_map.path = (char *)"/fuzz-template.map";
+    c.user_map.buf = (char *)text;
+    c.user_map.len = strlen(text);
+    CHECK(pj_user_map_validate(&c.user_map, &quiet) == 0);
+    return pj_map_user(&c, sub, user);
+}
+
+/* What the template rule implies, whatever the subject: "*" matches it,
+ * and the user is the template with %s the subject, %l the subject up to
+ * its first '@' (all of it without one), %% a '%'.  The expected names
+ * are spelled out here for each template, so that a fault in the
+ * module's expansion shows whatever the reference does. */
+static void check_templates(const char *sub)
+{
+    const char *at = strchr(sub, '@');
+    int local = (int)(at != NULL ? (size_t)(at - sub) : strlen(sub));
+    char want[5][600], text[64];
+    static const char *const tmpl[5] = {"%s", "%l", "%%", "u-x", "a%%b%lc%sd%%%%"};
+    if (strlen(sub) > 200)
+        return;
+    snprintf(want[0], sizeof(want[0]), "%s", sub);
+    snprintf(want[1], sizeof(want[1]), "%.*s", local, sub);
+    snprintf(want[2], sizeof(want[2]), "%%");
+    snprintf(want[3], sizeof(want[3]), "u-x");
+    snprintf(want[4], sizeof(want[4]), "a%%b%.*sc%sd%%%%", local, sub, sub);
+    for (int i = 0; i < 5; i++)
+        for (int form = 0; form < 2; form++) {
+            char *user = NULL;
+            /* plain, and behind a comment with tabs and CRLF */
+            snprintf(text, sizeof(text), form == 0 ? "* %s\n" : "# c\r\n\t*\t%s\r\n", tmpl[i]);
+            int r = map_with(text, sub, &user);
+            if (r != 1 || strcmp(user, want[i]) != 0) {
+                char safe[200];
+                pj_sanitize(safe, sizeof(safe), sub, strlen(sub));
+                DIE_DIFF("template '%s' for '%s': module %d '%s', rule '%s'", tmpl[i], safe, r,
+                         user ? user : "", want[i]);
+            }
+            free(user);
+        }
+}
+
 /* pj_jti_revocable(w) exactly when w, written as a line of revoked_file,
  * is found: by the module and by the reference line reader. */
 static void check_revocable(const char *w)
@@ -331,6 +390,7 @@ static void check_lists(const pj_config *c, const char *buf, size_t len, char **
                      (int)pj_subject_allowed(c, w), (int)want);
         }
         check_revocable(w);
+        check_templates(w);
     }
 
     /* Validation agrees with the reference; pj_map_user is only ever run
