@@ -17,7 +17,8 @@
  *      information: this program re-run as "-c SERVICE".
  *   2. scaling: a JWKS of 1/10/100 RSA keys (the token's kid selects the
  *      last), and allowed_subjects_file / user_map_file / revoked_file of
- *      1/1,000/100,000 lines (the match, if any, is on the last line).
+ *      1/1,000/100,000 lines (the match, if any, is on the last line);
+ *      a 10-key JWKS with a 10,000-line user map against the 1-key JWKS.
  *   3. peak RSS.
  *   4. replay_cache: 64 consecutive logins, each with a fresh jti, against a
  *      cache holding 200,000 live entries; median and slowest (a login that
@@ -738,6 +739,41 @@ static void setup_file(int f, size_t idx)
     c->token = mint("RS256", rs->key, NULL, sub, "bench-jti-live");
 }
 
+/* A 10-key JWK Set (the token's kid names the last key) with a
+ * 10,000-line user map whose last line maps the token's subject: the
+ * common large deployment, held to the 1-key JWKS login.  Needs
+ * setup_jwks(1) (jwks-10.json) first. */
+#define COMBO_LINES 10000
+static lcase combo_case;
+
+static void setup_combo(void)
+{
+    lcase *c = &combo_case;
+    const char *sub = "benchsub@example.com";
+    size_t cap = COMBO_LINES * 64 + 512, o = 0;
+    char *text = malloc(cap);
+    if (text == NULL)
+        die("out of memory");
+    for (size_t i = 0; i + 1 < COMBO_LINES; i++)
+        o += (size_t)snprintf(text + o, cap - o, "user%06zu@example.com other\n", i);
+    o += (size_t)snprintf(text + o, cap - o, "%s %s\n", sub, me);
+    c->bytes = o;
+    write_text("combo.map", text, o);
+    free(text);
+    char *jw = path_of("jwks-10.json"), *mp = path_of("combo.map");
+    c->config = path_of("combo.conf");
+    char *conf = xasprintf("jwks_file = %s\nallowed_subjects = *\nuser_map_file = %s\n", jw, mp);
+    write_text("combo.conf", conf, strlen(conf));
+    free(conf);
+    free(jw);
+    free(mp);
+    char *line = xasprintf("%s config=%s", so, c->config);
+    make_service(c, "combo", line);
+    free(line);
+    c->label = xasprintf("jwks_file 10 keys + user_map_file %d lines", COMBO_LINES);
+    c->token = mint("RS256", jwks_keys[9 % JWKS_DISTINCT], "kid-009", sub, "bench-jti-1");
+}
+
 static void print_row(const char *what, size_t size, const lcase *c, const stats *s,
                       const stats *base, double target)
 {
@@ -773,13 +809,20 @@ static void section_scaling(void)
         print_row("jwks_file (RSA keys)", jwks_sizes[i], cs[i], &s[i], &s[0],
                   i == NSIZES - 1 ? 2.0 : 0);
     }
+    {
+        lcase *pair[2] = {&jwks_cases[0], &combo_case};
+        stats ps[2];
+        run_logins(pair, 2, opt_n, budget, min_n, ps);
+        print_row("jwks_file (RSA keys)", 1, pair[0], &ps[0], &ps[0], 0);
+        print_row("10 keys + map lines", COMBO_LINES, pair[1], &ps[1], &ps[0], 1.6);
+    }
     for (int f = 0; f < NFILES; f++) {
         for (size_t i = 0; i < NSIZES; i++)
             cs[i] = &file_cases[f][i];
         run_logins(cs, NSIZES, opt_n, budget, min_n, s);
         for (size_t i = 0; i < NSIZES; i++) {
             print_row(file_key[f], line_sizes[i], cs[i], &s[i], &s[0],
-                      i == NSIZES - 1 ? 3.0 : 0);
+                      i == NSIZES - 1 ? 5.0 : 0);
         }
     }
     printf("\n   jwks_file: every key has its own kid, alg RS256, use sig (%d distinct\n"
@@ -787,7 +830,9 @@ static void section_scaling(void)
            "   allowed_subjects_file: the subject is the last line.\n"
            "   user_map_file: earlier lines are literal non-matching subjects\n"
            "   (\"user000001@example.com other\"); the last maps the token's subject.\n"
-           "   revoked_file: every line is another jti; the token's jti is not listed.\n",
+           "   revoked_file: every line is another jti; the token's jti is not listed.\n"
+           "   10 keys + map lines: the 10-key JWK Set and a user_map_file of such\n"
+           "   lines, ratio to the 1-key JWK Set.\n",
            JWKS_DISTINCT);
 }
 
@@ -1047,7 +1092,8 @@ static void usage(void)
             "  -q       quick run (N=200, shorter scaling budget)\n"
             "  -p CASE  profile mode: only time N login cycles of CASE, one of\n"
             "           ES256 RS256 EdDSA permit jwks-1 jwks-10 jwks-100\n"
-            "           subjects-N usermap-N revoked-N (N = 1, 1000, 100000);\n"
+            "           subjects-N usermap-N revoked-N (N = 1, 1000, 100000),\n"
+            "           combo (jwks-10 with a 10,000-line user map);\n"
             "           for callgrind use --toggle-collect=login_cycle;\n"
             "           replay runs section 4 (replay_cache) alone\n"
             "  (-c SERVICE is internal: section 1b's fresh-process login)\n"
@@ -1071,6 +1117,11 @@ static void profile(const char *name)
     if (strcmp(name, "permit") == 0) {
         setup_permit();
         c = &permit_case;
+    }
+    if (strcmp(name, "combo") == 0) {
+        setup_jwks(1);
+        setup_combo();
+        c = &combo_case;
     }
     for (size_t i = 0; i < NSIZES; i++) {
         char tag[32];
@@ -1167,6 +1218,7 @@ int main(int argc, char **argv)
     for (int f = 0; f < NFILES; f++)
         for (size_t i = 0; i < NSIZES; i++)
             setup_file(f, i);
+    setup_combo();
     printf("\n   (scaling setup: %zu distinct RSA keys generated, files written in %.1f s)\n",
            jwks_keys_n, (mono_us() - ks) / 1e6);
     section_scaling();

@@ -378,6 +378,9 @@ static pj_verdict rule_jti(struct pj_ctx *x, pj_decision *d)
             strlen(x->jti) != json_string_length(jm))
             return stop(d, PJ_REFUSE, "jti is not a non-empty string");
     }
+    if (x->jti && c->revoked.path && !pj_jti_revocable(x->jti, strlen(x->jti)))
+        return stop(d, PJ_REFUSE, "jti cannot be revoked (it cannot be written as a line of "
+                                  "revoked_file)");
     if (x->jti && pj_jti_revoked(c, x->jti))
         return stop(d, PJ_REFUSE, "token revoked (jti listed in revoked_file)");
     if (c->replay_cache && x->jti == NULL)

@@ -3,6 +3,7 @@
 #define PJ_SUBJECT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "log.h"
 #include "pjconfig.h"
@@ -20,6 +21,11 @@ int pj_map_user(const pj_config *c, const char *sub, char **user);
 bool pj_user_name_ok(const char *u);
 /* Is this jti listed in revoked_file? */
 bool pj_jti_revoked(const pj_config *c, const char *jti);
+/* Could this jti (len bytes) be revoked: written as a line of revoked_file,
+ * would pj_jti_revoked find it?  True exactly when the line reader gives it
+ * back whole: not empty; no NUL or LF; no white space (space, tab, CR) at
+ * either end; no '#' at the start or after white space (a comment). */
+bool pj_jti_revocable(const char *jti, size_t len);
 
 /* Iterate the meaningful lines of a list file: comments ('#' at the start
  * or after white space) and blank lines skipped, white space trimmed. */

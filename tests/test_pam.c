@@ -1414,6 +1414,30 @@ static void test_hardening(void)
     is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "allowed_subjects = a,b: config error");
     ok(log_has("not commas"), "... the log line names the comma");
 
+    /* while revoked_file is set, a jti that could never be listed in it is refused */
+    write_text("revoked-list", "some-other-jti\n", 0644);
+    {
+        char rv[1024];
+        snprintf(rv, sizeof(rv), "revoked_file = %s/revoked-list", dir);
+        const char *bad[] = {"\" padded\"", "\"#comment\"", "\"a #b\"", "\"tab\\tin\"",
+                             "\"trailing \""};
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            char jc[128];
+            snprintf(jc, sizeof(jc), "\"jti\":%s", bad[i]);
+            char *bt = es256(me, 300, jc);
+            conf(rv);
+            is_int(auth(me, bt), PAM_AUTH_ERR, "revoked_file set: jti %s cannot be revoked: refused", bad[i]);
+            ok(log_has("jti cannot be revoked"), "... logged");
+            conf(NULL);
+            is_int(auth(me, bt), PAM_SUCCESS, "... and accepted without revoked_file");
+            free(bt);
+        }
+        char *good = es256(me, 300, "\"jti\":\"ok-jti-\u00e9\"");
+        conf(rv);
+        is_int(auth(me, good), PAM_SUCCESS, "revoked_file set: an ordinary jti is accepted");
+        free(good);
+    }
+
     /* a cut-off signature says so */
     conf(NULL);
     {

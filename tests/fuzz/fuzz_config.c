@@ -5,11 +5,12 @@
  * No file is opened: pj_config_finish (which loads keys and lists) is not
  * called; the list files are handed over in memory as pj_config_finish
  * would after reading them.  The list lookups, the user map and its
- * validation are checked against plain reference implementations
- * (differential), with every block scanner this build and CPU have (the
- * portable one, SSE2, AVX2), on the input, on the input between runs of
- * plain map lines (so that the scanners' fast path leads into it at every
- * offset within a block), and on the input read as pieces of map lines. */
+ * validation are checked against reference implementations written from
+ * man pam_jwt.conf(5) (differential), on the input and on the input read
+ * as pieces of map lines; the user map's templates are also checked by
+ * properties (a map line "* %s" maps every subject to itself, ...), and
+ * pj_jti_revocable against writing the jti as a line (and typing it: no
+ * control characters). */
 #include "config.h"
 
 #define FUZZ_NAME "fuzz_config"
@@ -18,7 +19,6 @@
 #include "args.h"
 #include "claims.h"
 #include "jose.h"
-#include "linescan.h"
 #include "log.h"
 #include "pjconfig.h"
 #include "subject.h"
@@ -92,8 +92,9 @@ static const char *const subjects[] = {
  * pam_jwt.conf(5): a line is trimmed of space, tab, CR; '#' at the start
  * or after white space starts a comment; a user map line is "PATTERN
  * USER", PATTERN an fnmatch(3) glob, USER a template with %s %l %%).
- * The module's faster versions (memchr/memmem searches, literal patterns
- * without fnmatch) must agree with them on every input. */
+ * The module's versions (lines skipped by their first byte, literal
+ * patterns without fnmatch, searches skipped for bytes a file lacks) must
+ * agree with them on every input. */
 static bool ref_space(int c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -158,29 +159,40 @@ static bool ref_fields(const char *l, size_t n, char **pat, char **tmpl)
     return *pat && *tmpl;
 }
 
-static char *ref_expand(const char *t, const char *sub)
+/* man pam_jwt.conf(5), USER MAP: "In LOCALUSER, %s is replaced by the
+ * subject, %l by the part of the subject before its first @ (the whole
+ * subject if it has none), and %% by %; other characters are copied."
+ * Written from that sentence, not from subject.c: a template of a valid
+ * map has a '%' only before s, l or %. */
+static char *ref_expand(const char *tmpl, const char *sub)
 {
-    size_t sl = strlen(sub), ll = strcspn(sub, "@"), tl = strlen(t), o = 0;
-    char *out = malloc(tl * (sl + 1) + 1);
-    if (out == NULL)
+    const char *at = strchr(sub, '@');
+    size_t local = at != NULL ? (size_t)(at - sub) : strlen(sub);
+    char *out = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&out, &n);
+    if (f == NULL)
         return NULL;
-    for (size_t i = 0; i < tl; i++) {
-        if (t[i] == '%' && i + 1 < tl) {
-            char e = t[++i];
-            if (e == 's') {
-                memcpy(out + o, sub, sl);
-                o += sl;
-            } else if (e == 'l') {
-                memcpy(out + o, sub, ll);
-                o += ll;
-            } else {
-                out[o++] = e;
-            }
-        } else {
-            out[o++] = t[i];
+    for (const char *t = tmpl; *t != '\0';) {
+        const char *pct = strchr(t, '%');
+        if (pct == NULL) {
+            fputs(t, f);
+            break;
         }
+        fwrite(t, 1, (size_t)(pct - t), f);
+        CHECK(pct[1] == 's' || pct[1] == 'l' || pct[1] == '%');
+        if (pct[1] == 's')
+            fputs(sub, f);
+        else if (pct[1] == 'l')
+            fwrite(sub, 1, local, f);
+        else
+            fputc('%', f);
+        t = pct + 2;
     }
-    out[o] = '\0';
+    if (fclose(f) != 0) {
+        free(out);
+        return NULL;
+    }
     return out;
 }
 
@@ -270,24 +282,90 @@ static size_t collect_wants(const char *buf, size_t len, char **w)
     return k;
 }
 
-/* Strings that begin many of the plain lines fuzz_wrapped puts around
- * the input, so that the lookups see many lines that start like them. */
-static const char *const plain_wants[] = {"p", "pp", "ppp", "pppp", "ppp u", "pppp u", "ppppp u"};
-#define NPLAIN (sizeof(plain_wants) / sizeof(plain_wants[0]))
+/* A config with only its user map (text) set: all pj_map_user reads. */
+static int map_with(const char *text, const char *sub, char **user)
+{
+    pj_config c;
+    memset(&c, 0, sizeof(c));
+    c.user_map.path = (char *)"/fuzz-template.map";
+    c.user_map.buf = (char *)text;
+    c.user_map.len = strlen(text);
+    CHECK(pj_user_map_validate(&c.user_map, &quiet) == 0);
+    return pj_map_user(&c, sub, user);
+}
+
+/* What the template rule implies, whatever the subject: "*" matches it,
+ * and the user is the template with %s the subject, %l the subject up to
+ * its first '@' (all of it without one), %% a '%'.  The expected names
+ * are spelled out here for each template, so that a fault in the
+ * module's expansion shows whatever the reference does. */
+static void check_templates(const char *sub)
+{
+    const char *at = strchr(sub, '@');
+    int local = (int)(at != NULL ? (size_t)(at - sub) : strlen(sub));
+    char want[5][600], text[64];
+    static const char *const tmpl[5] = {"%s", "%l", "%%", "u-x", "a%%b%lc%sd%%%%"};
+    if (strlen(sub) > 200)
+        return;
+    snprintf(want[0], sizeof(want[0]), "%s", sub);
+    snprintf(want[1], sizeof(want[1]), "%.*s", local, sub);
+    snprintf(want[2], sizeof(want[2]), "%%");
+    snprintf(want[3], sizeof(want[3]), "u-x");
+    snprintf(want[4], sizeof(want[4]), "a%%b%.*sc%sd%%%%", local, sub, sub);
+    for (int i = 0; i < 5; i++)
+        for (int form = 0; form < 2; form++) {
+            char *user = NULL;
+            /* plain, and behind a comment with tabs and CRLF */
+            snprintf(text, sizeof(text), form == 0 ? "* %s\n" : "# c\r\n\t*\t%s\r\n", tmpl[i]);
+            int r = map_with(text, sub, &user);
+            if (r != 1 || strcmp(user, want[i]) != 0) {
+                char safe[200];
+                pj_sanitize(safe, sizeof(safe), sub, strlen(sub));
+                DIE_DIFF("template '%s' for '%s': module %d '%s', rule '%s'", tmpl[i], safe, r,
+                         user ? user : "", want[i]);
+            }
+            free(user);
+        }
+}
+
+/* pj_jti_revocable(w) exactly when w has no control character and,
+ * written as a line of revoked_file, is found: by the module and by the
+ * reference line reader. */
+static void check_revocable(const char *w)
+{
+    size_t n = strlen(w);
+    char *text = malloc(n + 2);
+    pj_config c;
+    if (text == NULL)
+        return;
+    memcpy(text, w, n);
+    memcpy(text + n, "\n", 2);
+    memset(&c, 0, sizeof(c));
+    c.revoked.buf = text;
+    c.revoked.len = n + 1;
+    bool r = pj_jti_revocable(w, n), found = pj_jti_revoked(&c, w), ctl = false;
+    for (size_t i = 0; i < n; i++)
+        ctl |= (unsigned char)w[i] < 0x20 || (unsigned char)w[i] == 0x7f;
+    if (found != ref_line_equals(text, n + 1, w) || r != (found && !ctl)) {
+        char safe[200];
+        pj_sanitize(safe, sizeof(safe), w, n);
+        DIE_DIFF("jti '%s': revocable %d, found as a line %d", safe, (int)r, (int)found);
+    }
+    free(text);
+}
 
 /* The lookups, the map's validation and the mapping agree with the
- * references, with the block scanner selected now. */
+ * references. */
 static void check_lists(const pj_config *c, const char *buf, size_t len, char **wants,
                         size_t nwants)
 {
-    const char *all[MAX_WANTS + NSUBJECTS + NPLAIN];
+    const char *all[MAX_WANTS + NSUBJECTS];
     size_t nall = 0;
     for (size_t i = 0; i < nwants; i++)
-        all[nall++] = wants[i];
+        if (wants[i] != NULL)
+            all[nall++] = wants[i];
     for (size_t i = 0; i < NSUBJECTS; i++)
         all[nall++] = subjects[i];
-    for (size_t i = 0; i < NPLAIN; i++)
-        all[nall++] = plain_wants[i];
 
     /* The line reader agrees with the reference line by line. */
     {
@@ -304,18 +382,19 @@ static void check_lists(const pj_config *c, const char *buf, size_t len, char **
         }
     }
 
-    /* Lookups (allowed_subjects_file, revoked_file) agree with the reference. */
+    /* Lookups (allowed_subjects_file, revoked_file) agree with the
+     * reference; revocable jtis are those a line can hold. */
     for (size_t i = 0; i < nall; i++) {
         const char *w = all[i];
-        bool want = w ? ref_line_equals(buf, len, w) : false;
-        if (w == NULL)
-            continue;
+        bool want = ref_line_equals(buf, len, w);
         if (pj_subject_allowed(c, w) != want || pj_jti_revoked(c, w) != want) {
             char safe[200];
             pj_sanitize(safe, sizeof(safe), w, strlen(w));
             DIE_DIFF("list lookup of '%s': module %d, reference %d", safe,
                      (int)pj_subject_allowed(c, w), (int)want);
         }
+        check_revocable(w);
+        check_templates(w);
     }
 
     /* Validation agrees with the reference; pj_map_user is only ever run
@@ -328,8 +407,6 @@ static void check_lists(const pj_config *c, const char *buf, size_t len, char **
             const char *w = all[i];
             char *user = NULL, *ruser = NULL;
             int r, rr;
-            if (w == NULL)
-                continue;
             r = pj_map_user(c, w, &user);
             CHECK(r == 0 || r == 1);
             CHECK((r == 1) == (user != NULL));
@@ -348,11 +425,9 @@ static void check_lists(const pj_config *c, const char *buf, size_t len, char **
     }
 }
 
-static const pj_ls_impl scanners[] = {PJ_LS_SCALAR, PJ_LS_SSE2, PJ_LS_AVX2};
-
 /* buf as a user_map_file, allowed_subjects_file and revoked_file; the
- * strings looked up come from [from, from + flen), a part of buf. */
-static void fuzz_list_text(const char *buf, size_t len, const char *from, size_t flen)
+ * strings looked up come from buf and the fixed subjects. */
+static void fuzz_list_text(const char *buf, size_t len)
 {
     char *wants[MAX_WANTS];
     size_t nwants = 0;
@@ -370,65 +445,29 @@ static void fuzz_list_text(const char *buf, size_t len, const char *from, size_t
     c->revoked.len = len;
     if (c->user_map.buf == NULL || c->subjects_file.buf == NULL || c->revoked.buf == NULL)
         goto out;
-    nwants = collect_wants(from, flen, wants);
-    for (size_t i = 0; i < sizeof(scanners) / sizeof(scanners[0]); i++)
-        if (pj_ls_select(scanners[i]))
-            check_lists(c, buf, len, wants, nwants);
-    CHECK(pj_ls_select(PJ_LS_AUTO));
+    nwants = collect_wants(buf, len, wants);
+    check_lists(c, buf, len, wants, nwants);
 out:
     for (size_t i = 0; i < nwants; i++)
         free(wants[i]);
     pj_config_free(c);
 }
 
-/* Plain map lines ("ppp u") of plen bytes in all. */
-static size_t plain_lines(char *out, size_t plen, unsigned seed)
-{
-    size_t o = 0;
-    while (plen - o >= 4) {
-        size_t w = plen - o < 12 ? plen - o : 4 + (seed + o * 7) % 5;
-        memset(out + o, 'p', w - 3);
-        memcpy(out + o + w - 3, " u\n", 3);
-        o += w;
-    }
-    memset(out + o, '\n', plen - o);
-    return plen;
-}
-
-/* mid between plain map lines, so that the block scanners run into it at
- * any offset (seed chooses) and leave it through full blocks, as list
- * files. */
-static void fuzz_wrapped(const char *mid, size_t mlen, unsigned seed)
-{
-    size_t pre = seed % 200, post = 2 * PJ_LS_BLOCK + seed % 7, o = 0;
-    char *text = malloc(pre + mlen + post + 1);
-    if (text == NULL)
-        return;
-    o += plain_lines(text, pre, seed);
-    memcpy(text + o, mid, mlen);
-    o += mlen;
-    o += plain_lines(text + o, post, seed);
-    fuzz_list_text(text, o, text + pre, mlen);
-    free(text);
-}
-
 /* Pieces of list and map lines: the input taken one byte per piece is
- * text dense in what the scanners must get right. */
+ * text dense in what the line rules must get right. */
 static const char *const pieces[] = {
     "a", "b", "ab", "alice@example.com", "root", "svc-backup", "bob", " ", "  ", "\t", "\r",
     "\n", "\n", "\n", "\r\n", "#", " #", "%", "%s", "%l", "%%", "*", "?", "[a]", "\\", "@", "-",
 };
 #define NPIECES (sizeof(pieces) / sizeof(pieces[0]))
 
-/* The input as list files: as it is, between plain map lines (its first
- * byte choosing where), and as pieces between plain map lines. */
+/* The input as list files: as it is, and as pieces (its first byte
+ * skipped, so that the two differ). */
 static void fuzz_lists(const char *buf, size_t len)
 {
-    fuzz_list_text(buf, len, buf, len);
+    fuzz_list_text(buf, len);
     if (len == 0)
         return;
-    unsigned seed = (unsigned char)buf[0];
-    fuzz_wrapped(buf + 1, len - 1, seed);
     char *text = malloc(len * 20 + 1);
     size_t o = 0;
     if (text == NULL)
@@ -438,7 +477,7 @@ static void fuzz_lists(const char *buf, size_t len)
         memcpy(text + o, p, strlen(p));
         o += strlen(p);
     }
-    fuzz_wrapped(text, o, seed * 3);
+    fuzz_list_text(text, o);
     free(text);
 }
 
