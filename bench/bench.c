@@ -774,6 +774,50 @@ static void setup_combo(void)
     c->token = mint("RS256", jwks_keys[9 % JWKS_DISTINCT], "kid-009", sub, "bench-jti-1");
 }
 
+/* Several issuers: a policy directory of 5 issuers' files (the token's iss
+ * names the last), against the same policy as one config file.  Each
+ * policy has its own key_file.  Needs setup_jwks(0) first. */
+#define POLICIES 5
+static lcase policy_file_case, policy_dir_case;
+
+static void setup_policies(void)
+{
+    char *pol = path_of("policies"), *pub = path_of("policy-key.pub");
+    if (mkdir(pol, 0755) != 0 && errno != EEXIST)
+        die("mkdir %s", pol);
+    chmod(pol, 0755);
+    if (tl_write_pub(jwks_keys[0], pub) != 0)
+        die("cannot write %s", pub);
+    chmod(pub, 0644);
+    for (int i = 0; i < POLICIES; i++) {
+        /* the last file names the token's issuer */
+        char *iss = i == POLICIES - 1 ? xasprintf("https://idp.example.com")
+                                      : xasprintf("https://other-%d.example.com", i);
+        char *conf = xasprintf("issuer = %s\nkey_file = %s\nallowed_subjects = *\n", iss, pub);
+        char *name = xasprintf("policies/%c.conf", 'a' + i);
+        write_text(name, conf, strlen(conf));
+        if (i == POLICIES - 1)
+            write_text("policy-one.conf", conf, strlen(conf));
+        free(iss);
+        free(conf);
+        free(name);
+    }
+    char *one = path_of("policy-one.conf");
+    char *line = xasprintf("%s config=%s", so, one);
+    make_service(&policy_file_case, "policyfile", line);
+    free(line);
+    line = xasprintf("%s config=%s", so, pol);
+    make_service(&policy_dir_case, "policydir", line);
+    free(line);
+    policy_file_case.label = xasprintf("one config file");
+    policy_dir_case.label = xasprintf("policy directory, %d issuers", POLICIES);
+    policy_file_case.token = mint("RS256", jwks_keys[0], NULL, me, "bench-jti-1");
+    policy_dir_case.token = mint("RS256", jwks_keys[0], NULL, me, "bench-jti-1");
+    free(one);
+    free(pol);
+    free(pub);
+}
+
 static void print_row(const char *what, size_t size, const lcase *c, const stats *s,
                       const stats *base, double target)
 {
@@ -815,6 +859,13 @@ static void section_scaling(void)
         run_logins(pair, 2, opt_n, budget, min_n, ps);
         print_row("jwks_file (RSA keys)", 1, pair[0], &ps[0], &ps[0], 0);
         print_row("10 keys + map lines", COMBO_LINES, pair[1], &ps[1], &ps[0], 1.6);
+    }
+    {
+        lcase *pair[2] = {&policy_file_case, &policy_dir_case};
+        stats ps[2];
+        run_logins(pair, 2, opt_n, budget, min_n, ps);
+        print_row("one config file", 1, pair[0], &ps[0], &ps[0], 0);
+        print_row("policy directory", POLICIES, pair[1], &ps[1], &ps[0], 0);
     }
     for (int f = 0; f < NFILES; f++) {
         for (size_t i = 0; i < NSIZES; i++)
@@ -1093,7 +1144,8 @@ static void usage(void)
             "  -p CASE  profile mode: only time N login cycles of CASE, one of\n"
             "           ES256 RS256 EdDSA permit jwks-1 jwks-10 jwks-100\n"
             "           subjects-N usermap-N revoked-N (N = 1, 1000, 100000),\n"
-            "           combo (jwks-10 with a 10,000-line user map);\n"
+            "           combo (jwks-10 with a 10,000-line user map),\n"
+            "           policy-file, policy-dir (5 issuers' policies; iss picks the last);\n"
             "           for callgrind use --toggle-collect=login_cycle;\n"
             "           replay runs section 4 (replay_cache) alone\n"
             "  (-c SERVICE is internal: section 1b's fresh-process login)\n"
@@ -1117,6 +1169,11 @@ static void profile(const char *name)
     if (strcmp(name, "permit") == 0) {
         setup_permit();
         c = &permit_case;
+    }
+    if (strcmp(name, "policy-file") == 0 || strcmp(name, "policy-dir") == 0) {
+        setup_jwks(0);
+        setup_policies();
+        c = name[7] == 'f' ? &policy_file_case : &policy_dir_case;
     }
     if (strcmp(name, "combo") == 0) {
         setup_jwks(1);
@@ -1219,6 +1276,7 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < NSIZES; i++)
             setup_file(f, i);
     setup_combo();
+    setup_policies();
     printf("\n   (scaling setup: %zu distinct RSA keys generated, files written in %.1f s)\n",
            jwks_keys_n, (mono_us() - ks) / 1e6);
     section_scaling();
