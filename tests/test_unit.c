@@ -119,6 +119,36 @@ static pj_config *parse(const char *text, int *rc)
     return c;
 }
 
+/* The example configs shipped in conf/ parse (their files need not exist). */
+static void test_shipped_examples(void)
+{
+    const char *top = getenv("top_srcdir");
+    const char *names[] = {"conf/pam_jwt.conf", "conf/pam_jwt-ssh.conf", "conf/pam_jwt-sudo.conf",
+                           "conf/pam_jwt.d/idp.conf", "conf/pam_jwt.d/ci.conf"};
+    if (top == NULL) {
+        skip(5, "top_srcdir not set (run through make check)");
+        return;
+    }
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char path[4096], *text = NULL;
+        size_t len = 0;
+        snprintf(path, sizeof(path), "%s/%s", top, names[i]);
+        FILE *f = fopen(path, "r");
+        if (f != NULL) {
+            text = calloc(1, 65536);
+            len = text ? fread(text, 1, 65535, f) : 0;
+            fclose(f);
+        }
+        pj_config *c = pj_config_new(path);
+        int rc = text ? pj_config_parse(c, text, len, &LOG) : -1;
+        ok(rc == 0, "shipped example %s parses (%s)", names[i], lastlog);
+        if (i == 0)
+            is_int((int)c->min_uid, 1000, "the shipped pam_jwt.conf sets min_uid = 1000");
+        pj_config_free(c);
+        free(text);
+    }
+}
+
 static void test_config(void)
 {
     int rc;
@@ -1867,5 +1897,6 @@ int main(void)
     test_big_lists();
     test_decide_clock();
     test_rule_runner();
+    test_shipped_examples();
     return tap_done();
 }
