@@ -323,9 +323,9 @@ static pj_verdict rule_signature(struct pj_ctx *x, pj_decision *d)
         if (!kid_selects(k, kid))
             continue; /* a JWK the kid does not name is never built */
         switch (pj_key_fit(k, (pj_alg)alg, rq->log)) {
-        case 1: candidates++; break;
-        case 0: break;
-        default: unusable++; break;
+        case PJ_FIT_YES: candidates++; break;
+        case PJ_FIT_NO: break;
+        case PJ_FIT_UNUSABLE: unusable++; break;
         }
     }
     if (kid == NULL && candidates > PJ_MAX_KIDLESS_CANDIDATES)
@@ -333,7 +333,7 @@ static pj_verdict rule_signature(struct pj_ctx *x, pj_decision *d)
                     candidates, PJ_MAX_KIDLESS_CANDIDATES);
     for (size_t i = 0; i < ks->n && tried < candidates; i++) {
         pj_key *k = &ks->v[i];
-        if (!kid_selects(k, kid) || pj_key_fit(k, (pj_alg)alg, rq->log) != 1)
+        if (!kid_selects(k, kid) || pj_key_fit(k, (pj_alg)alg, rq->log) != PJ_FIT_YES)
             continue;
         if (pj_key_ready(k, rq->log) != 0) {
             unusable++;
@@ -405,9 +405,9 @@ static pj_verdict rule_subject(struct pj_ctx *x, pj_decision *d)
     if (!pj_subject_allowed(c, sub))
         return stop(d, PJ_REFUSE, "subject not allowed");
     switch (pj_map_user(c, sub, &d->user)) {
-    case 1: break;
-    case 0: return stop(d, PJ_REFUSE, "no user_map_file rule matches the subject");
-    default:
+    case PJ_MAP_FOUND: break;
+    case PJ_MAP_NONE: return stop(d, PJ_REFUSE, "no user_map_file rule matches the subject");
+    case PJ_MAP_NOMEM:
         pj_logf(x->rq->log, LOG_ERR, "out of memory while mapping the subject");
         return stop(d, PJ_UNAVAIL, "out of memory");
     }

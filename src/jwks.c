@@ -320,26 +320,26 @@ int pj_key_ready(pj_key *k, const pj_log *log)
     return 0;
 }
 
-int pj_key_fit(pj_key *k, pj_alg alg, const pj_log *log)
+pj_fit pj_key_fit(pj_key *k, pj_alg alg, const pj_log *log)
 {
     if (k->state == PJ_KEY_NOT_SIG) {
         tell(k, log);
-        return 0;
+        return PJ_FIT_NO;
     }
     if (k->state == PJ_KEY_BAD) {
         tell(k, log);
-        return -1;
+        return PJ_FIT_UNUSABLE;
     }
     if (!pj_alg_fits_key(alg, k) || (k->alg >= 0 && k->alg != (int)alg))
-        return 0;
+        return PJ_FIT_NO;
     /* refused by OpenSSL: unusable wherever pj_key_ready would have been
      * asked to build it, so a decision is the same after
      * pj_jwks_prepare_all */
     if (k->state == PJ_KEY_BROKEN) {
         tell(k, log);
-        return -1;
+        return PJ_FIT_UNUSABLE;
     }
-    return 1;
+    return PJ_FIT_YES;
 }
 
 int pj_jwks_prepare_all(pj_keyset *ks, const pj_log *log)

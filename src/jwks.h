@@ -29,7 +29,12 @@ int pj_jwks_parse(pj_keyset *ks, const char *text, size_t len, const char *path,
  *       reason is logged once per key ("jwks_file PATH key #N: skipped:
  *       WHY", LOG_WARNING).
  * Never decodes a member or builds a key. */
-int pj_key_fit(pj_key *k, pj_alg alg, const pj_log *log);
+typedef enum {
+    PJ_FIT_UNUSABLE = -1, /* the key cannot be used (logged once) */
+    PJ_FIT_NO = 0,        /* its type, curve or JWK alg is for another alg */
+    PJ_FIT_YES = 1,       /* a candidate for this alg */
+} pj_fit;
+pj_fit pj_key_fit(pj_key *k, pj_alg alg, const pj_log *log);
 
 /* Make k ready for pj_sig_verify.  A JWKS key is built the first time:
  * its base64url members decoded once, checked and handed to OpenSSL.

@@ -292,12 +292,12 @@ static bool may_match(unsigned char c, const char *sub)
     return c == (unsigned char)sub[0] || is_glob((char)c) || pj_is_space(c);
 }
 
-int pj_map_user(const pj_config *c, const char *sub, char **user)
+pj_map_result pj_map_user(const pj_config *c, const char *sub, char **user)
 {
     *user = NULL;
     if (c->user_map.buf == NULL) {
         *user = strdup(sub);
-        return *user ? 1 : -1;
+        return *user ? PJ_MAP_FOUND : PJ_MAP_NOMEM;
     }
     pj_lines it = {c->user_map.buf, c->user_map.len, 0, 0};
     const char *l, *p, *u;
@@ -310,10 +310,10 @@ int pj_map_user(const pj_config *c, const char *sub, char **user)
             continue; /* blank, or not validated: never reached */
         if (pattern_matches(p, pl, sub, sl)) {
             *user = expand(u, ul, sub);
-            return *user ? 1 : -1;
+            return *user ? PJ_MAP_FOUND : PJ_MAP_NOMEM;
         }
     }
-    return 0;
+    return PJ_MAP_NONE;
 }
 
 bool pj_user_name_ok(const char *u)
