@@ -112,8 +112,7 @@ char *pj_cli_jwk_thumbprint(EVP_PKEY *k)
     return out;
 }
 
-/* Never ask for a pass phrase: the holder key is used without a person. */
-static int no_passphrase(char *buf, int size, int rwflag, void *u)
+int pj_cli_no_passphrase(char *buf, int size, int rwflag, void *u)
 {
     (void)buf;
     (void)size;
@@ -147,7 +146,7 @@ EVP_PKEY *pj_cli_key_load(const char *path)
                      &len) != 0)
         goto out;
     b = BIO_new_mem_buf(pem, (int)len);
-    k = b ? PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL) : NULL;
+    k = b ? PEM_read_bio_PrivateKey(b, NULL, pj_cli_no_passphrase, NULL) : NULL;
     BIO_free(b);
     ERR_clear_error();
     if (k == NULL) {

@@ -40,4 +40,8 @@ char *pj_cli_sha256_b64url(const void *data, size_t n);
  * key in PATH}.  0, or -1 with a message on stderr. */
 int pj_cli_mint_cnf(json_t *claims, const char *path);
 
+/* A PEM pass phrase callback that never asks: mint and the holder key run
+ * without a person to answer, so an encrypted key is refused. */
+int pj_cli_no_passphrase(char *buf, int size, int rwflag, void *u);
+
 #endif

@@ -59,16 +59,6 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
-/* Never prompt for a pass phrase: mint is for scripts and tests. */
-static int no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-    (void)buf;
-    (void)size;
-    (void)rwflag;
-    (void)u;
-    return -1;
-}
-
 /* Header {"alg":ALG,"typ":"JWT"[,"kid":KID]} and the claims, signed. */
 static char *sign_token(pj_alg alg, EVP_PKEY *pk, const unsigned char *secret, size_t secret_len,
                         json_t *claims, const char *kid)
@@ -160,7 +150,7 @@ int pj_cmd_mint(int argc, char **argv)
         }
     } else {
         BIO *b = BIO_new_mem_buf(key, (int)keylen);
-        pk = b ? PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL) : NULL;
+        pk = b ? PEM_read_bio_PrivateKey(b, NULL, pj_cli_no_passphrase, NULL) : NULL;
         BIO_free(b);
         if (pk == NULL) {
             pj_cli_line(stderr, "pamjwt: %s is not an unencrypted PEM private key", keypath);
