@@ -408,8 +408,6 @@ int pj_config_finish(pj_config *c, const pj_log *log)
         load_text(&c->user_map, "user_map_file", log) != 0 ||
         load_text(&c->revoked, "revoked_file", log) != 0)
         return -1;
-    if (c->user_map.buf && pj_user_map_validate(&c->user_map, log) != 0)
-        return -1;
     if (c->replay_cache) {
         c->replay_dirfd = pj_open_dir(c->replay_cache, "replay_cache", log);
         if (c->replay_dirfd < 0)

@@ -33,15 +33,18 @@ typedef struct file_has {
     bool hash;   /* '#' (comments) */
     bool tab_cr; /* tab or CR (white space other than ' ') */
     bool pct;    /* '%' (user map templates) */
+    bool glob;   /* '*', '?', '[' or '\\' (user map patterns) */
 } file_has;
 
-static const file_has has_all = {true, true, true};
+static const file_has has_all = {true, true, true, true};
 
 static file_has file_bytes(const char *buf, size_t len)
 {
     file_has h = {memchr(buf, '#', len) != NULL,
                   memchr(buf, '\t', len) != NULL || memchr(buf, '\r', len) != NULL,
-                  memchr(buf, '%', len) != NULL};
+                  memchr(buf, '%', len) != NULL,
+                  memchr(buf, '*', len) != NULL || memchr(buf, '?', len) != NULL ||
+                      memchr(buf, '[', len) != NULL || memchr(buf, '\\', len) != NULL};
     return h;
 }
 
@@ -185,75 +188,103 @@ static bool template_ok(const char *u, size_t n)
     return true;
 }
 
-/* What can be wrong with a line of a user map. */
-enum map_error { MAP_OK, MAP_LONG, MAP_FIELDS, MAP_TEMPLATE };
-
-/* Check a raw line of a user map: comments and blank lines are fine. */
-static inline enum map_error map_line_check(const char *l, size_t n, const file_has *has)
+static bool is_glob(char c)
 {
-    const char *p, *u;
-    size_t pl, ul;
-    line_content(&l, &n, has);
-    if (n == 0)
-        return MAP_OK;
-    if (n > PJ_MAX_LINE)
-        return MAP_LONG;
-    if (!map_fields(l, n, has, &p, &pl, &u, &ul))
-        return MAP_FIELDS;
-    if (has->pct && !template_ok(u, ul))
-        return MAP_TEMPLATE;
-    return MAP_OK;
+    return c == '*' || c == '?' || c == '[' || c == '\\';
 }
 
-int pj_user_map_validate(const pj_text *t, const pj_log *log)
+/* fnmatch(3) without flags, for a pattern of pl bytes (not terminated). */
+static bool glob_matches(const char *p, size_t pl, const char *sub)
+{
+    char pat[PJ_MAX_LINE + 1];
+    memcpy(pat, p, pl);
+    pat[pl] = '\0';
+    return fnmatch(pat, sub, 0) == 0;
+}
+
+/* Does pattern p match sub as fnmatch(3) would?  A pattern whose first
+ * byte is ordinary matches only subjects that start with that byte, and a
+ * pattern without glob characters (as every pattern of a file without
+ * them) matches only itself: both are decided without fnmatch. */
+static inline bool pattern_matches(const char *p, size_t pl, const char *sub, size_t sl,
+                                   const file_has *has)
+{
+    if (!is_glob(p[0]) && p[0] != sub[0])
+        return false;
+    if (has->glob)
+        for (size_t i = 0; i < pl; i++)
+            if (is_glob(p[i]))
+                return glob_matches(p, pl, sub);
+    return pl == sl && memcmp(p, sub, sl) == 0;
+}
+
+/* One line of a user map, read: blank (comment or white space only), or
+ * its two fields, or what is wrong with it. */
+enum map_line_kind { MAP_BLANK, MAP_RULE, MAP_LONG, MAP_FIELDS, MAP_TEMPLATE };
+typedef struct map_rule {
+    const char *pat, *tpl; /* SUBJECT pattern, LOCALUSER template */
+    size_t pl, tl;
+} map_rule;
+
+static inline enum map_line_kind map_line(const char *l, size_t n, const file_has *has,
+                                          map_rule *r)
+{
+    line_content(&l, &n, has);
+    if (n == 0)
+        return MAP_BLANK;
+    if (n > PJ_MAX_LINE)
+        return MAP_LONG;
+    if (!map_fields(l, n, has, &r->pat, &r->pl, &r->tpl, &r->tl))
+        return MAP_FIELDS;
+    if (has->pct && !template_ok(r->tpl, r->tl))
+        return MAP_TEMPLATE;
+    return MAP_RULE;
+}
+
+static void log_map_error(const pj_text *t, unsigned lineno, enum map_line_kind k,
+                          const pj_log *log)
+{
+    if (k == MAP_LONG)
+        pj_logf(log, LOG_ERR, "user_map_file %s:%u: line longer than %d bytes", t->path,
+                lineno, PJ_MAX_LINE);
+    else if (k == MAP_FIELDS)
+        pj_logf(log, LOG_ERR, "user_map_file %s:%u: expected 'SUBJECT LOCALUSER'", t->path,
+                lineno);
+    else
+        pj_logf(log, LOG_ERR, "user_map_file %s:%u: only %%s, %%l and %%%% may follow %%",
+                t->path, lineno);
+}
+
+/* The one pass over a user map.  Every line is read, so a malformed line
+ * anywhere makes the map unusable (-1, logged with its line number)
+ * whichever line would have matched; otherwise 1 with the first rule whose
+ * pattern matches sub in *hit, or 0. */
+static int map_walk(const pj_text *t, const char *sub, map_rule *hit, const pj_log *log)
 {
     pj_lines it = {t->buf, t->len, 0, 0};
     const char *l;
-    size_t n;
+    size_t n, sl = strlen(sub);
+    bool found = false;
     if (memchr(t->buf, '\0', t->len) != NULL) {
         pj_logf(log, LOG_ERR, "user_map_file %s: contains a NUL byte", t->path);
         return -1;
     }
     file_has has = file_bytes(t->buf, t->len);
     while (raw_line(&it, &l, &n)) {
-        switch (map_line_check(l, n, &has)) {
-        case MAP_OK:
+        map_rule r;
+        enum map_line_kind k = map_line(l, n, &has, &r);
+        if (k == MAP_BLANK)
             continue;
-        case MAP_LONG:
-            pj_logf(log, LOG_ERR, "user_map_file %s:%u: line longer than %d bytes", t->path,
-                    it.lineno, PJ_MAX_LINE);
-            return -1;
-        case MAP_FIELDS:
-            pj_logf(log, LOG_ERR, "user_map_file %s:%u: expected 'SUBJECT LOCALUSER'", t->path,
-                    it.lineno);
-            return -1;
-        case MAP_TEMPLATE:
-            pj_logf(log, LOG_ERR, "user_map_file %s:%u: only %%s, %%l and %%%% may follow %%",
-                    t->path, it.lineno);
+        if (k != MAP_RULE) {
+            log_map_error(t, it.lineno, k, log);
             return -1;
         }
+        if (!found && pattern_matches(r.pat, r.pl, sub, sl, &has)) {
+            *hit = r;
+            found = true;
+        }
     }
-    return 0;
-}
-
-static bool is_glob(char c)
-{
-    return c == '*' || c == '?' || c == '[' || c == '\\';
-}
-
-/* fnmatch(3) without flags; a pattern without glob characters matches
- * only itself, so it is compared without fnmatch. */
-static bool pattern_matches(const char *p, size_t pl, const char *sub, size_t sl)
-{
-    bool glob = false;
-    for (size_t i = 0; i < pl && !glob; i++)
-        glob = is_glob(p[i]);
-    if (!glob)
-        return pl == sl && memcmp(p, sub, sl) == 0;
-    char pat[PJ_MAX_LINE + 1];
-    memcpy(pat, p, pl);
-    pat[pl] = '\0';
-    return fnmatch(pat, sub, 0) == 0;
+    return found ? 1 : 0;
 }
 
 /* The template with %s the subject, %l the subject up to its first '@'
@@ -284,36 +315,21 @@ static char *expand(const char *u, size_t n, const char *sub)
     return out;
 }
 
-/* Can a pattern whose first byte is c match sub?  Not when c is an
- * ordinary byte other than sub's first: fnmatch matches it only with
- * itself.  (A line whose first byte is white space is looked into.) */
-static bool may_match(unsigned char c, const char *sub)
+pj_map_result pj_map_user(const pj_config *c, const char *sub, char **user, const pj_log *log)
 {
-    return c == (unsigned char)sub[0] || is_glob((char)c) || pj_is_space(c);
-}
-
-pj_map_result pj_map_user(const pj_config *c, const char *sub, char **user)
-{
+    map_rule hit;
     *user = NULL;
     if (c->user_map.buf == NULL) {
         *user = strdup(sub);
         return *user ? PJ_MAP_FOUND : PJ_MAP_NOMEM;
     }
-    pj_lines it = {c->user_map.buf, c->user_map.len, 0, 0};
-    const char *l, *p, *u;
-    size_t n, pl, ul, sl = strlen(sub);
-    while (raw_line(&it, &l, &n)) {
-        if (n == 0 || !may_match((unsigned char)l[0], sub))
-            continue;
-        line_content(&l, &n, &has_all);
-        if (n == 0 || !map_fields(l, n, &has_all, &p, &pl, &u, &ul) || pl > PJ_MAX_LINE)
-            continue; /* blank, or not validated: never reached */
-        if (pattern_matches(p, pl, sub, sl)) {
-            *user = expand(u, ul, sub);
-            return *user ? PJ_MAP_FOUND : PJ_MAP_NOMEM;
-        }
+    switch (map_walk(&c->user_map, sub, &hit, log)) {
+    case 1: break;
+    case 0: return PJ_MAP_NONE;
+    default: return PJ_MAP_BROKEN;
     }
-    return PJ_MAP_NONE;
+    *user = expand(hit.tpl, hit.tl, sub);
+    return *user ? PJ_MAP_FOUND : PJ_MAP_NOMEM;
 }
 
 bool pj_user_name_ok(const char *u)

@@ -8,14 +8,19 @@
 #include "log.h"
 #include "pjconfig.h"
 
-/* Check every line of a loaded user_map_file; -1 (logged, with line) on a
- * malformed line. */
-int pj_user_map_validate(const pj_text *t, const pj_log *log);
 /* allowed_subjects ('*' included) or a line of allowed_subjects_file. */
 bool pj_subject_allowed(const pj_config *c, const char *sub);
-/* Map a subject to a local user name (malloc'd into *user). */
-typedef enum { PJ_MAP_NOMEM = -1, PJ_MAP_NONE = 0, PJ_MAP_FOUND = 1 } pj_map_result;
-pj_map_result pj_map_user(const pj_config *c, const char *sub, char **user);
+/* Map a subject to a local user name (malloc'd into *user): the first
+ * user_map_file rule that matches, in one pass that reads every line; a
+ * malformed line anywhere in the map is PJ_MAP_BROKEN (logged, with its
+ * line), whichever rule matches. */
+typedef enum {
+    PJ_MAP_BROKEN = -2,
+    PJ_MAP_NOMEM = -1,
+    PJ_MAP_NONE = 0,
+    PJ_MAP_FOUND = 1
+} pj_map_result;
+pj_map_result pj_map_user(const pj_config *c, const char *sub, char **user, const pj_log *log);
 /* A plausible local user name: 1..255 bytes, no control characters, no
  * white space, no '/' or ':'. */
 bool pj_user_name_ok(const char *u);

@@ -419,6 +419,20 @@ static void test_user_rules(void)
     write_text("usermap", "*@example.com\n", 0644);
     t = es256(me, 300, NULL);
     is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "user_map_file: malformed line is a config error");
+    ok(log_has("usermap:1: expected 'SUBJECT LOCALUSER'"), "reason logged: the map's file and line");
+    free(t);
+    /* A malformed line anywhere refuses the whole map, even after the rule
+     * that matches; the map is read once a token has passed rules 1-4 and
+     * the subject is allowed, so a forged token is refused as forged. */
+    snprintf(map, sizeof(map), "%s@example.com %s\n# fine\n\nx y%%q\n", me, me);
+    write_text("usermap", map, 0644);
+    snprintf(sub, sizeof(sub), "%s@example.com", me);
+    t = es256(sub, 300, NULL);
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "user_map_file: malformed line after the match");
+    ok(log_has("usermap:4: only %s, %l and %% may follow %"), "reason logged: line 4");
+    char *dot = strchr(t, '.');
+    dot[3] = dot[3] == 'A' ? 'B' : 'A';
+    is_int(auth(me, t), PAM_AUTH_ERR, "user_map_file malformed, token forged: refused as forged");
     free(t);
 }
 
@@ -1619,6 +1633,22 @@ static void test_policies(void)
     is_int(auth_dir(me, t), PAM_AUTHINFO_UNAVAIL, "broken sibling: a token without iss: unavailable");
     free(t);
     unlink(P("pol/c.conf"));
+
+    /* B's map malformed: B's tokens that reach it are unavailable, B's
+     * policy still loads (an unknown issuer stays refused), A is untouched */
+    write_text("map-b", "bob\n", 0644);
+    t = iss_token(k_rsa, "RS256", "https://b.example", "bob", NULL);
+    is_int(auth_dir(me, t), PAM_AUTHINFO_UNAVAIL, "policy dir: B's map malformed: B's token unavailable");
+    ok(log_has("map-b:1: expected 'SUBJECT LOCALUSER'"), "... logged with B's map and line");
+    free(t);
+    t = iss_token(k_ec256, "ES256", "https://c.example", "alice", NULL);
+    is_int(auth_dir(me, t), PAM_AUTH_ERR, "policy dir: B's map malformed: unknown issuer still refused");
+    free(t);
+    t = iss_token(k_ec256, "ES256", "https://a.example", "alice", NULL);
+    is_int(auth_dir(me, t), PAM_SUCCESS, "policy dir: B's map malformed: A's token accepted");
+    free(t);
+    snprintf(buf, sizeof(buf), "bob %s\n", me);
+    write_text("map-b", buf, 0644);
 
     /* a file without issuer is a failed policy */
     snprintf(buf, sizeof(buf), "key_file = %s/ec256.pub\nallowed_subjects = *\n", dir);

@@ -301,7 +301,7 @@ static void test_subjects(void)
     ok(!pj_subject_allowed(c, "Alice"), "allowed_subjects: case sensitive");
     ok(!pj_subject_allowed(c, "alic"), "allowed_subjects: no prefix match");
     char *u = NULL;
-    is_int(pj_map_user(c, "alice", &u), 1, "no user_map_file: subject is the user");
+    is_int(pj_map_user(c, "alice", &u, &LOG), 1, "no user_map_file: subject is the user");
     ok(u && strcmp(u, "alice") == 0, "no user_map_file: user = subject");
     free(u);
     const char *map = "# comment\n"
@@ -312,7 +312,8 @@ static void test_subjects(void)
     c->user_map.buf = strdup(map);
     c->user_map.len = strlen(map);
     c->user_map.path = strdup("/map");
-    is_int(pj_user_map_validate(&c->user_map, &LOG), 0, "user map validates");
+    u = NULL;
+    ok(pj_map_user(c, "nobody", &u, &LOG) == PJ_MAP_NONE, "user map validates");
     struct { const char *sub; int r; const char *user; } m[] = {
         {"admin@corp.example", 1, "root"}, {"bob@corp.example", 1, "jwt-bob"},
         {"svc-01", 1, "svc-01"}, {"svc-001", 0, NULL}, {"bob@evil.example", 0, NULL},
@@ -320,7 +321,7 @@ static void test_subjects(void)
     };
     for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
         u = NULL;
-        int r = pj_map_user(c, m[i].sub, &u);
+        int r = pj_map_user(c, m[i].sub, &u, &LOG);
         ok(r == m[i].r && (m[i].user == NULL || (u && strcmp(u, m[i].user) == 0)),
            "user map: %s -> %s", m[i].sub, m[i].user ? m[i].user : "(no match)");
         free(u);
@@ -328,8 +329,9 @@ static void test_subjects(void)
     const char *bads[] = {"onlyone\n", "a b c\n", "a %x\n", "a b%\n"};
     for (size_t i = 0; i < 4; i++) {
         pj_text t = {(char *)"/map", (char *)bads[i], strlen(bads[i])};
-        is_int(pj_user_map_validate(&t, &LOG), -1, "user map: malformed line refused: %.*s",
-               (int)strcspn(bads[i], "\n"), bads[i]);
+        pj_config bc = {.user_map = t};
+        is_int(pj_map_user(&bc, "a", &u, &LOG), PJ_MAP_BROKEN,
+               "user map: malformed line refused: %.*s", (int)strcspn(bads[i], "\n"), bads[i]);
     }
     pj_config_free(c);
 
@@ -467,10 +469,11 @@ static char *map_text(const char *text, size_t len, const char *sub)
     pj_config *c = lists_of(text, len);
     char *u = NULL;
     lastlog[0] = '\0';
-    if (pj_user_map_validate(&c->user_map, &LOG) != 0)
-        u = strdup("!");
-    else if (pj_map_user(c, sub, &u) == 0)
-        u = strdup("-");
+    switch (pj_map_user(c, sub, &u, &LOG)) {
+    case PJ_MAP_BROKEN: u = strdup("!"); break;
+    case PJ_MAP_NONE: u = strdup("-"); break;
+    default: break;
+    }
     pj_config_free(c);
     return u;
 }
@@ -587,6 +590,20 @@ static void big_list_cases(void)
            map_is(t, "bob", "a%b"),
        "user map: %%l, %%s and %%%% templates");
     free(t);
+
+    /* a file whose only glob character is one of * ? [ \\ (each read as
+     * a pattern, not as a literal) */
+    const char *only[][2] = {{"bench*", "benchsub"}, {"be?chsub", "benchsub"},
+                             {"[b]enchsub", "benchsub"}, {"\\benchsub", "benchsub"},
+                             {"\\*enchsub", "*enchsub"}};
+    for (size_t i = 0; i < sizeof(only) / sizeof(only[0]); i++) {
+        char line[64];
+        snprintf(line, sizeof(line), "%s g\n", only[i][0]);
+        t = around(line, "\n");
+        ok(map_is(t, only[i][1], "g"), "user map: a file whose only glob is in '%s'",
+           only[i][0]);
+        free(t);
+    }
 
     /* a bad line after the matching one refuses the whole map, named */
 #define BYTES(lit) lit, sizeof(lit) - 1

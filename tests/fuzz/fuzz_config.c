@@ -290,8 +290,9 @@ static int map_with(const char *text, const char *sub, char **user)
     c.user_map.path = (char *)"/fuzz-template.map";
     c.user_map.buf = (char *)text;
     c.user_map.len = strlen(text);
-    CHECK(pj_user_map_validate(&c.user_map, &quiet) == 0);
-    return pj_map_user(&c, sub, user);
+    pj_map_result r = pj_map_user(&c, sub, user, &quiet);
+    CHECK(r != PJ_MAP_BROKEN);
+    return r;
 }
 
 /* What the template rule implies, whatever the subject: "*" matches it,
@@ -397,17 +398,24 @@ static void check_lists(const pj_config *c, const char *buf, size_t len, char **
         check_templates(w);
     }
 
-    /* Validation agrees with the reference; pj_map_user is only ever run
-     * on a map that passed it. */
-    bool valid = pj_user_map_validate(&c->user_map, &quiet) == 0;
+    /* Validation agrees with the reference; a map that fails it maps no
+     * subject (every lookup is PJ_MAP_BROKEN), one that passes maps as the
+     * reference does. */
+    char *probe = NULL;
+    bool valid = pj_map_user(c, "probe", &probe, &quiet) != PJ_MAP_BROKEN;
+    free(probe);
     if (valid != ref_map_valid(buf, len))
         DIE_DIFF("user map validation: module %d, reference %d", (int)valid, (int)!valid);
+    for (size_t i = 0; i < nall && !valid; i++) {
+        char *user = NULL;
+        CHECK(pj_map_user(c, all[i], &user, &quiet) == PJ_MAP_BROKEN && user == NULL);
+    }
     if (valid) {
         for (size_t i = 0; i < nall; i++) {
             const char *w = all[i];
             char *user = NULL, *ruser = NULL;
             int r, rr;
-            r = pj_map_user(c, w, &user);
+            r = pj_map_user(c, w, &user, &quiet);
             CHECK(r == 0 || r == 1);
             CHECK((r == 1) == (user != NULL));
             rr = ref_map_user(buf, len, w, &ruser);
