@@ -289,9 +289,21 @@ kids() { jq -r '[.keys[].kid] | join(" ")' "$JWKS" 2>/dev/null; }
 refresh
 check "refresher: discovery finds jwks_uri, the JWK Set is installed (kids: $(kids))" \
     eval '[ "$rc" = 0 ] && has "discovered jwks_uri $ISSUER/jwks" && has "installed a new JWK Set" && [ "$(kids)" = "ec-1 rsa-1" ]'
+check "refresher: the summary names both key types' algorithms (keys for RS256 ES256)" \
+    has "keys for RS256 ES256)"
 refresh
 check "refresher: a second run says unchanged" \
     eval '[ "$rc" = 0 ] && has "unchanged" && ! has "installed"'
+# A policy that allows only ES256 uses only the set's EC key: the set is
+# still installed (its ES256 probe must not be refused as cut off).
+printf 'issuer = %s\njwks_file = %s\nalgorithms = ES256\nallowed_subjects = alice\n' \
+    "$ISSUER" "$etc/es-only.jwks" >"$etc/es-only.conf"
+chmod 0644 "$etc/es-only.conf"
+tx "ISSUER=$ISSUER CA_FILE=ca.pem JWKS_FILE=$etc/es-only.jwks PAMJWT_CONFIG=$etc/es-only.conf pamjwt-jwks-refresh" \
+    env ISSUER="$ISSUER" CA_FILE="$CA" JWKS_FILE="$etc/es-only.jwks" PAMJWT_CONFIG="$etc/es-only.conf" \
+    PAMJWT="$pamjwt" sh "$top/conf/pamjwt-jwks-refresh"
+check "refresher: a policy allowing only ES256 gets the set installed (keys for ES256)" \
+    eval '[ "$rc" = 0 ] && has "keys for ES256)" && [ -s "$etc/es-only.jwks" ]'
 
 # The refresher refuses discovery documents that are wrong: served by
 # openssl s_server -WWW from a directory, they leave the JWK Set alone.
