@@ -42,13 +42,16 @@ count test-suite-valgrind.log
 [ $rc -eq 0 ] || { grep -h -B2 -A30 '==[0-9]*==' tests/*.log | head -150; die "valgrind run failed"; }
 cd "$top"
 
-step "AddressSanitizer + UndefinedBehaviorSanitizer: unit and libpam tests"
+step "AddressSanitizer + UndefinedBehaviorSanitizer: unit, libpam and pamjwt tests"
 rm -rf build-asan && mkdir build-asan && cd build-asan || die "mkdir"
 ../configure --sysconfdir=/etc --enable-sanitizers CFLAGS="-O1 -g" >configure.out 2>&1 || { cat configure.out; die "configure (asan) failed"; }
 make -j"$jobs" >make.out 2>&1 || { cat make.out; die "build (asan) failed"; }
-# pamtester is not instrumented, so it is left to the normal run.
+# Everything but test_pamtester.sh: pamtester itself is not instrumented
+# and cannot load an instrumented module, so it is left to the normal run.
+# The pamjwt tests (C and shell) run the instrumented CLI, leaks included.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  make -j"$jobs" check TESTS="tests/test_unit tests/test_vectors tests/test_pam" >check.out 2>&1; rc=$?
+  make -j"$jobs" check TESTS="tests/test_unit tests/test_vectors tests/test_pam tests/test_exports \
+    tests/test_cli tests/test_pamjwt.sh tests/test_client.sh" >check.out 2>&1; rc=$?
 grep -E '^(FAIL|ERROR|XPASS)|^# ' check.out
 count test-suite.log
 [ $rc -eq 0 ] || { grep -h -B2 -A30 'ERROR: \(Address\|Leak\)Sanitizer\|runtime error' tests/*.log | head -150; die "sanitizer run failed"; }
