@@ -94,3 +94,87 @@ finally:
 PYEOF
 }
 
+
+# ---- system state: what a run changes, undone by cleanup whatever happens ----
+# The sourcing script sets $MARK (a string in every system file it writes)
+# and $E2E_TAG (names its temporary files), defines stop_services (stops
+# the processes it started), records the users it creates in users_created,
+# and calls cleanup_on_exit before it changes anything.
+
+tmp=
+btmp_size=
+btmp_inode=
+sshd_pid=
+users_created=()
+run_sshd_created=
+sudo_ts_created=
+managed=()          # system files written here
+declare -A saved=() # path -> saved copy (absent: remove it at the end)
+cleaned=
+
+cleanup() {
+    [ -n "$cleaned" ] && return 0
+    cleaned=1
+    trap '' INT TERM HUP
+    stop_services
+    local f u
+    for f in "${managed[@]}"; do
+        if [ -n "${saved[$f]:-}" ]; then
+            cp -a "${saved[$f]}" "$f"
+        else
+            rm -f "$f"
+        fi
+    done
+    if [ ${#users_created[@]} -gt 0 ]; then
+        # their ssh/sudo processes have ended; give the last session a moment
+        for u in "${users_created[@]}"; do
+            for _ in $(seq 20); do
+                userdel -r "$u" 2>/dev/null && break
+                sleep 0.25
+            done
+            getent passwd "$u" >/dev/null && userdel -f -r "$u" 2>/dev/null
+        done
+        # useradd/userdel rewrite the "-" backups: put them back when the
+        # main file is what it was before (nobody else changed it meanwhile)
+        for f in passwd shadow group gshadow subuid subgid; do
+            if [ -f "$tmp/etc-save/$f" ] && cmp -s "/etc/$f" "$tmp/etc-save/$f"; then
+                if [ -f "$tmp/etc-save/$f-" ]; then
+                    cp -a "$tmp/etc-save/$f-" "/etc/$f-"
+                else
+                    rm -f "/etc/$f-"
+                fi
+            fi
+        done
+    fi
+    [ -n "$btmp_size" ] && drop_btmp_records
+    [ -n "$sudo_ts_created" ] && rm -f "/run/sudo/ts/$U"
+    case $sudo_ts_created in
+    dir) rmdir /run/sudo/ts 2>/dev/null ;;
+    rundir) rmdir /run/sudo/ts /run/sudo 2>/dev/null ;;
+    esac
+    [ -n "$run_sshd_created" ] && rmdir /run/sshd 2>/dev/null
+    [ -n "$tmp" ] && rm -rf "$tmp"
+    return 0
+}
+
+cleanup_on_exit() {
+    trap cleanup EXIT
+    trap 'echo "# interrupted"; cleanup; exit 130' INT
+    trap 'echo "# terminated"; cleanup; exit 143' TERM HUP
+}
+
+# put_sysfile DEST MODE: write stdin to the system file DEST, saving what
+# was there.  A file carrying $MARK is a leftover of a killed run: not saved.
+put_sysfile() {
+    local dest=$1 mode=$2 copy new="$1.pamjwt-$E2E_TAG-new"
+    if [ -e "$dest" ] || [ -L "$dest" ]; then
+        if ! grep -qF "$MARK" "$dest" 2>/dev/null; then
+            copy="$tmp/saved/$(printf '%s' "$dest" | tr / _)"
+            cp -a "$dest" "$copy" || return 1
+            saved[$dest]=$copy
+        fi
+    fi
+    managed+=("$dest")
+    rm -f "$new"
+    cat >"$new" && chmod "$mode" "$new" && chown root:root "$new" && mv -f "$new" "$dest"
+}

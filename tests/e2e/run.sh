@@ -79,81 +79,13 @@ failed=0
 
 # ---- cleanup: everything below is undone here, whatever happens ----------
 
-tmp=
-btmp_size=
-btmp_inode=
-sshd_pid=
+E2E_TAG=e2e
 uvicorn_pid=
-user_created=
-run_sshd_created=
-sudo_ts_created=
-managed=()  # system files written here
-declare -A saved=() # path -> saved copy (absent: remove it at the end)
-cleaned=
-
-cleanup() {
-    [ -n "$cleaned" ] && return 0
-    cleaned=1
-    trap '' INT TERM HUP
+stop_services() {
     stop_pid "$uvicorn_pid"
     stop_pid "$sshd_pid"
-    local f
-    for f in "${managed[@]}"; do
-        if [ -n "${saved[$f]:-}" ]; then
-            cp -a "${saved[$f]}" "$f"
-        else
-            rm -f "$f"
-        fi
-    done
-    if [ -n "$user_created" ]; then
-        # its ssh/sudo processes have ended; give the last session a moment
-        for _ in $(seq 20); do
-            userdel -r "$U" 2>/dev/null && break
-            sleep 0.25
-        done
-        getent passwd "$U" >/dev/null && userdel -f -r "$U" 2>/dev/null
-        # useradd/userdel rewrite the "-" backups: put them back when the
-        # main file is what it was before (nobody else changed it meanwhile)
-        for f in passwd shadow group gshadow subuid subgid; do
-            if [ -f "$tmp/etc-save/$f" ] && cmp -s "/etc/$f" "$tmp/etc-save/$f"; then
-                if [ -f "$tmp/etc-save/$f-" ]; then
-                    cp -a "$tmp/etc-save/$f-" "/etc/$f-"
-                else
-                    rm -f "/etc/$f-"
-                fi
-            fi
-        done
-    fi
-    [ -n "$btmp_size" ] && drop_btmp_records
-    [ -n "$sudo_ts_created" ] && rm -f "/run/sudo/ts/$U"
-    case $sudo_ts_created in
-    dir) rmdir /run/sudo/ts 2>/dev/null ;;
-    rundir) rmdir /run/sudo/ts /run/sudo 2>/dev/null ;;
-    esac
-    [ -n "$run_sshd_created" ] && rmdir /run/sshd 2>/dev/null
-    [ -n "$tmp" ] && rm -rf "$tmp"
-    return 0
 }
-trap cleanup EXIT
-trap 'echo "# interrupted"; cleanup; exit 130' INT
-trap 'echo "# terminated"; cleanup; exit 143' TERM HUP
-
-# put_sysfile DEST MODE: write stdin to the system file DEST, saving what
-# was there.  A file carrying $MARK is a leftover of a killed run: not saved.
-put_sysfile() {
-    local dest=$1 mode=$2 copy
-    if [ -e "$dest" ] || [ -L "$dest" ]; then
-        if ! grep -qF "$MARK" "$dest" 2>/dev/null; then
-            copy="$tmp/saved/$(printf '%s' "$dest" | tr / _)"
-            cp -a "$dest" "$copy" || return 1
-            saved[$dest]=$copy
-        fi
-    fi
-    managed+=("$dest")
-    rm -f "$dest.pamjwt-e2e-new"
-    cat >"$dest.pamjwt-e2e-new" && chmod "$mode" "$dest.pamjwt-e2e-new" &&
-        chown root:root "$dest.pamjwt-e2e-new" && mv -f "$dest.pamjwt-e2e-new" "$dest"
-}
+cleanup_on_exit
 
 # ---- setup ------------------------------------------------------------------
 
@@ -220,7 +152,7 @@ if getent passwd "$U" >/dev/null; then
     fi
 fi
 PASSWORD="e2e-pw-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
-useradd -l -m -c "$GECOS" -s /bin/sh "$U" && user_created=1 ||
+useradd -l -m -c "$GECOS" -s /bin/sh "$U" && users_created+=("$U") ||
     bail "useradd $U"
 printf '%s:%s\n' "$U" "$PASSWORD" | chpasswd || bail "chpasswd $U"
 ok "test user $U created (useradd -l -m, password set with chpasswd)"
