@@ -10,6 +10,13 @@
 
 /* ------------------------------------------------------------ lines */
 
+/* A walk over the lines of a file's text. */
+typedef struct pj_lines {
+    const char *buf;
+    size_t len, pos;
+    unsigned lineno;
+} pj_lines;
+
 /* The raw line at it->pos, without its LF, in *s, *l; false at the end. */
 static inline bool raw_line(pj_lines *it, const char **s, size_t *l)
 {
@@ -72,24 +79,10 @@ static inline void line_content(const char **s, size_t *l, const file_has *has)
     *l = n;
 }
 
-bool pj_lines_next(pj_lines *it, const char **line, size_t *n)
-{
-    const char *s;
-    size_t l;
-    while (raw_line(it, &s, &l)) {
-        line_content(&s, &l, &has_all);
-        if (l > 0) {
-            *line = s;
-            *n = l;
-            return true;
-        }
-    }
-    return false;
-}
-
 /* ------------------------------------------------------------ lists */
 
-/* Is want, exactly, one of the lines of t (as pj_lines_next reads them)?
+/* Is want, exactly, what one of the lines of t says (line_content: the
+ * comment cut, white space trimmed)?
  * A line's content is a piece of the raw line that starts at its first
  * byte, unless that byte is white space (trimmed) or the content is empty;
  * so a raw line shorter than want, or whose first byte is neither want's
@@ -101,7 +94,7 @@ static bool listed(const pj_text *t, const char *want)
     const char *s;
     size_t l;
     if (wl == 0)
-        return false; /* pj_lines_next returns no empty line */
+        return false; /* an empty line says nothing */
     while (raw_line(&it, &s, &l)) {
         if (l < wl || (s[0] != want[0] && !pj_is_space((unsigned char)s[0])))
             continue;

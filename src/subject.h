@@ -32,13 +32,4 @@ bool pj_jti_revoked(const pj_config *c, const char *jti);
  * either end; no '#' at the start or after white space (a comment). */
 bool pj_jti_revocable(const char *jti, size_t len);
 
-/* Iterate the meaningful lines of a list file: comments ('#' at the start
- * or after white space) and blank lines skipped, white space trimmed. */
-typedef struct pj_lines {
-    const char *buf;
-    size_t len, pos;
-    unsigned lineno;
-} pj_lines;
-bool pj_lines_next(pj_lines *it, const char **line, size_t *n);
-
 #endif
