@@ -280,4 +280,48 @@ put("keyfile", "pem-headers.pem", b"-----BEGIN PUBLIC KEY-----\nProc-Type: 4,ENC
     b"\n".join(p256.public_key().public_bytes(*PEM).split(b"\n")[1:]))
 put("keyfile", "pem-other.pem", b"-----BEGIN DH PARAMETERS-----\nMAA=\n-----END DH PARAMETERS-----\n")
 put("keyfile", "empty", b"")
+# ------------------------------------------------------------------ proofs
+# fuzz_pop: answers to the proof prompt for its fixed token, nonce and now,
+# with its fixed test key (the same PEM as in fuzz_pop.c).
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+import hashlib
+pop_key = serialization.load_pem_private_key(b"""-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgZkIq5Hx9adEfOI2Q
+hzOAIFcjo/0WIHXIxrNxMrUEtyihRANCAATs6gXqs7cIQBEciH2vJ5nZ8lNbe0yK
+GML0/DP3n88KdS40cgbZQCI4Fv2V2sbnUciTV8iKqPORzuZdFJ4uZVtw
+-----END PRIVATE KEY-----
+""", None)
+pn = pop_key.public_key().public_numbers()
+pop_jwk = {"crv": "P-256", "kty": "EC", "x": b64(pn.x.to_bytes(32, "big")),
+           "y": b64(pn.y.to_bytes(32, "big"))}
+POP_TOKEN = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln"
+POP_NONCE = "bm9uY2Utbm9uY2Utbm9uY2Utbm9uY2Utbm9uY2Utbm8"
+pop_claims = {"nonce": POP_NONCE, "iat": 1700000000, "ath": b64(hashlib.sha256(POP_TOKEN.encode()).digest())}
+
+
+def es256(header, claims):
+    h = b64(json.dumps(header, separators=(",", ":")))
+    c = b64(json.dumps(claims, separators=(",", ":")))
+    r, s_ = decode_dss_signature(pop_key.sign((h + "." + c).encode(), ec.ECDSA(hashes.SHA256())))
+    return h + "." + c + "." + b64(r.to_bytes(32, "big") + s_.to_bytes(32, "big"))
+
+
+pop_hdr = {"typ": "pamjwt-pop+jwt", "alg": "ES256", "jwk": pop_jwk}
+put("pop", "good", es256(pop_hdr, pop_claims))
+put("pop", "good-spaces", " \t" + es256(pop_hdr, pop_claims) + "\r\n")
+put("pop", "other-nonce", es256(pop_hdr, dict(pop_claims, nonce="x")))
+put("pop", "iat-late", es256(pop_hdr, dict(pop_claims, iat=1700000031)))
+put("pop", "iat-string", es256(pop_hdr, dict(pop_claims, iat="1700000000")))
+put("pop", "no-ath", es256(pop_hdr, {"nonce": POP_NONCE, "iat": 1700000000}))
+put("pop", "typ-jwt", es256(dict(pop_hdr, typ="JWT"), pop_claims))
+put("pop", "crit", es256(dict(pop_hdr, crit=["x"]), pop_claims))
+put("pop", "hs256", es256(dict(pop_hdr, alg="HS256"), pop_claims))
+put("pop", "es384", es256(dict(pop_hdr, alg="ES384"), pop_claims))
+put("pop", "private-d", es256(dict(pop_hdr, jwk=dict(pop_jwk, d="AAAA")), pop_claims))
+put("pop", "jwk-string", es256(dict(pop_hdr, jwk="x"), pop_claims))
+put("pop", "jwk-okp", es256(dict(pop_hdr, jwk={"kty": "OKP", "crv": "Ed25519", "x": pop_jwk["x"]}), pop_claims))
+put("pop", "jwk-rsa", es256(dict(pop_hdr, jwk={"kty": "RSA", "n": pop_jwk["x"], "e": "AQAB"}), pop_claims))
+put("pop", "bad-sig", es256(pop_hdr, pop_claims)[:-4] + "AAAA")
+put("pop", "two-segments", tok(pop_hdr, pop_claims).rsplit(".", 1)[0])
+put("pop", "password", "hunter2")
 print("corpus written to", out)

@@ -1,0 +1,157 @@
+/* libFuzzer harness: proof-of-possession answers (src/pop.c).
+ *   input = the answer to the "pamjwt-pop NONCE" prompt, for a fixed token
+ *   bound (cnf.jkt) to a fixed P-256 key, a fixed nonce and a fixed now.
+ * Properties besides "no sanitizer report":
+ *   - pj_pop_verify returns 0 or -1, and a reason exactly when -1;
+ *   - it accepts only an answer whose signature verifies, by OpenSSL
+ *     directly, with the fixed key over the answer's first two segments
+ *     (the fuzzer cannot forge one: any accept it finds otherwise is a
+ *     hole), and whose claims, read here with jansson, hold the nonce,
+ *     the token's hash as ath and an iat within the leeway;
+ *   - a proof signed here with the fixed key is accepted once (the
+ *     harness is not vacuous), and the same proof for another nonce is
+ *     not. */
+#include "config.h"
+
+#define FUZZ_NAME "fuzz_pop"
+#include "fuzz.h"
+
+#include "b64url.h"
+#include "jose.h"
+#include "keys.h"
+#include "pjconfig.h"
+#include "pop.h"
+#include "sign.h"
+#include "util.h"
+
+#include <openssl/bn.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <jansson.h>
+#include <openssl/pem.h>
+#include <stdint.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A test key, nothing else: its public JWK is in the seed corpus
+ * (tests/fuzz/mkcorpus.py), its RFC 7638 thumbprint is JKT. */
+static const char key_pem[] = "-----BEGIN PRIVATE KEY-----\n"
+                              "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgZkIq5Hx9adEfOI2Q\n"
+                              "hzOAIFcjo/0WIHXIxrNxMrUEtyihRANCAATs6gXqs7cIQBEciH2vJ5nZ8lNbe0yK\n"
+                              "GML0/DP3n88KdS40cgbZQCI4Fv2V2sbnUciTV8iKqPORzuZdFJ4uZVtw\n"
+                              "-----END PRIVATE KEY-----\n";
+#define JWK                                                                                  \
+    "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"7OoF6rO3CEARHIh9ryeZ2fJTW3tMihjC9Pwz95_PCnU\"," \
+    "\"y\":\"LjRyBtlAIjgW_ZXaxudRyJNXyIqo85HO5l0Uni5lW3A\"}"
+#define JKT "9D_OFE8XnHeHvl3-BajhVnzmT_WT9dSIRxcMMZ72OGg"
+#define TOKEN "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln"
+#define ATH "uK9_MH_h_U-RimWTi-ViJVY8deZrUCS6dMB5fSLl06Q" /* base64url SHA-256 of TOKEN */
+#define NONCE "bm9uY2Utbm9uY2Utbm9uY2Utbm9uY2Utbm9uY2Utbm8"
+#define NOW 1700000000.0
+
+static EVP_PKEY *key;
+static pj_config *conf;
+
+/* Does sig (the answer's third segment) verify with the fixed key over
+ * its first two, as ES256?  Computed without the module's parser. */
+static bool signed_by_key(const char *a, size_t n)
+{
+    const char *d1 = memchr(a, '.', n);
+    const char *d2 = d1 ? memchr(d1 + 1, '.', n - (size_t)(d1 + 1 - a)) : NULL;
+    if (d2 == NULL)
+        return false;
+    size_t sl = 0;
+    unsigned char *sig = pj_b64url_decode(d2 + 1, n - (size_t)(d2 + 1 - a), &sl);
+    bool ok = false;
+    if (sig != NULL && sl == 64) {
+        EVP_MD_CTX *m = EVP_MD_CTX_new();
+        ECDSA_SIG *es = ECDSA_SIG_new();
+        unsigned char *der = NULL;
+        int dl;
+        if (m && es && ECDSA_SIG_set0(es, BN_bin2bn(sig, 32, NULL), BN_bin2bn(sig + 32, 32, NULL)) &&
+            (dl = i2d_ECDSA_SIG(es, &der)) > 0 &&
+            EVP_DigestVerifyInit(m, NULL, EVP_sha256(), NULL, key) == 1)
+            ok = EVP_DigestVerify(m, der, (size_t)dl, (const unsigned char *)a,
+                                  (size_t)(d2 - a)) == 1;
+        OPENSSL_free(der);
+        ECDSA_SIG_free(es);
+        EVP_MD_CTX_free(m);
+    }
+    free(sig);
+    return ok;
+}
+
+/* The answer's second segment as JSON: nonce, ath and iat as the prompt
+ * asked for?  Read without the module's parser. */
+static bool claims_hold(const char *a, size_t n)
+{
+    const char *d1 = memchr(a, '.', n);
+    const char *d2 = d1 ? memchr(d1 + 1, '.', n - (size_t)(d1 + 1 - a)) : NULL;
+    size_t l = 0;
+    unsigned char *p = d2 ? pj_b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), &l) : NULL;
+    json_t *c = p ? json_loadb((const char *)p, l, JSON_REJECT_DUPLICATES, NULL) : NULL;
+    json_t *iat = json_object_get(c, "iat");
+    const char *nonce = json_string_value(json_object_get(c, "nonce"));
+    const char *ath = json_string_value(json_object_get(c, "ath"));
+    bool ok = nonce && strcmp(nonce, NONCE) == 0 && ath && strcmp(ath, ATH) == 0 &&
+              json_is_number(iat) && json_number_value(iat) >= NOW - (double)conf->leeway &&
+              json_number_value(iat) <= NOW + (double)conf->leeway;
+    json_decref(c);
+    free(p);
+    return ok;
+}
+
+static int verify(const char *a, size_t n, const char *nonce)
+{
+    const char *why = NULL;
+    int r = pj_pop_verify(conf, a, n, TOKEN, strlen(TOKEN), JKT, nonce, NOW, &quiet, &why);
+    CHECK(r == 0 || r == -1);
+    CHECK((r == 0) == (why == NULL));
+    CHECK(why == NULL || strlen(why) < 200);
+    return r;
+}
+
+static void init(void)
+{
+    BIO *b = BIO_new_mem_buf(key_pem, -1);
+    key = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+    BIO_free(b);
+    conf = pj_config_new("/fuzz-pop.conf");
+    CHECK(key != NULL && conf != NULL);
+    conf->algs = pj_alg_supported_mask(); /* HS* too: a proof must refuse it */
+
+    /* the harness can tell a good proof from a bad one */
+    char claims[256];
+    snprintf(claims, sizeof(claims), "{\"nonce\":\"%s\",\"iat\":%.0f,\"ath\":\"%s\"}", NONCE, NOW,
+             ATH);
+    char *good = pj_sign_evp(PJ_ALG_ES256, key, NULL, 0,
+                             "{\"typ\":\"" PJ_POP_TYP "\",\"alg\":\"ES256\",\"jwk\":" JWK "}",
+                             claims);
+    CHECK(good != NULL);
+    CHECK(signed_by_key(good, strlen(good)) && claims_hold(good, strlen(good)));
+    CHECK(verify(good, strlen(good), NONCE) == 0);
+    CHECK(verify(good, strlen(good), "another-nonce") == -1);
+    free(good);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (key == NULL)
+        init();
+    if (size > PJ_MAX_TOKEN + 64)
+        return 0;
+    char *a = malloc(size + 1);
+    if (a == NULL)
+        return 0;
+    memcpy(a, data, size);
+    a[size] = '\0';
+    if (verify(a, size, NONCE) == 0) {
+        const char *s = a;
+        size_t n = size;
+        pj_trim(&s, &n);
+        CHECK(signed_by_key(s, n));
+        CHECK(claims_hold(s, n));
+    }
+    free(a);
+    return 0;
+}
