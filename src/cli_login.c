@@ -287,9 +287,7 @@ out:
  * warn when it is not bound to the holder key. */
 static int check_token(login *L, const char *tok, size_t n, double *exp)
 {
-    const char *why = NULL, *d1, *d2;
-    unsigned char *text;
-    size_t tl = 0;
+    const char *why = NULL;
     json_t *claims, *jkt;
 
     if (n > PJ_MAX_TOKEN) {
@@ -302,12 +300,7 @@ static int check_token(login *L, const char *tok, size_t n, double *exp)
                                       "provider must issue JWT access tokens)", why);
         return -1;
     }
-    d1 = memchr(tok, '.', n);
-    d2 = memchr(d1 + 1, '.', n - (size_t)(d1 + 1 - tok));
-    text = pj_b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), &tl);
-    claims = text ? pj_json_object((const char *)text, tl, &why) : NULL;
-    if (text)
-        pj_wipe_free(text, tl);
+    claims = pj_token_claims(tok, n, &why);
     jkt = json_object_get(json_object_get(claims, "cnf"), "jkt");
     if (!json_is_string(jkt))
         fprintf(stderr, "pamjwt: warning: the token is not bound to the holder key (no cnf.jkt): "

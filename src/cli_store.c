@@ -225,17 +225,16 @@ int pj_store_remove(const char *dir, const char *name)
     return rc;
 }
 
-int pj_token_check_exp(const char *tok, size_t n, double now, double *exp, const char **why)
+json_t *pj_token_claims(const char *tok, size_t n, const char **why)
 {
     const char *d1, *d2, *jwhy = NULL;
     unsigned char *text;
     size_t tl = 0;
-    json_t *claims, *e;
-    int rc = -1;
+    json_t *claims;
 
     if (!pj_jwt_shaped(tok, n)) {
         *why = "not a JWT";
-        return -1;
+        return NULL;
     }
     d1 = memchr(tok, '.', n);
     d2 = memchr(d1 + 1, '.', n - (size_t)(d1 + 1 - tok));
@@ -243,10 +242,18 @@ int pj_token_check_exp(const char *tok, size_t n, double now, double *exp, const
     claims = text ? pj_json_object((const char *)text, tl, &jwhy) : NULL;
     if (text)
         pj_wipe_free(text, tl);
-    if (claims == NULL) {
+    if (claims == NULL)
         *why = "its claims are not a JSON object";
+    return claims;
+}
+
+int pj_token_check_exp(const char *tok, size_t n, double now, double *exp, const char **why)
+{
+    json_t *claims = pj_token_claims(tok, n, why), *e;
+    int rc = -1;
+
+    if (claims == NULL)
         return -1;
-    }
     e = json_object_get(claims, "exp");
     if (!json_is_number(e)) {
         *why = "it has no numeric exp claim";

@@ -3,6 +3,7 @@
 #ifndef PJ_CLI_STORE_H
 #define PJ_CLI_STORE_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -34,6 +35,10 @@ int pj_store_read(const char *dir, const char *name, size_t max, char **buf, siz
 /* Remove dir/name; a missing file is fine.  0 or -1 with a message. */
 int pj_store_remove(const char *dir, const char *name);
 
+/* A token's claims, read without checking its signature (the client only
+ * looks at what it was given): a JSON object, or NULL with a static reason
+ * in *why (not a JWT, claims unreadable). */
+json_t *pj_token_claims(const char *tok, size_t n, const char **why);
 /* The token's exp claim against now, no leeway: 0 when exp > now (*exp set),
  * -1 with a static reason in *why (not a JWT, claims unreadable, no
  * numeric exp, expired). */
