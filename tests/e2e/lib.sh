@@ -178,3 +178,70 @@ put_sysfile() {
     rm -f "$new"
     cat >"$new" && chmod "$mode" "$new" && chown root:root "$new" && mv -f "$new" "$dest"
 }
+
+# ---- sshd --------------------------------------------------------------------
+
+# start_sshd yes|no [WRAPPER...]: a private sshd for PAM service $SVC_SSHD
+# on a free port of 127.0.0.1 ($sport, pid $sshd_pid), only $U allowed,
+# keyboard-interactive on and the password method as asked; WRAPPER... runs
+# it (a log namespace).  The test cannot go on without it: bails.
+start_sshd() {
+    local password=$1 ready=
+    shift
+    if [ ! -d /run/sshd ]; then
+        mkdir -m 0755 /run/sshd && run_sshd_created=1 # privilege separation directory
+    fi
+    ssh-keygen -q -t ed25519 -N '' -C "pamjwt-$E2E_TAG" -f "$tmp/ssh_host_ed25519_key" ||
+        bail "ssh host key generated"
+    # sshd re-executes itself by the absolute path in argv[0], and takes its PAM
+    # service name from its basename: a symlink gives it a service of its own
+    ln -s /usr/sbin/sshd "$tmp/$SVC_SSHD"
+    for _ in 1 2 3; do # a port taken meanwhile: try another
+        sport=$(free_port)
+        cat >"$tmp/sshd_config" <<EOF
+ListenAddress 127.0.0.1:$sport
+HostKey $tmp/ssh_host_ed25519_key
+PidFile $tmp/sshd.pid
+UsePAM yes
+KbdInteractiveAuthentication yes
+PasswordAuthentication $password
+PubkeyAuthentication no
+HostbasedAuthentication no
+GSSAPIAuthentication no
+AuthorizedKeysFile none
+PermitRootLogin no
+PermitEmptyPasswords no
+AllowUsers $U
+PermitTTY no
+X11Forwarding no
+AllowTcpForwarding no
+AllowAgentForwarding no
+PermitTunnel no
+UseDNS no
+PrintMotd no
+PrintLastLog no
+StrictModes no
+MaxAuthTries 3
+LoginGraceTime 30
+LogLevel VERBOSE
+EOF
+        # OpenSSH 9.8 and later name the service with an option instead
+        # (untested here: Debian 12 has 9.2)
+        "$tmp/$SVC_SSHD" -T -f "$tmp/sshd_config" 2>/dev/null | grep -q '^pamservicename ' &&
+            echo "PAMServiceName $SVC_SSHD" >>"$tmp/sshd_config"
+        "$tmp/$SVC_SSHD" -t -f "$tmp/sshd_config" 2>"$tmp/sshd-t.log" ||
+            bail "sshd -t accepts the test sshd_config" "$(cat "$tmp/sshd-t.log")"
+        "$@" "$tmp/$SVC_SSHD" -D -e -f "$tmp/sshd_config" >"$tmp/sshd.log" 2>&1 </dev/null &
+        sshd_pid=$!
+        for _ in $(seq 100); do # at most 20 s
+            grep -q "Server listening on 127.0.0.1 port $sport" "$tmp/sshd.log" && { ready=1; break; }
+            kill -0 "$sshd_pid" 2>/dev/null || break
+            sleep 0.2
+        done
+        [ -n "$ready" ] && break
+        stop_pid "$sshd_pid"
+        sshd_pid=
+        grep -q "Address already in use" "$tmp/sshd.log" || break
+    done
+    [ -n "$ready" ] || bail "sshd started" "$(cat "$tmp/sshd.log")"
+}

@@ -337,59 +337,7 @@ put_pam_stack "$SVC_SSHD" "$conf"
 put_pam_stack "$SVC_SUDO" "$conf"
 diag_file "/etc/pam.d/$SVC_SSHD"
 
-if [ ! -d /run/sshd ]; then
-    mkdir -m 0755 /run/sshd && run_sshd_created=1
-fi
-ssh-keygen -q -t ed25519 -N '' -C pamjwt-oidc -f "$tmp/ssh_host_ed25519_key" ||
-    bail "ssh host key generated"
-ln -s /usr/sbin/sshd "$tmp/$SVC_SSHD"
-sshd_ready=
-for _ in 1 2 3; do # a port taken meanwhile: try another
-    sport=$(free_port)
-    cat >"$tmp/sshd_config" <<EOF
-ListenAddress 127.0.0.1:$sport
-HostKey $tmp/ssh_host_ed25519_key
-PidFile $tmp/sshd.pid
-UsePAM yes
-KbdInteractiveAuthentication yes
-PasswordAuthentication yes
-PubkeyAuthentication no
-HostbasedAuthentication no
-GSSAPIAuthentication no
-AuthorizedKeysFile none
-PermitRootLogin no
-PermitEmptyPasswords no
-AllowUsers $U
-PermitTTY no
-X11Forwarding no
-AllowTcpForwarding no
-AllowAgentForwarding no
-PermitTunnel no
-UseDNS no
-PrintMotd no
-PrintLastLog no
-StrictModes no
-MaxAuthTries 3
-LoginGraceTime 30
-LogLevel VERBOSE
-EOF
-    "$tmp/$SVC_SSHD" -T -f "$tmp/sshd_config" 2>/dev/null | grep -q '^pamservicename ' &&
-        echo "PAMServiceName $SVC_SSHD" >>"$tmp/sshd_config"
-    "$tmp/$SVC_SSHD" -t -f "$tmp/sshd_config" 2>"$tmp/sshd-t.log" ||
-        bail "sshd -t accepts the test sshd_config" "$(cat "$tmp/sshd-t.log")"
-    "$tmp/$SVC_SSHD" -D -e -f "$tmp/sshd_config" >"$tmp/sshd.log" 2>&1 </dev/null &
-    sshd_pid=$!
-    for _ in $(seq 100); do # at most 20 s
-        grep -q "Server listening on 127.0.0.1 port $sport" "$tmp/sshd.log" && { sshd_ready=1; break; }
-        kill -0 "$sshd_pid" 2>/dev/null || break
-        sleep 0.2
-    done
-    [ -n "$sshd_ready" ] && break
-    stop_pid "$sshd_pid"
-    sshd_pid=
-    grep -q "Address already in use" "$tmp/sshd.log" || break
-done
-[ -n "$sshd_ready" ] || bail "sshd started" "$(cat "$tmp/sshd.log")"
+start_sshd yes
 ok "sshd (PAM service $SVC_SSHD) listens on 127.0.0.1:$sport, pid $sshd_pid"
 
 # ssh_login FILE: log in as $U with the password method (sshd hands the

@@ -246,63 +246,8 @@ EOF
 
 put_pam_stack "$SVC_SSHD"
 
-if [ ! -d /run/sshd ]; then
-    mkdir -m 0755 /run/sshd && run_sshd_created=1 # privilege separation directory
-fi
-ssh-keygen -q -t ed25519 -N '' -C pamjwt-e2e -f "$tmp/ssh_host_ed25519_key" ||
-    bail "ssh host key generated"
-# sshd re-executes itself by the absolute path in argv[0], and takes its PAM
-# service name from its basename: a symlink gives it a service of its own
-ln -s /usr/sbin/sshd "$tmp/$SVC_SSHD"
-sshd_ready=
-for _ in 1 2 3; do # a port taken meanwhile: try another
-    port=$(free_port)
-    cat >"$tmp/sshd_config" <<EOF
-ListenAddress 127.0.0.1:$port
-HostKey $tmp/ssh_host_ed25519_key
-PidFile $tmp/sshd.pid
-UsePAM yes
-KbdInteractiveAuthentication yes
-PasswordAuthentication yes
-PubkeyAuthentication no
-HostbasedAuthentication no
-GSSAPIAuthentication no
-AuthorizedKeysFile none
-PermitRootLogin no
-PermitEmptyPasswords no
-AllowUsers $U
-PermitTTY no
-X11Forwarding no
-AllowTcpForwarding no
-AllowAgentForwarding no
-PermitTunnel no
-UseDNS no
-PrintMotd no
-PrintLastLog no
-StrictModes no
-MaxAuthTries 3
-LoginGraceTime 30
-LogLevel VERBOSE
-EOF
-    # OpenSSH 9.8 and later name the service with an option instead
-    # (untested here: Debian 12 has 9.2)
-    "$tmp/$SVC_SSHD" -T -f "$tmp/sshd_config" 2>/dev/null | grep -q '^pamservicename ' &&
-        echo "PAMServiceName $SVC_SSHD" >>"$tmp/sshd_config"
-    "$tmp/$SVC_SSHD" -t -f "$tmp/sshd_config" 2>"$tmp/sshd-t.log" ||
-        bail "sshd -t accepts the test sshd_config" "$(cat "$tmp/sshd-t.log")"
-    "$tmp/$SVC_SSHD" -D -e -f "$tmp/sshd_config" >"$tmp/sshd.log" 2>&1 </dev/null &
-    sshd_pid=$!
-    for _ in $(seq 100); do # at most 20 s
-        grep -q "Server listening on 127.0.0.1 port $port" "$tmp/sshd.log" && { sshd_ready=1; break; }
-        kill -0 "$sshd_pid" 2>/dev/null || break
-        sleep 0.2
-    done
-    [ -n "$sshd_ready" ] && break
-    stop_pid "$sshd_pid"
-    sshd_pid=
-    grep -q "Address already in use" "$tmp/sshd.log" || break
-done
-[ -n "$sshd_ready" ] || bail "sshd started" "$(cat "$tmp/sshd.log")"
+start_sshd yes
+port=$sport
 ok "sshd (PAM service $SVC_SSHD) listens on 127.0.0.1:$port, pid $sshd_pid"
 diag_file "$tmp/sshd_config"
 
