@@ -741,38 +741,9 @@ diag "discovery: $(printf '%s' "$discovery" | jq -c '{issuer, device_authorizati
     "tokens: long RS256 $len_long bytes; bound ES256 ${len_pop:-?} bytes" \
     "${summary[@]}" \
     "times: npm ci $OIDC_NPM_SECS s, provider start $provider_time s, whole run $(secs "$t_start") s"
-pids="$sshd_pid $OIDC_PID $syslog_pid $login_pid"
-cleanup
-left=
-for p in $pids; do kill -0 "$p" 2>/dev/null && left="$left process $p;"; done
-for _ in $(seq 25); do
-    pgrep -x "$SVC_SSHD" >/dev/null || break
-    sleep 0.2
-done
-p=$(pgrep -x "$SVC_SSHD" | tr '\n' ' ')
-[ -n "$p" ] && left="$left sshd processes $p;"
-for u in "$U" "$T"; do
-    getent passwd "$u" >/dev/null && left="$left user $u;"
-    [ -e "/home/$u" ] && left="$left /home/$u;"
-done
-[ -e "/run/sudo/ts/$U" ] && left="$left /run/sudo/ts/$U;"
-for f in "${managed[@]}"; do
-    if [ -n "${saved[$f]:-}" ]; then
-        grep -qF "$MARK" "$f" 2>/dev/null && left="$left $f not restored;"
-    else
-        [ -e "$f" ] && left="$left $f;"
-    fi
-done
-[ "$(sha256sum /etc/pam.d/sshd 2>/dev/null)" = "$pam_sshd_sum" ] || left="$left /etc/pam.d/sshd changed;"
-[ "$(sha256sum /etc/pam.d/sudo 2>/dev/null)" = "$pam_sudo_sum" ] || left="$left /etc/pam.d/sudo changed;"
+cleanup_and_check "$sshd_pid" "$OIDC_PID" "$syslog_pid" "$login_pid"
 [ "$(readlink /dev/log 2>/dev/null)" = "$tmp/log.sock" ] && left="$left /dev/log;" # never made outside a namespace
-[ -e "$tmp" ] && left="$left $tmp;"
-if [ -z "$left" ]; then
-    ok "cleanup: processes stopped, $U and $T removed, system files as before"
-else
-    notok "cleanup: processes stopped, $U and $T removed, system files as before"
-    diag "left:$left"
-fi
+report_undone "processes stopped, $U and $T removed, system files as before"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -245,3 +245,52 @@ EOF
     done
     [ -n "$ready" ] || bail "sshd started" "$(cat "$tmp/sshd.log")"
 }
+
+# ---- the end: everything undone? ----------------------------------------------
+
+# cleanup_and_check PID...: run cleanup, then list in $left what it should
+# have undone and did not ("" when nothing): the processes given, sshd's
+# per-connection processes, $U and the other users created and their homes,
+# sudo's timestamp, the system files written, /etc/pam.d/sshd and sudo
+# (against $pam_sshd_sum and $pam_sudo_sum), $tmp.
+cleanup_and_check() {
+    local p f u
+    cleanup
+    left=
+    for p in "$@"; do [ -n "$p" ] && kill -0 "$p" 2>/dev/null && left="$left process $p;"; done
+    # sshd's per-connection processes end with their sessions (give them 5 s)
+    for _ in $(seq 25); do
+        pgrep -x "$SVC_SSHD" >/dev/null || break
+        sleep 0.2
+    done
+    p=$(pgrep -x "$SVC_SSHD" | tr '\n' ' ')
+    [ -n "$p" ] && left="$left sshd processes $p;"
+    for u in "$U" "${users_created[@]}"; do
+        getent passwd "$u" >/dev/null && left="$left user $u;"
+        [ -e "/home/$u" ] && left="$left /home/$u;"
+    done
+    [ -e "/run/sudo/ts/$U" ] && left="$left /run/sudo/ts/$U;"
+    for f in "${managed[@]}"; do
+        # a saved file is back (without the marker); a new one is gone
+        if [ -n "${saved[$f]:-}" ]; then
+            grep -qF "$MARK" "$f" 2>/dev/null && left="$left $f not restored;"
+        else
+            [ -e "$f" ] && left="$left $f;"
+        fi
+    done
+    [ "$(sha256sum /etc/pam.d/sshd 2>/dev/null)" = "$pam_sshd_sum" ] || left="$left /etc/pam.d/sshd changed;"
+    [ "$(sha256sum /etc/pam.d/sudo 2>/dev/null)" = "$pam_sudo_sum" ] || left="$left /etc/pam.d/sudo changed;"
+    [ -e "$tmp" ] && left="$left $tmp;"
+    return 0
+}
+
+# report_undone WHAT: "ok - cleanup: WHAT" when $left is empty, else not ok
+# with what is left
+report_undone() {
+    if [ -z "$left" ]; then
+        ok "cleanup: $1"
+    else
+        notok "cleanup: $1"
+        diag "left:$left"
+    fi
+}

@@ -515,35 +515,8 @@ fi
 oidc_stop
 diag "token lengths: client credentials ES256 $len_cc bytes, device flow + DPoP ES256 ${len_dpop:-?} bytes, long RS256 $len_long bytes" \
     "times: npm ci $OIDC_NPM_SECS s, provider start $provider_time s, whole run $(secs "$t_start") s"
-pids="$sshd_pid $OIDC_PID $sserver_pid $OIDC_DEVICE_PID"
-cleanup
-left=
-for p in $pids; do kill -0 "$p" 2>/dev/null && left="$left process $p;"; done
-for _ in $(seq 25); do
-    pgrep -x "$SVC_SSHD" >/dev/null || break
-    sleep 0.2
-done
-p=$(pgrep -x "$SVC_SSHD" | tr '\n' ' ')
-[ -n "$p" ] && left="$left sshd processes $p;"
-getent passwd "$U" >/dev/null && left="$left user $U;"
-[ -e "/home/$U" ] && left="$left /home/$U;"
-[ -e "/run/sudo/ts/$U" ] && left="$left /run/sudo/ts/$U;"
-for f in "${managed[@]}"; do
-    if [ -n "${saved[$f]:-}" ]; then
-        grep -qF "$MARK" "$f" 2>/dev/null && left="$left $f not restored;"
-    else
-        [ -e "$f" ] && left="$left $f;"
-    fi
-done
-[ "$(sha256sum /etc/pam.d/sshd 2>/dev/null)" = "$pam_sshd_sum" ] || left="$left /etc/pam.d/sshd changed;"
-[ "$(sha256sum /etc/pam.d/sudo 2>/dev/null)" = "$pam_sudo_sum" ] || left="$left /etc/pam.d/sudo changed;"
-[ -e "$tmp" ] && left="$left $tmp;"
-if [ -z "$left" ]; then
-    ok "cleanup: processes stopped, $U removed, system files as before"
-else
-    notok "cleanup: processes stopped, $U removed, system files as before"
-    diag "left:$left"
-fi
+cleanup_and_check "$sshd_pid" "$OIDC_PID" "$sserver_pid" "$OIDC_DEVICE_PID"
+report_undone "processes stopped, $U removed, system files as before"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -444,39 +444,10 @@ fi
 
 # ---- undo everything and check that it is undone -------------------------------
 
-pids="$sshd_pid $uvicorn_pid"
-cleanup
-left=
-for p in $pids; do kill -0 "$p" 2>/dev/null && left="$left process $p;"; done
-# sshd's per-connection processes end with their sessions (give them 5 s)
-for _ in $(seq 25); do
-    pgrep -x "$SVC_SSHD" >/dev/null || break
-    sleep 0.2
-done
-p=$(pgrep -x "$SVC_SSHD" | tr '\n' ' ')
-[ -n "$p" ] && left="$left sshd processes $p;"
-getent passwd "$U" >/dev/null && left="$left user $U;"
-[ -e "/home/$U" ] && left="$left /home/$U;"
-[ -e "/run/sudo/ts/$U" ] && left="$left /run/sudo/ts/$U;"
-for f in "${managed[@]}"; do
-    # a saved file is back (without the marker); a new one is gone
-    if [ -n "${saved[$f]:-}" ]; then
-        grep -qF "$MARK" "$f" 2>/dev/null && left="$left $f not restored;"
-    else
-        [ -e "$f" ] && left="$left $f;"
-    fi
-done
-[ "$(sha256sum /etc/pam.d/sshd 2>/dev/null)" = "$pam_sshd_sum" ] || left="$left /etc/pam.d/sshd changed;"
-[ "$(sha256sum /etc/pam.d/sudo 2>/dev/null)" = "$pam_sudo_sum" ] || left="$left /etc/pam.d/sudo changed;"
-[ -e "$tmp" ] && left="$left $tmp;"
+cleanup_and_check "$sshd_pid" "$uvicorn_pid"
 [ -n "$btmp_size" ] && [ "$(stat -c %s /var/log/btmp)" != "$btmp_size" ] &&
     diag "note: /var/log/btmp holds records not made by this run; left as it is"
-if [ -z "$left" ]; then
-    ok "cleanup: processes stopped, $U removed, system files as before"
-else
-    notok "cleanup: processes stopped, $U removed, system files as before"
-    diag "left:$left"
-fi
+report_undone "processes stopped, $U removed, system files as before"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]
