@@ -120,43 +120,10 @@ cd / || bail "cd /"
 diag "module: $pam_so" "tool: $pamjwt_built ($("$pamjwt_built" --version | head -n 1))" \
     "node $(node --version), npm $(npm --version 2>/dev/null), $(ssh -V 2>&1), $(sudo -V | head -n 1)"
 
-# A run killed with SIGKILL ran no trap: stop what it started (by the PIDs
-# it recorded, if they still name its directory) and remove its directory.
-for d in /tmp/pamjwt-client.*; do
-    [ -f "$d/owner" ] || continue
-    owner=$(cat "$d/owner")
-    if tr '\0' ' ' 2>/dev/null <"/proc/$owner/cmdline" | grep -q 'e2e/client.sh'; then
-        bail "no other client e2e run in progress" "tests/e2e/client.sh is running as pid $owner"
-    fi
-    for pf in "$d"/*.pid "$d"/oidc/*.pid; do
-        [ -f "$pf" ] || continue
-        p=$(cat "$pf")
-        case $p in '' | *[!0-9]*) continue ;; esac
-        if { tr '\0' '\n' <"/proc/$p/cmdline"; tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null |
-            grep -qF "$d/"; then
-            diag "stopping pid $p left by an earlier run ($d)"
-            kill -TERM "$p" 2>/dev/null
-        fi
-    done
-    rm -rf "$d"
-done
-
-tmp=$(mktemp -d /tmp/pamjwt-client.XXXXXX) || bail "temporary directory"
-echo $$ >"$tmp/owner"
-chmod 0755 "$tmp" # root-owned, not writable by others: the module reads files here
-mkdir -m 0700 "$tmp/saved" "$tmp/etc-save" "$tmp/keys"
+e2e_tmpdir
+mkdir -m 0700 "$tmp/keys"
 mkdir -m 0755 "$tmp/etc" "$tmp/bin" "$tmp/run" "$tmp/stage"
 etc=$tmp/etc
-for f in passwd shadow group gshadow subuid subgid; do
-    [ -f "/etc/$f" ] && cp -a "/etc/$f" "$tmp/etc-save/"
-    [ -f "/etc/$f-" ] && cp -a "/etc/$f-" "$tmp/etc-save/"
-done
-if [ -f /var/log/btmp ] && [ ! -L /var/log/btmp ]; then
-    btmp_size=$(stat -c %s /var/log/btmp)
-    btmp_inode=$(stat -c %i /var/log/btmp)
-fi
-pam_sshd_sum=$(sha256sum /etc/pam.d/sshd 2>/dev/null)
-pam_sudo_sum=$(sha256sum /etc/pam.d/sudo 2>/dev/null)
 
 # The users run pamjwt and pamjwt-askpass from here (a build tree may sit
 # in a directory they cannot enter).  pamjwt-askpass is made the way the
@@ -189,18 +156,7 @@ chmod 0755 "$tmp/bin/askpass-logged" "$tmp/bin/fallback"
 
 home_of() { getent passwd "$1" | cut -d: -f6; }
 for u in "$U" "$T"; do
-    if getent passwd "$u" >/dev/null; then
-        if [ "$(getent passwd "$u" | cut -d: -f5)" = "$GECOS" ]; then
-            diag "removing $u left over from an interrupted run"
-            userdel -r "$u" 2>/dev/null || userdel -f -r "$u" 2>/dev/null
-        else
-            bail "test user $u is free" "a user $u exists and was not made by this script"
-        fi
-    fi
-    useradd -l -m -c "$GECOS" -s /bin/sh "$u" && users_created+=("$u") || bail "useradd $u"
-    # a password nobody knows: only tokens log in
-    printf '%s:%s\n' "$u" "x-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" | chpasswd ||
-        bail "chpasswd $u"
+    add_user "$u" # a password nobody knows: only tokens log in
     # the user's XDG_RUNTIME_DIR (pamjwt keeps token, holder key, askpass state in pamjwt/)
     install -d -m 0700 -o "$u" -g "$(id -g "$u")" "$tmp/run/$u" || bail "runtime directory of $u"
 done

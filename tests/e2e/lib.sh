@@ -157,6 +157,68 @@ cleanup() {
     return 0
 }
 
+# e2e_tmpdir: first undo what a run of this script killed with SIGKILL
+# left (no trap ran): stop the processes it recorded in *.pid files, if they
+# still name its directory, and remove that directory; its user and /etc
+# files carry markers, handled by the script.  Then make $tmp
+# (/tmp/pamjwt-$E2E_TAG.XXXXXX, root-owned, 0755: the module reads files
+# there) and note what cleanup compares against: the user database's
+# backups, /var/log/btmp's size, /etc/pam.d/sshd and sudo.
+e2e_tmpdir() {
+    local d owner pf p f script=${0##*/}
+    for d in /tmp/pamjwt-"$E2E_TAG".*; do
+        [ -f "$d/owner" ] || continue
+        owner=$(cat "$d/owner")
+        if tr '\0' ' ' <"/proc/$owner/cmdline" 2>/dev/null | grep -q "e2e/$script"; then
+            bail "no other $script run in progress" "tests/e2e/$script is running as pid $owner"
+        fi
+        for pf in "$d"/*.pid "$d"/*/*.pid; do
+            [ -f "$pf" ] || continue
+            p=$(cat "$pf")
+            case $p in '' | *[!0-9]*) continue ;; esac
+            if { tr '\0' '\n' <"/proc/$p/cmdline"; tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null |
+                grep -qF "$d/"; then
+                diag "stopping pid $p left by an earlier run ($d)"
+                kill -TERM "$p" 2>/dev/null
+            fi
+        done
+        rm -rf "$d"
+    done
+    tmp=$(mktemp -d /tmp/pamjwt-"$E2E_TAG".XXXXXX) || bail "temporary directory"
+    echo $$ >"$tmp/owner"
+    chmod 0755 "$tmp"
+    mkdir -m 0700 "$tmp/saved" "$tmp/etc-save"
+    for f in passwd shadow group gshadow subuid subgid; do
+        [ -f "/etc/$f" ] && cp -a "/etc/$f" "$tmp/etc-save/"
+        [ -f "/etc/$f-" ] && cp -a "/etc/$f-" "$tmp/etc-save/"
+    done
+    if [ -f /var/log/btmp ] && [ ! -L /var/log/btmp ]; then
+        btmp_size=$(stat -c %s /var/log/btmp)
+        btmp_inode=$(stat -c %i /var/log/btmp)
+    fi
+    pam_sshd_sum=$(sha256sum /etc/pam.d/sshd 2>/dev/null)
+    pam_sudo_sum=$(sha256sum /etc/pam.d/sudo 2>/dev/null)
+    return 0
+}
+
+# add_user NAME [PASSWORD]: a test user made by useradd with $GECOS and a
+# home, its password PASSWORD or one nobody knows (only tokens log in).  A
+# user NAME left by an interrupted run (same GECOS) is removed first; any
+# other user of that name stops the test.
+add_user() {
+    local u=$1 pw=${2:-x-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}
+    if getent passwd "$u" >/dev/null; then
+        if [ "$(getent passwd "$u" | cut -d: -f5)" = "$GECOS" ]; then
+            diag "removing $u left over from an interrupted run"
+            userdel -r "$u" 2>/dev/null || userdel -f -r "$u" 2>/dev/null
+        else
+            bail "test user $u is free" "a user $u exists and was not made by this script"
+        fi
+    fi
+    useradd -l -m -c "$GECOS" -s /bin/sh "$u" && users_created+=("$u") || bail "useradd $u"
+    printf '%s:%s\n' "$u" "$pw" | chpasswd || bail "chpasswd $u"
+}
+
 cleanup_on_exit() {
     trap cleanup EXIT
     trap 'echo "# interrupted"; cleanup; exit 130' INT

@@ -105,56 +105,11 @@ fi
 case $pam_so in *[[:space:]]*) bail "module path has no white space (PAM cannot take it)" "$pam_so" ;; esac
 diag "module: $pam_so" "tool: $pamjwt ($("$pamjwt" --version | head -n 1))"
 
-# A run killed with SIGKILL ran no trap: stop the sshd and uvicorn it left
-# (by the PIDs it recorded, if they still name its directory) and remove
-# its directory.  Its user and /etc files carry markers, handled below.
-for d in /tmp/pamjwt-e2e.*; do
-    [ -f "$d/owner" ] || continue
-    owner=$(cat "$d/owner")
-    if tr '\0' ' ' <"/proc/$owner/cmdline" 2>/dev/null | grep -q 'e2e/run.sh'; then
-        bail "no other e2e run in progress" "tests/e2e/run.sh is running as pid $owner"
-    fi
-    for pf in "$d/sshd.pid" "$d/uvicorn.pid"; do
-        [ -f "$pf" ] || continue
-        p=$(cat "$pf")
-        case $p in '' | *[!0-9]*) continue ;; esac
-        if { tr '\0' '\n' <"/proc/$p/cmdline"; tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null |
-            grep -qF "$d/"; then
-            diag "stopping pid $p left by an earlier run ($d)"
-            kill -TERM "$p" 2>/dev/null
-        fi
-    done
-    rm -rf "$d"
-done
-
-tmp=$(mktemp -d /tmp/pamjwt-e2e.XXXXXX) || bail "temporary directory"
-echo $$ >"$tmp/owner"
-chmod 0755 "$tmp" # root-owned, not writable by others: the module reads files here
-mkdir -m 0700 "$tmp/saved" "$tmp/etc-save"
-for f in passwd shadow group gshadow subuid subgid; do
-    [ -f "/etc/$f" ] && cp -a "/etc/$f" "$tmp/etc-save/"
-    [ -f "/etc/$f-" ] && cp -a "/etc/$f-" "$tmp/etc-save/"
-done
-if [ -f /var/log/btmp ] && [ ! -L /var/log/btmp ]; then
-    btmp_size=$(stat -c %s /var/log/btmp)
-    btmp_inode=$(stat -c %i /var/log/btmp)
-fi
-pam_sshd_sum=$(sha256sum /etc/pam.d/sshd 2>/dev/null)
-pam_sudo_sum=$(sha256sum /etc/pam.d/sudo 2>/dev/null)
+e2e_tmpdir
 
 # the test user, with a password for the pam_unix fallthrough cases
-if getent passwd "$U" >/dev/null; then
-    if [ "$(getent passwd "$U" | cut -d: -f5)" = "$GECOS" ]; then
-        diag "removing $U left over from an interrupted run"
-        userdel -r "$U" 2>/dev/null || userdel -f -r "$U" 2>/dev/null
-    else
-        bail "test user $U is free" "a user $U exists and was not made by this script"
-    fi
-fi
 PASSWORD="e2e-pw-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
-useradd -l -m -c "$GECOS" -s /bin/sh "$U" && users_created+=("$U") ||
-    bail "useradd $U"
-printf '%s:%s\n' "$U" "$PASSWORD" | chpasswd || bail "chpasswd $U"
+add_user "$U" "$PASSWORD"
 ok "test user $U created (useradd -l -m, password set with chpasswd)"
 
 # keys: the token signer (ES256, P-256) and a forger with a key of its own
