@@ -68,32 +68,12 @@ LONG="urn:pamjwt:long"             # RS256, over 1,100 bytes
 RESOURCE="ssh://pamjwt-client-e2e" # ES256, for the proof of possession part
 WAIT=20                            # the longest any ssh or sudo may take
 
-if [ "$(id -u)" != 0 ]; then
-    echo "1..0 # SKIP not root"
-    exit 0
-fi
-missing=
-for p in /usr/sbin/sshd ssh ssh-keygen sudo visudo runuser useradd userdel chpasswd setsid \
-    openssl curl jq timeout node npm "$PY"; do
-    command -v "$p" >/dev/null 2>&1 || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-    echo "1..0 # SKIP missing:$missing (apt-get install nodejs npm openssh-server openssh-client sudo openssl curl jq python3)"
-    exit 0
-fi
-node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
-if [ "${node_major:-0}" -lt 18 ]; then
-    echo "1..0 # SKIP node $(node --version 2>/dev/null) is older than 18 (oidc-provider 8)"
-    exit 0
-fi
-
 . "$here/lib.sh"
+skip_unless_ready "nodejs npm openssh-server openssh-client sudo openssl curl jq python3" \
+    /usr/sbin/sshd ssh ssh-keygen sudo visudo runuser useradd userdel chpasswd setsid \
+    openssl curl jq timeout node npm "$PY"
+skip_unless_node_18
 . "$here/oidc/fixture.sh"
-n=0
-failed=0
-secs() { # secs START: seconds since START ($EPOCHREALTIME), one decimal
-    awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
-}
 
 # ---- cleanup: everything below is undone here, whatever happens ----------
 

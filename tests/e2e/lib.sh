@@ -1,7 +1,44 @@
 # shellcheck shell=bash
 # Shared helpers of the end-to-end tests (run.sh, oidc.sh, client.sh); sourced, bash.
-# The sourcing script sets n=0 failed=0 first and provides $PY (a python3)
-# for free_port and drop_btmp_records.
+# The sourcing script provides $PY (a python3) for free_port and
+# drop_btmp_records, and sources this file before anything else.
+
+n=0      # tests run
+failed=0 # tests failed
+
+# ---- can this run here? -------------------------------------------------------
+
+# skip_unless_ready "PACKAGES" COMMAND...: go on as root with every COMMAND
+# on PATH; else TAP's "1..0 # SKIP" (naming the Debian PACKAGES) and exit 0.
+skip_unless_ready() {
+    local hint=$1 p missing=
+    shift
+    if [ "$(id -u)" != 0 ]; then
+        echo "1..0 # SKIP not root"
+        exit 0
+    fi
+    for p in "$@"; do
+        command -v "$p" >/dev/null 2>&1 || missing="$missing $p"
+    done
+    if [ -n "$missing" ]; then
+        echo "1..0 # SKIP missing:$missing (apt-get install $hint)"
+        exit 0
+    fi
+}
+
+# skip_unless_node_18: oidc-provider 8 needs node 18 or later
+skip_unless_node_18() {
+    local major
+    major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
+    if [ "${major:-0}" -lt 18 ]; then
+        echo "1..0 # SKIP node $(node --version 2>/dev/null) is older than 18 (oidc-provider 8)"
+        exit 0
+    fi
+}
+
+secs() { # secs START: seconds since START ($EPOCHREALTIME), one decimal
+    awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
+}
 
 # ---- TAP and transcript helpers ------------------------------------------
 

@@ -59,32 +59,12 @@ RESOURCE="ssh://pamjwt-oidc-e2e" # the ES256 resource: aud of the login tokens
 LONG="urn:pamjwt:long"           # the RS256 resource with directory claims
 MINT_ISSUER="pamjwt-oidc-mint"   # the second issuer (pamjwt mint's key)
 
-if [ "$(id -u)" != 0 ]; then
-    echo "1..0 # SKIP not root"
-    exit 0
-fi
-missing=
-for p in /usr/sbin/sshd ssh ssh-keygen sshpass sudo visudo runuser useradd userdel chpasswd \
-    openssl curl jq timeout node npm "$PY"; do
-    command -v "$p" >/dev/null 2>&1 || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-    echo "1..0 # SKIP missing:$missing (apt-get install nodejs npm openssh-server openssh-client sshpass sudo openssl curl jq python3)"
-    exit 0
-fi
-node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
-if [ "${node_major:-0}" -lt 18 ]; then
-    echo "1..0 # SKIP node $(node --version 2>/dev/null) is older than 18 (oidc-provider 8)"
-    exit 0
-fi
-
 . "$here/lib.sh"
+skip_unless_ready "nodejs npm openssh-server openssh-client sshpass sudo openssl curl jq python3" \
+    /usr/sbin/sshd ssh ssh-keygen sshpass sudo visudo runuser useradd userdel chpasswd \
+    openssl curl jq timeout node npm "$PY"
+skip_unless_node_18
 . "$here/oidc/fixture.sh"
-n=0
-failed=0
-secs() { # secs START: seconds since START ($EPOCHREALTIME), one decimal
-    awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
-}
 
 # ---- cleanup: everything below is undone here, whatever happens ----------
 

@@ -49,33 +49,19 @@ SUDOERS=/etc/sudoers.d/pamjwt-e2e
 MARK="# pamjwt-e2e: temporary file written by tests/e2e/run.sh; removed when it ends"
 ISSUER="pamjwt-e2e-issuer"
 
-if [ "$(id -u)" != 0 ]; then
-    echo "1..0 # SKIP not root"
-    exit 0
-fi
+# ---- TAP and transcript helpers (ok, notok, check, tx, ...), stop_pid,
+# drop_btmp_records, free_port, sshd, cleanup: shared with oidc.sh, client.sh
 
-missing=
-for p in /usr/sbin/sshd ssh ssh-keygen sshpass sudo visudo runuser useradd userdel chpasswd \
-    openssl curl timeout "$PY"; do
-    command -v "$p" >/dev/null 2>&1 || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-    echo "1..0 # SKIP missing:$missing (apt-get install openssh-server openssh-client sshpass sudo openssl curl python3)"
-    exit 0
-fi
+. "$here/lib.sh"
+skip_unless_ready "openssh-server openssh-client sshpass sudo openssl curl python3" \
+    /usr/sbin/sshd ssh ssh-keygen sshpass sudo visudo runuser useradd userdel chpasswd \
+    openssl curl timeout "$PY"
 if ! "$PY" -c 'import jwt, cryptography' 2>/dev/null; then
     echo "1..0 # SKIP $PY lacks PyJWT (apt-get install python3-jwt python3-cryptography)"
     exit 0
 fi
 have_issuer=yes
 "$PY" -c 'import fastapi, uvicorn' 2>/dev/null || have_issuer=
-
-# ---- TAP and transcript helpers (ok, notok, check, tx, ...), stop_pid,
-# drop_btmp_records, free_port: shared with oidc.sh -------------------------
-
-. "$here/lib.sh"
-n=0
-failed=0
 
 # ---- cleanup: everything below is undone here, whatever happens ----------
 
