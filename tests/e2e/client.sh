@@ -309,17 +309,7 @@ diag_file "/etc/pam.d/$SVC_SSHD"
 start_sshd no "${LOGNS[@]}"
 ok "sshd (PAM service $SVC_SSHD, keyboard-interactive only) listens on 127.0.0.1:$sport, pid $sshd_pid"
 
-cat >"$tmp/sudoers" <<EOF
-$MARK
-Defaults:$U pam_service=$SVC_SUDO, lecture=never, passwd_tries=1, !mail_badpass, !requiretty
-$U ALL=(root) /usr/bin/id
-EOF
-chmod 0440 "$tmp/sudoers"
-visudo -cf "$tmp/sudoers" >/dev/null || bail "visudo accepts the test sudoers file"
-if [ ! -d /run/sudo ]; then sudo_ts_created=rundir
-elif [ ! -d /run/sudo/ts ]; then sudo_ts_created=dir
-else sudo_ts_created="file"; fi
-put_sysfile "$SUDOERS" 0440 <"$tmp/sudoers" || bail "write $SUDOERS"
+put_sudoers
 ok "sudoers drop-in $SUDOERS: sudo for $U uses PAM service $SVC_SUDO"
 
 # ---- helpers: login, ssh, sudo, what askpass was asked ------------------------------
@@ -470,8 +460,8 @@ sudo_a() {
     [ -n "$slog" ] && printf '%s\n' "$slog" | sed 's/^/#   log: /'
     echo "#   ($elapsed s)"
 }
-sudo_ok() { [ "$rc" = 0 ] && [ "$(printf '%s\n' "$out" | tail -n 1)" = root ]; }
-sudo_refused() { [ "$rc" = 1 ] && ! has root; }
+sudo_said_root() { [ "$rc" = 0 ] && [ "$(printf '%s\n' "$out" | tail -n 1)" = root ]; }
+sudo_said_no() { [ "$rc" = 1 ] && ! has root; }
 # check_log DESCRIPTION TEXT: the module's lines of the last ssh/sudo hold TEXT
 check_log() {
     if [ -z "$have_log" ]; then
@@ -531,8 +521,8 @@ echo "# ---- sudo -A, SUDO_ASKPASS=pamjwt-askpass: the long token in pieces"
 sudo_a
 read -r sudo_pieces sudo_max _ _ sudo_other sudo_bad <<<"$(pieces "$alog")"
 check "sudo -A: runs id as root with the token in $sudo_pieces pieces, each under 512 bytes (longest $sudo_max)" \
-    eval 'sudo_ok && [ "$sudo_pieces" -ge 3 ] && [ "$sudo_max" -lt 512 ] && [ "$sudo_other" = 0 ] && [ "$sudo_bad" = 0 ]'
-note "sudo -A: the same token in $sudo_pieces pieces (longest $sudo_max bytes): $(sudo_ok && echo "ran id as root" || echo "FAILED, exit $rc")"
+    eval 'sudo_said_root && [ "$sudo_pieces" -ge 3 ] && [ "$sudo_max" -lt 512 ] && [ "$sudo_other" = 0 ] && [ "$sudo_bad" = 0 ]'
+note "sudo -A: the same token in $sudo_pieces pieces (longest $sudo_max bytes): $(sudo_said_root && echo "ran id as root" || echo "FAILED, exit $rc")"
 
 echo "# ---- a prompt that is not pamjwt's"
 tx "(as $U) PAMJWT_ASKPASS_FALLBACK=fallback pamjwt-askpass \"Enter passphrase for key '/home/$U/.ssh/id_ed25519': \"" \
@@ -566,7 +556,7 @@ check "ssh: with the expired token refused in $elapsed s (under $WAIT s; askpass
 note "expired stored token: pamjwt token exit 1; ssh refused in $elapsed s"
 sudo_a
 check "sudo -A: with the expired token refused in $elapsed s (under $WAIT s)" \
-    eval 'sudo_refused && in_time'
+    eval 'sudo_said_no && in_time'
 summary[${#summary[@]} - 1]+="; sudo -A refused in $elapsed s"
 
 # ==== 2. proof of possession ===========================================================
@@ -604,8 +594,8 @@ echo "# ---- sudo -A with the proof of possession"
 sudo_a
 read -r popsudo_tp _ popsudo_pp popsudo_pmax popsudo_other popsudo_bad <<<"$(pieces "$alog")"
 check "sudo -A: runs id as root; askpass sent the token ($popsudo_tp) and a proof ($popsudo_pp piece(s), longest $popsudo_pmax < 512)" \
-    eval 'sudo_ok && [ "$popsudo_pp" -ge 1 ] && [ "$popsudo_pmax" -lt 512 ] && [ "$popsudo_other" = 0 ] && [ "$popsudo_bad" = 0 ]'
-note "sudo -A with require_pop: proof in $popsudo_pp piece(s): $(sudo_ok && echo "ran id as root" || echo "FAILED, exit $rc")"
+    eval 'sudo_said_root && [ "$popsudo_pp" -ge 1 ] && [ "$popsudo_pmax" -lt 512 ] && [ "$popsudo_other" = 0 ] && [ "$popsudo_bad" = 0 ]'
+note "sudo -A with require_pop: proof in $popsudo_pp piece(s): $(sudo_said_root && echo "ran id as root" || echo "FAILED, exit $rc")"
 
 echo "# ---- the token stolen: a copy in $T's runtime directory"
 install -d -m 0700 -o "$T" -g "$(id -g "$T")" "$(store "$T")"
@@ -637,9 +627,9 @@ note "ssh with require_pop, PAMJWT_CHUNK=200: token in $ch_tp pieces, proof in $
 sudo_a PAMJWT_CHUNK=200
 read -r ch_tp ch_tmax ch_pp ch_pmax ch_other ch_bad <<<"$(pieces "$alog")"
 check "sudo -A: PAMJWT_CHUNK=200: the token in $ch_tp pieces and the proof in $ch_pp pieces run id as root" \
-    eval 'sudo_ok && [ "$ch_tp" -ge 3 ] && [ "$ch_pp" -ge 3 ] && [ "$ch_tmax" -le 200 ] && [ "$ch_pmax" -le 200 ] &&
+    eval 'sudo_said_root && [ "$ch_tp" -ge 3 ] && [ "$ch_pp" -ge 3 ] && [ "$ch_tmax" -le 200 ] && [ "$ch_pmax" -le 200 ] &&
           [ "$ch_other" = 0 ] && [ "$ch_bad" = 0 ]'
-note "sudo -A with require_pop, PAMJWT_CHUNK=200: token in $ch_tp pieces, proof in $ch_pp pieces: $(sudo_ok && echo "ran id as root" || echo "FAILED, exit $rc")"
+note "sudo -A with require_pop, PAMJWT_CHUNK=200: token in $ch_tp pieces, proof in $ch_pp pieces: $(sudo_said_root && echo "ran id as root" || echo "FAILED, exit $rc")"
 
 echo "# ---- tokens from pamjwt mint under require_pop = yes"
 "$pamjwt" mint --key "$tmp/keys/mint.pem" --sub "$ACCOUNT" --iss "$ISSUER" --aud "$RESOURCE" --ttl 300 \

@@ -345,6 +345,39 @@ EOF
     [ -n "$ready" ] || bail "sshd started" "$(cat "$tmp/sshd.log")"
 }
 
+# ---- sudo ----------------------------------------------------------------------
+
+# put_sudoers: the drop-in $SUDOERS (checked by visudo first) that gives $U
+# "sudo id" through PAM service $SVC_SUDO, one password try, no lecture.
+put_sudoers() {
+    cat >"$tmp/sudoers" <<EOF
+$MARK
+Defaults:$U pam_service=$SVC_SUDO, lecture=never, passwd_tries=1, !mail_badpass, !requiretty
+$U ALL=(root) /usr/bin/id
+EOF
+    chmod 0440 "$tmp/sudoers"
+    tx "visudo -cf sudoers" visudo -cf "$tmp/sudoers"
+    [ "$rc" = 0 ] || bail "visudo accepts the test sudoers file"
+    # sudo keeps a time stamp file per user under /run/sudo/ts (made on first use)
+    if [ ! -d /run/sudo ]; then
+        sudo_ts_created=rundir
+    elif [ ! -d /run/sudo/ts ]; then
+        sudo_ts_created=dir
+    else
+        sudo_ts_created=file
+    fi
+    put_sysfile "$SUDOERS" 0440 <"$tmp/sudoers" || bail "write $SUDOERS"
+    diag_file "$SUDOERS"
+}
+
+# sudo_as FILE: $U runs "sudo id -un", FILE on sudo's standard input
+sudo_as() {
+    tx "runuser -u $U -- sudo -S -k -p '' /usr/bin/id -un < $(basename "$1")" \
+        bash -c 'timeout 30 runuser -u "$1" -- sudo -S -k -p "" /usr/bin/id -un < "$0"' "$1" "$U"
+}
+sudo_ok() { sudo_as "$1"; [ "$rc" = 0 ] && [ "$(printf '%s\n' "$out" | tail -n 1)" = root ]; }
+sudo_refused() { sudo_as "$1"; [ "$rc" = 1 ] && has "incorrect password attempt"; }
+
 # ---- the end: everything undone? ----------------------------------------------
 
 # cleanup_and_check PID...: run cleanup, then list in $left what it should

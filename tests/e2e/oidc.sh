@@ -297,26 +297,8 @@ login_refused() {
     ! has "e2e-ok-" && { { [ "$rc" = 255 ] && has "Permission denied"; } || [ "$rc" = 5 ]; }
 }
 
-cat >"$tmp/sudoers" <<EOF
-$MARK
-Defaults:$U pam_service=$SVC_SUDO, lecture=never, passwd_tries=1, !mail_badpass, !requiretty
-$U ALL=(root) /usr/bin/id
-EOF
-chmod 0440 "$tmp/sudoers"
-visudo -cf "$tmp/sudoers" >/dev/null || bail "visudo accepts the test sudoers file"
-if [ ! -d /run/sudo ]; then sudo_ts_created=rundir
-elif [ ! -d /run/sudo/ts ]; then sudo_ts_created=dir
-else sudo_ts_created="file"; fi
-put_sysfile "$SUDOERS" 0440 <"$tmp/sudoers" || bail "write $SUDOERS"
+put_sudoers
 ok "sudoers drop-in $SUDOERS: sudo for $U uses PAM service $SVC_SUDO"
-
-# sudo_as FILE: $U runs "sudo id -un", the token on sudo's standard input
-sudo_as() {
-    tx "runuser -u $U -- sudo -S -k -p '' /usr/bin/id -un < $(basename "$1")" \
-        bash -c 'timeout 30 runuser -u "$1" -- sudo -S -k -p "" /usr/bin/id -un < "$0"' "$1" "$U"
-}
-sudo_ok() { sudo_as "$1"; [ "$rc" = 0 ] && [ "$(printf '%s\n' "$out" | tail -n 1)" = root ]; }
-sudo_refused() { sudo_as "$1"; [ "$rc" = 1 ] && has "incorrect password attempt"; }
 
 check "ssh: the client credentials token logs $U in (sub deploy mapped to $U)" login_ok "$tmp/cc1.jwt"
 check "sudo: the client credentials token works (id -un says root)" sudo_ok "$tmp/cc1.jwt"

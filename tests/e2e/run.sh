@@ -234,29 +234,8 @@ done
 # ---- sudo -------------------------------------------------------------------
 
 put_pam_stack "$SVC_SUDO"
-cat >"$tmp/sudoers" <<EOF
-$MARK
-Defaults:$U pam_service=$SVC_SUDO, lecture=never, passwd_tries=1, !mail_badpass, !requiretty
-$U ALL=(root) /usr/bin/id
-EOF
-chmod 0440 "$tmp/sudoers"
-tx "visudo -cf sudoers" visudo -cf "$tmp/sudoers"
-[ "$rc" = 0 ] || bail "visudo accepts the test sudoers file"
-# sudo keeps a time stamp file per user under /run/sudo/ts (made on first use)
-if [ ! -d /run/sudo ]; then sudo_ts_created=rundir
-elif [ ! -d /run/sudo/ts ]; then sudo_ts_created=dir
-else sudo_ts_created="file"; fi
-put_sysfile "$SUDOERS" 0440 <"$tmp/sudoers" || bail "write $SUDOERS"
-diag_file "$SUDOERS"
+put_sudoers
 ok "sudoers drop-in $SUDOERS valid (visudo -cf), sudo for $U uses PAM service $SVC_SUDO"
-
-# sudo_as SECRET_FILE: $U runs "sudo id -un", answering with the file's line
-sudo_as() {
-    tx "printf '%s\\n' \"\$(cat $(basename "$1"))\" | runuser -u $U -- sudo -S -k -p '' /usr/bin/id -un" \
-        bash -c 'timeout 30 runuser -u "$1" -- sudo -S -k -p "" /usr/bin/id -un < "$0"' "$1" "$U"
-}
-sudo_ok() { sudo_as "$1"; [ "$rc" = 0 ] && [ "$(printf '%s\n' "$out" | tail -n 1)" = root ]; }
-sudo_refused() { sudo_as "$1"; [ "$rc" = 1 ] && has "incorrect password attempt"; }
 
 check "sudo: a valid token works (id -un says root)" sudo_ok "$tmp/valid.jwt"
 check "sudo: an expired token is refused" sudo_refused "$tmp/expired.jwt"
