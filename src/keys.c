@@ -495,7 +495,7 @@ out:
 
 /* ---------------------------------------------------------------- verify */
 
-static const EVP_MD *md_of(const pj_alg_info *ai)
+const EVP_MD *pj_alg_md(const pj_alg_info *ai)
 {
     switch (ai->md_nid) {
     case NID_sha256: return EVP_sha256();
@@ -540,7 +540,7 @@ static int verify_hmac(const pj_alg_info *ai, const pj_key *k, const unsigned ch
     int ok;
     if (k->secret == NULL || k->secret_len == 0)
         return 0;
-    if (HMAC(md_of(ai), k->secret, (int)k->secret_len, msg, msglen, mac, &maclen) == NULL)
+    if (HMAC(pj_alg_md(ai), k->secret, (int)k->secret_len, msg, msglen, mac, &maclen) == NULL)
         return 0;
     /* Length is public (it is the hash size); the bytes compare in
      * constant time. */
@@ -576,7 +576,7 @@ int pj_sig_verify(pj_alg a, const pj_key *k, const unsigned char *msg, size_t ms
     mctx = EVP_MD_CTX_new();
     if (mctx == NULL)
         goto out;
-    if (EVP_DigestVerifyInit(mctx, &pctx, ai->fam == PJ_FAM_EDDSA ? NULL : md_of(ai), NULL,
+    if (EVP_DigestVerifyInit(mctx, &pctx, ai->fam == PJ_FAM_EDDSA ? NULL : pj_alg_md(ai), NULL,
                              k->pkey) != 1)
         goto out;
     if (ai->fam == PJ_FAM_RSA) {
@@ -585,7 +585,7 @@ int pj_sig_verify(pj_alg a, const pj_key *k, const unsigned char *msg, size_t ms
     } else if (ai->fam == PJ_FAM_PSS) {
         if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
             EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
-            EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md_of(ai)) != 1)
+            EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, pj_alg_md(ai)) != 1)
             goto out;
     }
     ok = EVP_DigestVerify(mctx, sig, siglen, msg, msglen) == 1;

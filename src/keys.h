@@ -58,6 +58,8 @@ typedef struct pj_alg_info {
 } pj_alg_info;
 
 const pj_alg_info *pj_alg_get(pj_alg a);
+/* The digest of an algorithm (EVP_sha256/384/512); NULL for none. */
+const EVP_MD *pj_alg_md(const pj_alg_info *ai);
 /* -1 when the name is not an algorithm this build verifies. */
 int pj_alg_from_name(const char *name);
 /* Bit mask of every algorithm this build verifies. */

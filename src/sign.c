@@ -14,16 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const EVP_MD *md_for(const pj_alg_info *ai)
-{
-    switch (ai->md_nid) {
-    case NID_sha256: return EVP_sha256();
-    case NID_sha384: return EVP_sha384();
-    case NID_sha512: return EVP_sha512();
-    default: return NULL;
-    }
-}
-
 char *pj_sign_input_evp(pj_alg alg, EVP_PKEY *key, const unsigned char *secret, size_t secret_len,
                         const char *input, size_t n)
 {
@@ -37,14 +27,14 @@ char *pj_sign_input_evp(pj_alg alg, EVP_PKEY *key, const unsigned char *secret, 
     if (ai->fam == PJ_FAM_HMAC) {
         unsigned int l = 0;
         if (secret == NULL ||
-            !HMAC(md_for(ai), secret, (int)secret_len, (const unsigned char *)input, n, sig, &l))
+            !HMAC(pj_alg_md(ai), secret, (int)secret_len, (const unsigned char *)input, n, sig, &l))
             return NULL;
         siglen = l;
     } else {
         EVP_MD_CTX *m = EVP_MD_CTX_new();
         EVP_PKEY_CTX *pc = NULL;
         int ok = m && key &&
-                 EVP_DigestSignInit(m, &pc, ai->fam == PJ_FAM_EDDSA ? NULL : md_for(ai), NULL,
+                 EVP_DigestSignInit(m, &pc, ai->fam == PJ_FAM_EDDSA ? NULL : pj_alg_md(ai), NULL,
                                     key) == 1;
         if (ok && ai->fam == PJ_FAM_PSS)
             ok = EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) == 1 &&
