@@ -407,6 +407,9 @@ static pj_verdict rule_subject(struct pj_ctx *x, pj_decision *d)
     switch (pj_map_user(c, sub, &d->user, x->rq->log)) {
     case PJ_MAP_FOUND: break;
     case PJ_MAP_NONE: return stop(d, PJ_REFUSE, "no user_map_file rule matches the subject");
+    case PJ_MAP_REFUSED:
+        return stop(d, PJ_REFUSE, "subject has more than one '@' and the matching "
+                                  "user_map_file rule uses %%l");
     case PJ_MAP_BROKEN: return stop(d, PJ_UNAVAIL, "user_map_file %s unusable", c->user_map.path);
     case PJ_MAP_NOMEM:
         pj_logf(x->rq->log, LOG_ERR, "out of memory while mapping the subject");

@@ -434,6 +434,29 @@ static void test_user_rules(void)
     dot[3] = dot[3] == 'A' ? 'B' : 'A';
     is_int(auth(me, t), PAM_AUTH_ERR, "user_map_file malformed, token forged: refused as forged");
     free(t);
+
+    /* %l cuts at the first '@', the glob matches at the last: a subject
+     * with two '@' would map *@example.com to the part before the first */
+    write_text("usermap", "*@example.com %l\n", 0644);
+    snprintf(sub, sizeof(sub), "%s@evil.org@example.com", me);
+    t = es256(sub, 300, NULL);
+    u = NULL;
+    is_int(auth_args(NULL, NULL, t, &u), PAM_AUTH_ERR,
+           "user_map_file: %%l refuses a subject with two '@' (%s)", sub);
+    ok(u == NULL, "... and PAM_USER is not set (got %s)", u ? u : "(null)");
+    free(u);
+    ok(log_has("subject has more than one '@' and the matching user_map_file rule uses %l"),
+       "... logged with the reason");
+    free(t);
+    snprintf(sub, sizeof(sub), "%s@example.com", me);
+    t = es256(sub, 300, NULL);
+    is_int(auth(me, t), PAM_SUCCESS, "user_map_file: %%l with one '@' still maps");
+    free(t);
+    write_text("usermap", "*@example.com %s\n", 0644);
+    t = es256("a@b@example.com", 300, NULL);
+    is_int(auth_args(NULL, NULL, t, NULL), PAM_USER_UNKNOWN,
+           "user_map_file: %%s keeps a subject with two '@' (no such user)");
+    free(t);
 }
 
 static void test_time_and_claims(void)

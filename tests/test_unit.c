@@ -308,7 +308,9 @@ static void test_subjects(void)
                       "admin@corp.example  root   # trailing\n"
                       "*@corp.example jwt-%l\n"
                       "svc-?? %s\n"
-                      "lit%%eral x%%y\n";
+                      "lit%%eral x%%y\n"
+                      "*@multi.example %s\n"
+                      "*@pct.example a%%l\n";
     c->user_map.buf = strdup(map);
     c->user_map.len = strlen(map);
     c->user_map.path = strdup("/map");
@@ -318,6 +320,11 @@ static void test_subjects(void)
         {"admin@corp.example", 1, "root"}, {"bob@corp.example", 1, "jwt-bob"},
         {"svc-01", 1, "svc-01"}, {"svc-001", 0, NULL}, {"bob@evil.example", 0, NULL},
         {"bob@corp.example.evil", 0, NULL},
+        /* %l cuts at the first '@', the glob matches at the last: refused */
+        {"nobody@evil.example@corp.example", PJ_MAP_REFUSED, NULL},
+        {"@@corp.example", PJ_MAP_REFUSED, NULL},
+        {"x@y@multi.example", 1, "x@y@multi.example"}, /* %s: the whole subject */
+        {"x@y@pct.example", 1, "a%l"},                 /* %%l is not %l */
     };
     for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
         u = NULL;
@@ -472,6 +479,7 @@ static char *map_text(const char *text, size_t len, const char *sub)
     switch (pj_map_user(c, sub, &u, &LOG)) {
     case PJ_MAP_BROKEN: u = strdup("!"); break;
     case PJ_MAP_NONE: u = strdup("-"); break;
+    case PJ_MAP_REFUSED: u = strdup("@@"); break;
     default: break;
     }
     pj_config_free(c);
