@@ -19,6 +19,25 @@ static bool has_control(const char *s, size_t n)
     return false;
 }
 
+/* A bidirectional control character in UTF-8, which makes a value read
+ * differently from what it holds: U+061C (D8 9C), U+200E-U+200F (E2 80
+ * 8E-8F), U+202A-U+202E (E2 80 AA-AE), U+2066-U+2069 (E2 81 A6-A9). */
+static bool has_bidi(const char *s, size_t n)
+{
+    for (const char *p = memchr(s, 0xe2, n); p != NULL && (size_t)(p - s) + 2 < n;
+         p = memchr(p + 1, 0xe2, n - (size_t)(p + 1 - s))) {
+        unsigned char b1 = (unsigned char)p[1], b2 = (unsigned char)p[2];
+        if ((b1 == 0x80 && (b2 == 0x8e || b2 == 0x8f || (b2 >= 0xaa && b2 <= 0xae))) ||
+            (b1 == 0x81 && b2 >= 0xa6 && b2 <= 0xa9))
+            return true;
+    }
+    for (const char *p = memchr(s, 0xd8, n); p != NULL && (size_t)(p - s) + 1 < n;
+         p = memchr(p + 1, 0xd8, n - (size_t)(p + 1 - s)))
+        if ((unsigned char)p[1] == 0x9c)
+            return true;
+    return false;
+}
+
 int pj_export_claims(const pj_config *c, json_t *claims, pj_strlist *env, const pj_log *log)
 {
     char var[sizeof("PAM_JWT_") + PJ_MAX_EXPORT_NAME + 1 + PJ_MAX_EXPORT_VALUE + 1];
@@ -54,6 +73,12 @@ int pj_export_claims(const pj_config *c, json_t *claims, pj_strlist *env, const 
         }
         if (has_control(val, vl)) {
             pj_logf(log, LOG_NOTICE, "claim %s not exported: value holds a control character",
+                    safe);
+            continue;
+        }
+        if (has_bidi(val, vl)) {
+            pj_logf(log, LOG_NOTICE,
+                    "claim %s not exported: value holds a bidirectional control character",
                     safe);
             continue;
         }
