@@ -1800,6 +1800,18 @@ static void test_export(void)
     is_int(auth(me, t), PAM_AUTH_ERR, "export: an expired token is refused");
     ok(strstr(envbuf, "PAM_JWT_") == NULL, "export: nothing exported on refusal");
     free(t);
+    /* bidirectional controls: a value that reads other than it is */
+    conf("export_claims = b1 b2 b3 b4 b5 b6 ok");
+    t = es256(me, 300, "\"b1\":\"a\u202eb\",\"b2\":\"a\u2066b\",\"b3\":\"a\u200fb\","
+                       "\"b4\":\"\u061c\",\"b5\":\"a\u202ab\",\"b6\":\"ab\u2069\","
+                       "\"ok\":\"a\u2065\u202f\u200d\u061bb\"");
+    is_int(auth(me, t), PAM_SUCCESS, "export: bidi controls: accepted");
+    ok(strstr(envbuf, "PAM_JWT_B") == NULL, "export: values with bidi controls are not exported");
+    ok(log_has("claim b1 not exported: value holds a bidirectional control character") &&
+           log_has("claim b4 not exported") && log_has("claim b6 not exported"),
+       "... each with a log line");
+    ok(strstr(envbuf, "PAM_JWT_OK=a") != NULL, "export: neighbours of the bidi controls are exported");
+    free(t);
     conf("export_claims = sub sub");
     t = es256(me, 300, NULL);
     is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "export_claims naming a claim twice: config error");
