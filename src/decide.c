@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,6 +210,22 @@ static size_t fixed_sig_len(pj_alg alg)
     }
 }
 
+/* Is s (n base64url characters) cut short of whole bytes: 4k+1
+ * characters, or a last character whose bits run past the last byte? */
+static bool b64_cut(const char *s, size_t n)
+{
+    static const char abc[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const char *p;
+    if (n == 0 || n % 4 == 0)
+        return false;
+    if (n % 4 == 1)
+        return true;
+    if ((p = memchr(abc, s[n - 1], 64)) == NULL)
+        return false; /* not base64url at all: malformed, not cut */
+    return ((p - abc) & (n % 4 == 2 ? 0x0f : 0x03)) != 0;
+}
+
 /* "ES256 signature is 85 characters, expected 86": a token cut off by a
  * terminal or a paste says so instead of "bad signature". */
 static bool sig_length_wrong(const char *tok, size_t n, pj_decision *d)
@@ -216,9 +233,19 @@ static bool sig_length_wrong(const char *tok, size_t n, pj_decision *d)
     int alg = pj_alg_from_name(d->alg);
     const char *dot = memrchr(tok, '.', n);
     size_t want, have;
-    if (alg < 0 || dot == NULL || (want = fixed_sig_len((pj_alg)alg)) == 0)
+    if (alg < 0 || dot == NULL)
         return false;
     have = n - (size_t)(dot + 1 - tok);
+    if ((want = fixed_sig_len((pj_alg)alg)) == 0) {
+        /* RS*, PS*: the length depends on the key (rule_signature); here
+         * only a text that is not whole bytes: 4k+1 characters, or a last
+         * character with bits past the last byte */
+        if (!b64_cut(dot + 1, have))
+            return false;
+        stop(d, PJ_REFUSE, "%s signature is %zu characters and does not decode to whole bytes: "
+             "token cut off?", d->alg, have);
+        return true;
+    }
     if (have == b64_chars(want))
         return false;
     stop(d, PJ_REFUSE, "%s signature is %zu characters, expected %zu: token cut off?", d->alg,
@@ -295,7 +322,7 @@ static pj_verdict rule_signature(struct pj_ctx *x, pj_decision *d)
     const char *alg_name = json_string_value(m), *kid = NULL;
     const char *with_kid = "";
     char kidpart[120] = "";
-    size_t candidates = 0, tried = 0, unusable = 0;
+    size_t candidates = 0, tried = 0, unusable = 0, wrong_len = 0, need = 0;
     int alg;
 
     if (alg_name == NULL)
@@ -348,7 +375,19 @@ static pj_verdict rule_signature(struct pj_ctx *x, pj_decision *d)
             pj_debugf(rq->log, "signature verified by %s", k->source);
             return PJ_RULE_PASS;
         }
+        /* RS*, PS*: a signature is exactly as long as the key's modulus */
+        size_t kl = pj_sig_len_for_key((pj_alg)alg, k);
+        if (kl != 0 && kl != x->j.sig_len) {
+            wrong_len++;
+            need = need == 0 || need == kl ? kl : SIZE_MAX;
+        }
     }
+    if (tried > 0 && wrong_len == tried && need != SIZE_MAX)
+        return stop(d, PJ_REFUSE, "%s signature is %zu bytes, the key%s need%s %zu: token cut off?",
+                    d->alg, x->j.sig_len, tried == 1 ? "" : "s", tried == 1 ? "s" : "", need);
+    if (tried > 0 && wrong_len == tried)
+        return stop(d, PJ_REFUSE, "%s signature is %zu bytes, no key tried needs that length: "
+                                  "token cut off?", d->alg, x->j.sig_len);
     if (tried == 0 && unusable > 0)
         return stop(d, PJ_REFUSE, "no usable key for alg %s%s (%zu unusable, see above)", d->alg,
                     with_kid, unusable);

@@ -1489,6 +1489,42 @@ static void test_hardening(void)
            "... logged as a cut-off signature (84 of 86)");
         free(cut);
     }
+    /* RS* and PS*: the key's modulus fixes the length (2048 bits: 256 bytes,
+     * 342 characters) */
+    {
+        char *cl = claims(me, 300, NULL);
+        char *rs = sign_pem("RS256", k_rsa, cl, NULL);
+        char *ps = raw("PS256", k_rsa, "{\"alg\":\"PS256\",\"typ\":\"JWT\"}", cl);
+        size_t rl = strlen(rs), pl = strlen(ps);
+        rs[rl - 2] = '\0';
+        is_int(auth(me, rs), PAM_AUTH_ERR, "RS256 signature two characters short: refused");
+        ok(log_has("RS256 signature is 255 bytes, the key needs 256: token cut off?"),
+           "... logged as a cut-off signature (255 of 256 bytes)");
+        ps[pl - 6] = '\0';
+        is_int(auth(me, ps), PAM_AUTH_ERR, "PS256 signature six characters short: refused");
+        ok(log_has("PS256 signature is 252 bytes, the key needs 256: token cut off?"),
+           "... logged as a cut-off signature (252 of 256 bytes)");
+        free(rs);
+        rs = sign_pem("RS256", k_rsa, cl, NULL);
+        rs[rl - 1] = '\0';
+        is_int(auth(me, rs), PAM_AUTH_ERR, "RS256 signature one character short: refused");
+        ok(log_has("RS256 signature is 341 characters and does not decode to whole bytes: "
+                   "token cut off?"),
+           "... logged as a cut-off signature (341 characters)");
+        /* 338 characters whose last carries bits past the last byte ('B': 000001) */
+        rs[rl - 4] = '\0';
+        rs[rl - 5] = 'B';
+        is_int(auth(me, rs), PAM_AUTH_ERR, "RS256 signature ending in stray bits: refused");
+        ok(log_has("RS256 signature is 338 characters and does not decode to whole bytes"),
+           "... logged as a cut-off signature (338 characters)");
+        free(rs);
+        free(ps);
+        rs = sign_pem("RS256", k_rsa_other, cl, NULL);
+        is_int(auth(me, rs), PAM_AUTH_ERR, "RS256 signature of the right length by another key");
+        ok(log_has("bad signature (1 key tried)"), "... is still a bad signature");
+        free(rs);
+        free(cl);
+    }
 
     /* a paste broken across lines: still passed on, with a hint */
     {
