@@ -167,6 +167,15 @@ static void test_config(void)
         {"algorithms = ES257\n", "unknown algorithm name"},
         {"require_claim = scope\n", "expected 'require_claim = NAME VALUE'"},
         {"just a line\n", "expected 'key = value'"},
+        /* one rule for every path: no '%', since paths are not expanded */
+        {"key_file = /etc/k-%h.pem\n", "key_file: '%' in a path (paths are not expanded"},
+        {"jwks_file = /etc/100%.jwks\n", "jwks_file: '%' in a path"},
+        {"hmac_secret_file = /etc/s%%\n", "hmac_secret_file: '%' in a path"},
+        {"user_map_file = /etc/map-%s\n", "user_map_file: '%' in a path"},
+        {"allowed_subjects_file = /etc/a%x\n", "allowed_subjects_file: '%' in a path"},
+        {"revoked_file = /etc/r%\n", "revoked_file: '%' in a path"},
+        {"replay_cache = /var/lib/%h\n", "replay_cache: '%' in a path"},
+        {"max_uid = 4294967295\n", "max_uid: expected a uid from 0 to 4294967294"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         c = parse(bad[i].text, &rc);
