@@ -16,6 +16,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -504,6 +505,28 @@ static user_lookup lookup_user(const char *user, uid_t *uid, const pj_log *log)
     return USER_LOOKUP_FAILED;
 }
 
+/* The kernel's overflow uid (/proc/sys/kernel/overflowuid, 65534 when it
+ * cannot be read): the uid of "nobody", which owns what a user namespace
+ * cannot map; never a login target. */
+static long overflow_uid(void)
+{
+    char buf[16];
+    long v = 65534;
+    int fd = open("/proc/sys/kernel/overflowuid", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        if (n > 0) {
+            long u;
+            buf[n] = '\0';
+            buf[strcspn(buf, "\n")] = '\0';
+            if (pj_parse_long(buf, 0, 4294967295L, &u) == 0)
+                v = u;
+        }
+        close(fd);
+    }
+    return v;
+}
+
 /* Rule 7: the mapped user exists, and is not a system account below min_uid. */
 static pj_verdict rule_user_exists(struct pj_ctx *x, pj_decision *d)
 {
@@ -519,6 +542,12 @@ static pj_verdict rule_user_exists(struct pj_ctx *x, pj_decision *d)
     if ((long)uid < x->c->min_uid)
         return stop(d, PJ_REFUSE, "user %s has uid %ld, below min_uid %ld", safe, (long)uid,
                     x->c->min_uid);
+    if ((long)uid > x->c->max_uid)
+        return stop(d, PJ_REFUSE, "user %s has uid %ld, above max_uid %ld", safe, (long)uid,
+                    x->c->max_uid);
+    if ((long)uid == overflow_uid())
+        return stop(d, PJ_REFUSE, "user %s has the overflow uid %ld (never a login target)", safe,
+                    (long)uid);
     return PJ_RULE_PASS;
 }
 

@@ -1440,6 +1440,57 @@ static void test_hardening(void)
     conf("min_uid = 4294967295");
     is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "min_uid = 4294967295 is a config error");
 
+    /* max_uid: optional upper bound, parsed like min_uid */
+    snprintf(extra, sizeof(extra), "max_uid = %ld", uid);
+    conf(extra);
+    is_int(auth(me, t), PAM_SUCCESS, "max_uid equal to the user's uid: accepted");
+    if (uid > 0) {
+        snprintf(extra, sizeof(extra), "max_uid = %ld", uid - 1);
+        conf(extra);
+        is_int(auth(me, t), PAM_AUTH_ERR, "max_uid below the user's uid: refused");
+        ok(log_has("above max_uid"), "... logged as above max_uid");
+    } else {
+        skip(2, "running as uid 0: no uid below it");
+    }
+    conf("max_uid = 4294967295");
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "max_uid = 4294967295 is a config error");
+    conf("min_uid = 1000\nmax_uid = 999");
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "max_uid below min_uid is a config error");
+    ok(log_has("max_uid 999 is below min_uid 1000"), "... logged");
+
+    /* the overflow uid (nobody, 65534) is never a login target, whatever
+     * min_uid and max_uid say */
+    {
+        long ovf = 65534;
+        FILE *f = fopen("/proc/sys/kernel/overflowuid", "r");
+        if (f != NULL) {
+            if (fscanf(f, "%ld", &ovf) != 1)
+                ovf = 65534;
+            fclose(f);
+        }
+        struct passwd *nb = getpwuid((uid_t)ovf);
+        if (nb != NULL) {
+            char nbname[256];
+            snprintf(nbname, sizeof(nbname), "%s", nb->pw_name);
+            char *nt = es256(nbname, 300, NULL);
+            conf("min_uid = 0");
+            is_int(auth(nbname, nt), PAM_AUTH_ERR, "overflow uid %ld (%s): refused", ovf, nbname);
+            ok(log_has("has the overflow uid"), "... logged as the overflow uid");
+            free(nt);
+            write_text("usermap", "*@example.com %l\n", 0644);
+            snprintf(extra, sizeof(extra), "user_map_file = %s/usermap", dir);
+            conf(extra);
+            char sub[300];
+            snprintf(sub, sizeof(sub), "%s@example.com", nbname);
+            nt = es256(sub, 300, NULL);
+            is_int(auth_args(NULL, NULL, nt, NULL), PAM_AUTH_ERR,
+                   "*@example.com %%l does not map %s to the overflow uid", sub);
+            free(nt);
+        } else {
+            skip(3, "no user has the overflow uid");
+        }
+    }
+
     /* a comma inside allowed_subjects is a config error naming the comma */
     write_text("pam_jwt.conf", "key_file = /nonexistent\n", 0644);
     {
@@ -1851,6 +1902,22 @@ static void test_export(void)
     conf("export_claims = sub sub");
     t = es256(me, 300, NULL);
     is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "export_claims naming a claim twice: config error");
+    free(t);
+    /* names that would set one variable: a config error naming both */
+    t = es256(me, 300, NULL);
+    const char *coll[][2] = {{"a-b a_b", "a-b and a_b"}, {"sub Sub", "sub and Sub"},
+                             {"x.y z x:y", "x.y and x:y"}};
+    for (size_t i = 0; i < 3; i++) {
+        char line[200];
+        snprintf(line, sizeof(line), "export_claims = %s", coll[i][0]);
+        conf(line);
+        is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "export_claims = %s: config error", coll[i][0]);
+        snprintf(line, sizeof(line), "%s would both be exported as the same PAM_JWT_ variable",
+                 coll[i][1]);
+        ok(log_has(line), "... naming both (%s)", coll[i][1]);
+    }
+    conf("export_claims = a-b a_bc ab");
+    is_int(auth(me, t), PAM_SUCCESS, "export_claims: distinct variables are fine");
     free(t);
 }
 
