@@ -665,6 +665,15 @@ void pj_decide(const pj_request *rq, pj_decision *d)
     d->leeway = -1;
     x.rq = rq;
     pj_run_rules(rules, sizeof(rules) / sizeof(rules[0]), &x, d);
+    /* whatever the result, the PAM_JWT_ names this config exports are
+     * cleared, so no earlier module's or attempt's value passes for this
+     * token's */
+    for (size_t i = 0; x.ps != NULL && i < x.ps->n; i++)
+        if (x.ps->v[i].c != NULL && pj_export_names(x.ps->v[i].c, &d->unset) != 0) {
+            pj_logf(rq->log, LOG_ERR, "out of memory while exporting claims");
+            d->result = d->result == PJ_ACCEPT ? PJ_UNAVAIL : d->result;
+            break;
+        }
     log_decision(rq, d);
     pj_jws_free(&x.j);
     pj_policies_free(x.ps);
@@ -676,6 +685,7 @@ void pj_decision_free(pj_decision *d)
 {
     free(d->user);
     pj_strlist_free(&d->env);
+    pj_strlist_free(&d->unset);
     if (d->header)
         json_decref(d->header);
     if (d->claims)

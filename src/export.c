@@ -38,6 +38,30 @@ static bool has_bidi(const char *s, size_t n)
     return false;
 }
 
+/* PAM_JWT_ + NAME upper-cased, anything but A-Z 0-9 made '_', into var
+ * (room for PAM_JWT_ and PJ_MAX_EXPORT_NAME); its length. */
+static size_t var_name(char *var, const char *name)
+{
+    size_t o = (size_t)snprintf(var, sizeof("PAM_JWT_"), "PAM_JWT_");
+    for (const char *p = name; *p; p++) {
+        char ch = *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p;
+        var[o++] = (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ? ch : '_';
+    }
+    var[o] = '\0';
+    return o;
+}
+
+int pj_export_names(const pj_config *c, pj_strlist *names)
+{
+    char var[sizeof("PAM_JWT_") + PJ_MAX_EXPORT_NAME + 1];
+    for (size_t i = 0; i < c->export_claims.n; i++) {
+        size_t o = var_name(var, c->export_claims.v[i]);
+        if (!pj_strlist_has(names, var) && pj_strlist_add(names, var, o) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int pj_export_claims(const pj_config *c, json_t *claims, pj_strlist *env, const pj_log *log)
 {
     char var[sizeof("PAM_JWT_") + PJ_MAX_EXPORT_NAME + 1 + PJ_MAX_EXPORT_VALUE + 1];
@@ -82,12 +106,7 @@ int pj_export_claims(const pj_config *c, json_t *claims, pj_strlist *env, const 
                     safe);
             continue;
         }
-        /* PAM_JWT_ + NAME upper-cased, anything but A-Z 0-9 made '_' */
-        o = (size_t)snprintf(var, sizeof(var), "PAM_JWT_");
-        for (const char *p = name; *p; p++) {
-            char ch = *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p;
-            var[o++] = (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ? ch : '_';
-        }
+        o = var_name(var, name);
         var[o++] = '=';
         memcpy(var + o, val, vl);
         o += vl;

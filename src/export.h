@@ -20,4 +20,8 @@
  * when out of memory. */
 int pj_export_claims(const pj_config *c, json_t *claims, pj_strlist *env, const pj_log *log);
 
+/* Append "PAM_JWT_<NAME>" for each name of export_claims not yet in
+ * names.  -1 only when out of memory. */
+int pj_export_names(const pj_config *c, pj_strlist *names);
+
 #endif

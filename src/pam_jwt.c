@@ -160,6 +160,16 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     rq.log = &log;
     pj_decide(&rq, &d);
     pj_free_str(tok);
+    /* export_claims: none of this config's PAM_JWT_ names keeps a value
+     * it had before this attempt (an earlier module's or attempt's) */
+    bool env_ok = true;
+    for (size_t i = 0; i < d.unset.n; i++)
+        if (pam_getenv(pamh, d.unset.v[i]) != NULL && pam_putenv(pamh, d.unset.v[i]) != PAM_SUCCESS)
+            env_ok = false;
+    if (!env_ok && d.result == PJ_ACCEPT) {
+        pj_logf(&log, LOG_ERR, "refused: cannot clear the PAM environment");
+        d.result = PJ_REFUSE;
+    }
 
     switch (d.result) {
     case PJ_ACCEPT:

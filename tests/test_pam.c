@@ -1921,6 +1921,48 @@ static void test_export(void)
     free(t);
 }
 
+/* One handle, two attempts: an earlier module (here the application) put
+ * PAM_JWT_EMAIL and PAM_JWT_OTHER in the environment; pam_jwt clears the
+ * names its export_claims lists at every attempt, accepted or not. */
+static void test_export_clears(void)
+{
+    char stack[4096];
+    pam_handle_t *h = NULL;
+    struct pam_conv cv = {conv, NULL};
+    conf("export_claims = sub email");
+    snprintf(stack, sizeof(stack), "auth required %s config=%s/pam_jwt.conf\n", so, dir);
+    write_text(service, stack, 0644);
+    char *good = es256(me, 300, NULL), *bad = es256(me, -300, "\"email\":\"x@example.com\"");
+    const char *toks[] = {good, bad, "hunter2"};
+    const char *what[] = {"accepted without an email claim", "refused", "ignored (a password)"};
+    int want[] = {PAM_SUCCESS, PAM_AUTH_ERR, PAM_AUTH_ERR};
+    for (size_t i = 0; i < 3; i++) {
+        pam_start_confdir(service, me, &cv, dir, &h);
+        pam_putenv(h, "PAM_JWT_EMAIL=forged@evil.example");
+        pam_putenv(h, "PAM_JWT_SUB=someone-else");
+        pam_putenv(h, "PAM_JWT_OTHER=kept");
+        answer = toks[i];
+        int rc = pam_authenticate(h, 0);
+        /* an all-ignore stack fails with a code of libpam's choosing */
+        ok(want[i] == PAM_SUCCESS ? rc == PAM_SUCCESS : rc != PAM_SUCCESS,
+           "export clears: %s (rc %d)", what[i], rc);
+        ok(pam_getenv(h, "PAM_JWT_EMAIL") == NULL,
+           "... an earlier PAM_JWT_EMAIL is removed (got %s)",
+           pam_getenv(h, "PAM_JWT_EMAIL") ? pam_getenv(h, "PAM_JWT_EMAIL") : "(none)");
+        const char *sub = pam_getenv(h, "PAM_JWT_SUB");
+        if (i == 0)
+            ok(sub != NULL && strcmp(sub, me) == 0, "... PAM_JWT_SUB is the token's (%s)",
+               sub ? sub : "(none)");
+        else
+            ok(sub == NULL, "... an earlier PAM_JWT_SUB is removed (got %s)", sub ? sub : "(none)");
+        ok(pam_getenv(h, "PAM_JWT_OTHER") != NULL, "... a name not in export_claims is left alone");
+        pam_end(h, PAM_SUCCESS);
+    }
+    free(good);
+    free(bad);
+    conf(NULL);
+}
+
 /* Long tokens: chunked answers (contract "Long tokens"). */
 static char *chunk_first(const char *tok, size_t len, size_t piece)
 {
@@ -2392,6 +2434,7 @@ int main(void)
     test_policies();
     test_scopes();
     test_export();
+    test_export_clears();
     test_chunked();
     test_pop();
     tl_rmtree(dir);
