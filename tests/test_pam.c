@@ -2098,6 +2098,28 @@ static void test_chunked(void)
         is_int(auth_stack(stack, me, NULL, NULL), PAM_AUTH_ERR, "chunked PAM_AUTHTOK under use_first_pass: refused");
         free(first);
     }
+    /* under sudo, end of input after a short answer on the same handle (sudo
+     * asks again after a refusal): no hint about long answers */
+    {
+        char stack[4096];
+        pam_handle_t *h = NULL;
+        struct pam_conv cv = {conv, NULL};
+        service = "sudo";
+        snprintf(stack, sizeof(stack), "auth required %s config=%s/pam_jwt.conf\n", so, dir);
+        write_text(service, stack, 0644);
+        pam_start_confdir(service, me, &cv, dir, &h);
+        answer = "short-wrong";
+        is_int(pam_authenticate(h, 0) != PAM_SUCCESS, 1, "sudo: a short wrong answer fails");
+        conv_fail = 1;
+        loglen = 0;
+        logbuf[0] = '\0';
+        is_int(pam_authenticate(h, 0), PAM_CONV_ERR, "sudo: then end of input: PAM_CONV_ERR");
+        conv_fail = 0;
+        ok(log_has("conversation failed at the token prompt"), "... logged");
+        ok(!log_has("512 bytes"), "... without the hint about long answers");
+        pam_end(h, PAM_SUCCESS);
+        service = "svc";
+    }
     /* conversation failure under sudo: one line, with the hint */
     service = "sudo";
     conv_fail = 1;
