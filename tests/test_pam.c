@@ -1444,13 +1444,21 @@ static void test_hardening(void)
     snprintf(extra, sizeof(extra), "max_uid = %ld", uid);
     conf(extra);
     is_int(auth(me, t), PAM_SUCCESS, "max_uid equal to the user's uid: accepted");
-    if (uid > 0) {
-        snprintf(extra, sizeof(extra), "max_uid = %ld", uid - 1);
-        conf(extra);
-        is_int(auth(me, t), PAM_AUTH_ERR, "max_uid below the user's uid: refused");
-        ok(log_has("above max_uid"), "... logged as above max_uid");
-    } else {
-        skip(2, "running as uid 0: no uid below it");
+    {
+        /* a user with a uid above 0: me, or (as root) daemon */
+        struct passwd *dp = uid > 0 ? NULL : getpwnam("daemon");
+        const char *who = uid > 0 ? me : dp ? "daemon" : NULL;
+        long wuid = uid > 0 ? uid : dp ? (long)dp->pw_uid : 0;
+        if (who != NULL && wuid > 0) {
+            char *wt = es256(who, 300, NULL);
+            snprintf(extra, sizeof(extra), "max_uid = %ld", wuid - 1);
+            conf(extra);
+            is_int(auth(who, wt), PAM_AUTH_ERR, "max_uid below %s's uid: refused", who);
+            ok(log_has("above max_uid"), "... logged as above max_uid");
+            free(wt);
+        } else {
+            skip(2, "no user with a uid above 0");
+        }
     }
     conf("max_uid = 4294967295");
     is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "max_uid = 4294967295 is a config error");
