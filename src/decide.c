@@ -16,8 +16,10 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,6 +211,22 @@ static size_t fixed_sig_len(pj_alg alg)
     }
 }
 
+/* Is s (n base64url characters) cut short of whole bytes: 4k+1
+ * characters, or a last character whose bits run past the last byte? */
+static bool b64_cut(const char *s, size_t n)
+{
+    static const char abc[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const char *p;
+    if (n == 0 || n % 4 == 0)
+        return false;
+    if (n % 4 == 1)
+        return true;
+    if ((p = memchr(abc, s[n - 1], 64)) == NULL)
+        return false; /* not base64url at all: malformed, not cut */
+    return ((p - abc) & (n % 4 == 2 ? 0x0f : 0x03)) != 0;
+}
+
 /* "ES256 signature is 85 characters, expected 86": a token cut off by a
  * terminal or a paste says so instead of "bad signature". */
 static bool sig_length_wrong(const char *tok, size_t n, pj_decision *d)
@@ -216,9 +234,19 @@ static bool sig_length_wrong(const char *tok, size_t n, pj_decision *d)
     int alg = pj_alg_from_name(d->alg);
     const char *dot = memrchr(tok, '.', n);
     size_t want, have;
-    if (alg < 0 || dot == NULL || (want = fixed_sig_len((pj_alg)alg)) == 0)
+    if (alg < 0 || dot == NULL)
         return false;
     have = n - (size_t)(dot + 1 - tok);
+    if ((want = fixed_sig_len((pj_alg)alg)) == 0) {
+        /* RS*, PS*: the length depends on the key (rule_signature); here
+         * only a text that is not whole bytes: 4k+1 characters, or a last
+         * character with bits past the last byte */
+        if (!b64_cut(dot + 1, have))
+            return false;
+        stop(d, PJ_REFUSE, "%s signature is %zu characters and does not decode to whole bytes: "
+             "token cut off?", d->alg, have);
+        return true;
+    }
     if (have == b64_chars(want))
         return false;
     stop(d, PJ_REFUSE, "%s signature is %zu characters, expected %zu: token cut off?", d->alg,
@@ -295,7 +323,7 @@ static pj_verdict rule_signature(struct pj_ctx *x, pj_decision *d)
     const char *alg_name = json_string_value(m), *kid = NULL;
     const char *with_kid = "";
     char kidpart[120] = "";
-    size_t candidates = 0, tried = 0, unusable = 0;
+    size_t candidates = 0, tried = 0, unusable = 0, wrong_len = 0, need = 0;
     int alg;
 
     if (alg_name == NULL)
@@ -348,7 +376,19 @@ static pj_verdict rule_signature(struct pj_ctx *x, pj_decision *d)
             pj_debugf(rq->log, "signature verified by %s", k->source);
             return PJ_RULE_PASS;
         }
+        /* RS*, PS*: a signature is exactly as long as the key's modulus */
+        size_t kl = pj_sig_len_for_key((pj_alg)alg, k);
+        if (kl != 0 && kl != x->j.sig_len) {
+            wrong_len++;
+            need = need == 0 || need == kl ? kl : SIZE_MAX;
+        }
     }
+    if (tried > 0 && wrong_len == tried && need != SIZE_MAX)
+        return stop(d, PJ_REFUSE, "%s signature is %zu bytes, the key%s need%s %zu: token cut off?",
+                    d->alg, x->j.sig_len, tried == 1 ? "" : "s", tried == 1 ? "s" : "", need);
+    if (tried > 0 && wrong_len == tried)
+        return stop(d, PJ_REFUSE, "%s signature is %zu bytes, no key tried needs that length: "
+                                  "token cut off?", d->alg, x->j.sig_len);
     if (tried == 0 && unusable > 0)
         return stop(d, PJ_REFUSE, "no usable key for alg %s%s (%zu unusable, see above)", d->alg,
                     with_kid, unusable);
@@ -407,6 +447,9 @@ static pj_verdict rule_subject(struct pj_ctx *x, pj_decision *d)
     switch (pj_map_user(c, sub, &d->user, x->rq->log)) {
     case PJ_MAP_FOUND: break;
     case PJ_MAP_NONE: return stop(d, PJ_REFUSE, "no user_map_file rule matches the subject");
+    case PJ_MAP_REFUSED:
+        return stop(d, PJ_REFUSE, "subject has more than one '@' and the matching "
+                                  "user_map_file rule uses %%l");
     case PJ_MAP_BROKEN: return stop(d, PJ_UNAVAIL, "user_map_file %s unusable", c->user_map.path);
     case PJ_MAP_NOMEM:
         pj_logf(x->rq->log, LOG_ERR, "out of memory while mapping the subject");
@@ -462,6 +505,28 @@ static user_lookup lookup_user(const char *user, uid_t *uid, const pj_log *log)
     return USER_LOOKUP_FAILED;
 }
 
+/* The kernel's overflow uid (/proc/sys/kernel/overflowuid, 65534 when it
+ * cannot be read): the uid of "nobody", which owns what a user namespace
+ * cannot map; never a login target. */
+static long overflow_uid(void)
+{
+    char buf[16];
+    long v = 65534;
+    int fd = open("/proc/sys/kernel/overflowuid", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        if (n > 0) {
+            long u;
+            buf[n] = '\0';
+            buf[strcspn(buf, "\n")] = '\0';
+            if (pj_parse_long(buf, 0, 4294967295L, &u) == 0)
+                v = u;
+        }
+        close(fd);
+    }
+    return v;
+}
+
 /* Rule 7: the mapped user exists, and is not a system account below min_uid. */
 static pj_verdict rule_user_exists(struct pj_ctx *x, pj_decision *d)
 {
@@ -477,6 +542,12 @@ static pj_verdict rule_user_exists(struct pj_ctx *x, pj_decision *d)
     if ((long)uid < x->c->min_uid)
         return stop(d, PJ_REFUSE, "user %s has uid %ld, below min_uid %ld", safe, (long)uid,
                     x->c->min_uid);
+    if ((long)uid > x->c->max_uid)
+        return stop(d, PJ_REFUSE, "user %s has uid %ld, above max_uid %ld", safe, (long)uid,
+                    x->c->max_uid);
+    if ((long)uid == overflow_uid())
+        return stop(d, PJ_REFUSE, "user %s has the overflow uid %ld (never a login target)", safe,
+                    (long)uid);
     return PJ_RULE_PASS;
 }
 
@@ -594,6 +665,15 @@ void pj_decide(const pj_request *rq, pj_decision *d)
     d->leeway = -1;
     x.rq = rq;
     pj_run_rules(rules, sizeof(rules) / sizeof(rules[0]), &x, d);
+    /* whatever the result, the PAM_JWT_ names this config exports are
+     * cleared, so no earlier module's or attempt's value passes for this
+     * token's */
+    for (size_t i = 0; x.ps != NULL && i < x.ps->n; i++)
+        if (x.ps->v[i].c != NULL && pj_export_names(x.ps->v[i].c, &d->unset) != 0) {
+            pj_logf(rq->log, LOG_ERR, "out of memory while exporting claims");
+            d->result = d->result == PJ_ACCEPT ? PJ_UNAVAIL : d->result;
+            break;
+        }
     log_decision(rq, d);
     pj_jws_free(&x.j);
     pj_policies_free(x.ps);
@@ -605,6 +685,7 @@ void pj_decision_free(pj_decision *d)
 {
     free(d->user);
     pj_strlist_free(&d->env);
+    pj_strlist_free(&d->unset);
     if (d->header)
         json_decref(d->header);
     if (d->claims)

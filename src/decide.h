@@ -54,6 +54,9 @@ typedef struct pj_decision {
     char alg[24], kid[96], sub[160], jti[96], iss[160];
     json_t *header, *claims; /* only with keep_json */
     pj_strlist env;        /* accepted: "PAM_JWT_NAME=value" (export_claims) */
+    pj_strlist unset;      /* "PAM_JWT_NAME" of every name export_claims of the
+                            * loaded config (every policy) lists, whatever the
+                            * result: removed before env is set */
     char pop_jkt[48];      /* require_pop: the token's cnf.jkt (sanitized) */
     long leeway;           /* the deciding policy's leeway; -1 before one is chosen */
 } pj_decision;

@@ -7,6 +7,7 @@
 #include "scope.h"
 #include "subject.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +39,7 @@ static const struct keydef keydefs[] = {
     {"max_lifetime", V_NUMBER, OFF(max_lifetime), PJ_MAX_MAX_LIFETIME,
      "expected whole seconds from 0 to 31536000"},
     {"min_uid", V_NUMBER, OFF(min_uid), PJ_MAX_MIN_UID, "expected a uid from 0 to 4294967294"},
+    {"max_uid", V_NUMBER, OFF(max_uid), PJ_MAX_MIN_UID, "expected a uid from 0 to 4294967294"},
     {"require_claim", V_CLAIM, 0, 0, NULL},
     {"revoked_file", V_PATH, OFF(revoked.path), 0, NULL},
     {"replay_cache", V_DIR, OFF(replay_cache), 0, NULL},
@@ -59,6 +61,7 @@ pj_config *pj_config_new(const char *path)
     c->leeway = PJ_DEFAULT_LEEWAY;
     c->max_lifetime = PJ_DEFAULT_MAX_LIFETIME;
     c->replay_dirfd = -1;
+    c->max_uid = PJ_MAX_MIN_UID;
     return c;
 }
 
@@ -172,6 +175,14 @@ static int parse_claim(pj_config *c, char *v, const char **why)
     return 0;
 }
 
+/* A claim name's character in its PAM_JWT_NAME variable (as export.c
+ * writes it): upper case, anything but A-Z and 0-9 made '_'. */
+static char export_char(char ch)
+{
+    ch = ch >= 'a' && ch <= 'z' ? (char)(ch - 'a' + 'A') : ch;
+    return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ? ch : '_';
+}
+
 /* export_claims = NAME ...: claim names, each once. */
 static int parse_names(pj_strlist *l, char *v, const char **why)
 {
@@ -183,6 +194,20 @@ static int parse_names(pj_strlist *l, char *v, const char **why)
         if (pj_strlist_has(l, w)) {
             *why = "claim named twice";
             return -1;
+        }
+        /* names that differ only where PAM_JWT_NAME has '_' or in letter
+         * case would set one variable: a-b and a_b are both PAM_JWT_A_B */
+        for (size_t i = 0; i < l->n; i++) {
+            const char *a = l->v[i], *b = w;
+            while (*a && *b && export_char(*a) == export_char(*b))
+                a++, b++;
+            if (*a == '\0' && *b == '\0') {
+                static __thread char msg[2 * PJ_MAX_EXPORT_NAME + 80];
+                snprintf(msg, sizeof(msg), "%s and %s would both be exported as the same "
+                         "PAM_JWT_ variable", l->v[i], w);
+                *why = msg;
+                return -1;
+            }
         }
         if (pj_strlist_add(l, w, strlen(w)) != 0) {
             *why = "out of memory";
@@ -207,9 +232,16 @@ static int set_value(pj_config *c, const struct keydef *kd, char *v, const char 
             *why = "one path per line";
             return -1;
         }
+        /* one rule for every path: paths are never expanded, and a '%'
+         * (%h, %s, %% or any other) is refused rather than taken literally */
+        if (strchr(v, '%') != NULL) {
+            *why = "'%' in a path (paths are not expanded: %h and %s are not replaced)";
+            return -1;
+        }
         if (kd->type == V_PATHS)
             return pj_strlist_add((pj_strlist *)((char *)c + kd->off), v, strlen(v));
-        /* fall through */
+        *sp = strdup(v);
+        return *sp ? 0 : -1;
     case V_SCOPED:
         if (!pj_scope_valid(v, why))
             return -1;
@@ -384,6 +416,11 @@ int pj_config_finish(pj_config *c, const pj_log *log)
         pj_logf(log, LOG_ERR,
                 "config %s: set allowed_subjects or allowed_subjects_file (use '*' for any)",
                 c->path);
+        return -1;
+    }
+    if (c->max_uid < c->min_uid) {
+        pj_logf(log, LOG_ERR, "config %s: max_uid %ld is below min_uid %ld", c->path, c->max_uid,
+                c->min_uid);
         return -1;
     }
     if (!c->algs_set)

@@ -47,6 +47,7 @@ typedef struct pj_config {
     char *subject_claim;
     long leeway, max_lifetime;
     long min_uid;            /* a mapped user's uid must be at least this */
+    long max_uid;            /* ... and at most this (default 4294967294) */
     pj_claim_req *reqs;
     size_t nreqs;
     pj_text subjects_file, user_map, revoked;

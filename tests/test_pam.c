@@ -434,6 +434,29 @@ static void test_user_rules(void)
     dot[3] = dot[3] == 'A' ? 'B' : 'A';
     is_int(auth(me, t), PAM_AUTH_ERR, "user_map_file malformed, token forged: refused as forged");
     free(t);
+
+    /* %l cuts at the first '@', the glob matches at the last: a subject
+     * with two '@' would map *@example.com to the part before the first */
+    write_text("usermap", "*@example.com %l\n", 0644);
+    snprintf(sub, sizeof(sub), "%s@evil.org@example.com", me);
+    t = es256(sub, 300, NULL);
+    u = NULL;
+    is_int(auth_args(NULL, NULL, t, &u), PAM_AUTH_ERR,
+           "user_map_file: %%l refuses a subject with two '@' (%s)", sub);
+    ok(u == NULL, "... and PAM_USER is not set (got %s)", u ? u : "(null)");
+    free(u);
+    ok(log_has("subject has more than one '@' and the matching user_map_file rule uses %l"),
+       "... logged with the reason");
+    free(t);
+    snprintf(sub, sizeof(sub), "%s@example.com", me);
+    t = es256(sub, 300, NULL);
+    is_int(auth(me, t), PAM_SUCCESS, "user_map_file: %%l with one '@' still maps");
+    free(t);
+    write_text("usermap", "*@example.com %s\n", 0644);
+    t = es256("a@b@example.com", 300, NULL);
+    is_int(auth_args(NULL, NULL, t, NULL), PAM_USER_UNKNOWN,
+           "user_map_file: %%s keeps a subject with two '@' (no such user)");
+    free(t);
 }
 
 static void test_time_and_claims(void)
@@ -1417,6 +1440,65 @@ static void test_hardening(void)
     conf("min_uid = 4294967295");
     is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "min_uid = 4294967295 is a config error");
 
+    /* max_uid: optional upper bound, parsed like min_uid */
+    snprintf(extra, sizeof(extra), "max_uid = %ld", uid);
+    conf(extra);
+    is_int(auth(me, t), PAM_SUCCESS, "max_uid equal to the user's uid: accepted");
+    {
+        /* a user with a uid above 0: me, or (as root) daemon */
+        struct passwd *dp = uid > 0 ? NULL : getpwnam("daemon");
+        const char *who = uid > 0 ? me : dp ? "daemon" : NULL;
+        long wuid = uid > 0 ? uid : dp ? (long)dp->pw_uid : 0;
+        if (who != NULL && wuid > 0) {
+            char *wt = es256(who, 300, NULL);
+            snprintf(extra, sizeof(extra), "max_uid = %ld", wuid - 1);
+            conf(extra);
+            is_int(auth(who, wt), PAM_AUTH_ERR, "max_uid below %s's uid: refused", who);
+            ok(log_has("above max_uid"), "... logged as above max_uid");
+            free(wt);
+        } else {
+            skip(2, "no user with a uid above 0");
+        }
+    }
+    conf("max_uid = 4294967295");
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "max_uid = 4294967295 is a config error");
+    conf("min_uid = 1000\nmax_uid = 999");
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "max_uid below min_uid is a config error");
+    ok(log_has("max_uid 999 is below min_uid 1000"), "... logged");
+
+    /* the overflow uid (nobody, 65534) is never a login target, whatever
+     * min_uid and max_uid say */
+    {
+        long ovf = 65534;
+        FILE *f = fopen("/proc/sys/kernel/overflowuid", "r");
+        if (f != NULL) {
+            if (fscanf(f, "%ld", &ovf) != 1)
+                ovf = 65534;
+            fclose(f);
+        }
+        struct passwd *nb = getpwuid((uid_t)ovf);
+        if (nb != NULL) {
+            char nbname[256];
+            snprintf(nbname, sizeof(nbname), "%s", nb->pw_name);
+            char *nt = es256(nbname, 300, NULL);
+            conf("min_uid = 0");
+            is_int(auth(nbname, nt), PAM_AUTH_ERR, "overflow uid %ld (%s): refused", ovf, nbname);
+            ok(log_has("has the overflow uid"), "... logged as the overflow uid");
+            free(nt);
+            write_text("usermap", "*@example.com %l\n", 0644);
+            snprintf(extra, sizeof(extra), "user_map_file = %s/usermap", dir);
+            conf(extra);
+            char sub[300];
+            snprintf(sub, sizeof(sub), "%s@example.com", nbname);
+            nt = es256(sub, 300, NULL);
+            is_int(auth_args(NULL, NULL, nt, NULL), PAM_AUTH_ERR,
+                   "*@example.com %%l does not map %s to the overflow uid", sub);
+            free(nt);
+        } else {
+            skip(3, "no user has the overflow uid");
+        }
+    }
+
     /* a comma inside allowed_subjects is a config error naming the comma */
     write_text("pam_jwt.conf", "key_file = /nonexistent\n", 0644);
     {
@@ -1465,6 +1547,42 @@ static void test_hardening(void)
         ok(log_has("ES256 signature is 84 characters, expected 86: token cut off?"),
            "... logged as a cut-off signature (84 of 86)");
         free(cut);
+    }
+    /* RS* and PS*: the key's modulus fixes the length (2048 bits: 256 bytes,
+     * 342 characters) */
+    {
+        char *cl = claims(me, 300, NULL);
+        char *rs = sign_pem("RS256", k_rsa, cl, NULL);
+        char *ps = raw("PS256", k_rsa, "{\"alg\":\"PS256\",\"typ\":\"JWT\"}", cl);
+        size_t rl = strlen(rs), pl = strlen(ps);
+        rs[rl - 2] = '\0';
+        is_int(auth(me, rs), PAM_AUTH_ERR, "RS256 signature two characters short: refused");
+        ok(log_has("RS256 signature is 255 bytes, the key needs 256: token cut off?"),
+           "... logged as a cut-off signature (255 of 256 bytes)");
+        ps[pl - 6] = '\0';
+        is_int(auth(me, ps), PAM_AUTH_ERR, "PS256 signature six characters short: refused");
+        ok(log_has("PS256 signature is 252 bytes, the key needs 256: token cut off?"),
+           "... logged as a cut-off signature (252 of 256 bytes)");
+        free(rs);
+        rs = sign_pem("RS256", k_rsa, cl, NULL);
+        rs[rl - 1] = '\0';
+        is_int(auth(me, rs), PAM_AUTH_ERR, "RS256 signature one character short: refused");
+        ok(log_has("RS256 signature is 341 characters and does not decode to whole bytes: "
+                   "token cut off?"),
+           "... logged as a cut-off signature (341 characters)");
+        /* 338 characters whose last carries bits past the last byte ('B': 000001) */
+        rs[rl - 4] = '\0';
+        rs[rl - 5] = 'B';
+        is_int(auth(me, rs), PAM_AUTH_ERR, "RS256 signature ending in stray bits: refused");
+        ok(log_has("RS256 signature is 338 characters and does not decode to whole bytes"),
+           "... logged as a cut-off signature (338 characters)");
+        free(rs);
+        free(ps);
+        rs = sign_pem("RS256", k_rsa_other, cl, NULL);
+        is_int(auth(me, rs), PAM_AUTH_ERR, "RS256 signature of the right length by another key");
+        ok(log_has("bad signature (1 key tried)"), "... is still a bad signature");
+        free(rs);
+        free(cl);
     }
 
     /* a paste broken across lines: still passed on, with a hint */
@@ -1777,10 +1895,80 @@ static void test_export(void)
     is_int(auth(me, t), PAM_AUTH_ERR, "export: an expired token is refused");
     ok(strstr(envbuf, "PAM_JWT_") == NULL, "export: nothing exported on refusal");
     free(t);
+    /* bidirectional controls: a value that reads other than it is */
+    conf("export_claims = b1 b2 b3 b4 b5 b6 ok");
+    t = es256(me, 300, "\"b1\":\"a\u202eb\",\"b2\":\"a\u2066b\",\"b3\":\"a\u200fb\","
+                       "\"b4\":\"\u061c\",\"b5\":\"a\u202ab\",\"b6\":\"ab\u2069\","
+                       "\"ok\":\"a\u2065\u202f\u200d\u061bb\"");
+    is_int(auth(me, t), PAM_SUCCESS, "export: bidi controls: accepted");
+    ok(strstr(envbuf, "PAM_JWT_B") == NULL, "export: values with bidi controls are not exported");
+    ok(log_has("claim b1 not exported: value holds a bidirectional control character") &&
+           log_has("claim b4 not exported") && log_has("claim b6 not exported"),
+       "... each with a log line");
+    ok(strstr(envbuf, "PAM_JWT_OK=a") != NULL, "export: neighbours of the bidi controls are exported");
+    free(t);
     conf("export_claims = sub sub");
     t = es256(me, 300, NULL);
     is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "export_claims naming a claim twice: config error");
     free(t);
+    /* names that would set one variable: a config error naming both */
+    t = es256(me, 300, NULL);
+    const char *coll[][2] = {{"a-b a_b", "a-b and a_b"}, {"sub Sub", "sub and Sub"},
+                             {"x.y z x:y", "x.y and x:y"}};
+    for (size_t i = 0; i < 3; i++) {
+        char line[200];
+        snprintf(line, sizeof(line), "export_claims = %s", coll[i][0]);
+        conf(line);
+        is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "export_claims = %s: config error", coll[i][0]);
+        snprintf(line, sizeof(line), "%s would both be exported as the same PAM_JWT_ variable",
+                 coll[i][1]);
+        ok(log_has(line), "... naming both (%s)", coll[i][1]);
+    }
+    conf("export_claims = a-b a_bc ab");
+    is_int(auth(me, t), PAM_SUCCESS, "export_claims: distinct variables are fine");
+    free(t);
+}
+
+/* One handle, two attempts: an earlier module (here the application) put
+ * PAM_JWT_EMAIL and PAM_JWT_OTHER in the environment; pam_jwt clears the
+ * names its export_claims lists at every attempt, accepted or not. */
+static void test_export_clears(void)
+{
+    char stack[4096];
+    pam_handle_t *h = NULL;
+    struct pam_conv cv = {conv, NULL};
+    conf("export_claims = sub email");
+    snprintf(stack, sizeof(stack), "auth required %s config=%s/pam_jwt.conf\n", so, dir);
+    write_text(service, stack, 0644);
+    char *good = es256(me, 300, NULL), *bad = es256(me, -300, "\"email\":\"x@example.com\"");
+    const char *toks[] = {good, bad, "hunter2"};
+    const char *what[] = {"accepted without an email claim", "refused", "ignored (a password)"};
+    int want[] = {PAM_SUCCESS, PAM_AUTH_ERR, PAM_AUTH_ERR};
+    for (size_t i = 0; i < 3; i++) {
+        pam_start_confdir(service, me, &cv, dir, &h);
+        pam_putenv(h, "PAM_JWT_EMAIL=forged@evil.example");
+        pam_putenv(h, "PAM_JWT_SUB=someone-else");
+        pam_putenv(h, "PAM_JWT_OTHER=kept");
+        answer = toks[i];
+        int rc = pam_authenticate(h, 0);
+        /* an all-ignore stack fails with a code of libpam's choosing */
+        ok(want[i] == PAM_SUCCESS ? rc == PAM_SUCCESS : rc != PAM_SUCCESS,
+           "export clears: %s (rc %d)", what[i], rc);
+        ok(pam_getenv(h, "PAM_JWT_EMAIL") == NULL,
+           "... an earlier PAM_JWT_EMAIL is removed (got %s)",
+           pam_getenv(h, "PAM_JWT_EMAIL") ? pam_getenv(h, "PAM_JWT_EMAIL") : "(none)");
+        const char *sub = pam_getenv(h, "PAM_JWT_SUB");
+        if (i == 0)
+            ok(sub != NULL && strcmp(sub, me) == 0, "... PAM_JWT_SUB is the token's (%s)",
+               sub ? sub : "(none)");
+        else
+            ok(sub == NULL, "... an earlier PAM_JWT_SUB is removed (got %s)", sub ? sub : "(none)");
+        ok(pam_getenv(h, "PAM_JWT_OTHER") != NULL, "... a name not in export_claims is left alone");
+        pam_end(h, PAM_SUCCESS);
+    }
+    free(good);
+    free(bad);
+    conf(NULL);
 }
 
 /* Long tokens: chunked answers (contract "Long tokens"). */
@@ -1917,6 +2105,28 @@ static void test_chunked(void)
                  settok, first, so, dir);
         is_int(auth_stack(stack, me, NULL, NULL), PAM_AUTH_ERR, "chunked PAM_AUTHTOK under use_first_pass: refused");
         free(first);
+    }
+    /* under sudo, end of input after a short answer on the same handle (sudo
+     * asks again after a refusal): no hint about long answers */
+    {
+        char stack[4096];
+        pam_handle_t *h = NULL;
+        struct pam_conv cv = {conv, NULL};
+        service = "sudo";
+        snprintf(stack, sizeof(stack), "auth required %s config=%s/pam_jwt.conf\n", so, dir);
+        write_text(service, stack, 0644);
+        pam_start_confdir(service, me, &cv, dir, &h);
+        answer = "short-wrong";
+        is_int(pam_authenticate(h, 0) != PAM_SUCCESS, 1, "sudo: a short wrong answer fails");
+        conv_fail = 1;
+        loglen = 0;
+        logbuf[0] = '\0';
+        is_int(pam_authenticate(h, 0), PAM_CONV_ERR, "sudo: then end of input: PAM_CONV_ERR");
+        conv_fail = 0;
+        ok(log_has("conversation failed at the token prompt"), "... logged");
+        ok(!log_has("512 bytes"), "... without the hint about long answers");
+        pam_end(h, PAM_SUCCESS);
+        service = "svc";
     }
     /* conversation failure under sudo: one line, with the hint */
     service = "sudo";
@@ -2254,6 +2464,7 @@ int main(void)
     test_policies();
     test_scopes();
     test_export();
+    test_export_clears();
     test_chunked();
     test_pop();
     tl_rmtree(dir);

@@ -167,6 +167,15 @@ static void test_config(void)
         {"algorithms = ES257\n", "unknown algorithm name"},
         {"require_claim = scope\n", "expected 'require_claim = NAME VALUE'"},
         {"just a line\n", "expected 'key = value'"},
+        /* one rule for every path: no '%', since paths are not expanded */
+        {"key_file = /etc/k-%h.pem\n", "key_file: '%' in a path (paths are not expanded"},
+        {"jwks_file = /etc/100%.jwks\n", "jwks_file: '%' in a path"},
+        {"hmac_secret_file = /etc/s%%\n", "hmac_secret_file: '%' in a path"},
+        {"user_map_file = /etc/map-%s\n", "user_map_file: '%' in a path"},
+        {"allowed_subjects_file = /etc/a%x\n", "allowed_subjects_file: '%' in a path"},
+        {"revoked_file = /etc/r%\n", "revoked_file: '%' in a path"},
+        {"replay_cache = /var/lib/%h\n", "replay_cache: '%' in a path"},
+        {"max_uid = 4294967295\n", "max_uid: expected a uid from 0 to 4294967294"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         c = parse(bad[i].text, &rc);
@@ -308,7 +317,9 @@ static void test_subjects(void)
                       "admin@corp.example  root   # trailing\n"
                       "*@corp.example jwt-%l\n"
                       "svc-?? %s\n"
-                      "lit%%eral x%%y\n";
+                      "lit%%eral x%%y\n"
+                      "*@multi.example %s\n"
+                      "*@pct.example a%%l\n";
     c->user_map.buf = strdup(map);
     c->user_map.len = strlen(map);
     c->user_map.path = strdup("/map");
@@ -318,6 +329,11 @@ static void test_subjects(void)
         {"admin@corp.example", 1, "root"}, {"bob@corp.example", 1, "jwt-bob"},
         {"svc-01", 1, "svc-01"}, {"svc-001", 0, NULL}, {"bob@evil.example", 0, NULL},
         {"bob@corp.example.evil", 0, NULL},
+        /* %l cuts at the first '@', the glob matches at the last: refused */
+        {"nobody@evil.example@corp.example", PJ_MAP_REFUSED, NULL},
+        {"@@corp.example", PJ_MAP_REFUSED, NULL},
+        {"x@y@multi.example", 1, "x@y@multi.example"}, /* %s: the whole subject */
+        {"x@y@pct.example", 1, "a%l"},                 /* %%l is not %l */
     };
     for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
         u = NULL;
@@ -472,6 +488,7 @@ static char *map_text(const char *text, size_t len, const char *sub)
     switch (pj_map_user(c, sub, &u, &LOG)) {
     case PJ_MAP_BROKEN: u = strdup("!"); break;
     case PJ_MAP_NONE: u = strdup("-"); break;
+    case PJ_MAP_REFUSED: u = strdup("@@"); break;
     default: break;
     }
     pj_config_free(c);
@@ -1889,6 +1906,53 @@ static void test_rule_runner(void)
     is_int(d.result, PJ_REFUSE, "rules: a decision that was accept before starts refused");
 }
 
+/* A scoped value that cannot be expanded says why: the service, the host
+ * name, or the length (never blames the service for another cause). */
+static void test_scope_reasons(void)
+{
+    int rc;
+    char why[256], longv[5000];
+    pj_scope no_host = {"sshd", NULL}, no_svc = {NULL, "h.example"}, both = {"sshd", "h.example"};
+    json_t *j = J("{\"exp\":1000,\"aud\":\"x\",\"c\":\"x\"}");
+    struct {
+        const char *conf;
+        const pj_scope *sc;
+        const char *want;
+    } cases[] = {
+        {"audience = ssh://%h\n", &no_host, "audience uses %h but the host name is unknown"},
+        {"audience = ssh://%h\n", NULL, "audience uses %h but the host name is unknown"},
+        {"audience = %s\n", &no_svc, "audience uses %s but the PAM service is unknown"},
+        {"require_claim = c %h\n", &no_host, "require_claim c uses %h but the host name is unknown"},
+        {"require_claim = c %s\n", &no_svc, "require_claim c uses %s but the PAM service is unknown"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char text[256];
+        snprintf(text, sizeof(text), "key_file = /k\nallowed_subjects = *\n%s", cases[i].conf);
+        pj_config *c = parse(text, &rc);
+        why[0] = '\0';
+        ok(rc == 0 && pj_check_claims(c, j, 900.0, cases[i].sc, why, sizeof(why)) == -1 &&
+               strcmp(why, cases[i].want) == 0,
+           "scoped value: '%s' (got '%s')", cases[i].want, why);
+        pj_config_free(c);
+    }
+    /* 4000 bytes of %h%h... with a long host name: too long, not "no service" */
+    memcpy(longv, "audience = ", 11);
+    size_t o = 11;
+    for (; o < 11 + 4000; o++)
+        longv[o] = (o % 2) ? '%' : 'h';
+    longv[o++] = '\n';
+    longv[o] = '\0';
+    char text[8192];
+    snprintf(text, sizeof(text), "key_file = /k\nallowed_subjects = *\n%s", longv);
+    pj_config *c = parse(text, &rc);
+    why[0] = '\0';
+    ok(rc == 0 && pj_check_claims(c, j, 900.0, &both, why, sizeof(why)) == -1 &&
+           strcmp(why, "audience is too long once %h and %s are replaced") == 0,
+       "scoped value: too long once expanded (got '%s')", why);
+    pj_config_free(c);
+    json_decref(j);
+}
+
 int main(void)
 {
     test_replay_concurrent();
@@ -1909,6 +1973,7 @@ int main(void)
     test_config();
     test_args();
     test_claims();
+    test_scope_reasons();
     test_subjects();
     test_jti_revocable();
     test_big_lists();
