@@ -33,8 +33,9 @@
 #   - processes: one sshd, one node (the provider; restarted for key
 #     rotation), one openssl s_server, started here and stopped by PID;
 #   - /tmp/pamjwt-oidc.XXXXXX (the provider, its keys, the configuration).
-# sshd runs from a symlink named pjwt-oidc-sshd (OpenSSH 9.2 takes its
-# PAM service name from argv[0]); /etc/pam.d/sshd, /etc/pam.d/sudo and
+# sshd runs with the PAM service pjwt-oidc-sshd: from a symlink of that name
+# (OpenSSH 9.2 takes the name from argv[0]) and, on OpenSSH 9.8 and later,
+# with "PAMServiceName pjwt-oidc-sshd"; /etc/pam.d/sshd, /etc/pam.d/sudo and
 # /etc/ssh are never written.  Records sshd appends to /var/log/btmp for
 # refused logins are taken back when nothing else was logged there.
 set -u
