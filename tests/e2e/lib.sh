@@ -333,8 +333,9 @@ start_sshd() {
     share_run_sshd
     ssh-keygen -q -t ed25519 -N '' -C "pamjwt-$E2E_TAG" -f "$tmp/ssh_host_ed25519_key" ||
         bail "ssh host key generated"
-    # sshd re-executes itself by the absolute path in argv[0], and takes its PAM
-    # service name from its basename: a symlink gives it a service of its own
+    # sshd re-executes itself by the absolute path in argv[0]; OpenSSH 9.2
+    # (Debian 12) takes its PAM service name from its basename: a symlink
+    # gives it a service of its own
     ln -s /usr/sbin/sshd "$tmp/$SVC_SSHD"
     for _ in 1 2 3; do # a port taken meanwhile: try another
         sport=$(free_port)
@@ -365,8 +366,9 @@ MaxAuthTries 3
 LoginGraceTime 30
 LogLevel VERBOSE
 EOF
-        # OpenSSH 9.8 and later name the service with an option instead
-        # (untested here: Debian 12 has 9.2)
+        # OpenSSH 9.8 and later (Debian 13: 10.0) take it from PAMServiceName
+        # instead (default "sshd", whatever the program is called; the same
+        # as -o PAMServiceName=...); Debian 12's 9.2 has no such keyword
         "$tmp/$SVC_SSHD" -T -f "$tmp/sshd_config" 2>/dev/null | grep -q '^pamservicename ' &&
             echo "PAMServiceName $SVC_SSHD" >>"$tmp/sshd_config"
         "$tmp/$SVC_SSHD" -t -f "$tmp/sshd_config" 2>"$tmp/sshd-t.log" ||
