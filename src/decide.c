@@ -474,9 +474,9 @@ static pj_verdict rule_user_exists(struct pj_ctx *x, pj_decision *d)
     case USER_LOOKUP_FAILED:
         return stop(d, PJ_UNAVAIL, "user database lookup for %s failed", safe);
     }
-    if ((long)uid < x->c->min_uid)
-        return stop(d, PJ_REFUSE, "user %s has uid %ld, below min_uid %ld", safe, (long)uid,
-                    x->c->min_uid);
+    if (uid < x->c->min_uid) /* both uid_t: no sign, no width lost */
+        return stop(d, PJ_REFUSE, "user %s has uid %ju, below min_uid %ju", safe, (uintmax_t)uid,
+                    (uintmax_t)x->c->min_uid);
     return PJ_RULE_PASS;
 }
 

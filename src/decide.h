@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "log.h"
 #include "util.h"
@@ -55,7 +56,7 @@ typedef struct pj_decision {
     json_t *header, *claims; /* only with keep_json */
     pj_strlist env;        /* accepted: "PAM_JWT_NAME=value" (export_claims) */
     char pop_jkt[48];      /* require_pop: the token's cnf.jkt (sanitized) */
-    long leeway;           /* the deciding policy's leeway; -1 before one is chosen */
+    int64_t leeway;        /* the deciding policy's leeway; -1 before one is chosen */
 } pj_decision;
 
 void pj_decide(const pj_request *rq, pj_decision *d);
