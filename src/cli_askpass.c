@@ -93,8 +93,8 @@ char *pj_cli_chunk_next(const char *obj, size_t len, size_t chunk, size_t at, bo
 static int chunk_size(size_t *chunk)
 {
     const char *e = getenv("PAMJWT_CHUNK");
-    long v = DEFAULT_CHUNK;
-    if (e && *e && pj_parse_long(e, MIN_CHUNK, MAX_CHUNK, &v) != 0) {
+    uintmax_t v = DEFAULT_CHUNK;
+    if (e && *e && pj_parse_uint(e, MIN_CHUNK, MAX_CHUNK, &v) != 0) {
         pj_logf(&pj_cli_log, LOG_ERR, "PAMJWT_CHUNK wants a number of bytes from %d to %d",
                 MIN_CHUNK, MAX_CHUNK);
         return -1;

@@ -9,6 +9,7 @@
 #include "cli_http.h"
 #include "cli_jwk.h"
 #include "cli_store.h"
+#include "cliout.h"
 #include "jose.h"
 #include "util.h"
 
@@ -327,11 +328,16 @@ static int take_token(login *L, json_t *o)
     if (check_token(L, at, strlen(at), &exp) != 0 ||
         pj_store_write(L->dir, PJ_STORE_TOKEN, at, strlen(at)) != 0)
         return STEP_STOP;
-    time_t t = (time_t)exp;
     char when[64] = "?";
     struct tm tm;
-    if (localtime_r(&t, &tm))
-        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", &tm);
+    /* local time while time_t holds exp (32 bits on i386: up to 2038), else UTC */
+    if (exp < (sizeof(time_t) < 8 ? 2147483647.0 : 253402300799.0)) {
+        time_t t = (time_t)exp;
+        if (localtime_r(&t, &tm))
+            strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", &tm);
+    } else {
+        pj_cli_utc(when, sizeof(when), exp);
+    }
     fprintf(stderr, "pamjwt: logged in; token stored in %s/%s, valid until %s\n", L->dir,
             PJ_STORE_TOKEN, when);
     return STEP_DONE;

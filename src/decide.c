@@ -508,19 +508,19 @@ static user_lookup lookup_user(const char *user, uid_t *uid, const pj_log *log)
 /* The kernel's overflow uid (/proc/sys/kernel/overflowuid, 65534 when it
  * cannot be read): the uid of "nobody", which owns what a user namespace
  * cannot map; never a login target. */
-static long overflow_uid(void)
+static uid_t overflow_uid(void)
 {
     char buf[16];
-    long v = 65534;
+    uid_t v = 65534;
     int fd = open("/proc/sys/kernel/overflowuid", O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
         ssize_t n = read(fd, buf, sizeof(buf) - 1);
         if (n > 0) {
-            long u;
+            uintmax_t u;
             buf[n] = '\0';
             buf[strcspn(buf, "\n")] = '\0';
-            if (pj_parse_long(buf, 0, 4294967295L, &u) == 0)
-                v = u;
+            if (pj_parse_uint(buf, 0, PJ_MAX_MIN_UID, &u) == 0)
+                v = (uid_t)u;
         }
         close(fd);
     }
@@ -539,15 +539,15 @@ static pj_verdict rule_user_exists(struct pj_ctx *x, pj_decision *d)
     case USER_LOOKUP_FAILED:
         return stop(d, PJ_UNAVAIL, "user database lookup for %s failed", safe);
     }
-    if ((long)uid < x->c->min_uid)
-        return stop(d, PJ_REFUSE, "user %s has uid %ld, below min_uid %ld", safe, (long)uid,
-                    x->c->min_uid);
-    if ((long)uid > x->c->max_uid)
-        return stop(d, PJ_REFUSE, "user %s has uid %ld, above max_uid %ld", safe, (long)uid,
-                    x->c->max_uid);
-    if ((long)uid == overflow_uid())
-        return stop(d, PJ_REFUSE, "user %s has the overflow uid %ld (never a login target)", safe,
-                    (long)uid);
+    if (uid < x->c->min_uid) /* all uid_t: no sign, no width lost */
+        return stop(d, PJ_REFUSE, "user %s has uid %ju, below min_uid %ju", safe, (uintmax_t)uid,
+                    (uintmax_t)x->c->min_uid);
+    if (uid > x->c->max_uid)
+        return stop(d, PJ_REFUSE, "user %s has uid %ju, above max_uid %ju", safe, (uintmax_t)uid,
+                    (uintmax_t)x->c->max_uid);
+    if (uid == overflow_uid())
+        return stop(d, PJ_REFUSE, "user %s has the overflow uid %ju (never a login target)", safe,
+                    (uintmax_t)uid);
     return PJ_RULE_PASS;
 }
 

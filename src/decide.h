@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "log.h"
 #include "util.h"
@@ -58,7 +59,7 @@ typedef struct pj_decision {
                             * loaded config (every policy) lists, whatever the
                             * result: removed before env is set */
     char pop_jkt[48];      /* require_pop: the token's cnf.jkt (sanitized) */
-    long leeway;           /* the deciding policy's leeway; -1 before one is chosen */
+    int64_t leeway;        /* the deciding policy's leeway; -1 before one is chosen */
 } pj_decision;
 
 void pj_decide(const pj_request *rq, pj_decision *d);

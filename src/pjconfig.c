@@ -13,14 +13,14 @@
 #include <unistd.h>
 
 enum vtype { V_PATH, V_PATHS, V_DIR, V_STRING, V_SCOPED, V_ALGS, V_SUBJECTS, V_NUMBER, V_CLAIM,
-             V_NAMES, V_BOOL };
+             V_NAMES, V_BOOL, V_UID };
 
 struct keydef {
     const char *name;
     enum vtype type;
     size_t off;
-    long max;             /* V_NUMBER: largest value (smallest is 0) */
-    const char *range;    /* V_NUMBER: the error for a value out of range */
+    uintmax_t max;        /* V_NUMBER, V_UID: largest value (smallest is 0) */
+    const char *range;    /* V_NUMBER, V_UID: the error for a value out of range */
 };
 
 #define OFF(f) offsetof(pj_config, f)
@@ -38,8 +38,8 @@ static const struct keydef keydefs[] = {
     {"leeway", V_NUMBER, OFF(leeway), PJ_MAX_LEEWAY, "expected whole seconds from 0 to 86400"},
     {"max_lifetime", V_NUMBER, OFF(max_lifetime), PJ_MAX_MAX_LIFETIME,
      "expected whole seconds from 0 to 31536000"},
-    {"min_uid", V_NUMBER, OFF(min_uid), PJ_MAX_MIN_UID, "expected a uid from 0 to 4294967294"},
-    {"max_uid", V_NUMBER, OFF(max_uid), PJ_MAX_MIN_UID, "expected a uid from 0 to 4294967294"},
+    {"min_uid", V_UID, OFF(min_uid), PJ_MAX_MIN_UID, "expected a uid from 0 to 4294967294"},
+    {"max_uid", V_UID, OFF(max_uid), PJ_MAX_MIN_UID, "expected a uid from 0 to 4294967294"},
     {"require_claim", V_CLAIM, 0, 0, NULL},
     {"revoked_file", V_PATH, OFF(revoked.path), 0, NULL},
     {"replay_cache", V_DIR, OFF(replay_cache), 0, NULL},
@@ -47,6 +47,14 @@ static const struct keydef keydefs[] = {
     {"require_pop", V_BOOL, OFF(require_pop), 0, NULL},
 };
 #define NKEYS (sizeof(keydefs) / sizeof(keydefs[0]))
+/* set_value writes V_NUMBER keys as int64_t and V_UID keys as uid_t */
+#define FIELD_IS(f, T) _Generic(((pj_config *)0)->f, T: 1, default: 0)
+_Static_assert(FIELD_IS(leeway, int64_t) && FIELD_IS(max_lifetime, int64_t),
+               "V_NUMBER fields are int64_t");
+_Static_assert(FIELD_IS(min_uid, uid_t), "V_UID fields are uid_t");
+_Static_assert(FIELD_IS(max_uid, uid_t), "V_UID fields are uid_t");
+_Static_assert((uid_t)-1 > 0 && sizeof(uid_t) == 4, "uid_t is 32-bit unsigned, as the "
+                                                   "min_uid message says");
 
 pj_config *pj_config_new(const char *path)
 {
@@ -249,12 +257,19 @@ static int set_value(pj_config *c, const struct keydef *kd, char *v, const char 
     case V_STRING:
         *sp = strdup(v);
         return *sp ? 0 : -1;
-    case V_NUMBER:
-        if (pj_parse_long(v, 0, kd->max, (long *)((char *)c + kd->off)) != 0) {
+    case V_NUMBER: /* an int64_t field */
+    case V_UID: {  /* a uid_t field */
+        uintmax_t n;
+        if (pj_parse_uint(v, 0, kd->max, &n) != 0) {
             *why = kd->range;
             return -1;
         }
+        if (kd->type == V_UID)
+            *(uid_t *)((char *)c + kd->off) = (uid_t)n;
+        else
+            *(int64_t *)((char *)c + kd->off) = (int64_t)n;
         return 0;
+    }
     case V_ALGS:
         return parse_algs(c, v, why);
     case V_SUBJECTS:
@@ -419,8 +434,8 @@ int pj_config_finish(pj_config *c, const pj_log *log)
         return -1;
     }
     if (c->max_uid < c->min_uid) {
-        pj_logf(log, LOG_ERR, "config %s: max_uid %ld is below min_uid %ld", c->path, c->max_uid,
-                c->min_uid);
+        pj_logf(log, LOG_ERR, "config %s: max_uid %ju is below min_uid %ju", c->path,
+                (uintmax_t)c->max_uid, (uintmax_t)c->min_uid);
         return -1;
     }
     if (!c->algs_set)

@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "keys.h"
 #include "log.h"
@@ -19,7 +21,8 @@
 #define PJ_MAX_LEEWAY 86400
 #define PJ_DEFAULT_MAX_LIFETIME 3600
 #define PJ_MAX_MAX_LIFETIME 31536000
-#define PJ_MAX_MIN_UID 4294967294L
+/* (uid_t)-1 is "no uid" (setreuid, chown): the largest uid is one below */
+#define PJ_MAX_MIN_UID ((uid_t)-2)
 #define PJ_MAX_EXPORT_NAME 64
 
 typedef struct pj_claim_req {
@@ -45,9 +48,9 @@ typedef struct pj_config {
     pj_strlist allowed_subjects;
     bool allow_any_subject;
     char *subject_claim;
-    long leeway, max_lifetime;
-    long min_uid;            /* a mapped user's uid must be at least this */
-    long max_uid;            /* ... and at most this (default 4294967294) */
+    int64_t leeway, max_lifetime; /* seconds: 64-bit on every architecture */
+    uid_t min_uid;           /* a mapped user's uid must be at least this */
+    uid_t max_uid;           /* ... and at most this (default 4294967294) */
     pj_claim_req *reqs;
     size_t nreqs;
     pj_text subjects_file, user_map, revoked;

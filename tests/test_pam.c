@@ -13,6 +13,7 @@
 #include <pwd.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1424,34 +1425,63 @@ static void test_hardening(void)
 {
     char extra[4096];
     struct passwd *pw = getpwnam(me);
-    long uid = pw ? (long)pw->pw_uid : 0;
+    uintmax_t uid = pw ? (uintmax_t)pw->pw_uid : 0;
     char *t = es256(me, 300, NULL);
 
     /* min_uid: the mapped user's uid must be at least min_uid */
-    snprintf(extra, sizeof(extra), "min_uid = %ld", uid + 1);
+    snprintf(extra, sizeof(extra), "min_uid = %ju", uid + 1);
     conf(extra);
     is_int(auth(me, t), PAM_AUTH_ERR, "min_uid above the user's uid: refused");
     ok(log_has("below min_uid"), "... logged as below min_uid");
-    snprintf(extra, sizeof(extra), "min_uid = %ld", uid);
+    snprintf(extra, sizeof(extra), "min_uid = %ju", uid);
     conf(extra);
     is_int(auth(me, t), PAM_SUCCESS, "min_uid equal to the user's uid: accepted");
-    conf("min_uid = -1");
-    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "min_uid = -1 is a config error");
-    conf("min_uid = 4294967295");
-    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "min_uid = 4294967295 is a config error");
+    conf("min_uid = 0");
+    is_int(auth(me, t), PAM_SUCCESS, "min_uid = 0: accepted");
+    /* the largest uid is a valid setting (on every architecture): it refuses, as below */
+    conf("min_uid = 4294967294");
+    is_int(auth(me, t), uid < 4294967294u ? PAM_AUTH_ERR : PAM_SUCCESS,
+           "min_uid = 4294967294 is read, and the user's uid %ju compared with it", uid);
+    ok(uid >= 4294967294u || log_has("below min_uid 4294967294"),
+       "... logged as below min_uid 4294967294");
+    const char *bad_uid[] = {"-1", "4294967295", "9223372036854775807", "9223372036854775808",
+                             "18446744073709551616"};
+    for (size_t i = 0; i < sizeof(bad_uid) / sizeof(bad_uid[0]); i++) {
+        snprintf(extra, sizeof(extra), "min_uid = %s", bad_uid[i]);
+        conf(extra);
+        is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "min_uid = %s is a config error", bad_uid[i]);
+    }
+    /* 2^32 + uid would be the user's own uid if cut to 32 bits */
+    snprintf(extra, sizeof(extra), "min_uid = %ju", uid + 4294967296u);
+    conf(extra);
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "min_uid = 2^32 + uid is a config error, not uid");
+
+    /* exp at the edge of the token parser's 64-bit integers */
+    conf("max_lifetime = 0");
+    {
+        char p[300];
+        snprintf(p, sizeof(p), "{\"sub\":\"%s\",\"exp\":9223372036854775807}", me);
+        char *h = raw("ES256", k_ec256, "{\"alg\":\"ES256\"}", p);
+        is_int(auth(me, h), PAM_SUCCESS, "exp 2^63-1 (max_lifetime = 0): accepted");
+        free(h);
+        snprintf(p, sizeof(p), "{\"sub\":\"%s\",\"exp\":9223372036854775808}", me);
+        h = raw("ES256", k_ec256, "{\"alg\":\"ES256\"}", p);
+        is_int(auth(me, h), PAM_AUTH_ERR, "exp 2^63 (past 64-bit integers): refused");
+        free(h);
+    }
 
     /* max_uid: optional upper bound, parsed like min_uid */
-    snprintf(extra, sizeof(extra), "max_uid = %ld", uid);
+    snprintf(extra, sizeof(extra), "max_uid = %ju", uid);
     conf(extra);
     is_int(auth(me, t), PAM_SUCCESS, "max_uid equal to the user's uid: accepted");
     {
         /* a user with a uid above 0: me, or (as root) daemon */
         struct passwd *dp = uid > 0 ? NULL : getpwnam("daemon");
         const char *who = uid > 0 ? me : dp ? "daemon" : NULL;
-        long wuid = uid > 0 ? uid : dp ? (long)dp->pw_uid : 0;
+        uintmax_t wuid = uid > 0 ? uid : dp ? (uintmax_t)dp->pw_uid : 0;
         if (who != NULL && wuid > 0) {
             char *wt = es256(who, 300, NULL);
-            snprintf(extra, sizeof(extra), "max_uid = %ld", wuid - 1);
+            snprintf(extra, sizeof(extra), "max_uid = %ju", wuid - 1);
             conf(extra);
             is_int(auth(who, wt), PAM_AUTH_ERR, "max_uid below %s's uid: refused", who);
             ok(log_has("above max_uid"), "... logged as above max_uid");

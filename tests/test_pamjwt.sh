@@ -154,6 +154,13 @@ odd=$("$JWTMINT" raw ES256 "$dir/ec256.key" '{"alg":"ES256"}' "{\"sub\":\"$me\",
 check "$odd" "$dir/c.conf" "$me" $((t0 + 350)); rc=$?
 t "times: exp not a number, nbf out of range: said so, refused" sh -c "[ $rc -eq 1 ] && grep -qx 'exp: not a number' '$dir/out' && grep -q '^nbf: 1.*e+300 (not a date from 1970 to 9999)\$' '$dir/out'"
 t "times: absent claims not printed" sh -c "! grep -q '^iat:' '$dir/out'"
+# Dates past 2038 and 2106 (time_t is 32 bits on i386), a leap day, 2100 not a leap year
+far=$("$JWTMINT" raw ES256 "$dir/ec256.key" '{"alg":"ES256"}' "{\"sub\":\"$me\",\"nbf\":951782400,\"iat\":2147483648,\"exp\":4294967296}")
+check "$far" "$dir/c.conf" "$me" 4107542400
+t "times: dates past 2038 and 2106 printed whole" sh -c "grep -qx 'evaluated at: 2100-03-01 00:00:00 UTC (unix 4107542400, from --at)' '$dir/out' && grep -q '^exp: 2106-02-07 06:28:16 UTC (in ' '$dir/out' && grep -q '^iat: 2038-01-19 03:14:08 UTC (' '$dir/out' && grep -q '^nbf: 2000-02-29 00:00:00 UTC (' '$dir/out'"
+last=$("$JWTMINT" raw ES256 "$dir/ec256.key" '{"alg":"ES256"}' "{\"sub\":\"$me\",\"iat\":0,\"exp\":253402300799}")
+check "$last" "$dir/c.conf" "$me" 0
+t "times: 1970-01-01 and 9999-12-31 23:59:59" sh -c "grep -q '^exp: 9999-12-31 23:59:59 UTC (in ' '$dir/out' && grep -qx 'iat: 1970-01-01 00:00:00 UTC (now)' '$dir/out'"
 # Scoped tokens: --service and --host; %s without --service is a usage error
 printf 'key_file = %s\nallowed_subjects = *\naudience = ssh://%%h\nrequire_claim = svc %%s\n' "$dir/ec256.pub" > "$dir/s.conf"
 chmod 644 "$dir/s.conf"

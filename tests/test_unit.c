@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,6 +236,155 @@ static void test_config(void)
     ok(c->leeway == 30 && c->max_lifetime == 3600 && !c->algs_set,
        "config: defaults leeway 30, max_lifetime 3600");
     pj_config_free(c);
+}
+
+/* The one number parser: digits only, [min, max], no wrap past UINTMAX_MAX. */
+static void test_parse_numbers(void)
+{
+    struct { const char *s; uintmax_t max; int rc; uintmax_t v; } u[] = {
+        {"0", UINTMAX_MAX, 0, 0},
+        {"1000", UINTMAX_MAX, 0, 1000},
+        {"4294967294", UINTMAX_MAX, 0, 4294967294u},
+        {"4294967295", UINTMAX_MAX, 0, 4294967295u},
+        {"4294967296", UINTMAX_MAX, 0, 4294967296u},
+        {"9223372036854775807", UINTMAX_MAX, 0, 9223372036854775807u},
+        {"9223372036854775808", UINTMAX_MAX, 0, 9223372036854775808u},
+        {"18446744073709551615", UINTMAX_MAX, 0, UINTMAX_MAX},
+        {"18446744073709551616", UINTMAX_MAX, -1, 0},  /* 2^64: would wrap to 0 */
+        {"18446744073709552616", UINTMAX_MAX, -1, 0},  /* 2^64 + 1000 */
+        {"99999999999999999999999999999", UINTMAX_MAX, -1, 0},
+        {"0000000000000000000000000001000", UINTMAX_MAX, 0, 1000},
+        {"4294967295", 4294967294u, -1, 0},
+        {"", UINTMAX_MAX, -1, 0}, {"-1", UINTMAX_MAX, -1, 0}, {"+1", UINTMAX_MAX, -1, 0},
+        {" 1", UINTMAX_MAX, -1, 0}, {"1 ", UINTMAX_MAX, -1, 0}, {"1e3", UINTMAX_MAX, -1, 0},
+        {"0x10", UINTMAX_MAX, -1, 0}, {"1.0", UINTMAX_MAX, -1, 0},
+    };
+    for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
+        uintmax_t v = 12345;
+        int rc = pj_parse_uint(u[i].s, 0, u[i].max, &v);
+        ok(rc == u[i].rc && v == (rc == 0 ? u[i].v : 12345),
+           "pj_parse_uint('%s', max %ju): %s (got rc %d, %ju)", u[i].s, u[i].max,
+           u[i].rc == 0 ? "accepted with its value" : "refused, *out untouched", rc, v);
+    }
+    uintmax_t v = 0;
+    is_int(pj_parse_uint("999", 1000, UINTMAX_MAX, &v), -1, "pj_parse_uint: below min refused");
+    int64_t w = 7;
+    is_int(pj_parse_int64("9223372036854775807", 0, INT64_MAX, &w), 0,
+           "pj_parse_int64: 2^63-1 accepted");
+    ok(w == INT64_MAX, "pj_parse_int64: 2^63-1 kept whole");
+    is_int(pj_parse_int64("9223372036854775808", 0, INT64_MAX, &w), -1,
+           "pj_parse_int64: 2^63 refused (past INT64_MAX)");
+    is_int(pj_parse_int64("18446744073709551615", 0, INT64_MAX, &w), -1,
+           "pj_parse_int64: 2^64-1 refused, never -1");
+    ok(w == INT64_MAX, "pj_parse_int64: *out untouched when refused");
+    is_int(pj_parse_int64("5", -1, 10, &w), -1, "pj_parse_int64: a negative min is refused");
+}
+
+/* min_uid, leeway and max_lifetime at the edges of their range and of the
+ * widths a number could be cut to (32-bit long, uid_t, 64 bits). */
+static void test_config_number_edges(void)
+{
+    struct { const char *key, *value; int rc; uintmax_t v; } e[] = {
+        {"min_uid", "0", 0, 0},
+        {"min_uid", "1000", 0, 1000},
+        {"min_uid", "4294967294", 0, 4294967294u},
+        {"min_uid", "4294967295", -1, 0},             /* (uid_t)-1: no user */
+        {"min_uid", "4294968296", -1, 0},             /* 2^32 + 1000: 1000 in a uid_t */
+        {"min_uid", "9223372036854775807", -1, 0},    /* 2^63-1 */
+        {"min_uid", "9223372036854775808", -1, 0},    /* 2^63 */
+        {"min_uid", "18446744073709552616", -1, 0},   /* 2^64 + 1000 */
+        {"min_uid", "-1", -1, 0},
+        {"leeway", "0", 0, 0},
+        {"leeway", "86400", 0, 86400},
+        {"leeway", "86401", -1, 0},
+        {"leeway", "4294967326", -1, 0},              /* 2^32 + 30 */
+        {"leeway", "9223372036854775807", -1, 0},
+        {"leeway", "9223372036854775808", -1, 0},
+        {"leeway", "18446744073709551646", -1, 0},    /* 2^64 + 30 */
+        {"max_lifetime", "0", 0, 0},
+        {"max_lifetime", "1000", 0, 1000},
+        {"max_lifetime", "31536000", 0, 31536000},
+        {"max_lifetime", "31536001", -1, 0},
+        {"max_lifetime", "4294970896", -1, 0},        /* 2^32 + 3600 */
+        {"max_lifetime", "9223372036854775807", -1, 0},
+        {"max_lifetime", "9223372036854775808", -1, 0},
+        {"max_lifetime", "18446744073709555216", -1, 0}, /* 2^64 + 3600 */
+    };
+    for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++) {
+        char text[128];
+        int rc;
+        snprintf(text, sizeof(text), "%s = %s\n", e[i].key, e[i].value);
+        pj_config *c = parse(text, &rc);
+        uintmax_t got = strcmp(e[i].key, "min_uid") == 0 ? (uintmax_t)c->min_uid
+                        : strcmp(e[i].key, "leeway") == 0 ? (uintmax_t)c->leeway
+                                                          : (uintmax_t)c->max_lifetime;
+        if (e[i].rc == 0)
+            ok(rc == 0 && got == e[i].v, "config: %s = %s accepted, read as %ju (%s)", e[i].key,
+               e[i].value, got, lastlog);
+        else
+            ok(rc == -1 && strstr(lastlog, e[i].key) != NULL && strstr(lastlog, "expected") != NULL,
+               "config: %s = %s refused, out of range (%s)", e[i].key, e[i].value, lastlog);
+        pj_config_free(c);
+    }
+}
+
+/* exp, nbf and iat are read by the token's JSON parser as 64-bit integers
+ * (or reals) and compared as doubles: never through a 32-bit long or
+ * time_t, so times past 2038 and 2106 keep their value. */
+static void test_claims_number_edges(void)
+{
+    int rc;
+    char why[256];
+    const char *pwhy = NULL;
+    pj_config *c = parse("max_lifetime = 0\n", &rc);
+    pj_config *m = parse("max_lifetime = 3600\n", &rc);
+    struct { pj_config *c; const char *claims; double now; int rc; const char *what; } e[] = {
+        {c, "{\"exp\":0}", 1000.0, -1, "exp 0: expired"},
+        {c, "{\"exp\":0}", 30.0, 0, "exp 0 at now 30 (leeway 30): accepted"},
+        {c, "{\"exp\":1000}", 1000.0, 0, "exp 1000 at now 1000: accepted"},
+        {c, "{\"exp\":4294967294}", 4294967000.0, 0, "exp 4294967294 (after 2106): accepted"},
+        {c, "{\"exp\":4294967295}", 4294967325.0, 0, "exp 4294967295 at exp + leeway: accepted"},
+        {c, "{\"exp\":4294967295}", 4294967326.0, -1, "exp 4294967295 past exp + leeway: refused"},
+        {c, "{\"exp\":2147483648}", 2147483647.0, 0, "exp 2^31 (2038) a second ahead: accepted"},
+        {c, "{\"exp\":2147483648}", 2147483679.0, -1, "exp 2^31 (2038) past the leeway: refused"},
+        {c, "{\"exp\":4294968296}", 1100.0, 0, "exp 2^32 + 1000 is not 1000: accepted at 1100"},
+        {c, "{\"exp\":9223372036854775807}", 1.8e9, 0, "exp 2^63-1: accepted (max_lifetime 0)"},
+        {m, "{\"exp\":9223372036854775807}", 1.8e9, -1, "exp 2^63-1: beyond max_lifetime 3600"},
+        {c, "{\"exp\":9223372036854775807,\"nbf\":9223372036854775807}", 1.8e9, -1,
+         "nbf 2^63-1: not yet valid"},
+        {c, "{\"exp\":4294968296,\"nbf\":4294968296}", 1100.0, -1,
+         "nbf 2^32 + 1000 is not 1000: not yet valid at 1100"},
+        {c, "{\"exp\":2000,\"nbf\":0}", 1000.0, 0, "nbf 0: accepted"},
+        {c, "{\"exp\":9223372036854775807,\"iat\":9223372036854775807}", 1.8e9, -1,
+         "iat 2^63-1: issued in the future"},
+        {c, "{\"exp\":2000,\"iat\":0}", 1000.0, 0, "iat 0: accepted (max_lifetime 0)"},
+        {m, "{\"exp\":2000,\"iat\":0}", 1000.0, 0, "iat 0, exp 2000: lifetime 2000 accepted"},
+        {m, "{\"exp\":4294974496,\"iat\":4294970896}", 4294971000.0, 0,
+         "iat 2^32 + 3600, exp 1 h later: accepted"},
+        {m, "{\"exp\":4294974497,\"iat\":4294970896}", 4294971000.0, -1,
+         "iat 2^32 + 3600, exp 3601 s later: beyond max_lifetime"},
+        /* doubles hold every whole second exactly up to 2^53 */
+        {m, "{\"exp\":4503599627370496,\"iat\":4503599627366896}", 4503599627366896.0, 0,
+         "iat 2^52 - 3600, exp 2^52: lifetime 3600 accepted"},
+        {m, "{\"exp\":4503599627370497,\"iat\":4503599627366896}", 4503599627366896.0, -1,
+         "iat 2^52 - 3600, exp 2^52 + 1: lifetime 3601 refused"},
+    };
+    for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++) {
+        json_t *j = pj_json_object(e[i].claims, strlen(e[i].claims), &pwhy);
+        why[0] = '\0';
+        ok(j != NULL && pj_check_claims(e[i].c, j, e[i].now, NULL, why, sizeof(why)) == e[i].rc,
+           "claims: %s (%s)", e[i].what, why);
+        json_decref(j);
+    }
+    /* 2^63 and beyond do not fit the parser's 64-bit integers: the token is refused */
+    const char *big[] = {"{\"exp\":9223372036854775808}", "{\"exp\":18446744073709551616}",
+                         "{\"exp\":2000,\"nbf\":9223372036854775808}",
+                         "{\"exp\":2000,\"iat\":-9223372036854775809}"};
+    for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++)
+        ok(pj_json_object(big[i], strlen(big[i]), &pwhy) == NULL,
+           "claims: %s refused by the token's JSON parser", big[i]);
+    pj_config_free(c);
+    pj_config_free(m);
 }
 
 static void test_args(void)
@@ -1971,9 +2121,12 @@ int main(void)
     test_shape();
     test_json();
     test_config();
+    test_parse_numbers();
+    test_config_number_edges();
     test_args();
     test_claims();
     test_scope_reasons();
+    test_claims_number_edges();
     test_subjects();
     test_jti_revocable();
     test_big_lists();
