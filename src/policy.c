@@ -129,11 +129,10 @@ static void mark_duplicates(pj_policies *ps, const pj_log *log)
         }
 }
 
-static pj_policies *load_dir(const char *path, const pj_log *log)
+pj_policies *pj_policies_load_dir(int fd, const char *path, const pj_log *log)
 {
     char **names;
     size_t n;
-    int fd = pj_open_dir(path, "config", log);
     pj_policies *ps;
     if (fd < 0 || list_policies(fd, path, &names, &n, log) != 0)
         return NULL;
@@ -173,7 +172,7 @@ pj_policies *pj_policies_load(const char *path, const pj_log *log)
     struct stat st;
     pj_policies *ps;
     if (path != NULL && lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return load_dir(path, log);
+        return pj_policies_load_dir(pj_open_dir(path, "config", log), path, log);
     /* a file (or anything else: pj_read_file says what is wrong with it) */
     ps = calloc(1, sizeof(*ps));
     if (ps == NULL || (ps->v = calloc(1, sizeof(*ps->v))) == NULL) {
