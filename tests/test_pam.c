@@ -1784,6 +1784,19 @@ static void test_policies(void)
     free(t);
     rmdir(P("pol/d.conf"));
 
+    /* a *.conf that is a symbolic link, even to a safe policy, is a failed
+     * policy file: never followed */
+    snprintf(buf, sizeof(buf),
+             "issuer = https://c.example\nkey_file = %s/ec256.pub\nallowed_subjects = *\n", dir);
+    write_text("c-outside.conf", buf, 0644);
+    ok(symlink(P("c-outside.conf"), P("pol/l.conf")) == 0, "made pol/l.conf, a symbolic link");
+    t = iss_token(k_ec256, "ES256", "https://c.example", "alice", NULL);
+    is_int(auth_dir(me, t), PAM_AUTHINFO_UNAVAIL, "a symbolic link named *.conf: failed policy");
+    ok(log_has("l.conf: is a symbolic link (refused)"), "... logged (%s)", logbuf);
+    free(t);
+    unlink(P("pol/l.conf"));
+    unlink(P("c-outside.conf"));
+
     /* two files with one issuer: both fail for it, the others still work */
     snprintf(buf, sizeof(buf),
              "issuer = https://a.example\nkey_file = %s/ec256.pub\nallowed_subjects = *\n", dir);
