@@ -894,6 +894,23 @@ static void test_args(void)
     ok(log_has("unknown module argument 'frobnicate'"), "unknown argument logged");
     is_int(auth_args("frobnicate", me, "hunter2", NULL), PAM_IGNORE,
            "unknown module argument: ordinary password still ignored");
+    /* config= follows the rule of every path: a '%' is a config error (a
+     * usable config at that very path is never read) */
+    {
+        char a[600], conf_text[8192];
+        FILE *f = fopen(P("pam_jwt.conf"), "r");
+        size_t n = f ? fread(conf_text, 1, sizeof(conf_text) - 1, f) : 0;
+        if (f)
+            fclose(f);
+        conf_text[n] = '\0';
+        write_text("pj%h.conf", conf_text, 0644);
+        snprintf(a, sizeof(a), "config=%s/pj%%h.conf", dir);
+        is_int(auth_args(a, me, t, NULL), PAM_AUTHINFO_UNAVAIL, "config= with '%%': fails closed");
+        ok(log_has("'%' in a path"), "config= with '%%': logged (%s)", logbuf);
+        is_int(auth_args(a, me, "hunter2", NULL), PAM_IGNORE,
+               "config= with '%%': ordinary password still ignored");
+        unlink(P("pj%h.conf"));
+    }
     is_int(auth_args("debug", me, t, NULL), PAM_SUCCESS, "debug accepted");
     ok(log_has("signature verified by"), "debug logs decision steps");
     ok(!log_has(t) && !log_has(strrchr(t, '.') + 1), "debug never logs the token");

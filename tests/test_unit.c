@@ -253,6 +253,10 @@ static void test_args(void)
     ok(strstr(lastlog, "nullok") != NULL, "args: unknown argument logged");
     const char *argv3[] = {"config=relative"};
     is_int(pj_args_parse(1, argv3, &a, &LOG), -1, "args: relative config path refused");
+    const char *argv4[] = {"config=/etc/security/pam_jwt-%s.conf"};
+    is_int(pj_args_parse(1, argv4, &a, &LOG), -1, "args: '%%' in the config path refused");
+    ok(strstr(lastlog, "'%' in a path (paths are not expanded") != NULL, "args: ... logged (%s)",
+       lastlog);
     is_int(pj_args_parse(0, NULL, &a, &LOG), 0, "args: none");
     ok(strcmp(a.prompt, "Token: ") == 0 && !a.use_first_pass, "args: defaults");
 }
