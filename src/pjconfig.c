@@ -7,6 +7,7 @@
 #include "scope.h"
 #include "subject.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -480,10 +481,16 @@ bool pj_config_uses_service(const pj_config *c)
 
 pj_config *pj_config_load(const char *path, const pj_log *log)
 {
+    return pj_config_load_at(AT_FDCWD, path, path, log);
+}
+
+pj_config *pj_config_load_at(int dirfd, const char *name, const char *path, const pj_log *log)
+{
     char *buf;
     size_t len;
     pj_config *c;
-    if (pj_read_file(path, "config", PJ_FILE_PUBLIC, PJ_MAX_CONFIG_SIZE, log, &buf, &len) != 0)
+    if (pj_read_file_at(dirfd, name, path, "config", PJ_FILE_PUBLIC, PJ_MAX_CONFIG_SIZE, log, &buf,
+                        &len) != 0)
         return NULL;
     c = pj_config_new(path);
     if (c == NULL || pj_config_parse(c, buf, len, log) != 0 || pj_config_finish(c, log) != 0) {

@@ -69,6 +69,9 @@ int pj_config_parse(pj_config *c, const char *text, size_t len, const pj_log *lo
 int pj_config_finish(pj_config *c, const pj_log *log);
 /* Safe-open, parse and finish.  NULL on error (logged). */
 pj_config *pj_config_load(const char *path, const pj_log *log);
+/* The same for the file name in the directory open as dirfd (see
+ * pj_read_file_at); path is the config's name in log lines. */
+pj_config *pj_config_load_at(int dirfd, const char *name, const char *path, const pj_log *log);
 
 /* Does audience or a require_claim value use %s (the PAM service)? */
 bool pj_config_uses_service(const pj_config *c);

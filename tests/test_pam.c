@@ -895,6 +895,23 @@ static void test_args(void)
     ok(log_has("unknown module argument 'frobnicate'"), "unknown argument logged");
     is_int(auth_args("frobnicate", me, "hunter2", NULL), PAM_IGNORE,
            "unknown module argument: ordinary password still ignored");
+    /* config= follows the rule of every path: a '%' is a config error (a
+     * usable config at that very path is never read) */
+    {
+        char a[600], conf_text[8192];
+        FILE *f = fopen(P("pam_jwt.conf"), "r");
+        size_t n = f ? fread(conf_text, 1, sizeof(conf_text) - 1, f) : 0;
+        if (f)
+            fclose(f);
+        conf_text[n] = '\0';
+        write_text("pj%h.conf", conf_text, 0644);
+        snprintf(a, sizeof(a), "config=%s/pj%%h.conf", dir);
+        is_int(auth_args(a, me, t, NULL), PAM_AUTHINFO_UNAVAIL, "config= with '%%': fails closed");
+        ok(log_has("'%' in a path"), "config= with '%%': logged (%s)", logbuf);
+        is_int(auth_args(a, me, "hunter2", NULL), PAM_IGNORE,
+               "config= with '%%': ordinary password still ignored");
+        unlink(P("pj%h.conf"));
+    }
     is_int(auth_args("debug", me, t, NULL), PAM_SUCCESS, "debug accepted");
     ok(log_has("signature verified by"), "debug logs decision steps");
     ok(!log_has(t) && !log_has(strrchr(t, '.') + 1), "debug never logs the token");
@@ -1813,6 +1830,19 @@ static void test_policies(void)
     is_int(auth_dir(me, t), PAM_AUTHINFO_UNAVAIL, "a directory named *.conf: failed policy");
     free(t);
     rmdir(P("pol/d.conf"));
+
+    /* a *.conf that is a symbolic link, even to a safe policy, is a failed
+     * policy file: never followed */
+    snprintf(buf, sizeof(buf),
+             "issuer = https://c.example\nkey_file = %s/ec256.pub\nallowed_subjects = *\n", dir);
+    write_text("c-outside.conf", buf, 0644);
+    ok(symlink(P("c-outside.conf"), P("pol/l.conf")) == 0, "made pol/l.conf, a symbolic link");
+    t = iss_token(k_ec256, "ES256", "https://c.example", "alice", NULL);
+    is_int(auth_dir(me, t), PAM_AUTHINFO_UNAVAIL, "a symbolic link named *.conf: failed policy");
+    ok(log_has("l.conf: is a symbolic link (refused)"), "... logged (%s)", logbuf);
+    free(t);
+    unlink(P("pol/l.conf"));
+    unlink(P("c-outside.conf"));
 
     /* two files with one issuer: both fail for it, the others still work */
     snprintf(buf, sizeof(buf),
