@@ -9,6 +9,7 @@
 #include "cli_http.h"
 #include "cli_jwk.h"
 #include "cli_store.h"
+#include "cliout.h"
 #include "jose.h"
 #include "util.h"
 
@@ -324,16 +325,23 @@ static int take_token(login *L, json_t *o)
         pj_logf(&pj_cli_log, LOG_ERR, "token endpoint: no access_token in the answer");
         return STEP_STOP;
     }
-    if (check_token(L, at, strlen(at), &exp) != 0 ||
-        pj_store_write(L->dir, PJ_STORE_TOKEN, at, strlen(at)) != 0)
+    char *name = pj_store_token_name(L->issuer, L->resource);
+    if (name == NULL || check_token(L, at, strlen(at), &exp) != 0 ||
+        pj_store_write(L->dir, name, at, strlen(at)) != 0) {
+        free(name);
         return STEP_STOP;
+    }
     time_t t = (time_t)exp;
     char when[64] = "?";
     struct tm tm;
     if (localtime_r(&t, &tm))
         strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", &tm);
-    fprintf(stderr, "pamjwt: logged in; token stored in %s/%s, valid until %s\n", L->dir,
-            PJ_STORE_TOKEN, when);
+    /* one token per issuer and resource: a login for another resource
+     * keeps this one */
+    pj_cli_line(stderr, "pamjwt: logged in; token for %s%s%s stored in %s/%s, valid until %s",
+                L->issuer, L->resource ? ", resource " : "", L->resource ? L->resource : "",
+                L->dir, name, when);
+    free(name);
     return STEP_DONE;
 }
 
