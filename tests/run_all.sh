@@ -69,16 +69,18 @@ if [ "$(id -u)" -eq 0 ]; then
   E2E_BUILD_DIR="$top/build" tests/e2e/run.sh >build/e2e.out 2>&1 & e2e_pid=$!
   E2E_BUILD_DIR="$top/build" tests/e2e/oidc.sh >build/e2e-oidc.out 2>&1 & oidc_pid=$!
   E2E_BUILD_DIR="$top/build" tests/e2e/client.sh >build/e2e-client.out 2>&1 & client_pid=$!
+  E2E_BUILD_DIR="$top/build" tests/e2e/relay.sh >build/e2e-relay.out 2>&1 & relay_pid=$!
   wait $e2e_pid; rc=$?
   wait $oidc_pid; rc_oidc=$?
   wait $client_pid; rc_client=$?
-  for o in build/e2e.out build/e2e-oidc.out build/e2e-client.out; do
+  wait $relay_pid; rc_relay=$?
+  for o in build/e2e.out build/e2e-oidc.out build/e2e-client.out build/e2e-relay.out; do
     echo "--- $o"; cat "$o"
     p=$(grep -c '^ok ' "$o"); f=$(grep -c '^not ok ' "$o")
     pass=$((pass + p)); fail=$((fail + f))
   done
-  [ $rc -eq 0 ] && [ $rc_oidc -eq 0 ] && [ $rc_client -eq 0 ] ||
-    die "end-to-end tests failed (run.sh: exit $rc, oidc.sh: exit $rc_oidc, client.sh: exit $rc_client)"
+  [ $rc -eq 0 ] && [ $rc_oidc -eq 0 ] && [ $rc_client -eq 0 ] && [ $rc_relay -eq 0 ] ||
+    die "end-to-end tests failed (run.sh: exit $rc, oidc.sh: exit $rc_oidc, client.sh: exit $rc_client, relay.sh: exit $rc_relay)"
 else
   echo "skipped: needs root (it starts sshd and edits /etc/sudoers.d, restoring everything)"
 fi
