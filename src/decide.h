@@ -21,6 +21,7 @@ typedef enum {
     PJ_IGNORE,       /* PAM_IGNORE: not JWT-shaped */
     PJ_USER_UNKNOWN, /* PAM_USER_UNKNOWN */
     PJ_UNAVAIL,      /* PAM_AUTHINFO_UNAVAIL: config, key or file problem */
+    PJ_CONV,         /* PAM_CONV_ERR: no answer at the proof prompt */
 } pj_result;
 
 typedef struct pj_request {
@@ -55,6 +56,8 @@ typedef struct pj_decision {
     json_t *header, *claims; /* only with keep_json */
     pj_strlist env;        /* accepted: "PAM_JWT_NAME=value" (export_claims) */
     char pop_jkt[48];      /* require_pop: the token's cnf.jkt (sanitized) */
+    char pop_aud[160];     /* require_pop: the audiences a proof may name */
+    bool pop_proven;       /* a proof by pop_jkt's key was verified */
     long leeway;           /* the deciding policy's leeway; -1 before one is chosen */
 } pj_decision;
 
