@@ -325,9 +325,15 @@ static int take_token(login *L, json_t *o)
         pj_logf(&pj_cli_log, LOG_ERR, "token endpoint: no access_token in the answer");
         return STEP_STOP;
     }
-    if (check_token(L, at, strlen(at), &exp) != 0 ||
-        pj_store_write(L->dir, PJ_STORE_TOKEN, at, strlen(at)) != 0)
+    char *name = pj_store_token_name(L->issuer, L->resource);
+    /* token.KEY for this issuer and resource; "token" (the contract's
+     * file, read by scripts) holds the latest login's token */
+    if (name == NULL || check_token(L, at, strlen(at), &exp) != 0 ||
+        pj_store_write(L->dir, name, at, strlen(at)) != 0 ||
+        pj_store_write(L->dir, PJ_STORE_TOKEN, at, strlen(at)) != 0) {
+        free(name);
         return STEP_STOP;
+    }
     char when[64] = "?";
     struct tm tm;
     /* local time while time_t holds exp (32 bits on i386: up to 2038), else UTC */
@@ -338,8 +344,12 @@ static int take_token(login *L, json_t *o)
     } else {
         pj_cli_utc(when, sizeof(when), exp);
     }
-    fprintf(stderr, "pamjwt: logged in; token stored in %s/%s, valid until %s\n", L->dir,
-            PJ_STORE_TOKEN, when);
+    /* one token per issuer and resource: a login for another resource
+     * keeps this one */
+    pj_cli_line(stderr, "pamjwt: logged in; token for %s%s%s stored in %s/%s, valid until %s",
+                L->issuer, L->resource ? ", resource " : "", L->resource ? L->resource : "",
+                L->dir, name, when);
+    free(name);
     return STEP_DONE;
 }
 

@@ -192,7 +192,7 @@ int pj_cmd_check(int argc, char **argv)
     if (d.result == PJ_UNAVAIL && cl.first_error[0])
         pj_cli_line(stdout, "problem: %s", cl.first_error);
     if (d.pop_jkt[0])
-        pj_cli_line(stdout, "proof: required (jkt %s)", d.pop_jkt);
+        pj_cli_line(stdout, "proof: required (jkt %s, aud one of %s)", d.pop_jkt, d.pop_aud);
     print_times(&d, now, at_given, d.leeway);
     pj_cli_json(stdout, "header", d.header);
     pj_cli_json(stdout, "claims", d.claims);

@@ -50,6 +50,7 @@ const char *pj_result_name(pj_result r)
     case PJ_REFUSE: return "refuse";
     case PJ_USER_UNKNOWN: return "user-unknown";
     case PJ_UNAVAIL: return "unavailable";
+    case PJ_CONV: return "conversation-failed";
     }
     return "?";
 }
@@ -103,9 +104,11 @@ static void copy_field(char *dst, size_t sz, json_t *obj, const char *name)
 /* The one log line per decision (never the token). */
 static void log_decision(const pj_request *rq, const pj_decision *d)
 {
-    char ctx[700];
+    char ctx[760], pop[64] = "";
     size_t o = 0;
     ctx[0] = '\0';
+    if (d->pop_proven) /* the accept line says a proof was checked, and by which key */
+        snprintf(pop, sizeof(pop), "jkt:%s", d->pop_jkt);
 #define ADD(tag, v)                                                                          \
     if ((v)[0] && o < sizeof(ctx))                                                           \
         o += (size_t)snprintf(ctx + o, sizeof(ctx) - o, "%s" tag "=%s", o ? " " : "; ", (v));
@@ -114,6 +117,7 @@ static void log_decision(const pj_request *rq, const pj_decision *d)
     ADD("jti", d->jti);
     ADD("iss", d->iss);
     ADD("alg", d->alg);
+    ADD("pop", pop);
 #undef ADD
     switch (d->result) {
     case PJ_ACCEPT: {
@@ -128,6 +132,9 @@ static void log_decision(const pj_request *rq, const pj_decision *d)
     case PJ_REFUSE:
     case PJ_USER_UNKNOWN:
         pj_logf(rq->log, LOG_NOTICE, "refused: %s%s", d->reason, ctx);
+        break;
+    case PJ_CONV: /* "proof of possession: no answer": the login was abandoned there */
+        pj_logf(rq->log, LOG_NOTICE, "%s%s", d->reason, ctx);
         break;
     case PJ_UNAVAIL:
         /* the specific problem (file, line, cause) was logged where it
@@ -561,13 +568,16 @@ static pj_verdict rule_export(struct pj_ctx *x, pj_decision *d)
     return PJ_RULE_PASS;
 }
 
-/* The answer to one question, completed when it arrives in pieces; NULL
- * when there was none.  *why says what went wrong. */
-static char *ask_whole(const pj_request *rq, const char *prompt, const char **why)
+/* The answer to the proof prompt, completed when it arrives in pieces.
+ * NULL when there was none: the conversation failed (*conv), or the
+ * chunked answer was malformed (*why). */
+static char *ask_whole(const pj_request *rq, const char *prompt, bool *conv, const char **why)
 {
     char *first = NULL, *whole = NULL;
+    *conv = false;
     if (rq->ask(rq->ask_ctx, prompt, &first) != 0 || first == NULL) {
-        *why = "no answer to the proof prompt";
+        *conv = true;
+        *why = NULL;
         return NULL;
     }
     switch (pj_chunk_collect(first, rq->ask, rq->ask_ctx, &whole, why)) {
@@ -575,8 +585,11 @@ static char *ask_whole(const pj_request *rq, const char *prompt, const char **wh
         return first;
     case PJ_CHUNK_DONE:
         break;
-    case PJ_CHUNK_BAD:
     case PJ_CHUNK_CONV:
+        *conv = true;
+        whole = NULL;
+        break;
+    case PJ_CHUNK_BAD:
         whole = NULL;
         break;
     }
@@ -585,17 +598,21 @@ static char *ask_whole(const pj_request *rq, const char *prompt, const char **wh
 }
 
 /* Proof of possession: after every other check, before rule 8 records a
- * one-time token, so a failed proof never uses one up. */
+ * one-time token, so a failed proof never uses one up.  A login without
+ * require_pop does nothing here. */
 static pj_verdict rule_pop(struct pj_ctx *x, pj_decision *d)
 {
     const pj_request *rq = x->rq;
     const char *jkt, *why = NULL;
-    char nonce[48], prompt[80], *proof;
+    char nonce[48], prompt[80], *proof, pwhy[sizeof(d->reason)];
+    bool conv = false;
     if (!x->c->require_pop)
         return PJ_RULE_PASS; /* cnf is ignored */
     if ((jkt = pj_pop_jkt(x->j.claims)) == NULL)
         return stop(d, PJ_REFUSE, "proof of possession failed: the token has no cnf.jkt");
+    pj_scope sc = {rq->service, rq->host};
     pj_sanitize(d->pop_jkt, sizeof(d->pop_jkt), jkt, strlen(jkt));
+    pj_pop_audiences(x->c, &sc, d->pop_aud, sizeof(d->pop_aud));
     if (rq->pop_unproven_ok)
         return PJ_RULE_PASS; /* pamjwt check: reported, not proven */
     if (rq->ask == NULL)
@@ -605,13 +622,26 @@ static pj_verdict rule_pop(struct pj_ctx *x, pj_decision *d)
         return stop(d, PJ_UNAVAIL, "no random bytes for a proof nonce");
     }
     snprintf(prompt, sizeof(prompt), "pamjwt-pop %s: ", nonce);
-    if ((proof = ask_whole(rq, prompt, &why)) == NULL)
-        return stop(d, PJ_REFUSE, "proof of possession failed: %s", why ? why : "no answer");
-    int r = pj_pop_verify(x->c, proof, strlen(proof), x->tok, x->n, jkt, nonce, rq->now, rq->log,
-                          &why);
+    proof = ask_whole(rq, prompt, &conv, &why);
+    if (proof == NULL && conv)
+        return stop(d, PJ_CONV, "proof of possession: no answer%s",
+                    why ? " (the conversation failed during a chunked proof)" : "");
+    if (proof == NULL)
+        return stop(d, PJ_REFUSE, "proof of possession failed: chunked proof: %s",
+                    why ? why : "malformed");
+    const char *p = proof;
+    size_t pl = strlen(proof);
+    pj_trim(&p, &pl);
+    if (pl == 0) { /* what a client sends when it gives no proof (ssh, askpass refused) */
+        pj_free_str(proof);
+        return stop(d, PJ_CONV, "proof of possession: no answer (an empty one)");
+    }
+    pj_pop_challenge ch = {x->tok, x->n, jkt, nonce, rq->now, &sc};
+    int r = pj_pop_verify(x->c, &ch, proof, strlen(proof), rq->log, pwhy, sizeof(pwhy));
     pj_free_str(proof);
     if (r != 0)
-        return stop(d, PJ_REFUSE, "proof of possession failed: %s", why);
+        return stop(d, PJ_REFUSE, "proof of possession failed: %s", pwhy);
+    d->pop_proven = true;
     pj_debugf(rq->log, "proof of possession verified");
     return PJ_RULE_PASS;
 }

@@ -22,6 +22,7 @@ typedef enum {
     PJ_IGNORE,       /* PAM_IGNORE: not JWT-shaped */
     PJ_USER_UNKNOWN, /* PAM_USER_UNKNOWN */
     PJ_UNAVAIL,      /* PAM_AUTHINFO_UNAVAIL: config, key or file problem */
+    PJ_CONV,         /* PAM_CONV_ERR: no answer at the proof prompt */
 } pj_result;
 
 typedef struct pj_request {
@@ -59,6 +60,8 @@ typedef struct pj_decision {
                             * loaded config (every policy) lists, whatever the
                             * result: removed before env is set */
     char pop_jkt[48];      /* require_pop: the token's cnf.jkt (sanitized) */
+    char pop_aud[160];     /* require_pop: the audiences a proof may name */
+    bool pop_proven;       /* a proof by pop_jkt's key was verified */
     int64_t leeway;        /* the deciding policy's leeway; -1 before one is chosen */
 } pj_decision;
 

@@ -211,6 +211,9 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     case PJ_UNAVAIL:
         rc = PAM_AUTHINFO_UNAVAIL;
         break;
+    case PJ_CONV: /* no answer at the proof prompt */
+        rc = PAM_CONV_ERR;
+        break;
     case PJ_REFUSE:
     default:
         rc = PAM_AUTH_ERR;

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 enum vtype { V_PATH, V_PATHS, V_DIR, V_STRING, V_SCOPED, V_ALGS, V_SUBJECTS, V_NUMBER, V_CLAIM,
-             V_NAMES, V_BOOL, V_UID };
+             V_NAMES, V_BOOL, V_UID, V_TARGETS };
 
 struct keydef {
     const char *name;
@@ -46,6 +46,7 @@ static const struct keydef keydefs[] = {
     {"replay_cache", V_DIR, OFF(replay_cache), 0, NULL},
     {"export_claims", V_NAMES, OFF(export_claims), 0, NULL},
     {"require_pop", V_BOOL, OFF(require_pop), 0, NULL},
+    {"pop_audience", V_TARGETS, OFF(pop_audience), 0, NULL},
 };
 #define NKEYS (sizeof(keydefs) / sizeof(keydefs[0]))
 /* set_value writes V_NUMBER keys as int64_t and V_UID keys as uid_t */
@@ -93,6 +94,7 @@ void pj_config_free(pj_config *c)
     free(c->audience);
     pj_strlist_free(&c->allowed_subjects);
     pj_strlist_free(&c->export_claims);
+    pj_strlist_free(&c->pop_audience);
     free(c->subject_claim);
     for (size_t i = 0; i < c->nreqs; i++) {
         free(c->reqs[i].name);
@@ -226,6 +228,35 @@ static int parse_names(pj_strlist *l, char *v, const char **why)
     return 0;
 }
 
+/* pop_audience = ssh://HOST local://HOST ...: the targets a client may name
+ * in a proof's aud (scoped: %h, %s, %%), each once. */
+static int parse_targets(pj_strlist *l, char *v, const char **why)
+{
+    for (char *save = NULL, *w = strtok_r(v, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+        for (const char *p = w; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+                *why = "control character in a target";
+                return -1;
+            }
+        if (!((strncmp(w, "ssh://", 6) == 0 && w[6] != '\0') ||
+              (strncmp(w, "local://", 8) == 0 && w[8] != '\0'))) {
+            *why = "expected targets of the form ssh://HOST or local://HOSTNAME";
+            return -1;
+        }
+        if (!pj_scope_valid(w, why))
+            return -1;
+        if (pj_strlist_has(l, w)) {
+            *why = "target listed twice";
+            return -1;
+        }
+        if (pj_strlist_add(l, w, strlen(w)) != 0) {
+            *why = "out of memory";
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int set_value(pj_config *c, const struct keydef *kd, char *v, const char **why)
 {
     char **sp = (char **)((char *)c + kd->off);
@@ -279,6 +310,8 @@ static int set_value(pj_config *c, const struct keydef *kd, char *v, const char 
         return parse_claim(c, v, why);
     case V_NAMES:
         return parse_names((pj_strlist *)((char *)c + kd->off), v, why);
+    case V_TARGETS:
+        return parse_targets((pj_strlist *)((char *)c + kd->off), v, why);
     case V_BOOL: {
         bool *b = (bool *)((char *)c + kd->off);
         if (strcmp(v, "yes") == 0)
@@ -475,6 +508,9 @@ bool pj_config_uses_service(const pj_config *c)
         return true;
     for (size_t i = 0; i < c->nreqs; i++)
         if (pj_scope_uses_service(c->reqs[i].value))
+            return true;
+    for (size_t i = 0; c->require_pop && i < c->pop_audience.n; i++)
+        if (pj_scope_uses_service(c->pop_audience.v[i]))
             return true;
     return false;
 }

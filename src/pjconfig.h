@@ -57,6 +57,8 @@ typedef struct pj_config {
     char *replay_cache;
     pj_strlist export_claims; /* claim names put in the PAM environment */
     bool require_pop;        /* tokens must be bound (cnf.jkt) and proven */
+    pj_strlist pop_audience; /* a proof's aud must be one of these (scoped);
+                              * empty: the default, PJ_POP_DEFAULT_AUDIENCE */
     /* loaded */
     pj_keyset keys;
     int replay_dirfd;
@@ -73,7 +75,8 @@ pj_config *pj_config_load(const char *path, const pj_log *log);
  * pj_read_file_at); path is the config's name in log lines. */
 pj_config *pj_config_load_at(int dirfd, const char *name, const char *path, const pj_log *log);
 
-/* Does audience or a require_claim value use %s (the PAM service)? */
+/* Does audience, a require_claim value or (under require_pop) a
+ * pop_audience value use %s (the PAM service)? */
 bool pj_config_uses_service(const pj_config *c);
 
 pj_config *pj_config_new(const char *path);

@@ -88,9 +88,11 @@ if [ "$(id -u)" -eq 0 ]; then
   E2E_BUILD_DIR="$top/build" tests/e2e/run.sh >build/e2e.out 2>&1 & e2e_pid=$!
   E2E_BUILD_DIR="$top/build" tests/e2e/oidc.sh >build/e2e-oidc.out 2>&1 & oidc_pid=$!
   E2E_BUILD_DIR="$top/build" tests/e2e/client.sh >build/e2e-client.out 2>&1 & client_pid=$!
+  E2E_BUILD_DIR="$top/build" tests/e2e/relay.sh >build/e2e-relay.out 2>&1 & relay_pid=$!
   wait $e2e_pid; rc=$?
   wait $oidc_pid; rc_oidc=$?
   wait $client_pid; rc_client=$?
+  wait $relay_pid; rc_relay=$?
   if [ -n "$run_sshd_absent" ]; then
     if [ -e /run/sshd ] || [ -e /run/pamjwt-e2e-sshd.users ]; then
       echo "not ok - e2e: /run/sshd, created by the suites, was removed after the last one"; fail=$((fail + 1))
@@ -99,14 +101,14 @@ if [ "$(id -u)" -eq 0 ]; then
     fi
   fi
   [ -n "$run_sshd_moved" ] && mkdir -m 0755 /run/sshd
-  for o in build/e2e.out build/e2e-oidc.out build/e2e-client.out; do
+  for o in build/e2e.out build/e2e-oidc.out build/e2e-client.out build/e2e-relay.out; do
     echo "--- $o"; cat "$o"
     p=$(grep -c '^ok ' "$o"); f=$(grep -c '^not ok ' "$o")
     pass=$((pass + p)); fail=$((fail + f))
     grep -q '^1\.\.0 # SKIP' "$o" && not_run "$o: $(sed -n 's/^1\.\.0 # SKIP //p' "$o")"
   done
-  [ $rc -eq 0 ] && [ $rc_oidc -eq 0 ] && [ $rc_client -eq 0 ] ||
-    die "end-to-end tests failed (run.sh: exit $rc, oidc.sh: exit $rc_oidc, client.sh: exit $rc_client)"
+  [ $rc -eq 0 ] && [ $rc_oidc -eq 0 ] && [ $rc_client -eq 0 ] && [ $rc_relay -eq 0 ] ||
+    die "end-to-end tests failed (run.sh: exit $rc, oidc.sh: exit $rc_oidc, client.sh: exit $rc_client, relay.sh: exit $rc_relay)"
 else
   not_run "end to end (needs root: it starts sshd and edits /etc/sudoers.d, restoring everything)"
 fi

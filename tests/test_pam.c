@@ -2239,7 +2239,9 @@ static struct {
     int chunk;                /* answer in pieces of this size (0: whole) */
     char *replay;             /* a proof to send instead of a fresh one */
     char *last;               /* the last proof made */
+    const char *aud;          /* the aud member's JSON; NULL: "ssh://HOST"; "" leaves it out */
 } pop;
+static char pop_host[256];    /* gethostname, as the module sees it */
 
 static char *make_proof(const char *nonce)
 {
@@ -2255,10 +2257,14 @@ static char *make_proof(const char *nonce)
         free(jwk);
         jwk = j2;
     }
-    char hdr[4096], pl[1024];
+    char hdr[4096], pl[1024], aud[600];
     snprintf(hdr, sizeof(hdr), "{\"typ\":\"%s\",\"alg\":\"%s\",\"jwk\":%s}", pop.typ, pop.alg, jwk);
-    snprintf(pl, sizeof(pl), "{\"nonce\":\"%s\",\"iat\":%ld,\"ath\":\"%s\"}",
-             pop.nonce_override ? pop.nonce_override : nonce, now + pop.iat_off, ath);
+    if (pop.aud == NULL)
+        snprintf(aud, sizeof(aud), ",\"aud\":\"ssh://%s\"", pop_host);
+    else
+        snprintf(aud, sizeof(aud), "%s%s", pop.aud[0] ? ",\"aud\":" : "", pop.aud);
+    snprintf(pl, sizeof(pl), "{\"nonce\":\"%s\",\"iat\":%ld,\"ath\":\"%s\"%s}",
+             pop.nonce_override ? pop.nonce_override : nonce, now + pop.iat_off, ath, aud);
     char *proof;
     if (strcmp(pop.alg, "none") == 0)
         proof = tl_unsigned(hdr, pl, "");
@@ -2330,9 +2336,18 @@ static void test_pop(void)
              *other_key = tl_keygen("p256");
     conf("require_pop = yes");
     char *t = bound_token(hec, NULL);
+    gethostname(pop_host, sizeof(pop_host));
+    pop_host[sizeof(pop_host) - 1] = '\0';
 
     pop_reset(hec, "ES256");
     is_int(pop_auth(t), PAM_SUCCESS, "pop: ES256 holder key proves possession: accepted");
+    {
+        char *jkt = thumbprint(hec), want[128];
+        snprintf(want, sizeof(want), " pop=jkt:%s", jkt);
+        ok(log_has("accepted token for user") && log_has(want),
+           "pop: the accept line says a proof by the holder key was checked (%s)", logbuf);
+        free(jkt);
+    }
     ok(strncmp(last_prompt, "pamjwt-pop ", 11) == 0 && strlen(last_prompt) == 11 + 43 + 2,
        "pop: prompt is 'pamjwt-pop NONCE: ' with a 43-character nonce (%s)", last_prompt);
     {
@@ -2362,10 +2377,19 @@ static void test_pop(void)
         const char *ans[] = {t, NULL};
         script = ans;
         script_n = 2;
-        is_int(auth_args(NULL, me, NULL, NULL), PAM_AUTH_ERR, "pop: no answer to the proof prompt: refused");
+        is_int(auth_args(NULL, me, NULL, NULL), PAM_CONV_ERR,
+               "pop: conversation fails at the proof prompt (login abandoned): PAM_CONV_ERR");
         script = NULL;
-        ok(log_has("proof of possession failed: no answer"), "... logged (%s)", logbuf);
+        ok(log_has("proof of possession: no answer"), "... logged (%s)", logbuf);
+        int lines = 0;
+        for (const char *p = logbuf; (p = strstr(p, "pam_jwt(")) != NULL; p++)
+            lines++;
+        is_int(lines, 1, "... in one line");
     }
+    pop_reset(hec, "ES256");
+    pop.replay = strdup(" ");
+    is_int(pop_auth(t), PAM_CONV_ERR, "pop: an empty answer to the proof prompt (no proof given): PAM_CONV_ERR");
+    ok(log_has("proof of possession: no answer"), "... logged as no answer (%s)", logbuf);
     pop_reset(hec, "ES256");
     pop.nonce_override = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
     is_int(pop_auth(t), PAM_AUTH_ERR, "pop: wrong nonce: refused");
@@ -2466,6 +2490,141 @@ static void test_pop(void)
     EVP_PKEY_free(other_key);
 }
 
+/* The proof's aud (contract "Proof of possession", the target): a proof
+ * is good for the host the client named, so a server the user logs into
+ * cannot relay another host's nonce and pass the proof on. */
+static void test_pop_audience(void)
+{
+    EVP_PKEY *hec = tl_keygen("p256");
+    char *t = bound_token(hec, NULL), aud[600], want[1024];
+    gethostname(pop_host, sizeof(pop_host));
+    pop_host[sizeof(pop_host) - 1] = '\0';
+    conf("require_pop = yes");
+
+    /* the default: ssh://%h local://%h */
+    pop_reset(hec, "ES256");
+    is_int(pop_auth(t), PAM_SUCCESS, "pop aud: default, ssh://HOST: accepted");
+    snprintf(aud, sizeof(aud), "\"local://%s\"", pop_host);
+    pop_reset(hec, "ES256");
+    pop.aud = aud;
+    is_int(pop_auth(t), PAM_SUCCESS, "pop aud: default, local://HOST: accepted");
+    /* the relay: a server the user logs into forwards this host's nonce
+     * to the user's client, which signs it for that server */
+    pop_reset(hec, "ES256");
+    pop.aud = "\"ssh://evil.example\"";
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop aud: a proof for another host (relayed nonce): refused");
+    snprintf(want, sizeof(want),
+             "proof of possession failed: proof is for ssh://evil.example, this host accepts "
+             "ssh://%s local://%s", pop_host, pop_host);
+    ok(log_has(want), "... logged: %s (%s)", want, logbuf);
+    ok(!log_has(pop.last), "... the proof is not logged");
+    snprintf(aud, sizeof(aud), "\"https://%s\"", pop_host);
+    pop_reset(hec, "ES256");
+    pop.aud = aud;
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop aud: the host under another scheme: refused");
+    snprintf(aud, sizeof(aud), "\"ssh://%s.\"", pop_host);
+    pop_reset(hec, "ES256");
+    pop.aud = aud;
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop aud: ssh://HOST. (a prefix match): refused");
+    snprintf(aud, sizeof(aud), "\"ssh://%s\\u0000x\"", pop_host);
+    pop_reset(hec, "ES256");
+    pop.aud = aud;
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop aud: ssh://HOST\\0x (a NUL inside): refused");
+    pop_reset(hec, "ES256");
+    pop.aud = "\"ssh://x\\u001b[2J\\ny\"";
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop aud: control characters: refused");
+    ok(log_has("proof is for ssh://x\\x1b[2J\\x0ay,") && strchr(logbuf, 0x1b) == NULL,
+       "... logged escaped (%s)", logbuf);
+    {
+        char big[700];
+        memset(big, 'a', sizeof(big));
+        snprintf(big, sizeof(big), "\"ssh://%0500d\"", 7);
+        pop_reset(hec, "ES256");
+        pop.aud = big;
+        is_int(pop_auth(t), PAM_AUTH_ERR, "pop aud: a 506-byte aud: refused");
+        ok(log_has("proof is for ssh://0000") && log_has("..., this host accepts"),
+           "... logged cut short (%s)", logbuf);
+    }
+    /* aud must be a string naming the target */
+    pop_reset(hec, "ES256");
+    pop.aud = "";
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop aud: a proof without aud: refused");
+    ok(log_has("proof of possession failed: proof has no aud"), "... logged (%s)", logbuf);
+    pop_reset(hec, "ES256");
+    pop.aud = "42";
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop aud: a numeric aud: refused");
+    ok(log_has("proof of possession failed: proof's aud is not a string"), "... logged (%s)", logbuf);
+    snprintf(aud, sizeof(aud), "[\"ssh://%s\"]", pop_host);
+    pop_reset(hec, "ES256");
+    pop.aud = aud;
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop aud: an array holding this host: refused");
+    ok(log_has("aud is not a string"), "... logged");
+    pop_reset(hec, "ES256");
+    pop.aud = "null";
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop aud: null: refused");
+
+    /* pop_audience: aliases, %h and %s (the service is "svc" here) */
+    conf("require_pop = yes\n"
+         "pop_audience = ssh://alias.example ssh://%h.lan local://%s-%h ssh://100%%");
+    pop_reset(hec, "ES256");
+    pop.aud = "\"ssh://alias.example\"";
+    is_int(pop_auth(t), PAM_SUCCESS, "pop_audience: an alias listed there: accepted");
+    snprintf(aud, sizeof(aud), "\"ssh://%s.lan\"", pop_host);
+    pop_reset(hec, "ES256");
+    pop.aud = aud;
+    is_int(pop_auth(t), PAM_SUCCESS, "pop_audience: ssh://%%h.lan expanded: accepted");
+    snprintf(aud, sizeof(aud), "\"local://svc-%s\"", pop_host);
+    pop_reset(hec, "ES256");
+    pop.aud = aud;
+    is_int(pop_auth(t), PAM_SUCCESS, "pop_audience: local://%%s-%%h expanded: accepted");
+    pop_reset(hec, "ES256");
+    pop.aud = "\"ssh://100%\"";
+    is_int(pop_auth(t), PAM_SUCCESS, "pop_audience: %%%% is a percent sign");
+    pop_reset(hec, "ES256");
+    pop.aud = "\"ssh://alias.example.evil\"";
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop_audience: a name it does not list: refused");
+    snprintf(want, sizeof(want),
+             "proof is for ssh://alias.example.evil, this host accepts ssh://alias.example "
+             "ssh://%s.lan local://svc-%s ssh://100%%", pop_host, pop_host);
+    ok(log_has(want), "... logged with the expanded list (%s)", logbuf);
+    pop_reset(hec, "ES256");
+    is_int(pop_auth(t), PAM_AUTH_ERR,
+           "pop_audience set: the default ssh://HOST no longer accepted unless listed");
+    snprintf(aud, sizeof(aud), "\"local://%%s-%s\"", pop_host);
+    pop_reset(hec, "ES256");
+    pop.aud = aud;
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop_audience: the unexpanded value itself: refused");
+
+    /* config errors name the key and the line */
+    struct { const char *line, *log; } bad[] = {
+        {"pop_audience = ssh://%x", "pop_audience: unknown % sequence"},
+        {"pop_audience = ssh://h 100%", "pop_audience: "},
+        {"pop_audience = ssh://h\x01x", "pop_audience: control character"},
+        {"pop_audience = ssh://a\npop_audience = ssh://b", ":7: pop_audience: duplicate key (first set on line 6)"},
+        {"pop_audience = ", "pop_audience: empty value"},
+        {"pop_audience = myhost.example", "pop_audience: expected targets of the form ssh://HOST"},
+        {"pop_audience = ssh://a ssh://a", "pop_audience: target listed twice"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char extra[256];
+        snprintf(extra, sizeof(extra), "require_pop = yes\n%s", bad[i].line);
+        conf(extra);
+        pop_reset(hec, "ES256");
+        is_int(pop_auth(t), PAM_AUTHINFO_UNAVAIL, "pop_audience config error %zu: unavailable", i);
+        ok(log_has(bad[i].log) && log_has("pam_jwt.conf:"), "... logged with file, line and key: %s (%s)",
+           bad[i].log, logbuf);
+    }
+    /* without require_pop, pop_audience changes nothing and costs nothing */
+    conf("pop_audience = ssh://alias.example");
+    is_int(auth(me, t), PAM_SUCCESS, "pop_audience without require_pop: a bound token logs in");
+    is_int(conv_calls, 1, "... without a proof prompt");
+    free(t);
+    free(pop.last);
+    free(pop.replay);
+    memset(&pop, 0, sizeof(pop));
+    EVP_PKEY_free(hec);
+}
+
 static void setup(void)
 {
     struct passwd *pw = getpwuid(geteuid());
@@ -2527,6 +2686,7 @@ int main(void)
     test_export_clears();
     test_chunked();
     test_pop();
+    test_pop_audience();
     tl_rmtree(dir);
     return tap_done();
 }

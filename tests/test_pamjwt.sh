@@ -193,7 +193,14 @@ chmod 644 "$dir/p.conf"
 ( umask 077; openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/holder.pem" 2>/dev/null )
 bound=$(pj mint --key "$dir/ec256.key" --sub "$me" --holder-key "$dir/holder.pem")
 check "$bound" "$dir/p.conf" "$me"; rc=$?
-t "check: a bound token under require_pop: exit 0, 'proof: required (jkt ...)'" sh -c "[ $rc -eq 0 ] && grep -q '^proof: required (jkt [A-Za-z0-9_-]\{43\})\$' '$dir/out'"
+h=$(uname -n)
+t "check: a bound token under require_pop: exit 0, 'proof: required (jkt ..., aud one of ssh://$h local://$h)'" sh -c "[ $rc -eq 0 ] && grep -q '^proof: required (jkt [A-Za-z0-9_-]\{43\}, aud one of ssh://$h local://$h)\$' '$dir/out'"
+{ cat "$dir/p.conf"; printf 'pop_audience = ssh://%%h ssh://alias.example local://%%s.%%h\n'; } > "$dir/p2.conf"
+chmod 644 "$dir/p2.conf"
+printf '%s\n' "$bound" | pj check --config "$dir/p2.conf" --user "$me" --host h1 --service sudo >"$dir/out" 2>"$dir/err"; rc=$?
+t "check: pop_audience with --host, --service: 'aud one of ssh://h1 ssh://alias.example local://sudo.h1'" sh -c "[ $rc -eq 0 ] && grep -q '^proof: required (jkt [A-Za-z0-9_-]\{43\}, aud one of ssh://h1 ssh://alias.example local://sudo.h1)\$' '$dir/out'"
+check "$bound" "$dir/p2.conf" "$me"; rc=$?
+t "check: pop_audience uses %s, no --service: exit 2" [ $rc -eq 2 ]
 check "$ta" "$dir/p.conf" "$me"; rc=$?
 t "check: an unbound token under require_pop: refused" sh -c "[ $rc -eq 1 ] && grep -q 'has no cnf.jkt' '$dir/out'"
 pj --version > "$dir/out"

@@ -32,6 +32,7 @@
 #include <openssl/x509.h>
 #include "pjconfig.h"
 #include "policy.h"
+#include "pop.h"
 #include "replay.h"
 #include "safefile.h"
 #include "subject.h"
@@ -179,6 +180,19 @@ static void test_config(void)
         {"revoked_file = /etc/r%\n", "revoked_file: '%' in a path"},
         {"replay_cache = /var/lib/%h\n", "replay_cache: '%' in a path"},
         {"max_uid = 4294967295\n", "max_uid: expected a uid from 0 to 4294967294"},
+        {"pop_audience =\n", "/test.conf:1: pop_audience: empty value"},
+        {"pop_audience = ssh://%h ssh://%x\n", "/test.conf:1: pop_audience: unknown % sequence"},
+        {"pop_audience = ssh://h%\n", "/test.conf:1: pop_audience: a lone '%' at the end"},
+        {"pop_audience = ssh://a\x1b[2Jb\n", "/test.conf:1: pop_audience: control character"},
+        {"pop_audience = ssh://a\rb\n", "/test.conf:1: pop_audience: control character"},
+        {"pop_audience = ssh://a\x7f\n", "/test.conf:1: pop_audience: control character"},
+        {"\npop_audience = ssh://a\npop_audience = ssh://b\n",
+         "/test.conf:3: pop_audience: duplicate key (first set on line 2)"},
+        {"pop_audience = host.example\n", "/test.conf:1: pop_audience: expected targets of the form"},
+        {"pop_audience = ssh://\n", "/test.conf:1: pop_audience: expected targets of the form"},
+        {"pop_audience = local:// ssh://a\n", "/test.conf:1: pop_audience: expected targets"},
+        {"pop_audience = https://a\n", "/test.conf:1: pop_audience: expected targets"},
+        {"pop_audience = ssh://a local://a ssh://a\n", "/test.conf:1: pop_audience: target listed twice"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         c = parse(bad[i].text, &rc);
@@ -237,6 +251,39 @@ static void test_config(void)
     c = parse("key_file = /k.pem\nallowed_subjects = a\n", &rc);
     ok(c->leeway == 30 && c->max_lifetime == 3600 && !c->algs_set,
        "config: defaults leeway 30, max_lifetime 3600");
+    ok(c->pop_audience.n == 0 && !c->require_pop, "config: pop_audience unset by default");
+    {
+        char list[160];
+        pj_scope sc = {"sshd", "h1"};
+        pj_pop_audiences(c, &sc, list, sizeof(list));
+        ok(strcmp(list, "ssh://h1 local://h1") == 0, "pop_audience default: %s (got %s)",
+           PJ_POP_DEFAULT_AUDIENCE, list);
+    }
+    pj_config_free(c);
+
+    c = parse("pop_audience = ssh://%h\tssh://alias.example  local://%s.%h ssh://100%% # comment\n"
+              "require_pop = yes\n",
+              &rc);
+    is_int(rc, 0, "config: pop_audience parses (%s)", lastlog);
+    ok(c->pop_audience.n == 4 && strcmp(c->pop_audience.v[0], "ssh://%h") == 0 &&
+           strcmp(c->pop_audience.v[3], "ssh://100%%") == 0,
+       "config: pop_audience values split on spaces and tabs, kept as written");
+    ok(pj_config_uses_service(c), "config: pop_audience with %%s (under require_pop) needs the service");
+    {
+        char list[160];
+        pj_scope sc = {"sudo", "h1"};
+        pj_pop_audiences(c, &sc, list, sizeof(list));
+        ok(strcmp(list, "ssh://h1 ssh://alias.example local://sudo.h1 ssh://100%") == 0,
+           "pop_audience expanded for pamjwt check and the log (got %s)", list);
+        pj_pop_audiences(c, NULL, list, sizeof(list));
+        ok(strcmp(list, "ssh://%h ssh://alias.example local://%s.%h ssh://100%") == 0,
+           "pop_audience: values that cannot be expanded show as written (got %s)", list);
+        pj_pop_audiences(c, &sc, list, 20);
+        ok(strcmp(list, "ssh://h1 ssh://a...") == 0, "pop_audience: a list cut short says so (got %s)", list);
+    }
+    pj_config_free(c);
+    c = parse("pop_audience = local://%s\n", &rc);
+    ok(rc == 0 && !pj_config_uses_service(c), "config: pop_audience without require_pop needs no service");
     pj_config_free(c);
 }
 
