@@ -486,6 +486,12 @@ diag "SSH_ASKPASS and SUDO_ASKPASS below name $tmp/bin/askpass-logged: it runs p
 summary=() # the transcript's summary lines
 TAB=$'\t'
 note() { summary+=("$*"); }
+# put_stored FILE: FILE becomes $U's stored token: in $tokf (the latest
+# login's token.KEY) and in token, where login also keeps its latest token
+put_stored() {
+    install -m 0600 -o "$U" -g "$(id -g "$U")" "$1" "$tokf"
+    install -m 0600 -o "$U" -g "$(id -g "$U")" "$1" "$(store "$U")/token"
+}
 
 # ==== 1. the device flow, a long token, in pieces =====================================
 
@@ -553,7 +559,7 @@ now=$(date +%s)
 "$pamjwt" mint --key "$tmp/keys/mint.pem" --sub "$ACCOUNT" --iss "$ISSUER" --aud "$LONG" \
     --claim "exp=$((now - 2))" --claim "iat=$((now - 62))" >"$tmp/expired.jwt" ||
     notok "pamjwt mint an expired token"
-install -m 0600 -o "$U" -g "$(id -g "$U")" "$tmp/expired.jwt" "$tokf"
+put_stored "$tmp/expired.jwt"
 show_token "$tokf" "stored token: minted, expired 2 s ago"
 tx "pamjwt check --config long.conf --user $U < token" \
     bash -c '"$0" check --config "$1" --user "$2" <"$3"' "$pamjwt" "$conf_long" "$U" "$tokf"
@@ -649,7 +655,7 @@ note "sudo -A with require_pop, PAMJWT_CHUNK=200: token in $ch_tp pieces, proof 
 echo "# ---- tokens from pamjwt mint under require_pop = yes"
 "$pamjwt" mint --key "$tmp/keys/mint.pem" --sub "$ACCOUNT" --iss "$ISSUER" --aud "$RESOURCE" --ttl 300 \
     >"$tmp/unbound.jwt" || notok "pamjwt mint a token without cnf"
-install -m 0600 -o "$U" -g "$(id -g "$U")" "$tmp/unbound.jwt" "$tokf"
+put_stored "$tmp/unbound.jwt"
 show_token "$tokf" "stored token: minted, no cnf"
 ssh_kbd "$U" 'echo e2e-ok-$(id -un)'
 check "a token without cnf.jkt (aud $RESOURCE): askpass refuses to give it to ssh://127.0.0.1" \
@@ -666,7 +672,7 @@ install -m 0600 -o "$U" -g "$(id -g "$U")" "$tmp/keys/other-holder.pem" "$tmp/ru
 "$pamjwt" mint --key "$tmp/keys/mint.pem" --sub "$ACCOUNT" --iss "$ISSUER" --aud "$RESOURCE" --ttl 300 \
     --holder-key "$tmp/keys/other-holder.pem" >"$tmp/minted-bound.jwt" ||
     notok "pamjwt mint --holder-key"
-install -m 0600 -o "$U" -g "$(id -g "$U")" "$tmp/minted-bound.jwt" "$tokf"
+put_stored "$tmp/minted-bound.jwt"
 show_token "$tokf" "stored token: pamjwt mint --holder-key other-holder.pem"
 diag "other-holder.pem: thumbprint $(holder_jkt "$tmp/keys/other-holder.pem"); the login's holder key: $jkt_holder"
 check "pamjwt mint --holder-key: cnf.jkt is that key's thumbprint" \
