@@ -147,6 +147,10 @@ int pj_cmd_check(int argc, char **argv)
         pj_cli_line(stderr, "pamjwt: --config wants an absolute path");
         return 2;
     }
+    if (strchr(config, '%') != NULL) { /* the module's config= rule */
+        pj_cli_line(stderr, "pamjwt: --config: '%%' in a path (paths are not expanded)");
+        return 2;
+    }
     if (host == NULL && gethostname(hostname, sizeof(hostname)) == 0) {
         hostname[sizeof(hostname) - 1] = '\0';
         host = hostname;

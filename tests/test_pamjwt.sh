@@ -62,6 +62,9 @@ t "check: missing config -> exit 2" [ $rc -eq 2 ]
 t "check: config error on stderr" grep -q "missing.conf: cannot open" "$dir/err"
 printf '%s\n' "$tok" | pj check --config "$dir/c.conf" --bogus >/dev/null 2>&1; rc=$?
 t "check: unknown option -> exit 2" [ $rc -eq 2 ]
+cp "$dir/c.conf" "$dir/c%h.conf"
+check "$tok" "$dir/c%h.conf" "$me"; rc=$?
+t "check: '%' in the --config path -> exit 2, as config= in the module" sh -c "[ $rc -eq 2 ] && grep -q \"'%' in a path\" '$dir/err'"
 # size warnings
 pad=$(head -c 400 /dev/zero | tr '\0' p)
 mid=$(pj mint --key "$dir/ec256.key" --sub "$me" --claim pad="$pad")
