@@ -23,7 +23,7 @@
 #   TARGET/deps   base with the build dependencies installed, made again
 #                 when base is newer or debian/control's hash changed
 #                 (TARGET/deps.key).
-# Each run copies deps to a work directory under /var/tmp, mounts /proc and
+# Each run copies deps to a work directory CACHE/run.XXXXXX, mounts /proc and
 # /dev there, copies the source tree in (the files git knows, without
 # build directories) and removes all of it at the end, also on failure,
 # INT or TERM.  The cache stays.
@@ -243,7 +243,7 @@ run_target() {
         return
     fi
     # a copy of the cached root file system to work in
-    w=$(mktemp -d /var/tmp/pamjwt-ci.XXXXXX) || { flock -u "$lock"; notok "$tag: work directory"; return; }
+    w=$(mktemp -d "$CACHE/run.XXXXXX") || { flock -u "$lock"; notok "$tag: work directory"; return; }
     works+=("$w")
     root=$w/root
     cp -a "$CACHE/$name/deps" "$root"

@@ -192,10 +192,12 @@ snapshot() {
     find /etc/pam.d /lib/*/security /usr/lib/*/security /var/lib/pam -type f \
         ! -name 'pamjwt-e2e*' 2>/dev/null | sort | xargs md5sum
 }
-# every file or directory whose name says it is ours
+# every file or directory whose name says it is ours; not the chroots of
+# tests/chroot.sh, which run_all runs at the same time
 leftovers() {
-    find /etc /lib /usr /var -xdev \( -iname '*pam_jwt*' -o -iname '*pamjwt*' \
-        -o -iname '*pam-jwt*' \) ! -name 'pamjwt-e2e*' 2>/dev/null | sort
+    find /etc /lib /usr /var -xdev -path "${PAMJWT_CI_CACHE:-/var/cache/pamjwt-ci}" -prune -o \
+        \( -iname '*pam_jwt*' -o -iname '*pamjwt*' \
+        -o -iname '*pam-jwt*' \) ! -name 'pamjwt-e2e*' -print 2>/dev/null | sort
 }
 snapshot >"$work/before.md5"
 leftovers >"$work/before.names"
