@@ -105,9 +105,10 @@ wait "$chroot_pid"; rc=$?; chroot_pid=
 cat build/chroot.out
 p=$(grep -c '^ok ' build/chroot.out); f=$(grep -c '^not ok ' build/chroot.out)
 pass=$((pass + p)); fail=$((fail + f))
-# rc 2: a target could not run (not root, no debootstrap, no archive):
-# its "not run: chroot-..." line is above and counted as a failure
-[ $rc -eq 0 ] || die "chroot steps failed or did not run ($(grep '^not run: ' build/chroot.out | tr '\n' ' ')exit $rc)"
+# exit 2: a target could not run (not root, no debootstrap, no archive):
+# its "not run: chroot-..." line and a "not ok" line, counted above as a
+# failure, so the run ends non-zero; the other steps go on
+[ $rc -eq 0 ] || [ $rc -eq 2 ] || die "chroot steps failed (tests/chroot.sh: exit $rc)"
 
 step "make distcheck (tarball builds, installs, uninstalls cleanly)"
 cd build && make -j"$jobs" distcheck >distcheck.out 2>&1 || { tail -60 distcheck.out; die "distcheck failed"; }
