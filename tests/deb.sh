@@ -149,11 +149,16 @@ check "lintian: no errors, no warnings" \
 
 # ---- what the packages hold --------------------------------------------------
 
-ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null)
+# where this release puts them, as debian/rules computes it: pam.pc's
+# securedir, else its libdir/security (Debian 12: /lib/<triplet>/security,
+# 13: /usr/lib/<triplet>/security), and systemd.pc's unit directory
+pamdir=$(pkg-config --variable=securedir pam 2>/dev/null)
+[ -n "$pamdir" ] || pamdir=$(pkg-config --variable=libdir pam 2>/dev/null)/security
+unitdir=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null)
 dpkg-deb -c "$deb_lib" | awk '{print $6}' | sed 's|^\./|/|' >"$work/lib.list"
 dpkg-deb -c "$deb_tool" | awk '{print $6}' | sed 's|^\./|/|' >"$work/tool.list"
 has_file() { grep -qxF "$2" "$1"; }
-check "libpam-jwt holds /lib/$ma/security/pam_jwt.so" has_file "$work/lib.list" "/lib/$ma/security/pam_jwt.so"
+check "libpam-jwt holds $pamdir/pam_jwt.so" has_file "$work/lib.list" "$pamdir/pam_jwt.so"
 check "neither package holds a libtool .la file" eval '! grep -q "\.la$" "$work/lib.list" "$work/tool.list"'
 for f in /usr/share/pam-configs/pam_jwt /etc/security/pam_jwt.conf \
     /usr/share/man/man8/pam_jwt.8.gz /usr/share/man/man5/pam_jwt.conf.5.gz; do
@@ -161,7 +166,7 @@ for f in /usr/share/pam-configs/pam_jwt /etc/security/pam_jwt.conf \
 done
 for f in /usr/bin/pamjwt /usr/share/man/man1/pamjwt.1.gz /usr/sbin/pamjwt-jwks-refresh \
     /usr/share/man/man8/pamjwt-jwks-refresh.8.gz \
-    /lib/systemd/system/pamjwt-jwks-refresh.service /lib/systemd/system/pamjwt-jwks-refresh.timer \
+    "$unitdir/pamjwt-jwks-refresh.service" "$unitdir/pamjwt-jwks-refresh.timer" \
     /etc/default/pamjwt-jwks-refresh; do
     check "pamjwt holds $f" has_file "$work/tool.list" "$f"
 done
@@ -172,7 +177,7 @@ check "conffiles: /etc/security/pam_jwt.conf (libpam-jwt), /etc/default/pamjwt-j
 dpkg-deb --fsys-tarfile "$deb_lib" | tar -xOf - ./usr/share/pam-configs/pam_jwt >"$work/profile"
 check "the pam-auth-update profile is not enabled by default (Default: no)" \
     grep -qx 'Default: no' "$work/profile"
-dpkg-deb --fsys-tarfile "$deb_tool" | tar -xOf - ./lib/systemd/system/pamjwt-jwks-refresh.service \
+dpkg-deb --fsys-tarfile "$deb_tool" | tar -xOf - ".$unitdir/pamjwt-jwks-refresh.service" \
     >"$work/unit"
 check "the service runs /usr/sbin/pamjwt-jwks-refresh" \
     grep -qx 'ExecStart=/usr/sbin/pamjwt-jwks-refresh' "$work/unit"
@@ -187,10 +192,12 @@ snapshot() {
     find /etc/pam.d /lib/*/security /usr/lib/*/security /var/lib/pam -type f \
         ! -name 'pamjwt-e2e*' 2>/dev/null | sort | xargs md5sum
 }
-# every file or directory whose name says it is ours
+# every file or directory whose name says it is ours; not the chroots of
+# tests/chroot.sh, which run_all runs at the same time
 leftovers() {
-    find /etc /lib /usr /var -xdev \( -iname '*pam_jwt*' -o -iname '*pamjwt*' \
-        -o -iname '*pam-jwt*' \) ! -name 'pamjwt-e2e*' 2>/dev/null | sort
+    find /etc /lib /usr /var -xdev -path "${PAMJWT_CI_CACHE:-/var/cache/pamjwt-ci}" -prune -o \
+        \( -iname '*pam_jwt*' -o -iname '*pamjwt*' \
+        -o -iname '*pam-jwt*' \) ! -name 'pamjwt-e2e*' -print 2>/dev/null | sort
 }
 snapshot >"$work/before.md5"
 leftovers >"$work/before.names"
@@ -257,7 +264,7 @@ grep -E '^(libpam-jwt:|E:|dpkg:)|^ +/etc/pam.d' "$work/remove.out" | sed 's/^/# 
 check "removal is refused while $TESTSVC loads pam_jwt.so, naming the file" \
     eval '[ $rc -ne 0 ] && grep -q "$TESTSVC:2:" "$work/remove.out"'
 check "after the refused removal the module and the enabled profile are still there" \
-    eval '[ -f "/lib/$ma/security/pam_jwt.so" ] && grep -q pam_jwt.so /etc/pam.d/common-auth'
+    eval '[ -f "$pamdir/pam_jwt.so" ] && grep -q pam_jwt.so /etc/pam.d/common-auth'
 rm -f "$TESTSVC"
 
 # ---- purge ---------------------------------------------------------------------

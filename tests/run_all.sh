@@ -23,6 +23,8 @@ die() { echo "run_all: $*" >&2; echo "$pass passed, $((fail + 1)) failed"; exit 
 not_run_list=
 not_run() { echo "NOT RUN: $*"; not_run_list="$not_run_list
   - $*"; }
+stop_chroot() { [ -z "${chroot_pid:-}" ] || { kill "$chroot_pid" 2>/dev/null; wait "$chroot_pid"; }; }
+trap stop_chroot EXIT
 
 step "bootstrap"
 ./autogen.sh >/dev/null || die "autogen failed"
@@ -37,6 +39,10 @@ grep -E '^(FAIL|ERROR|XPASS)|^# ' check.out
 count test-suite.log
 [ $rc -eq 0 ] || { cat tests/*.log | grep -E '^(not ok|#)' | head -100; die "make check failed"; }
 cd "$top"
+
+step "Debian 13 amd64 and Debian 12 i386 chroots (tests/chroot.sh): started in the background, reported after the package step"
+tests/chroot.sh >build/chroot.out 2>&1 & chroot_pid=$!
+echo "started (pid $chroot_pid)"
 
 step "valgrind memcheck: the same suite, no memory errors or leaks"
 cd build || die "cd build"
@@ -123,6 +129,17 @@ if [ "$(id -u)" -eq 0 ]; then
 else
   not_run "Debian packages (needs root: it installs and purges the packages)"
 fi
+
+step "Debian 13 amd64 chroot (-Werror build, make check, packages: lintian, install, purge) and Debian 12 i386 chroot (-Werror build, make check): tests/chroot.sh"
+wait "$chroot_pid"; rc=$?; chroot_pid=
+cat build/chroot.out
+p=$(grep -c '^ok ' build/chroot.out); f=$(grep -c '^not ok ' build/chroot.out)
+pass=$((pass + p)); fail=$((fail + f))
+# exit 2: a target could not run (not root, no debootstrap, no archive):
+# its "not run: chroot-..." line and a "not ok" line, counted above as a
+# failure, so the run ends non-zero; the other steps go on
+[ $rc -eq 2 ] && not_run "$(grep '^not run: ' build/chroot.out | tr '\n' ' ')"
+[ $rc -eq 0 ] || [ $rc -eq 2 ] || die "chroot steps failed (tests/chroot.sh: exit $rc)"
 
 step "make distcheck (tarball builds, installs, uninstalls cleanly)"
 cd build && make -j"$jobs" distcheck >distcheck.out 2>&1 || { tail -60 distcheck.out; die "distcheck failed"; }
