@@ -57,7 +57,7 @@ count test-suite.log
 [ $rc -eq 0 ] || { grep -h -B2 -A30 'ERROR: \(Address\|Leak\)Sanitizer\|runtime error' tests/*.log | head -150; die "sanitizer run failed"; }
 cd "$top"
 
-step "libFuzzer: each harness for 60 s (token, config, JWKS, key file, whole pam_sm_authenticate, chunked answers, policy directories, proof answers)"
+step "libFuzzer: each harness for 60 s (token, config, JWKS, key file, whole pam_sm_authenticate, chunked answers, policy directories, proof answers, device sign-in helper output)"
 FUZZ_PARALLEL=2 tests/fuzz/run.sh 60 "$top/build-fuzz" >build/fuzz.out 2>&1; rc=$?
 grep -E '^(fuzz |ok |not ok |#[0-9]+.*DONE)' build/fuzz.out
 p=$(grep -c '^ok ' build/fuzz.out); f=$(grep -c '^not ok ' build/fuzz.out)
