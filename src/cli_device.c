@@ -255,12 +255,19 @@ pj_dg_result pj_dg_poll(pj_dgrant *g, char *(*proof)(void *ctx, const char *nonc
     char *nonce = NULL;
     double next = pj_dg_now() + (double)g->interval;
     int step = STEP_STOP;
+    bool last = false;
 
     for (;;) {
-        if (next >= g->deadline) {
-            pj_logf(&pj_cli_log, LOG_NOTICE, "the login was not approved in time");
-            free(nonce);
-            return PJ_DG_TIMEOUT;
+        if (next >= g->deadline - 1.0) {
+            /* one last request a second before the deadline, sooner than
+             * the interval (an approval just before it still counts) */
+            next = g->deadline - 1.0;
+            if (last || next <= pj_dg_now()) {
+                pj_logf(&pj_cli_log, LOG_NOTICE, "the login was not approved in time");
+                free(nonce);
+                return PJ_DG_TIMEOUT;
+            }
+            last = true;
         }
         sleep_until(next);
         step = token_request(g, proof, take, ctx, &nonce, true);
