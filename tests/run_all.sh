@@ -64,21 +64,23 @@ p=$(grep -c '^ok ' build/fuzz.out); f=$(grep -c '^not ok ' build/fuzz.out)
 pass=$((pass + p)); fail=$((fail + f))
 [ $rc -eq 0 ] || { tail -80 build/fuzz.out; die "fuzzing found a problem (artifacts in build-fuzz/run/*/artifacts)"; }
 
-step "end to end as root: real sshd, sudo, the FastAPI issuer (tests/e2e/run.sh), an OpenID provider (tests/e2e/oidc.sh) and the client, pamjwt login and askpass (tests/e2e/client.sh), in parallel"
+step "end to end as root: real sshd, sudo, the FastAPI issuer (tests/e2e/run.sh), an OpenID provider (tests/e2e/oidc.sh) and the client, pamjwt login and askpass (tests/e2e/client.sh), device sign-in at the prompt (tests/e2e/device.sh), in parallel"
 if [ "$(id -u)" -eq 0 ]; then
   E2E_BUILD_DIR="$top/build" tests/e2e/run.sh >build/e2e.out 2>&1 & e2e_pid=$!
   E2E_BUILD_DIR="$top/build" tests/e2e/oidc.sh >build/e2e-oidc.out 2>&1 & oidc_pid=$!
   E2E_BUILD_DIR="$top/build" tests/e2e/client.sh >build/e2e-client.out 2>&1 & client_pid=$!
+  E2E_BUILD_DIR="$top/build" tests/e2e/device.sh >build/e2e-device.out 2>&1 & device_pid=$!
   wait $e2e_pid; rc=$?
   wait $oidc_pid; rc_oidc=$?
   wait $client_pid; rc_client=$?
-  for o in build/e2e.out build/e2e-oidc.out build/e2e-client.out; do
+  wait $device_pid; rc_device=$?
+  for o in build/e2e.out build/e2e-oidc.out build/e2e-client.out build/e2e-device.out; do
     echo "--- $o"; cat "$o"
     p=$(grep -c '^ok ' "$o"); f=$(grep -c '^not ok ' "$o")
     pass=$((pass + p)); fail=$((fail + f))
   done
-  [ $rc -eq 0 ] && [ $rc_oidc -eq 0 ] && [ $rc_client -eq 0 ] ||
-    die "end-to-end tests failed (run.sh: exit $rc, oidc.sh: exit $rc_oidc, client.sh: exit $rc_client)"
+  [ $rc -eq 0 ] && [ $rc_oidc -eq 0 ] && [ $rc_client -eq 0 ] && [ $rc_device -eq 0 ] ||
+    die "end-to-end tests failed (run.sh: exit $rc, oidc.sh: exit $rc_oidc, client.sh: exit $rc_client, device.sh: exit $rc_device)"
 else
   echo "skipped: needs root (it starts sshd and edits /etc/sudoers.d, restoring everything)"
 fi
