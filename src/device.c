@@ -118,8 +118,15 @@ static void set_limit(int res, rlim_t v, int errfd)
 {
     struct rlimit rl = {v, v}, cur;
     /* never raise a limit the application set lower */
-    if (getrlimit(res, &cur) == 0 && cur.rlim_max != RLIM_INFINITY && cur.rlim_max < v)
+    if (getrlimit(res, &cur) != 0)
+        child_fail(errfd, 2);
+    if (cur.rlim_max != RLIM_INFINITY && cur.rlim_max < v)
         rl.rlim_cur = rl.rlim_max = cur.rlim_max;
+    if (setrlimit(res, &rl) == 0)
+        return;
+    /* Lowering a hard limit never fails on Linux; an emulator (valgrind)
+     * may refuse to change it: then the soft limit at least. */
+    rl.rlim_max = cur.rlim_max;
     if (setrlimit(res, &rl) != 0)
         child_fail(errfd, 2);
 }

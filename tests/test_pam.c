@@ -2387,10 +2387,19 @@ static void test_device(void)
        dev_user);
     free(s);
     s = dev_file("approved.limits");
+    /* valgrind only pretends to set the file limit (it keeps its own
+     * descriptors above it): not checked there */
+    const char *preload = getenv("LD_PRELOAD");
+    bool vg = preload != NULL && strstr(preload, "vgpreload") != NULL;
     ok(s && strstr(s, "Max core file size        0                    0") != NULL &&
            strstr(s, "Max cpu time              60                   60") != NULL &&
-           strstr(s, "Max open files            64                   64") != NULL,
-       "device: the helper's limits: no core, 60 s of CPU, 64 files");
+           (vg || strstr(s, "Max open files            64                   64") != NULL),
+       "device: the helper's limits: no core, 60 s of CPU, 64 files%s",
+       vg ? " (files not checked under valgrind)" : "");
+    for (char *l = s, *nl; l && (nl = strchr(l, '\n')) != NULL; l = nl + 1)
+        if (strncmp(l, "Max core", 8) == 0 || strncmp(l, "Max cpu", 7) == 0 ||
+            strncmp(l, "Max open", 8) == 0 || strncmp(l, "Max address", 11) == 0)
+            printf("#   helper %.*s\n", (int)(nl - l), l);
     free(s);
 
     /* a typed token is decided as before, the helper is not started */
