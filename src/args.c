@@ -28,6 +28,12 @@ int pj_args_parse(int argc, const char **argv, pj_args *a, const pj_log *log)
             if (s[7] != '/') {
                 pj_logf(log, LOG_ERR, "module argument %s: path must be absolute", s);
                 rc = -1;
+            } else if (strchr(s, '%') != NULL) {
+                /* the rule of every path in the config file */
+                pj_logf(log, LOG_ERR,
+                        "module argument %s: '%%' in a path (paths are not expanded: %%h and %%s "
+                        "are not replaced)", s);
+                rc = -1;
             } else {
                 a->config = s + 7;
             }

@@ -3,6 +3,7 @@
 #include "claims.h"
 
 #include "log.h"
+#include "scope.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,8 +140,10 @@ int pj_check_claims(const pj_config *c, json_t *claims, double now, const pj_sco
 
     if (c->audience) {
         json_t *aud = json_object_get(claims, "aud");
-        if (pj_scope_expand(c->audience, scope, want, sizeof(want)) != 0)
-            return fail(why, sz, "audience uses %s but the PAM service is unknown", NULL);
+        if ((r = pj_scope_expand(c->audience, scope, want, sizeof(want))) != 0) {
+            snprintf(why, sz, "audience %s", pj_scope_error(r));
+            return -1;
+        }
         if (aud == NULL)
             return fail(why, sz, "no aud claim (audience is required)", NULL);
         if (!json_is_string(aud) && !json_is_array(aud))
@@ -163,9 +166,12 @@ int pj_check_claims(const pj_config *c, json_t *claims, double now, const pj_sco
         json_t *v = json_object_get(claims, c->reqs[i].name);
         if (v == NULL)
             return fail(why, sz, "required claim missing", c->reqs[i].name);
-        if (pj_scope_expand(c->reqs[i].value, scope, want, sizeof(want)) != 0)
-            return fail(why, sz, "require_claim uses %s but the PAM service is unknown",
-                        c->reqs[i].name);
+        if ((r = pj_scope_expand(c->reqs[i].value, scope, want, sizeof(want))) != 0) {
+            char safe[80];
+            pj_sanitize(safe, sizeof(safe), c->reqs[i].name, strlen(c->reqs[i].name));
+            snprintf(why, sz, "require_claim %s %s", safe, pj_scope_error(r));
+            return -1;
+        }
         if (!value_matches(v, want, false))
             return fail(why, sz, "required claim does not match", c->reqs[i].name);
     }

@@ -6,14 +6,17 @@
 #include "cli.h"
 #include "cli_jwk.h"
 #include "cli_store.h"
+#include "cli_target.h"
 #include "chunk.h"
 #include "jose.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +28,6 @@
 #define DEFAULT_CHUNK 500  /* below sudo's 512-byte limit on an answer */
 #define MIN_CHUNK 32       /* room for "pamjwt-chunked:16384:" and a piece */
 #define MAX_CHUNK 65536
-#define MAX_NONCE 512
 #define MAX_TTY_LINE 8192
 
 /* Print one answer: the text and the newline ssh and sudo strip.  0 or -1. */
@@ -36,23 +38,6 @@ static int answer(const char *s, size_t n)
         return -1;
     }
     return 0;
-}
-
-int pj_cmd_token(int argc, char **argv)
-{
-    char *tok = NULL;
-    size_t n = 0;
-    int rc;
-    (void)argv;
-    if (argc != 1) {
-        fprintf(stderr, "usage: pamjwt token\n");
-        return 2;
-    }
-    if (pj_store_token(&tok, &n) != 0)
-        return 1;
-    rc = answer(tok, n) == 0 ? 0 : 1;
-    pj_wipe_free(tok, n);
-    return rc;
 }
 
 /* ------------------------------------------------------------ pieces */
@@ -93,8 +78,8 @@ char *pj_cli_chunk_next(const char *obj, size_t len, size_t chunk, size_t at, bo
 static int chunk_size(size_t *chunk)
 {
     const char *e = getenv("PAMJWT_CHUNK");
-    long v = DEFAULT_CHUNK;
-    if (e && *e && pj_parse_long(e, MIN_CHUNK, MAX_CHUNK, &v) != 0) {
+    uintmax_t v = DEFAULT_CHUNK;
+    if (e && *e && pj_parse_uint(e, MIN_CHUNK, MAX_CHUNK, &v) != 0) {
         pj_logf(&pj_cli_log, LOG_ERR, "PAMJWT_CHUNK wants a number of bytes from %d to %d",
                 MIN_CHUNK, MAX_CHUNK);
         return -1;
@@ -103,153 +88,242 @@ static int chunk_size(size_t *chunk)
     return 0;
 }
 
+/* ------------------------------------------------------------ askpass's state */
+
+/* What one askpass call knows: the prompt, its target, the stored tokens
+ * and the user's targets file. */
+typedef struct ask {
+    const char *prompt;
+    pj_prompt p;
+    char *dir;
+    pj_stored *toks;
+    size_t ntok, expired;
+    char *targets_path;
+    pj_globs globs;
+} ask;
+
+/* Refuse to answer: nothing on stdout, one line on stderr naming the
+ * target and the reason (escaped by pj_cli_log's sink). */
+static int refuse(const ask *A, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int refuse(const ask *A, const char *fmt, ...)
+{
+    char why[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    pj_logf(&pj_cli_log, LOG_ERR, "askpass: refused %s: %s", A->p.target, why);
+    return 1;
+}
+
+/* The directory, the tokens that have not expired and the targets file.
+ * 0, or -1 with a message. */
+static int load_store(ask *A)
+{
+    A->dir = pj_store_dir(false);
+    if (A->dir == NULL || pj_store_tokens(A->dir, &A->toks, &A->ntok, &A->expired) != 0)
+        return -1;
+    A->targets_path = pj_targets_path();
+    if (A->targets_path)
+        pj_targets_load(A->targets_path, &A->globs); /* a bad file: no globs, said so */
+    return 0;
+}
+
+static void ask_free(ask *A)
+{
+    pj_store_tokens_free(A->toks, A->ntok);
+    pj_targets_free(&A->globs);
+    free(A->targets_path);
+    free(A->dir);
+}
+
+/* The stored token for the target: the best pj_target_fit, newest first
+ * among equals; bound ones only for a proof.  Its index, or -1. */
+static int pick(const ask *A, bool bound_only)
+{
+    int best = -1, best_fit = 0;
+    for (size_t i = 0; i < A->ntok; i++) {
+        int fit = pj_target_fit(A->toks[i].claims, A->p.target, &A->globs);
+        if (fit == PJ_FIT_NONE || (bound_only && fit != PJ_FIT_AUD_BOUND && fit != PJ_FIT_BOUND))
+            continue;
+        if (best < 0 || fit < best_fit) {
+            best = (int)i;
+            best_fit = fit;
+        }
+    }
+    return best;
+}
+
+/* Why no token was picked. */
+static int refuse_no_token(const ask *A, bool proof)
+{
+    if (A->ntok == 0 && A->expired > 0)
+        return refuse(A, "the stored token%s in %s %s expired (run pamjwt login)",
+                      A->expired > 1 ? "s" : "", A->dir, A->expired > 1 ? "have" : "has");
+    if (A->ntok == 0)
+        return refuse(A, "no stored token in %s (run pamjwt login)", A->dir);
+    if (proof)
+        return refuse(A, "a proof of possession was asked for, but no stored token is bound "
+                         "to a holder key (cnf.jkt)");
+    return refuse(A, "no stored token may go there: a bearer token (no cnf.jkt) goes only to "
+                     "a target its aud names, or that %s lists",
+                  A->targets_path ? A->targets_path : "the targets file");
+}
+
 /* Answer with obj: whole when it fits in one answer, else its first piece,
- * keeping obj in the client directory for the continuation prompts. */
-static int send_object(const char *obj, size_t len)
+ * keeping obj in the state file for the continuation prompts. */
+static int send_object(const ask *A, const char *state, const char *obj, size_t len)
 {
     size_t chunk;
-    char *dir = NULL, *first = NULL;
+    char *first = NULL;
     int rc = 1;
-    if (chunk_size(&chunk) != 0 || (dir = pj_store_dir(false)) == NULL)
-        goto out;
-    if (len <= chunk) {
-        if (pj_store_remove(dir, PJ_STORE_STATE) == 0 && answer(obj, len) == 0)
-            rc = 0;
-        goto out;
-    }
+    if (chunk_size(&chunk) != 0)
+        return 1;
+    if (len <= chunk)
+        return pj_store_remove(A->dir, state) == 0 && answer(obj, len) == 0 ? 0 : 1;
     first = pj_cli_chunk_first(obj, len, chunk);
     if (first == NULL) {
         pj_logf(&pj_cli_log, LOG_ERR,
                 "%zu bytes do not go in %d pieces of PAMJWT_CHUNK=%zu bytes", len,
                 PJ_CHUNK_MAX_ROUNDS + 1, chunk);
-        goto out;
+        return 1;
     }
-    if (pj_store_write(dir, PJ_STORE_STATE, obj, len) == 0 && answer(first, chunk) == 0)
+    if (pj_store_write(A->dir, state, obj, len) == 0 && answer(first, chunk) == 0)
         rc = 0;
-out:
-    if (first)
-        pj_wipe_free(first, chunk + 1);
-    free(dir);
+    pj_wipe_free(first, chunk + 1);
     return rc;
 }
 
-/* "pamjwt-continue N/LEN: ": the next piece of the object being sent. */
-static int send_next(size_t at, size_t len)
+/* A token prompt: the token picked for the target. */
+static int send_token(ask *A)
+{
+    int i;
+    char *state;
+    int rc;
+    if (load_store(A) != 0)
+        return 1;
+    if ((i = pick(A, false)) < 0)
+        return refuse_no_token(A, false);
+    state = pj_store_state_name(A->p.target, A->toks[i].tok, A->toks[i].len);
+    rc = state ? send_object(A, state, A->toks[i].tok, A->toks[i].len) : 1;
+    free(state);
+    return rc;
+}
+
+/* "pamjwt-continue N/LEN: ": the next piece of the object being sent to
+ * this target: the state of the first token allowed there whose object
+ * has LEN bytes. */
+static int send_next(ask *A, size_t at, size_t len)
 {
     size_t chunk, n = 0;
-    char *dir = NULL, *obj = NULL, *piece = NULL;
+    char *state = NULL, *obj = NULL, *piece = NULL;
     bool last = false;
-    int rc = 1, r;
-    if (chunk_size(&chunk) != 0 || (dir = pj_store_dir(false)) == NULL)
+    int rc = 1;
+    if (chunk_size(&chunk) != 0 || load_store(A) != 0)
+        return 1;
+    for (size_t i = 0; i < A->ntok && obj == NULL; i++) {
+        if (pj_target_fit(A->toks[i].claims, A->p.target, &A->globs) == PJ_FIT_NONE)
+            continue;
+        free(state);
+        state = pj_store_state_name(A->p.target, A->toks[i].tok, A->toks[i].len);
+        if (state == NULL || pj_store_read(A->dir, state, PJ_MAX_TOKEN, &obj, &n) < 0)
+            goto out;
+        if (obj && n != len) {
+            pj_wipe_free(obj, n);
+            obj = NULL;
+        }
+    }
+    if (obj == NULL) {
+        refuse(A, "asked for bytes from %zu of %zu, but no object of %zu bytes is being sent "
+                  "there", at, len, len);
         goto out;
-    r = pj_store_read(dir, PJ_STORE_STATE, PJ_MAX_TOKEN, &obj, &n);
-    if (r == 1)
-        pj_logf(&pj_cli_log, LOG_ERR, "asked for a continuation, but nothing is being sent");
-    if (r != 0)
-        goto out;
-    if (n != len || at >= len) {
-        pj_logf(&pj_cli_log, LOG_ERR,
-                "asked for bytes from %zu of %zu, but the object being sent has %zu", at, len, n);
+    }
+    if (at >= len) {
+        refuse(A, "asked for bytes from %zu of %zu", at, len);
         goto out;
     }
     piece = pj_cli_chunk_next(obj, n, chunk, at, &last);
-    if (piece && (!last || pj_store_remove(dir, PJ_STORE_STATE) == 0) &&
+    if (piece && (!last || pj_store_remove(A->dir, state) == 0) &&
         answer(piece, strlen(piece)) == 0)
         rc = 0;
 out:
     pj_free_str(piece);
     if (obj)
         pj_wipe_free(obj, n);
-    free(dir);
+    free(state);
     return rc;
 }
 
-/* "pamjwt-pop NONCE: ": a proof of possession of the holder key for the
- * stored token (contract "Proof of possession"). */
-static int send_proof(const char *nonce)
+/* "pamjwt-pop NONCE: ": a proof of possession of the holder key of the
+ * bound token picked for the target, for that target (aud). */
+static int send_proof(ask *A, const char *nonce)
 {
     const char *env = getenv("PAMJWT_HOLDER_KEY");
-    char *tok = NULL, *dir = NULL, *path = NULL, *ath = NULL, *proof = NULL;
-    size_t tl = 0;
+    char *path = NULL, *ath = NULL, *proof = NULL, *state = NULL;
     EVP_PKEY *k = NULL;
     json_t *c = NULL;
-    int rc = 1;
+    const pj_stored *t;
+    int rc = 1, i;
 
-    if (pj_store_token(&tok, &tl) != 0)
-        goto out;
+    if (load_store(A) != 0)
+        return 1;
+    if ((i = pick(A, true)) < 0)
+        return refuse_no_token(A, true);
+    t = &A->toks[i];
     if (env && *env) {
         k = pj_cli_key_load(env);
-    } else if ((dir = pj_store_dir(false)) != NULL &&
-               (path = pj_store_path(dir, PJ_STORE_HOLDER)) != NULL) {
+    } else if ((path = pj_store_path(A->dir, PJ_STORE_HOLDER)) != NULL) {
         if (access(path, F_OK) != 0 && errno == ENOENT)
-            pj_logf(&pj_cli_log, LOG_ERR, "no holder key %s (pamjwt login makes one, or set "
-                                          "PAMJWT_HOLDER_KEY)", path);
+            refuse(A, "a proof of possession was asked for, but there is no holder key %s "
+                      "(pamjwt login makes one, or set PAMJWT_HOLDER_KEY)", path);
         else
             k = pj_cli_key_load(path);
     }
     if (k == NULL)
         goto out;
-    ath = pj_cli_sha256_b64url(tok, tl);
-    c = ath ? json_pack("{s:s, s:I, s:s}", "nonce", nonce, "iat", (json_int_t)time(NULL), "ath",
-                        ath)
+    ath = pj_cli_sha256_b64url(t->tok, t->len);
+    c = ath ? json_pack("{s:s, s:I, s:s, s:s}", "nonce", nonce, "iat", (json_int_t)time(NULL),
+                        "ath", ath, "aud", A->p.target)
             : NULL;
     proof = c ? pj_cli_jws_with_jwk(k, "pamjwt-pop+jwt", c) : NULL;
-    if (proof == NULL)
+    state = pj_store_state_name(A->p.target, t->tok, t->len);
+    if (proof == NULL || state == NULL)
         pj_logf(&pj_cli_log, LOG_ERR, "cannot sign the proof of possession");
     else
-        rc = send_object(proof, strlen(proof));
+        rc = send_object(A, state, proof, strlen(proof));
 out:
     json_decref(c);
     free(ath);
     free(proof);
+    free(state);
     EVP_PKEY_free(k);
     free(path);
-    free(dir);
-    if (tok)
-        pj_wipe_free(tok, tl);
-    return rc;
-}
-
-static int send_token(void)
-{
-    char *tok = NULL;
-    size_t n = 0;
-    int rc;
-    if (pj_store_token(&tok, &n) != 0)
-        return 1;
-    rc = send_object(tok, n);
-    pj_wipe_free(tok, n);
     return rc;
 }
 
 /* ------------------------------------------------------------ prompts */
 
-static bool ends_with(const char *s, const char *suffix)
+/* The length of s without its trailing white space. */
+static size_t trimmed(const char *s)
 {
-    size_t n = strlen(s), m = strlen(suffix);
-    return m > 0 && m <= n && memcmp(s + n - m, suffix, m) == 0;
+    size_t n = strlen(s);
+    while (n > 0 && pj_is_space((unsigned char)s[n - 1]))
+        n--;
+    return n;
 }
 
 /* The module's token prompt ("Token: ", or $PAMJWT_PROMPT) at the end of
- * the prompt, with or without its trailing white space (ssh puts
- * "(user@host) " before keyboard-interactive prompts). */
-static bool token_prompt(const char *prompt)
+ * the prompt's body, trailing white space ignored on both sides: so
+ * PAMJWT_PROMPT="password for alice:" fits "[sudo] password for alice: ". */
+static bool token_prompt(const char *body)
 {
     const char *want = getenv("PAMJWT_PROMPT");
-    char bare[256];
-    size_t n;
+    size_t n, m;
     if (want == NULL || *want == '\0')
         want = "Token: ";
-    if (ends_with(prompt, want))
-        return true;
-    n = strlen(want);
-    while (n > 0 && pj_is_space((unsigned char)want[n - 1]))
-        n--;
-    if (n == 0 || n >= sizeof(bare))
-        return false;
-    memcpy(bare, want, n);
-    bare[n] = '\0';
-    return ends_with(prompt, bare);
+    n = trimmed(body);
+    m = trimmed(want);
+    return m > 0 && m <= n && memcmp(body + n - m, want, m) == 0;
 }
 
 /* Where "WORD " starts the prompt's last part: at its start or after a
@@ -290,22 +364,64 @@ static bool continue_prompt(const char *prompt, size_t *at, size_t *len)
     return prompt_end(p);
 }
 
-/* "pamjwt-pop NONCE: ", NONCE base64url; *nonce malloc'd. */
-static bool pop_prompt(const char *prompt, char **nonce)
-{
-    const char *p = last_word(prompt, "pamjwt-pop ");
-    size_t n = 0;
-    if (p == NULL)
-        return false;
-    while (n <= MAX_NONCE && ((p[n] >= 'A' && p[n] <= 'Z') || (p[n] >= 'a' && p[n] <= 'z') ||
-                              (p[n] >= '0' && p[n] <= '9') || p[n] == '-' || p[n] == '_'))
-        n++;
-    if (n == 0 || n > MAX_NONCE || !prompt_end(p + n))
-        return false;
-    *nonce = pj_strndup(p, n);
-    return *nonce != NULL;
-}
+/* ------------------------------------------------------------ pamjwt token */
 
+#define TOKEN_USAGE "usage: pamjwt token [--issuer URL [--resource R] | --target TARGET]\n"
+
+int pj_cmd_token(int argc, char **argv)
+{
+    static const struct option opts[] = {{"issuer", required_argument, NULL, 'i'},
+                                         {"resource", required_argument, NULL, 'r'},
+                                         {"target", required_argument, NULL, 't'},
+                                         {NULL, 0, NULL, 0}};
+    const char *issuer = NULL, *resource = NULL, *target = NULL;
+    char *name = NULL;
+    ask A = {0};
+    int o, i = -1, rc = 1;
+
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case 'i': issuer = optarg; break;
+        case 'r': resource = optarg; break;
+        case 't': target = optarg; break;
+        default: fputs(TOKEN_USAGE, stderr); return 2;
+        }
+    }
+    if (optind != argc || (resource && !issuer) || (target && issuer)) {
+        fputs(TOKEN_USAGE, stderr);
+        return 2;
+    }
+    if (target && strlen(target) >= sizeof(A.p.target)) {
+        pj_logf(&pj_cli_log, LOG_ERR, "--target: too long");
+        return 2;
+    }
+    snprintf(A.p.target, sizeof(A.p.target), "%s", target ? target : "");
+    if (load_store(&A) != 0)
+        goto out;
+    if (issuer) { /* the token pamjwt login --issuer --resource stored */
+        name = pj_store_token_name(issuer, resource);
+        for (size_t j = 0; name && j < A.ntok && i < 0; j++)
+            if (strcmp(A.toks[j].name, name) == 0)
+                i = (int)j;
+        if (i < 0)
+            pj_logf(&pj_cli_log, LOG_ERR, "no stored token for issuer %s%s%s in %s (or it has "
+                                          "expired: run pamjwt login)", issuer,
+                    resource ? " and resource " : "", resource ? resource : "", A.dir);
+    } else if (target) { /* what askpass would give the target */
+        if ((i = pick(&A, false)) < 0)
+            refuse_no_token(&A, false);
+    } else if (A.ntok > 0) { /* the newest */
+        i = 0;
+    } else {
+        refuse_no_token(&A, false);
+    }
+    if (i >= 0)
+        rc = answer(A.toks[i].tok, A.toks[i].len) == 0 ? 0 : 1;
+out:
+    free(name);
+    ask_free(&A);
+    return rc;
+}
 /* ------------------------------------------------------------ other prompts */
 
 /* $PAMJWT_ASKPASS_FALLBACK PROMPT, its output and exit status passed on. */
@@ -355,7 +471,9 @@ static int ask_tty(const char *prompt)
 
     fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) {
-        pj_logf(&pj_cli_log, LOG_ERR, "no terminal to ask on (set PAMJWT_ASKPASS_FALLBACK)");
+        pj_logf(&pj_cli_log, LOG_ERR, "prompt \"%s\" was not recognised (not a token, "
+                "pamjwt-continue or pamjwt-pop prompt; see PAMJWT_PROMPT), and there is no "
+                "terminal to ask on and no PAMJWT_ASKPASS_FALLBACK", prompt);
         return 1;
     }
     line = malloc(MAX_TTY_LINE + 1);
@@ -417,26 +535,40 @@ out_fd:
 
 int pj_cmd_askpass(int argc, char **argv)
 {
-    const char *prompt, *fb;
-    char *nonce = NULL;
+    const char *fb, *why = NULL;
+    char host[256], nonce[PJ_NONCE_LEN + 1];
+    ask A = {0};
     size_t at, len;
-    int rc;
+    int rc, parsed, pop;
     if (argc != 2) {
         fprintf(stderr, "usage: pamjwt askpass PROMPT\n");
         return 2;
     }
-    prompt = argv[1];
-    if (continue_prompt(prompt, &at, &len))
-        return send_next(at, len);
-    if (pop_prompt(prompt, &nonce)) {
-        rc = send_proof(nonce);
-        free(nonce);
-        return rc;
+    A.prompt = argv[1];
+    if (gethostname(host, sizeof(host)) != 0)
+        host[0] = '\0';
+    host[sizeof(host) - 1] = '\0';
+    parsed = pj_prompt_parse(A.prompt, host, &A.p, &why);
+    pop = pj_prompt_pop(A.p.body, nonce, &why);
+    if (pop == 0 && !continue_prompt(A.p.body, &at, &len) && !token_prompt(A.p.body)) {
+        /* not one of pamjwt's prompts: a key's pass phrase, a host key */
+        fb = getenv("PAMJWT_ASKPASS_FALLBACK");
+        if (fb && *fb)
+            return run_fallback(fb, A.prompt);
+        return ask_tty(A.prompt);
     }
-    if (token_prompt(prompt))
-        return send_token();
-    fb = getenv("PAMJWT_ASKPASS_FALLBACK");
-    if (fb && *fb)
-        return run_fallback(fb, prompt);
-    return ask_tty(prompt);
+    /* one of ours: it must be well formed before anything is sent */
+    if (parsed != 0 || pop < 0 || pj_prompt_check(A.prompt, &A.p, &why) != 0) {
+        pj_logf(&pj_cli_log, LOG_ERR, "askpass: refused %s: malformed prompt: %s (prompt \"%s\")",
+                A.p.target, why, A.prompt);
+        return 1;
+    }
+    if (pop > 0)
+        rc = send_proof(&A, nonce);
+    else if (continue_prompt(A.p.body, &at, &len))
+        rc = send_next(&A, at, len);
+    else
+        rc = send_token(&A);
+    ask_free(&A);
+    return rc;
 }

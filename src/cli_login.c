@@ -10,6 +10,7 @@
 #include "cli_http.h"
 #include "cli_jwk.h"
 #include "cli_store.h"
+#include "cliout.h"
 #include "jose.h"
 #include "util.h"
 
@@ -146,16 +147,31 @@ static int take_token(void *ctx, json_t *o)
         pj_logf(&pj_cli_log, LOG_ERR, "token endpoint: no access_token in the answer");
         return -1;
     }
-    if (check_token(L, at, strlen(at), &exp) != 0 ||
-        pj_store_write(L->dir, PJ_STORE_TOKEN, at, strlen(at)) != 0)
+    char *name = pj_store_token_name(L->g.issuer, L->g.resource);
+    /* token.KEY for this issuer and resource; "token" (the contract's
+     * file, read by scripts) holds the latest login's token */
+    if (name == NULL || check_token(L, at, strlen(at), &exp) != 0 ||
+        pj_store_write(L->dir, name, at, strlen(at)) != 0 ||
+        pj_store_write(L->dir, PJ_STORE_TOKEN, at, strlen(at)) != 0) {
+        free(name);
         return -1;
-    time_t t = (time_t)exp;
+    }
     char when[64] = "?";
     struct tm tm;
-    if (localtime_r(&t, &tm))
-        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", &tm);
-    fprintf(stderr, "pamjwt: logged in; token stored in %s/%s, valid until %s\n", L->dir,
-            PJ_STORE_TOKEN, when);
+    /* local time while time_t holds exp (32 bits on i386: up to 2038), else UTC */
+    if (exp < (sizeof(time_t) < 8 ? 2147483647.0 : 253402300799.0)) {
+        time_t t = (time_t)exp;
+        if (localtime_r(&t, &tm))
+            strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", &tm);
+    } else {
+        pj_cli_utc(when, sizeof(when), exp);
+    }
+    /* one token per issuer and resource: a login for another resource
+     * keeps this one */
+    pj_cli_line(stderr, "pamjwt: logged in; token for %s%s%s stored in %s/%s, valid until %s",
+                L->g.issuer, L->g.resource ? ", resource " : "", L->g.resource ? L->g.resource : "",
+                L->dir, name, when);
+    free(name);
     return 0;
 }
 

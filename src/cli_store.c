@@ -2,13 +2,16 @@
 
 #include "cli_store.h"
 
+#include "b64enc.h"
 #include "b64url.h"
 #include "cli.h"
 #include "jose.h"
 #include "safefile.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <openssl/evp.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <pwd.h>
@@ -267,40 +270,162 @@ int pj_token_check_exp(const char *tok, size_t n, double now, double *exp, const
     return rc;
 }
 
-int pj_store_token(char **tokp, size_t *lenp)
+/* A KEY: the first 22 characters of base64url(SHA-256(a, NUL, b, NUL, c)). */
+static char *hashed_name(const char *prefix, const char *a, const char *b, const char *c,
+                         size_t cl)
 {
-    char *dir = pj_store_dir(false), *tok = NULL;
-    size_t n = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned char md[32];
+    unsigned int ml = 0;
+    char *enc = NULL, *out = NULL;
+    if (ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+        EVP_DigestUpdate(ctx, a, strlen(a) + 1) == 1 &&
+        EVP_DigestUpdate(ctx, b, strlen(b) + 1) == 1 && EVP_DigestUpdate(ctx, c, cl) == 1 &&
+        EVP_DigestFinal_ex(ctx, md, &ml) == 1 && ml == sizeof(md))
+        enc = pj_b64url_encode(md, ml);
+    EVP_MD_CTX_free(ctx);
+    if (enc && asprintf(&out, "%s%.22s", prefix, enc) < 0)
+        out = NULL;
+    free(enc);
+    return out;
+}
+
+char *pj_store_token_name(const char *issuer, const char *resource)
+{
+    return hashed_name(PJ_STORE_TOKEN_PREFIX, "pamjwt-token", issuer, resource ? resource : "",
+                       resource ? strlen(resource) : 0);
+}
+
+char *pj_store_state_name(const char *target, const char *tok, size_t len)
+{
+    return hashed_name(PJ_STORE_STATE_PREFIX, "pamjwt-askpass-state", target, tok, len);
+}
+
+/* "token", or "token." and 1 to 64 base64url characters */
+static bool token_file_name(const char *name)
+{
+    size_t pl = strlen(PJ_STORE_TOKEN_PREFIX), n;
+    if (strcmp(name, PJ_STORE_TOKEN) == 0)
+        return true;
+    if (strncmp(name, PJ_STORE_TOKEN_PREFIX, pl) != 0)
+        return false;
+    n = strlen(name + pl);
+    if (n == 0 || n > 64)
+        return false;
+    for (const char *p = name + pl; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_'))
+            return false;
+    return true;
+}
+
+void pj_store_tokens_free(pj_stored *list, size_t n)
+{
+    for (size_t i = 0; list && i < n; i++) {
+        free(list[i].name);
+        if (list[i].tok)
+            pj_wipe_free(list[i].tok, list[i].len);
+        json_decref(list[i].claims);
+    }
+    free(list);
+}
+
+static int newest_first(const void *a, const void *b)
+{
+    const pj_stored *x = a, *y = b;
+    if (x->mtime != y->mtime)
+        return x->mtime > y->mtime ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+/* Read one token file into t: 0 usable, 1 expired or not a JWT (skipped
+ * quietly), -1 unsafe or unreadable (message). */
+static int read_token(const char *dir, const char *name, double now, pj_stored *t)
+{
+    char *path = join(dir, name);
+    struct stat st;
     const char *why = NULL;
     double exp = 0;
     int r;
-
-    *tokp = NULL;
-    *lenp = 0;
-    if (dir == NULL)
+    memset(t, 0, sizeof(*t));
+    if (path == NULL)
         return -1;
-    /* one byte more than a token: the trailing newline */
-    r = pj_store_read(dir, PJ_STORE_TOKEN, PJ_MAX_TOKEN + 2, &tok, &n);
-    if (r == 1)
-        pj_logf(&pj_cli_log, LOG_ERR, "no stored token in %s (run pamjwt login)", dir);
+    r = lstat(path, &st) == 0 ? 0 : -1;
+    free(path);
     if (r != 0)
-        goto fail;
-    if (n > 0 && tok[n - 1] == '\n') {
-        tok[--n] = '\0';
-        if (n > 0 && tok[n - 1] == '\r')
-            tok[--n] = '\0';
+        return 1; /* gone meanwhile */
+    /* one byte more than a token: the trailing newline (and a CR) */
+    r = pj_store_read(dir, name, PJ_MAX_TOKEN + 2, &t->tok, &t->len);
+    if (r != 0)
+        return r < 0 ? -1 : 1;
+    if (t->len > 0 && t->tok[t->len - 1] == '\n') {
+        t->tok[--t->len] = '\0';
+        if (t->len > 0 && t->tok[t->len - 1] == '\r')
+            t->tok[--t->len] = '\0';
     }
-    if (pj_token_check_exp(tok, n, (double)time(NULL), &exp, &why) != 0) {
-        pj_logf(&pj_cli_log, LOG_ERR, "the stored token in %s cannot be used: %s", dir, why);
-        goto fail;
+    if (pj_token_check_exp(t->tok, t->len, now, &exp, &why) != 0 ||
+        (t->claims = pj_token_claims(t->tok, t->len, &why)) == NULL ||
+        (t->name = strdup(name)) == NULL) {
+        pj_wipe_free(t->tok, t->len);
+        json_decref(t->claims);
+        memset(t, 0, sizeof(*t));
+        return 1;
     }
-    free(dir);
-    *tokp = tok;
-    *lenp = n;
+    t->mtime = (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec / 1e9;
     return 0;
-fail:
-    if (tok)
-        pj_wipe_free(tok, n);
-    free(dir);
-    return -1;
+}
+
+int pj_store_tokens(const char *dir, pj_stored **listp, size_t *np, size_t *expired)
+{
+    char *names[PJ_STORE_MAX_TOKENS];
+    size_t nn = 0, n = 0;
+    pj_stored *list = NULL;
+    struct dirent *e;
+    double now = (double)time(NULL);
+    int rc = -1;
+    DIR *d = opendir(dir);
+
+    *listp = NULL;
+    *np = 0;
+    *expired = 0;
+    if (d == NULL) {
+        pj_logf(&pj_cli_log, LOG_ERR, "%s: %s", dir, strerror(errno));
+        return -1;
+    }
+    while ((e = readdir(d)) != NULL) {
+        if (!token_file_name(e->d_name))
+            continue;
+        if (nn == PJ_STORE_MAX_TOKENS) {
+            pj_logf(&pj_cli_log, LOG_ERR, "more than %d stored tokens in %s: remove some",
+                    PJ_STORE_MAX_TOKENS, dir);
+            goto out;
+        }
+        if ((names[nn] = strdup(e->d_name)) == NULL)
+            goto out;
+        nn++;
+    }
+    list = nn ? calloc(nn, sizeof(*list)) : NULL;
+    if (nn && list == NULL)
+        goto out;
+    for (size_t i = 0; i < nn; i++) {
+        int r = read_token(dir, names[i], now, &list[n]);
+        if (r == 0)
+            n++;
+        else if (r > 0)
+            (*expired)++;
+    }
+    if (n > 1)
+        qsort(list, n, sizeof(*list), newest_first);
+    *listp = n ? list : NULL;
+    if (n == 0)
+        free(list);
+    *np = n;
+    list = NULL;
+    rc = 0;
+out:
+    closedir(d);
+    for (size_t i = 0; i < nn; i++)
+        free(names[i]);
+    free(list);
+    return rc;
 }

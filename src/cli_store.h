@@ -7,9 +7,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Stored tokens: "token.KEY" per issuer and resource (pamjwt login), and
+ * "token", one more put there by hand (or by an older pamjwt). */
 #define PJ_STORE_TOKEN "token"
+#define PJ_STORE_TOKEN_PREFIX "token."
+#define PJ_STORE_MAX_TOKENS 32
 #define PJ_STORE_HOLDER "holder.pem"
-#define PJ_STORE_STATE "askpass-state"
+/* "askpass-state.KEY": the object askpass is sending in pieces, one per
+ * target and token */
+#define PJ_STORE_STATE_PREFIX "askpass-state."
 
 /* The directory: $XDG_RUNTIME_DIR/pamjwt when XDG_RUNTIME_DIR is an
  * absolute path, else ~/.cache/pamjwt.  With create, it (and ~/.cache) is
@@ -44,10 +50,31 @@ json_t *pj_token_claims(const char *tok, size_t n, const char **why);
  * numeric exp, expired). */
 int pj_token_check_exp(const char *tok, size_t n, double now, double *exp, const char **why);
 
-/* The stored token when it has not expired (pamjwt token, askpass): 0 with
- * *tok (malloc'd, NUL-terminated, one trailing newline removed; wipe it)
- * and *len; -1 with a message on stderr when there is none, it cannot be
- * read, or it has expired. */
-int pj_store_token(char **tok, size_t *len);
+/* "token.KEY", KEY the first 22 characters of base64url(SHA-256(issuer,
+ * NUL, resource)) (resource "" when none): where pamjwt login keeps the
+ * token for that issuer and resource.  malloc'd, or NULL. */
+char *pj_store_token_name(const char *issuer, const char *resource);
+/* "askpass-state.KEY", KEY likewise from the target and the token: the
+ * pieces of two logins to two targets (or with two tokens) never mix.
+ * malloc'd, or NULL. */
+char *pj_store_state_name(const char *target, const char *tok, size_t len);
+
+/* One stored token that has not expired. */
+typedef struct pj_stored {
+    char *name;       /* file name in the directory */
+    char *tok;        /* NUL-terminated, one trailing newline removed; wiped when freed */
+    size_t len;
+    json_t *claims;   /* read without checking the signature */
+    double mtime;     /* when it was stored */
+} pj_stored;
+
+/* Every stored token in dir ("token" and "token.*") that has not expired,
+ * newest first (then by name).  0 with *list (malloc'd, or NULL when
+ * none), *n, and in *expired how many were skipped as expired or not a
+ * JWT; -1 with a message (more than PJ_STORE_MAX_TOKENS files, no
+ * memory).  A file that is unsafe or unreadable is skipped with a
+ * message. */
+int pj_store_tokens(const char *dir, pj_stored **list, size_t *n, size_t *expired);
+void pj_store_tokens_free(pj_stored *list, size_t n);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -101,19 +102,36 @@ void pj_cli_emit_stderr(void *ctx, int prio, const char *msg)
 /* 9999-12-31 23:59:59 UTC */
 #define LAST_PRINTABLE_TIME 253402300799.0
 
+static bool leap_year(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Counted here in int64_t, not by gmtime_r: time_t is 32 bits on i386 and
+ * armhf, and a token's exp may lie past 2038. */
 bool pj_cli_utc(char *buf, size_t sz, double t)
 {
-    struct tm tm;
-    time_t s;
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int64_t s, days, y = 1970;
+    int m = 0;
     if (!isfinite(t) || t < 0 || t >= LAST_PRINTABLE_TIME + 1) {
         snprintf(buf, sz, "-");
         return false;
     }
-    s = (time_t)floor(t);
-    if (gmtime_r(&s, &tm) == NULL || strftime(buf, sz, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0) {
-        snprintf(buf, sz, "-");
-        return false;
+    s = (int64_t)floor(t);
+    days = s / 86400;
+    /* at most 8030 years and 12 months: 1970 to 9999 */
+    while (days >= (leap_year(y) ? 366 : 365)) {
+        days -= leap_year(y) ? 366 : 365;
+        y++;
     }
+    while (days >= mdays[m] + (m == 1 && leap_year(y))) {
+        days -= mdays[m] + (m == 1 && leap_year(y));
+        m++;
+    }
+    snprintf(buf, sz, "%04lld-%02d-%02lld %02lld:%02lld:%02lld UTC", (long long)y, m + 1,
+             (long long)days + 1, (long long)(s % 86400 / 3600), (long long)(s % 3600 / 60),
+             (long long)(s % 60));
     return true;
 }
 

@@ -43,7 +43,7 @@ static void emit(void *ctx, int prio, const char *msg)
 /* "NAME: DATE (in 4m 10s)", "(expired 2h 3m ago)", "(5m 0s ago)", noting
  * a difference the leeway forgives.  Nothing when the claim is absent. */
 static void print_time_claim(json_t *claims, const char *name, double now, bool now_ok,
-                             long leeway)
+                             int64_t leeway)
 {
     json_t *m = json_object_get(claims, name);
     bool is_exp = strcmp(name, "exp") == 0;
@@ -69,7 +69,7 @@ static void print_time_claim(json_t *claims, const char *name, double now, bool 
     pj_cli_span(span, sizeof(span), d);
     /* the leeway forgives an exp that has passed, an nbf or iat to come */
     if (leeway > 0 && fabs(d) <= (double)leeway && (is_exp ? d < 0 : d > 0))
-        snprintf(lw, sizeof(lw), ", within the %lds leeway", leeway);
+        snprintf(lw, sizeof(lw), ", within the %llds leeway", (long long)leeway);
     if (fabs(d) < 1)
         pj_cli_line(stdout, "%s: %s (now)", name, date);
     else if (d > 0)
@@ -80,7 +80,7 @@ static void print_time_claim(json_t *claims, const char *name, double now, bool 
         pj_cli_line(stdout, "%s: %s (%s ago)", name, date, span);
 }
 
-static void print_times(const pj_decision *d, double now, bool at_given, long leeway)
+static void print_times(const pj_decision *d, double now, bool at_given, int64_t leeway)
 {
     char date[64];
     bool now_ok = pj_cli_utc(date, sizeof(date), now);
@@ -90,7 +90,7 @@ static void print_times(const pj_decision *d, double now, bool at_given, long le
     else
         pj_cli_line(stdout, "evaluated at: unix %.17g%s", now, at_given ? " (from --at)" : "");
     if (leeway >= 0)
-        pj_cli_line(stdout, "leeway: %lds", leeway);
+        pj_cli_line(stdout, "leeway: %llds", (long long)leeway);
     else
         pj_cli_line(stdout, "leeway: unknown (no policy was chosen for the token)");
     if (d->claims) {
@@ -147,6 +147,10 @@ int pj_cmd_check(int argc, char **argv)
         pj_cli_line(stderr, "pamjwt: --config wants an absolute path");
         return 2;
     }
+    if (strchr(config, '%') != NULL) { /* the module's config= rule */
+        pj_cli_line(stderr, "pamjwt: --config: '%%' in a path (paths are not expanded)");
+        return 2;
+    }
     if (host == NULL && gethostname(hostname, sizeof(hostname)) == 0) {
         hostname[sizeof(hostname) - 1] = '\0';
         host = hostname;
@@ -192,7 +196,7 @@ int pj_cmd_check(int argc, char **argv)
     if (d.result == PJ_UNAVAIL && cl.first_error[0])
         pj_cli_line(stdout, "problem: %s", cl.first_error);
     if (d.pop_jkt[0])
-        pj_cli_line(stdout, "proof: required (jkt %s)", d.pop_jkt);
+        pj_cli_line(stdout, "proof: required (jkt %s, aud one of %s)", d.pop_jkt, d.pop_aud);
     print_times(&d, now, at_given, d.leeway);
     pj_cli_json(stdout, "header", d.header);
     pj_cli_json(stdout, "claims", d.claims);

@@ -88,7 +88,7 @@ int pj_cmd_mint(int argc, char **argv)
         {"holder-key", required_argument, NULL, 'H'}, {NULL, 0, NULL, 0}};
     const char *keypath = NULL, *algname = NULL, *sub = NULL, *kid = NULL, *aud = NULL,
                *iss = NULL, *holder = NULL;
-    long ttl = 300;
+    int64_t ttl = 300;
     json_t *claims = json_object(), *extra = json_object();
     int o, rc = 2;
     char *key = NULL, *tok = NULL;
@@ -103,7 +103,7 @@ int pj_cmd_mint(int argc, char **argv)
         case 'a': algname = optarg; break;
         case 's': sub = optarg; break;
         case 't':
-            if (pj_parse_long(optarg, 1, PJ_MAX_MAX_LIFETIME, &ttl) != 0) {
+            if (pj_parse_int64(optarg, 1, PJ_MAX_MAX_LIFETIME, &ttl) != 0) {
                 pj_cli_line(stderr, "pamjwt: --ttl wants seconds from 1 to %d",
                             PJ_MAX_MAX_LIFETIME);
                 goto out;
@@ -180,7 +180,7 @@ int pj_cmd_mint(int argc, char **argv)
         goto out;
     for (int i = 0; i < 16; i++)
         snprintf(jti + 2 * i, 3, "%02x", rnd[i]);
-    long now = (long)time(NULL);
+    int64_t now = (int64_t)time(NULL); /* never through long: 32 bits on i386 */
     json_object_set_new(claims, "sub", json_string(sub));
     json_object_set_new(claims, "iat", json_integer(now));
     json_object_set_new(claims, "exp", json_integer(now + ttl));

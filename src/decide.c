@@ -16,8 +16,10 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +50,7 @@ const char *pj_result_name(pj_result r)
     case PJ_REFUSE: return "refuse";
     case PJ_USER_UNKNOWN: return "user-unknown";
     case PJ_UNAVAIL: return "unavailable";
+    case PJ_CONV: return "conversation-failed";
     }
     return "?";
 }
@@ -101,9 +104,11 @@ static void copy_field(char *dst, size_t sz, json_t *obj, const char *name)
 /* The one log line per decision (never the token). */
 static void log_decision(const pj_request *rq, const pj_decision *d)
 {
-    char ctx[700];
+    char ctx[760], pop[64] = "";
     size_t o = 0;
     ctx[0] = '\0';
+    if (d->pop_proven) /* the accept line says a proof was checked, and by which key */
+        snprintf(pop, sizeof(pop), "jkt:%s", d->pop_jkt);
 #define ADD(tag, v)                                                                          \
     if ((v)[0] && o < sizeof(ctx))                                                           \
         o += (size_t)snprintf(ctx + o, sizeof(ctx) - o, "%s" tag "=%s", o ? " " : "; ", (v));
@@ -112,6 +117,7 @@ static void log_decision(const pj_request *rq, const pj_decision *d)
     ADD("jti", d->jti);
     ADD("iss", d->iss);
     ADD("alg", d->alg);
+    ADD("pop", pop);
 #undef ADD
     switch (d->result) {
     case PJ_ACCEPT: {
@@ -128,6 +134,9 @@ static void log_decision(const pj_request *rq, const pj_decision *d)
     case PJ_USER_UNKNOWN:
         pj_logf(rq->log, LOG_NOTICE, "refused%s: %s%s",
                 rq->device_policy ? " (via device sign-in)" : "", d->reason, ctx);
+        break;
+    case PJ_CONV: /* "proof of possession: no answer": the login was abandoned there */
+        pj_logf(rq->log, LOG_NOTICE, "%s%s", d->reason, ctx);
         break;
     case PJ_UNAVAIL:
         /* the specific problem (file, line, cause) was logged where it
@@ -213,6 +222,22 @@ static size_t fixed_sig_len(pj_alg alg)
     }
 }
 
+/* Is s (n base64url characters) cut short of whole bytes: 4k+1
+ * characters, or a last character whose bits run past the last byte? */
+static bool b64_cut(const char *s, size_t n)
+{
+    static const char abc[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const char *p;
+    if (n == 0 || n % 4 == 0)
+        return false;
+    if (n % 4 == 1)
+        return true;
+    if ((p = memchr(abc, s[n - 1], 64)) == NULL)
+        return false; /* not base64url at all: malformed, not cut */
+    return ((p - abc) & (n % 4 == 2 ? 0x0f : 0x03)) != 0;
+}
+
 /* "ES256 signature is 85 characters, expected 86": a token cut off by a
  * terminal or a paste says so instead of "bad signature". */
 static bool sig_length_wrong(const char *tok, size_t n, pj_decision *d)
@@ -220,9 +245,19 @@ static bool sig_length_wrong(const char *tok, size_t n, pj_decision *d)
     int alg = pj_alg_from_name(d->alg);
     const char *dot = memrchr(tok, '.', n);
     size_t want, have;
-    if (alg < 0 || dot == NULL || (want = fixed_sig_len((pj_alg)alg)) == 0)
+    if (alg < 0 || dot == NULL)
         return false;
     have = n - (size_t)(dot + 1 - tok);
+    if ((want = fixed_sig_len((pj_alg)alg)) == 0) {
+        /* RS*, PS*: the length depends on the key (rule_signature); here
+         * only a text that is not whole bytes: 4k+1 characters, or a last
+         * character with bits past the last byte */
+        if (!b64_cut(dot + 1, have))
+            return false;
+        stop(d, PJ_REFUSE, "%s signature is %zu characters and does not decode to whole bytes: "
+             "token cut off?", d->alg, have);
+        return true;
+    }
     if (have == b64_chars(want))
         return false;
     stop(d, PJ_REFUSE, "%s signature is %zu characters, expected %zu: token cut off?", d->alg,
@@ -302,7 +337,7 @@ static pj_verdict rule_signature(struct pj_ctx *x, pj_decision *d)
     const char *alg_name = json_string_value(m), *kid = NULL;
     const char *with_kid = "";
     char kidpart[120] = "";
-    size_t candidates = 0, tried = 0, unusable = 0;
+    size_t candidates = 0, tried = 0, unusable = 0, wrong_len = 0, need = 0;
     int alg;
 
     if (alg_name == NULL)
@@ -355,7 +390,19 @@ static pj_verdict rule_signature(struct pj_ctx *x, pj_decision *d)
             pj_debugf(rq->log, "signature verified by %s", k->source);
             return PJ_RULE_PASS;
         }
+        /* RS*, PS*: a signature is exactly as long as the key's modulus */
+        size_t kl = pj_sig_len_for_key((pj_alg)alg, k);
+        if (kl != 0 && kl != x->j.sig_len) {
+            wrong_len++;
+            need = need == 0 || need == kl ? kl : SIZE_MAX;
+        }
     }
+    if (tried > 0 && wrong_len == tried && need != SIZE_MAX)
+        return stop(d, PJ_REFUSE, "%s signature is %zu bytes, the key%s need%s %zu: token cut off?",
+                    d->alg, x->j.sig_len, tried == 1 ? "" : "s", tried == 1 ? "s" : "", need);
+    if (tried > 0 && wrong_len == tried)
+        return stop(d, PJ_REFUSE, "%s signature is %zu bytes, no key tried needs that length: "
+                                  "token cut off?", d->alg, x->j.sig_len);
     if (tried == 0 && unusable > 0)
         return stop(d, PJ_REFUSE, "no usable key for alg %s%s (%zu unusable, see above)", d->alg,
                     with_kid, unusable);
@@ -414,6 +461,9 @@ static pj_verdict rule_subject(struct pj_ctx *x, pj_decision *d)
     switch (pj_map_user(c, sub, &d->user, x->rq->log)) {
     case PJ_MAP_FOUND: break;
     case PJ_MAP_NONE: return stop(d, PJ_REFUSE, "no user_map_file rule matches the subject");
+    case PJ_MAP_REFUSED:
+        return stop(d, PJ_REFUSE, "subject has more than one '@' and the matching "
+                                  "user_map_file rule uses %%l");
     case PJ_MAP_BROKEN: return stop(d, PJ_UNAVAIL, "user_map_file %s unusable", c->user_map.path);
     case PJ_MAP_NOMEM:
         pj_logf(x->rq->log, LOG_ERR, "out of memory while mapping the subject");
@@ -469,6 +519,28 @@ static user_lookup lookup_user(const char *user, uid_t *uid, const pj_log *log)
     return USER_LOOKUP_FAILED;
 }
 
+/* The kernel's overflow uid (/proc/sys/kernel/overflowuid, 65534 when it
+ * cannot be read): the uid of "nobody", which owns what a user namespace
+ * cannot map; never a login target. */
+static uid_t overflow_uid(void)
+{
+    char buf[16];
+    uid_t v = 65534;
+    int fd = open("/proc/sys/kernel/overflowuid", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        if (n > 0) {
+            uintmax_t u;
+            buf[n] = '\0';
+            buf[strcspn(buf, "\n")] = '\0';
+            if (pj_parse_uint(buf, 0, PJ_MAX_MIN_UID, &u) == 0)
+                v = (uid_t)u;
+        }
+        close(fd);
+    }
+    return v;
+}
+
 /* Rule 7: the mapped user exists, and is not a system account below min_uid. */
 static pj_verdict rule_user_exists(struct pj_ctx *x, pj_decision *d)
 {
@@ -481,9 +553,15 @@ static pj_verdict rule_user_exists(struct pj_ctx *x, pj_decision *d)
     case USER_LOOKUP_FAILED:
         return stop(d, PJ_UNAVAIL, "user database lookup for %s failed", safe);
     }
-    if ((long)uid < x->c->min_uid)
-        return stop(d, PJ_REFUSE, "user %s has uid %ld, below min_uid %ld", safe, (long)uid,
-                    x->c->min_uid);
+    if (uid < x->c->min_uid) /* all uid_t: no sign, no width lost */
+        return stop(d, PJ_REFUSE, "user %s has uid %ju, below min_uid %ju", safe, (uintmax_t)uid,
+                    (uintmax_t)x->c->min_uid);
+    if (uid > x->c->max_uid)
+        return stop(d, PJ_REFUSE, "user %s has uid %ju, above max_uid %ju", safe, (uintmax_t)uid,
+                    (uintmax_t)x->c->max_uid);
+    if (uid == overflow_uid())
+        return stop(d, PJ_REFUSE, "user %s has the overflow uid %ju (never a login target)", safe,
+                    (uintmax_t)uid);
     return PJ_RULE_PASS;
 }
 
@@ -497,13 +575,16 @@ static pj_verdict rule_export(struct pj_ctx *x, pj_decision *d)
     return PJ_RULE_PASS;
 }
 
-/* The answer to one question, completed when it arrives in pieces; NULL
- * when there was none.  *why says what went wrong. */
-static char *ask_whole(const pj_request *rq, const char *prompt, const char **why)
+/* The answer to the proof prompt, completed when it arrives in pieces.
+ * NULL when there was none: the conversation failed (*conv), or the
+ * chunked answer was malformed (*why). */
+static char *ask_whole(const pj_request *rq, const char *prompt, bool *conv, const char **why)
 {
     char *first = NULL, *whole = NULL;
+    *conv = false;
     if (rq->ask(rq->ask_ctx, prompt, &first) != 0 || first == NULL) {
-        *why = "no answer to the proof prompt";
+        *conv = true;
+        *why = NULL;
         return NULL;
     }
     switch (pj_chunk_collect(first, rq->ask, rq->ask_ctx, &whole, why)) {
@@ -511,8 +592,11 @@ static char *ask_whole(const pj_request *rq, const char *prompt, const char **wh
         return first;
     case PJ_CHUNK_DONE:
         break;
-    case PJ_CHUNK_BAD:
     case PJ_CHUNK_CONV:
+        *conv = true;
+        whole = NULL;
+        break;
+    case PJ_CHUNK_BAD:
         whole = NULL;
         break;
     }
@@ -521,19 +605,23 @@ static char *ask_whole(const pj_request *rq, const char *prompt, const char **wh
 }
 
 /* Proof of possession: after every other check, before rule 8 records a
- * one-time token, so a failed proof never uses one up. */
+ * one-time token, so a failed proof never uses one up.  A login without
+ * require_pop does nothing here. */
 static pj_verdict rule_pop(struct pj_ctx *x, pj_decision *d)
 {
     const pj_request *rq = x->rq;
     const char *jkt, *why = NULL;
-    char nonce[48], prompt[80], *proof;
+    char nonce[48], prompt[80], *proof, pwhy[sizeof(d->reason)];
+    bool conv = false;
     if (!x->c->require_pop)
         return PJ_RULE_PASS; /* cnf is ignored */
     if (rq->device_policy != NULL)
         return PJ_RULE_PASS; /* device sign-in: the token never passed through a client */
     if ((jkt = pj_pop_jkt(x->j.claims)) == NULL)
         return stop(d, PJ_REFUSE, "proof of possession failed: the token has no cnf.jkt");
+    pj_scope sc = {rq->service, rq->host};
     pj_sanitize(d->pop_jkt, sizeof(d->pop_jkt), jkt, strlen(jkt));
+    pj_pop_audiences(x->c, &sc, d->pop_aud, sizeof(d->pop_aud));
     if (rq->pop_unproven_ok)
         return PJ_RULE_PASS; /* pamjwt check: reported, not proven */
     if (rq->ask == NULL)
@@ -543,13 +631,26 @@ static pj_verdict rule_pop(struct pj_ctx *x, pj_decision *d)
         return stop(d, PJ_UNAVAIL, "no random bytes for a proof nonce");
     }
     snprintf(prompt, sizeof(prompt), "pamjwt-pop %s: ", nonce);
-    if ((proof = ask_whole(rq, prompt, &why)) == NULL)
-        return stop(d, PJ_REFUSE, "proof of possession failed: %s", why ? why : "no answer");
-    int r = pj_pop_verify(x->c, proof, strlen(proof), x->tok, x->n, jkt, nonce, rq->now, rq->log,
-                          &why);
+    proof = ask_whole(rq, prompt, &conv, &why);
+    if (proof == NULL && conv)
+        return stop(d, PJ_CONV, "proof of possession: no answer%s",
+                    why ? " (the conversation failed during a chunked proof)" : "");
+    if (proof == NULL)
+        return stop(d, PJ_REFUSE, "proof of possession failed: chunked proof: %s",
+                    why ? why : "malformed");
+    const char *p = proof;
+    size_t pl = strlen(proof);
+    pj_trim(&p, &pl);
+    if (pl == 0) { /* what a client sends when it gives no proof (ssh, askpass refused) */
+        pj_free_str(proof);
+        return stop(d, PJ_CONV, "proof of possession: no answer (an empty one)");
+    }
+    pj_pop_challenge ch = {x->tok, x->n, jkt, nonce, rq->now, &sc};
+    int r = pj_pop_verify(x->c, &ch, proof, strlen(proof), rq->log, pwhy, sizeof(pwhy));
     pj_free_str(proof);
     if (r != 0)
-        return stop(d, PJ_REFUSE, "proof of possession failed: %s", why);
+        return stop(d, PJ_REFUSE, "proof of possession failed: %s", pwhy);
+    d->pop_proven = true;
     pj_debugf(rq->log, "proof of possession verified");
     return PJ_RULE_PASS;
 }
@@ -603,6 +704,15 @@ void pj_decide(const pj_request *rq, pj_decision *d)
     d->leeway = -1;
     x.rq = rq;
     pj_run_rules(rules, sizeof(rules) / sizeof(rules[0]), &x, d);
+    /* whatever the result, the PAM_JWT_ names this config exports are
+     * cleared, so no earlier module's or attempt's value passes for this
+     * token's */
+    for (size_t i = 0; x.ps != NULL && i < x.ps->n; i++)
+        if (x.ps->v[i].c != NULL && pj_export_names(x.ps->v[i].c, &d->unset) != 0) {
+            pj_logf(rq->log, LOG_ERR, "out of memory while exporting claims");
+            d->result = d->result == PJ_ACCEPT ? PJ_UNAVAIL : d->result;
+            break;
+        }
     log_decision(rq, d);
     pj_jws_free(&x.j);
     if (x.ps != rq->policies)
@@ -615,6 +725,7 @@ void pj_decision_free(pj_decision *d)
 {
     free(d->user);
     pj_strlist_free(&d->env);
+    pj_strlist_free(&d->unset);
     if (d->header)
         json_decref(d->header);
     if (d->claims)

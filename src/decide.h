@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "log.h"
 #include "util.h"
@@ -21,6 +22,7 @@ typedef enum {
     PJ_IGNORE,       /* PAM_IGNORE: not JWT-shaped */
     PJ_USER_UNKNOWN, /* PAM_USER_UNKNOWN */
     PJ_UNAVAIL,      /* PAM_AUTHINFO_UNAVAIL: config, key or file problem */
+    PJ_CONV,         /* PAM_CONV_ERR: no answer at the proof prompt */
 } pj_result;
 
 typedef struct pj_request {
@@ -63,8 +65,13 @@ typedef struct pj_decision {
     char alg[24], kid[96], sub[160], jti[96], iss[160];
     json_t *header, *claims; /* only with keep_json */
     pj_strlist env;        /* accepted: "PAM_JWT_NAME=value" (export_claims) */
+    pj_strlist unset;      /* "PAM_JWT_NAME" of every name export_claims of the
+                            * loaded config (every policy) lists, whatever the
+                            * result: removed before env is set */
     char pop_jkt[48];      /* require_pop: the token's cnf.jkt (sanitized) */
-    long leeway;           /* the deciding policy's leeway; -1 before one is chosen */
+    char pop_aud[160];     /* require_pop: the audiences a proof may name */
+    bool pop_proven;       /* a proof by pop_jkt's key was verified */
+    int64_t leeway;        /* the deciding policy's leeway; -1 before one is chosen */
 } pj_decision;
 
 void pj_decide(const pj_request *rq, pj_decision *d);

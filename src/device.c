@@ -90,7 +90,7 @@ static int request(const pj_config *c, char *out, size_t sz)
 {
     int n = snprintf(out, sz, "issuer %s\nclient_id %s\nscope %s\ntimeout %ld\n%s%s%s\n",
                      c->issuer, c->device_client_id, c->device_scope ? c->device_scope : "openid",
-                     c->device_timeout, c->device_ca_file ? "ca_file " : "",
+                     (long)c->device_timeout, c->device_ca_file ? "ca_file " : "",
                      c->device_ca_file ? c->device_ca_file : "", c->device_ca_file ? "\n" : "");
     return n > 0 && (size_t)n < sz ? n : -1;
 }
@@ -387,7 +387,7 @@ static pj_dev_outcome failed(session *s, pj_dr_event e, const pj_config *c, cons
         return PJ_DEV_REFUSED;
     case PJ_DR_TIMEOUT:
         pj_logf(log, LOG_NOTICE, "device sign-in refused: not approved within device_timeout "
-                                 "(%ld s)", c->device_timeout);
+                                 "(%ld s)", (long)c->device_timeout);
         return PJ_DEV_REFUSED;
     case PJ_DR_FAILED:
         pj_logf(log, LOG_ERR, "device sign-in unavailable: the helper failed (pamjwt-device logs "
@@ -402,7 +402,7 @@ static pj_dev_outcome failed(session *s, pj_dr_event e, const pj_config *c, cons
     }
     if (s->timed_out) {
         pj_logf(log, LOG_NOTICE, "device sign-in refused: not approved within device_timeout "
-                                 "(%ld s); helper killed", c->device_timeout);
+                                 "(%ld s); helper killed", (long)c->device_timeout);
         return PJ_DEV_REFUSED;
     }
     describe_exit(st, how, sizeof(how));
@@ -426,7 +426,7 @@ pj_dev_outcome pj_device_signin(pam_handle_t *pamh, const pj_config *c, const pj
     *token = NULL;
     memset(&s, 0, sizeof(s));
     s.fd = -1;
-    s.deadline = mono_ms() + c->device_timeout * 1000;
+    s.deadline = mono_ms() + (long)c->device_timeout * 1000;
     if (find_user(user, &ru, log) != 0)
         return PJ_DEV_UNAVAIL;
     if ((s.r = malloc(sizeof(*s.r))) == NULL) {

@@ -19,6 +19,49 @@ static bool has_control(const char *s, size_t n)
     return false;
 }
 
+/* A bidirectional control character in UTF-8, which makes a value read
+ * differently from what it holds: U+061C (D8 9C), U+200E-U+200F (E2 80
+ * 8E-8F), U+202A-U+202E (E2 80 AA-AE), U+2066-U+2069 (E2 81 A6-A9). */
+static bool has_bidi(const char *s, size_t n)
+{
+    for (const char *p = memchr(s, 0xe2, n); p != NULL && (size_t)(p - s) + 2 < n;
+         p = memchr(p + 1, 0xe2, n - (size_t)(p + 1 - s))) {
+        unsigned char b1 = (unsigned char)p[1], b2 = (unsigned char)p[2];
+        if ((b1 == 0x80 && (b2 == 0x8e || b2 == 0x8f || (b2 >= 0xaa && b2 <= 0xae))) ||
+            (b1 == 0x81 && b2 >= 0xa6 && b2 <= 0xa9))
+            return true;
+    }
+    for (const char *p = memchr(s, 0xd8, n); p != NULL && (size_t)(p - s) + 1 < n;
+         p = memchr(p + 1, 0xd8, n - (size_t)(p + 1 - s)))
+        if ((unsigned char)p[1] == 0x9c)
+            return true;
+    return false;
+}
+
+/* PAM_JWT_ + NAME upper-cased, anything but A-Z 0-9 made '_', into var
+ * (room for PAM_JWT_ and PJ_MAX_EXPORT_NAME); its length. */
+static size_t var_name(char *var, const char *name)
+{
+    size_t o = (size_t)snprintf(var, sizeof("PAM_JWT_"), "PAM_JWT_");
+    for (const char *p = name; *p; p++) {
+        char ch = *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p;
+        var[o++] = (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ? ch : '_';
+    }
+    var[o] = '\0';
+    return o;
+}
+
+int pj_export_names(const pj_config *c, pj_strlist *names)
+{
+    char var[sizeof("PAM_JWT_") + PJ_MAX_EXPORT_NAME + 1];
+    for (size_t i = 0; i < c->export_claims.n; i++) {
+        size_t o = var_name(var, c->export_claims.v[i]);
+        if (!pj_strlist_has(names, var) && pj_strlist_add(names, var, o) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int pj_export_claims(const pj_config *c, json_t *claims, pj_strlist *env, const pj_log *log)
 {
     char var[sizeof("PAM_JWT_") + PJ_MAX_EXPORT_NAME + 1 + PJ_MAX_EXPORT_VALUE + 1];
@@ -57,12 +100,13 @@ int pj_export_claims(const pj_config *c, json_t *claims, pj_strlist *env, const 
                     safe);
             continue;
         }
-        /* PAM_JWT_ + NAME upper-cased, anything but A-Z 0-9 made '_' */
-        o = (size_t)snprintf(var, sizeof(var), "PAM_JWT_");
-        for (const char *p = name; *p; p++) {
-            char ch = *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p;
-            var[o++] = (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ? ch : '_';
+        if (has_bidi(val, vl)) {
+            pj_logf(log, LOG_NOTICE,
+                    "claim %s not exported: value holds a bidirectional control character",
+                    safe);
+            continue;
         }
+        o = var_name(var, name);
         var[o++] = '=';
         memcpy(var + o, val, vl);
         o += vl;

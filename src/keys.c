@@ -595,3 +595,14 @@ out:
     ERR_clear_error();
     return ok;
 }
+
+size_t pj_sig_len_for_key(pj_alg a, const pj_key *k)
+{
+    const pj_alg_info *ai = pj_alg_get(a);
+    int n;
+    if (ai == NULL || (ai->fam != PJ_FAM_RSA && ai->fam != PJ_FAM_PSS) ||
+        k->state != PJ_KEY_READY || k->pkey == NULL || !pj_alg_fits_key(a, k))
+        return 0;
+    n = EVP_PKEY_get_size(k->pkey);
+    return n > 0 ? (size_t)n : 0;
+}

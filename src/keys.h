@@ -143,5 +143,8 @@ bool pj_alg_fits_key(pj_alg a, const pj_key *k);
  * (0) whenever the key does not fit the algorithm or is not READY. */
 int pj_sig_verify(pj_alg a, const pj_key *k, const unsigned char *msg, size_t msglen,
                   const unsigned char *sig, size_t siglen);
+/* The signature length an RS* or PS* algorithm gives with this READY key
+ * (its modulus in bytes); 0 for other algorithms or keys. */
+size_t pj_sig_len_for_key(pj_alg a, const pj_key *k);
 
 #endif

@@ -54,14 +54,27 @@ static int ask(void *ctx, const char *prompt, char **answer)
     return *answer != NULL ? 0 : -1;
 }
 
-/* One log line for a failed conversation; under sudo, why it may fail. */
-static void log_conv_failure(pam_handle_t *pamh, const pj_log *log, const char *what)
+/* Set on the handle once the token prompt was answered: the client then
+ * has shown it answers, and a later failure on the same handle (sudo asks
+ * again after a refusal) is far more likely the end of its input than a
+ * sudden answer of 512 bytes or more. */
+#define PJ_ANSWERED_KEY "pam_jwt_token_prompt_answered"
+
+/* One log line for a failed conversation.  sudo's conversation fails both
+ * at the end of input and for an answer of 512 bytes or more, and the
+ * module cannot tell which: the hint about the length is given only where
+ * it can be the cause, under sudo at the token prompt (pieces of a chunked
+ * token are short by protocol) before any answer came on this handle. */
+static void log_conv_failure(pam_handle_t *pamh, const pj_log *log, const char *what,
+                             bool whole_answer)
 {
-    const void *svc = NULL;
+    const void *svc = NULL, *answered = NULL;
     bool sudo = pam_get_item(pamh, PAM_SERVICE, &svc) == PAM_SUCCESS && svc != NULL &&
                 strncmp(svc, "sudo", 4) == 0;
+    bool hint = sudo && whole_answer &&
+                pam_get_data(pamh, PJ_ANSWERED_KEY, &answered) != PAM_SUCCESS;
     pj_logf(log, LOG_ERR, "conversation failed %s%s", what,
-            sudo ? " (sudo refuses answers of 512 bytes or more: send long tokens in pieces, "
+            hint ? " (sudo refuses answers of 512 bytes or more: send long tokens in pieces, "
                    "see pamjwt askpass)"
                  : "");
 }
@@ -85,8 +98,11 @@ static int get_token(pam_handle_t *pamh, const pj_args *a, const pj_log *log, ch
         pj_logf(log, LOG_NOTICE, "refused: use_first_pass given but no token was entered before");
         return PAM_AUTH_ERR;
     } else if (ask(pamh, a->prompt, &first) != 0) {
-        log_conv_failure(pamh, log, "at the token prompt");
+        log_conv_failure(pamh, log, "at the token prompt", true);
         return PAM_CONV_ERR;
+    } else {
+        static const char marker = 1;
+        (void)pam_set_data(pamh, PJ_ANSWERED_KEY, (void *)&marker, NULL);
     }
     if (!pj_chunk_started(first)) {
         *tok = first;
@@ -99,7 +115,7 @@ static int get_token(pam_handle_t *pamh, const pj_args *a, const pj_log *log, ch
         case PJ_CHUNK_DONE:
             break;
         case PJ_CHUNK_CONV:
-            log_conv_failure(pamh, log, "while receiving a chunked token");
+            log_conv_failure(pamh, log, "while receiving a chunked token", false);
             pj_free_str(first);
             return PAM_CONV_ERR;
         case PJ_CHUNK_NONE:
@@ -205,6 +221,16 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     pj_decide(&rq, &d);
     pj_free_str(tok);
     pj_policies_free(ps);
+    /* export_claims: none of this config's PAM_JWT_ names keeps a value
+     * it had before this attempt (an earlier module's or attempt's) */
+    bool env_ok = true;
+    for (size_t i = 0; i < d.unset.n; i++)
+        if (pam_getenv(pamh, d.unset.v[i]) != NULL && pam_putenv(pamh, d.unset.v[i]) != PAM_SUCCESS)
+            env_ok = false;
+    if (!env_ok && d.result == PJ_ACCEPT) {
+        pj_logf(&log, LOG_ERR, "refused: cannot clear the PAM environment");
+        d.result = PJ_REFUSE;
+    }
 
     switch (d.result) {
     case PJ_ACCEPT:
@@ -229,6 +255,9 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
         break;
     case PJ_UNAVAIL:
         rc = PAM_AUTHINFO_UNAVAIL;
+        break;
+    case PJ_CONV: /* no answer at the proof prompt */
+        rc = PAM_CONV_ERR;
         break;
     case PJ_REFUSE:
     default:

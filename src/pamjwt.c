@@ -25,7 +25,7 @@ static const struct command {
      "                   [--holder-key PRIVATE.pem]"},
     {"login", pj_cmd_login,
      "--issuer URL --client-id ID [--scope S] [--resource R] [--ca-file FILE]"},
-    {"token", pj_cmd_token, ""},
+    {"token", pj_cmd_token, "[--issuer URL [--resource R] | --target TARGET]"},
     {"askpass", pj_cmd_askpass, "PROMPT"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

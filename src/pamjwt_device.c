@@ -42,7 +42,7 @@ const pj_log pj_cli_log = {emit_syslog, NULL, false};
 
 typedef struct req {
     char *issuer, *client_id, *scope, *ca_file;
-    long timeout;
+    uintmax_t timeout;
 } req;
 
 /* Read the request (bounded) and check each value. */
@@ -76,7 +76,7 @@ static int read_request(req *r)
         if (slot != NULL && *slot == NULL) {
             *slot = v;
         } else if (strcmp(l, "timeout") == 0 && r->timeout == 0) {
-            if (pj_parse_long(v, 1, MAX_TIMEOUT, &r->timeout) != 0) {
+            if (pj_parse_uint(v, 1, MAX_TIMEOUT, &r->timeout) != 0) {
                 syslog(LOG_ERR, "request: timeout out of range");
                 return -1;
             }

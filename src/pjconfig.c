@@ -7,19 +7,21 @@
 #include "scope.h"
 #include "subject.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 enum vtype { V_PATH, V_PATHS, V_DIR, V_STRING, V_SCOPED, V_ALGS, V_SUBJECTS, V_NUMBER, V_CLAIM,
-             V_NAMES, V_BOOL };
+             V_NAMES, V_BOOL, V_UID, V_TARGETS };
 
 struct keydef {
     const char *name;
     enum vtype type;
     size_t off;
-    long max;             /* V_NUMBER: largest value (smallest is 0) */
-    const char *range;    /* V_NUMBER: the error for a value out of range */
+    uintmax_t max;        /* V_NUMBER, V_UID: largest value (smallest is 0) */
+    const char *range;    /* V_NUMBER, V_UID: the error for a value out of range */
 };
 
 #define OFF(f) offsetof(pj_config, f)
@@ -37,7 +39,8 @@ static const struct keydef keydefs[] = {
     {"leeway", V_NUMBER, OFF(leeway), PJ_MAX_LEEWAY, "expected whole seconds from 0 to 86400"},
     {"max_lifetime", V_NUMBER, OFF(max_lifetime), PJ_MAX_MAX_LIFETIME,
      "expected whole seconds from 0 to 31536000"},
-    {"min_uid", V_NUMBER, OFF(min_uid), PJ_MAX_MIN_UID, "expected a uid from 0 to 4294967294"},
+    {"min_uid", V_UID, OFF(min_uid), PJ_MAX_MIN_UID, "expected a uid from 0 to 4294967294"},
+    {"max_uid", V_UID, OFF(max_uid), PJ_MAX_MIN_UID, "expected a uid from 0 to 4294967294"},
     {"require_claim", V_CLAIM, 0, 0, NULL},
     {"revoked_file", V_PATH, OFF(revoked.path), 0, NULL},
     {"replay_cache", V_DIR, OFF(replay_cache), 0, NULL},
@@ -51,8 +54,18 @@ static const struct keydef keydefs[] = {
     {"device_ca_file", V_PATH, OFF(device_ca_file), 0, NULL},
     {"device_user", V_STRING, OFF(device_user), 0, NULL},
     {"device_helper", V_PATH, OFF(device_helper), 0, NULL},
+    {"pop_audience", V_TARGETS, OFF(pop_audience), 0, NULL},
 };
 #define NKEYS (sizeof(keydefs) / sizeof(keydefs[0]))
+/* set_value writes V_NUMBER keys as int64_t and V_UID keys as uid_t */
+#define FIELD_IS(f, T) _Generic(((pj_config *)0)->f, T: 1, default: 0)
+_Static_assert(FIELD_IS(leeway, int64_t) && FIELD_IS(max_lifetime, int64_t),
+               "V_NUMBER fields are int64_t");
+_Static_assert(FIELD_IS(device_timeout, int64_t), "V_NUMBER fields are int64_t");
+_Static_assert(FIELD_IS(min_uid, uid_t), "V_UID fields are uid_t");
+_Static_assert(FIELD_IS(max_uid, uid_t), "V_UID fields are uid_t");
+_Static_assert((uid_t)-1 > 0 && sizeof(uid_t) == 4, "uid_t is 32-bit unsigned, as the "
+                                                   "min_uid message says");
 
 pj_config *pj_config_new(const char *path)
 {
@@ -68,6 +81,7 @@ pj_config *pj_config_new(const char *path)
     c->max_lifetime = PJ_DEFAULT_MAX_LIFETIME;
     c->replay_dirfd = -1;
     c->device_timeout = PJ_DEFAULT_DEVICE_TIMEOUT;
+    c->max_uid = PJ_MAX_MIN_UID;
     return c;
 }
 
@@ -90,6 +104,7 @@ void pj_config_free(pj_config *c)
     free(c->audience);
     pj_strlist_free(&c->allowed_subjects);
     pj_strlist_free(&c->export_claims);
+    pj_strlist_free(&c->pop_audience);
     free(c->subject_claim);
     for (size_t i = 0; i < c->nreqs; i++) {
         free(c->reqs[i].name);
@@ -186,6 +201,14 @@ static int parse_claim(pj_config *c, char *v, const char **why)
     return 0;
 }
 
+/* A claim name's character in its PAM_JWT_NAME variable (as export.c
+ * writes it): upper case, anything but A-Z and 0-9 made '_'. */
+static char export_char(char ch)
+{
+    ch = ch >= 'a' && ch <= 'z' ? (char)(ch - 'a' + 'A') : ch;
+    return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ? ch : '_';
+}
+
 /* export_claims = NAME ...: claim names, each once. */
 static int parse_names(pj_strlist *l, char *v, const char **why)
 {
@@ -196,6 +219,49 @@ static int parse_names(pj_strlist *l, char *v, const char **why)
         }
         if (pj_strlist_has(l, w)) {
             *why = "claim named twice";
+            return -1;
+        }
+        /* names that differ only where PAM_JWT_NAME has '_' or in letter
+         * case would set one variable: a-b and a_b are both PAM_JWT_A_B */
+        for (size_t i = 0; i < l->n; i++) {
+            const char *a = l->v[i], *b = w;
+            while (*a && *b && export_char(*a) == export_char(*b))
+                a++, b++;
+            if (*a == '\0' && *b == '\0') {
+                static __thread char msg[2 * PJ_MAX_EXPORT_NAME + 80];
+                snprintf(msg, sizeof(msg), "%s and %s would both be exported as the same "
+                         "PAM_JWT_ variable", l->v[i], w);
+                *why = msg;
+                return -1;
+            }
+        }
+        if (pj_strlist_add(l, w, strlen(w)) != 0) {
+            *why = "out of memory";
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* pop_audience = ssh://HOST local://HOST ...: the targets a client may name
+ * in a proof's aud (scoped: %h, %s, %%), each once. */
+static int parse_targets(pj_strlist *l, char *v, const char **why)
+{
+    for (char *save = NULL, *w = strtok_r(v, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+        for (const char *p = w; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+                *why = "control character in a target";
+                return -1;
+            }
+        if (!((strncmp(w, "ssh://", 6) == 0 && w[6] != '\0') ||
+              (strncmp(w, "local://", 8) == 0 && w[8] != '\0'))) {
+            *why = "expected targets of the form ssh://HOST or local://HOSTNAME";
+            return -1;
+        }
+        if (!pj_scope_valid(w, why))
+            return -1;
+        if (pj_strlist_has(l, w)) {
+            *why = "target listed twice";
             return -1;
         }
         if (pj_strlist_add(l, w, strlen(w)) != 0) {
@@ -221,9 +287,16 @@ static int set_value(pj_config *c, const struct keydef *kd, char *v, const char 
             *why = "one path per line";
             return -1;
         }
+        /* one rule for every path: paths are never expanded, and a '%'
+         * (%h, %s, %% or any other) is refused rather than taken literally */
+        if (strchr(v, '%') != NULL) {
+            *why = "'%' in a path (paths are not expanded: %h and %s are not replaced)";
+            return -1;
+        }
         if (kd->type == V_PATHS)
             return pj_strlist_add((pj_strlist *)((char *)c + kd->off), v, strlen(v));
-        /* fall through */
+        *sp = strdup(v);
+        return *sp ? 0 : -1;
     case V_SCOPED:
         if (!pj_scope_valid(v, why))
             return -1;
@@ -231,12 +304,19 @@ static int set_value(pj_config *c, const struct keydef *kd, char *v, const char 
     case V_STRING:
         *sp = strdup(v);
         return *sp ? 0 : -1;
-    case V_NUMBER:
-        if (pj_parse_long(v, 0, kd->max, (long *)((char *)c + kd->off)) != 0) {
+    case V_NUMBER: /* an int64_t field */
+    case V_UID: {  /* a uid_t field */
+        uintmax_t n;
+        if (pj_parse_uint(v, 0, kd->max, &n) != 0) {
             *why = kd->range;
             return -1;
         }
+        if (kd->type == V_UID)
+            *(uid_t *)((char *)c + kd->off) = (uid_t)n;
+        else
+            *(int64_t *)((char *)c + kd->off) = (int64_t)n;
         return 0;
+    }
     case V_ALGS:
         return parse_algs(c, v, why);
     case V_SUBJECTS:
@@ -245,6 +325,8 @@ static int set_value(pj_config *c, const struct keydef *kd, char *v, const char 
         return parse_claim(c, v, why);
     case V_NAMES:
         return parse_names((pj_strlist *)((char *)c + kd->off), v, why);
+    case V_TARGETS:
+        return parse_targets((pj_strlist *)((char *)c + kd->off), v, why);
     case V_BOOL: {
         bool *b = (bool *)((char *)c + kd->off);
         if (strcmp(v, "yes") == 0)
@@ -456,6 +538,11 @@ int pj_config_finish(pj_config *c, const pj_log *log)
                 c->path);
         return -1;
     }
+    if (c->max_uid < c->min_uid) {
+        pj_logf(log, LOG_ERR, "config %s: max_uid %ju is below min_uid %ju", c->path,
+                (uintmax_t)c->max_uid, (uintmax_t)c->min_uid);
+        return -1;
+    }
     if (!c->algs_set)
         c->algs = pj_alg_supported_mask() & (c->hmac_secret_file ? ~0u : ~HMAC_MASK);
     else if ((c->algs & HMAC_MASK) && c->hmac_secret_file == NULL) {
@@ -495,15 +582,24 @@ bool pj_config_uses_service(const pj_config *c)
     for (size_t i = 0; i < c->nreqs; i++)
         if (pj_scope_uses_service(c->reqs[i].value))
             return true;
+    for (size_t i = 0; c->require_pop && i < c->pop_audience.n; i++)
+        if (pj_scope_uses_service(c->pop_audience.v[i]))
+            return true;
     return false;
 }
 
 pj_config *pj_config_load(const char *path, const pj_log *log)
 {
+    return pj_config_load_at(AT_FDCWD, path, path, log);
+}
+
+pj_config *pj_config_load_at(int dirfd, const char *name, const char *path, const pj_log *log)
+{
     char *buf;
     size_t len;
     pj_config *c;
-    if (pj_read_file(path, "config", PJ_FILE_PUBLIC, PJ_MAX_CONFIG_SIZE, log, &buf, &len) != 0)
+    if (pj_read_file_at(dirfd, name, path, "config", PJ_FILE_PUBLIC, PJ_MAX_CONFIG_SIZE, log, &buf,
+                        &len) != 0)
         return NULL;
     c = pj_config_new(path);
     if (c == NULL || pj_config_parse(c, buf, len, log) != 0 || pj_config_finish(c, log) != 0) {

@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "keys.h"
 #include "log.h"
@@ -19,7 +21,8 @@
 #define PJ_MAX_LEEWAY 86400
 #define PJ_DEFAULT_MAX_LIFETIME 3600
 #define PJ_MAX_MAX_LIFETIME 31536000
-#define PJ_MAX_MIN_UID 4294967294L
+/* (uid_t)-1 is "no uid" (setreuid, chown): the largest uid is one below */
+#define PJ_MAX_MIN_UID ((uid_t)-2)
 #define PJ_MAX_EXPORT_NAME 64
 /* Device sign-in (device_flow): the wait for the user, and who runs the helper. */
 #define PJ_DEFAULT_DEVICE_TIMEOUT 110
@@ -53,8 +56,9 @@ typedef struct pj_config {
     pj_strlist allowed_subjects;
     bool allow_any_subject;
     char *subject_claim;
-    long leeway, max_lifetime;
-    long min_uid;            /* a mapped user's uid must be at least this */
+    int64_t leeway, max_lifetime; /* seconds: 64-bit on every architecture */
+    uid_t min_uid;           /* a mapped user's uid must be at least this */
+    uid_t max_uid;           /* ... and at most this (default 4294967294) */
     pj_claim_req *reqs;
     size_t nreqs;
     pj_text subjects_file, user_map, revoked;
@@ -64,7 +68,9 @@ typedef struct pj_config {
     /* device sign-in: the module runs device_helper as device_user */
     bool device_flow;
     char *device_client_id, *device_scope, *device_ca_file, *device_user, *device_helper;
-    long device_timeout;
+    int64_t device_timeout;  /* seconds, 1..600 (V_NUMBER: int64_t) */
+    pj_strlist pop_audience; /* a proof's aud must be one of these (scoped);
+                              * empty: the default, PJ_POP_DEFAULT_AUDIENCE */
     /* loaded */
     pj_keyset keys;
     int replay_dirfd;
@@ -77,8 +83,12 @@ int pj_config_parse(pj_config *c, const char *text, size_t len, const pj_log *lo
 int pj_config_finish(pj_config *c, const pj_log *log);
 /* Safe-open, parse and finish.  NULL on error (logged). */
 pj_config *pj_config_load(const char *path, const pj_log *log);
+/* The same for the file name in the directory open as dirfd (see
+ * pj_read_file_at); path is the config's name in log lines. */
+pj_config *pj_config_load_at(int dirfd, const char *name, const char *path, const pj_log *log);
 
-/* Does audience or a require_claim value use %s (the PAM service)? */
+/* Does audience, a require_claim value or (under require_pop) a
+ * pop_audience value use %s (the PAM service)? */
 bool pj_config_uses_service(const pj_config *c);
 
 pj_config *pj_config_new(const char *path);

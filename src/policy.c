@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,11 +99,12 @@ static int list_policies(int dirfd, const char *path, char ***names, size_t *n,
     return 0;
 }
 
-/* Load one policy file; a file that fails, or sets no issuer, stays with
+/* Load one policy file, name in the directory open as dirfd (p->file is
+ * its path for log lines); a file that fails, or sets no issuer, stays with
  * c == NULL (logged). */
-static void load_policy(pj_policy *p, const pj_log *log)
+static void load_policy(pj_policy *p, int dirfd, const char *name, const pj_log *log)
 {
-    p->c = pj_config_load(p->file, log);
+    p->c = pj_config_load_at(dirfd, name, p->file, log);
     if (p->c != NULL && p->c->issuer == NULL) {
         pj_logf(log, LOG_ERR,
                 "config %s: no issuer (every policy file in a directory must set issuer)",
@@ -148,14 +150,27 @@ static bool two_device_flows(const pj_policies *ps, const char *path, const pj_l
     return false;
 }
 
-static pj_policies *load_dir(const char *path, const pj_log *log)
+pj_policies *pj_policies_load_dir(int fd, const char *path, const pj_log *log)
 {
     char **names;
     size_t n;
-    int fd = pj_open_dir(path, "config", log);
     pj_policies *ps;
-    if (fd < 0 || list_policies(fd, path, &names, &n, log) != 0)
+    int dirfd;
+    if (fd < 0)
         return NULL;
+    /* fdopendir takes over fd.  The files are opened relative to a second
+     * descriptor of the same checked directory, never through path again:
+     * a directory renamed into its place since is never read. */
+    dirfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (dirfd < 0) {
+        pj_logf(log, LOG_ERR, "config %s: cannot read the directory: %s", path, strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    if (list_policies(fd, path, &names, &n, log) != 0) {
+        close(dirfd);
+        return NULL;
+    }
     ps = calloc(1, sizeof(*ps));
     if (ps != NULL && (ps->v = calloc(n, sizeof(*ps->v))) == NULL) {
         free(ps);
@@ -168,7 +183,7 @@ static pj_policies *load_dir(const char *path, const pj_log *log)
             if ((p->file = malloc(sz)) != NULL) {
                 snprintf(p->file, sz, "%s/%s", path, names[i]);
                 ps->n++;
-                load_policy(p, log);
+                load_policy(p, dirfd, names[i], log);
                 ps->any_failed |= p->c == NULL;
             } else {
                 pj_policies_free(ps);
@@ -178,6 +193,7 @@ static pj_policies *load_dir(const char *path, const pj_log *log)
         free(names[i]);
     }
     free(names);
+    close(dirfd);
     if (ps == NULL) {
         pj_logf(log, LOG_ERR, "config %s: out of memory", path);
         return NULL;
@@ -196,7 +212,7 @@ pj_policies *pj_policies_load(const char *path, const pj_log *log)
     struct stat st;
     pj_policies *ps;
     if (path != NULL && lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return load_dir(path, log);
+        return pj_policies_load_dir(pj_open_dir(path, "config", log), path, log);
     /* a file (or anything else: pj_read_file says what is wrong with it) */
     ps = calloc(1, sizeof(*ps));
     if (ps == NULL || (ps->v = calloc(1, sizeof(*ps->v))) == NULL) {

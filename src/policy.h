@@ -33,6 +33,10 @@ typedef struct pj_policies {
  * loads: those files are marked failed (logged). */
 pj_policies *pj_policies_load(const char *path, const pj_log *log);
 void pj_policies_free(pj_policies *ps);
+/* The directory case of pj_policies_load, from fd: the directory already
+ * opened and checked by pj_open_dir (-1: its failure, already logged).
+ * Takes over fd.  path names the directory in log lines. */
+pj_policies *pj_policies_load_dir(int fd, const char *path, const pj_log *log);
 
 typedef enum {
     PJ_POLICY_FOUND,         /* *c is the policy to decide with */

@@ -152,30 +152,99 @@ static const char *check_claims(const pj_config *c, json_t *cl, const char *tok,
     return NULL;
 }
 
-int pj_pop_verify(const pj_config *c, const char *proof, size_t n, const char *tok, size_t toklen,
-                  const char *jkt, const char *nonce, double now, const pj_log *log,
-                  const char **why)
+/* pop_audience as written, or the default. */
+static const char *const default_audience[] = {"ssh://%h", "local://%h"};
+
+static const char *const *audiences(const pj_config *c, size_t *n)
+{
+    if (c->pop_audience.n > 0) {
+        *n = c->pop_audience.n;
+        return (const char *const *)c->pop_audience.v;
+    }
+    *n = sizeof(default_audience) / sizeof(default_audience[0]);
+    return default_audience;
+}
+
+void pj_pop_audiences(const pj_config *c, const pj_scope *sc, char *out, size_t outsz)
+{
+    char want[PJ_MAX_LINE + 1], safe[160];
+    size_t n, o = 0;
+    const char *const *v = audiences(c, &n);
+    if (outsz < 4)
+        return;
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        const char *a = pj_scope_expand(v[i], sc, want, sizeof(want)) == 0 ? want : v[i];
+        pj_sanitize(safe, sizeof(safe), a, strlen(a));
+        int w = snprintf(out + o, outsz - o, "%s%s", o ? " " : "", safe);
+        if (w < 0 || (size_t)w >= outsz - o) {
+            memcpy(out + outsz - 4, "...", 4); /* cut: say so */
+            return;
+        }
+        o += (size_t)w;
+    }
+}
+
+/* The proof's aud: a string, one of this host's audiences.  Checked after
+ * the signature, so "proof is for X" in a log line is what the holder key
+ * signed (a relaying server names itself there), not what anyone typed. */
+static bool aud_accepted(const pj_config *c, json_t *cl, const pj_scope *sc, char *why,
+                         size_t whysz)
+{
+    json_t *m = json_object_get(cl, "aud");
+    const char *aud = json_string_value(m);
+    char want[PJ_MAX_LINE + 1], got[100], list[160];
+    size_t n, al;
+    const char *const *v = audiences(c, &n);
+    if (m == NULL) {
+        snprintf(why, whysz, "proof has no aud (the client must name the host it proves to)");
+        return false;
+    }
+    if (aud == NULL) {
+        snprintf(why, whysz, "proof's aud is not a string");
+        return false;
+    }
+    al = json_string_length(m);
+    for (size_t i = 0; i < n; i++)
+        if (pj_scope_expand(v[i], sc, want, sizeof(want)) == 0 && strlen(want) == al &&
+            memcmp(want, aud, al) == 0)
+            return true;
+    pj_sanitize(got, sizeof(got), aud, al);
+    pj_pop_audiences(c, sc, list, sizeof(list));
+    snprintf(why, whysz, "proof is for %s, this host accepts %s", got, list);
+    return false;
+}
+
+int pj_pop_verify(const pj_config *c, const pj_pop_challenge *ch, const char *proof, size_t n,
+                  const pj_log *log, char *why, size_t whysz)
 {
     pj_jws j;
     pj_key k;
-    int alg = -1;
+    int alg = -1, r = -1;
+    const char *w = NULL;
     memset(&k, 0, sizeof(k));
     k.alg = -1;
-    *why = NULL;
+    why[0] = '\0';
     pj_trim(&proof, &n);
     if (n > PJ_MAX_TOKEN || !pj_jwt_shaped(proof, n)) {
-        *why = "answer is not a compact JWS";
+        snprintf(why, whysz, "answer is not a compact JWS");
         return -1;
     }
-    if (pj_jws_parse(proof, n, &j, why) != 0)
+    if (pj_jws_parse(proof, n, &j, &w) != 0) {
+        snprintf(why, whysz, "%s", w ? w : "malformed proof");
         return -1;
-    *why = check_header(c, j.header, jkt, &alg, &k, log);
-    if (*why == NULL)
-        *why = check_claims(c, j.claims, tok, toklen, nonce, now);
-    if (*why == NULL &&
+    }
+    w = check_header(c, j.header, ch->jkt, &alg, &k, log);
+    if (w == NULL)
+        w = check_claims(c, j.claims, ch->tok, ch->toklen, ch->nonce, ch->now);
+    if (w == NULL &&
         !pj_sig_verify((pj_alg)alg, &k, (const unsigned char *)proof, j.signing_len, j.sig, j.sig_len))
-        *why = "signature does not verify with the jwk";
+        w = "signature does not verify with the jwk";
+    if (w != NULL)
+        snprintf(why, whysz, "%s", w);
+    else if (aud_accepted(c, j.claims, ch->scope, why, whysz))
+        r = 0; /* the one place a proof is accepted */
     EVP_PKEY_free(k.pkey);
     pj_jws_free(&j);
-    return *why == NULL ? 0 : -1;
+    return r;
 }

@@ -10,9 +10,13 @@
 
 #include "log.h"
 #include "pjconfig.h"
+#include "scope.h"
 
 #define PJ_POP_TYP "pamjwt-pop+jwt"
 #define PJ_POP_NONCE_BYTES 32
+/* pop_audience when the config does not set it: the names the client
+ * gives this host for ssh and for sudo/su (pop.c holds them as a list) */
+#define PJ_POP_DEFAULT_AUDIENCE "ssh://%h local://%h"
 
 /* The token's cnf.jkt: a base64url SHA-256 (43 characters), or NULL. */
 const char *pj_pop_jkt(json_t *claims);
@@ -26,10 +30,25 @@ int pj_pop_nonce(char out[48]);
  * a base64url string (crv, kty: a known name). */
 int pj_jwk_thumbprint(json_t *jwk, unsigned char out[32]);
 
+/* What one proof prompt asked for. */
+typedef struct pj_pop_challenge {
+    const char *tok;        /* the token being proven (ath) */
+    size_t toklen;
+    const char *jkt;        /* its cnf.jkt */
+    const char *nonce;      /* the prompt's nonce */
+    double now;
+    const pj_scope *scope;  /* %h, %s in pop_audience */
+} pj_pop_challenge;
+
+/* The audiences this host accepts in a proof's aud: pop_audience (or the
+ * default) expanded, sanitized, space-separated, for log lines and
+ * pamjwt check.  A value that cannot be expanded shows as written. */
+void pj_pop_audiences(const pj_config *c, const pj_scope *sc, char *out, size_t outsz);
+
 /* Check a proof answer: 0 when it proves possession of the key named by
- * jkt for this token and nonce; -1 with *why (a static string). */
-int pj_pop_verify(const pj_config *c, const char *proof, size_t n, const char *tok, size_t toklen,
-                  const char *jkt, const char *nonce, double now, const pj_log *log,
-                  const char **why);
+ * the challenge's jkt, for its token and nonce, addressed (aud) to one of
+ * this host's audiences; -1 with the reason in why (never empty). */
+int pj_pop_verify(const pj_config *c, const pj_pop_challenge *ch, const char *proof, size_t n,
+                  const pj_log *log, char *why, size_t whysz);
 
 #endif

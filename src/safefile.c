@@ -48,6 +48,12 @@ static void log_open_error(const char *path, const char *what, int err, const pj
 int pj_read_file(const char *path, const char *what, int flags, size_t max,
                  const pj_log *log, char **bufp, size_t *lenp)
 {
+    return pj_read_file_at(AT_FDCWD, path, path, what, flags, max, log, bufp, lenp);
+}
+
+int pj_read_file_at(int dirfd, const char *name, const char *path, const char *what, int flags,
+                    size_t max, const pj_log *log, char **bufp, size_t *lenp)
+{
     struct stat st;
     char *buf = NULL;
     size_t len = 0;
@@ -55,12 +61,18 @@ int pj_read_file(const char *path, const char *what, int flags, size_t max,
 
     *bufp = NULL;
     *lenp = 0;
-    if (path == NULL || path[0] != '/') {
-        pj_logf(log, LOG_ERR, "%s %s: path must be absolute", what, path ? path : "(null)");
+    if (dirfd == AT_FDCWD && (name == NULL || name[0] != '/')) {
+        pj_logf(log, LOG_ERR, "%s %s: path must be absolute", what, name ? name : "(null)");
+        return -1;
+    }
+    /* In a directory: one name, so nothing but the checked directory and
+     * the file is looked up (O_NOFOLLOW covers only the last component). */
+    if (dirfd != AT_FDCWD && (name == NULL || name[0] == '\0' || strchr(name, '/') != NULL)) {
+        pj_logf(log, LOG_ERR, "%s %s: not a file name in the directory", what, path);
         return -1;
     }
     /* O_NONBLOCK: a FIFO must not hang the login before fstat refuses it. */
-    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         log_open_error(path, what, errno, log);
         return -1;

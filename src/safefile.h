@@ -25,6 +25,12 @@ enum {
 int pj_read_file(const char *path, const char *what, int flags, size_t max,
                  const pj_log *log, char **buf, size_t *len);
 
+/* The same for the file name in the directory open as dirfd (a name
+ * without '/', so the directory that was checked is the one read from;
+ * AT_FDCWD: name is a path).  path names the file in log lines. */
+int pj_read_file_at(int dirfd, const char *name, const char *path, const char *what, int flags,
+                    size_t max, const pj_log *log, char **buf, size_t *len);
+
 /* Check a directory the same way (owner, not group/other-writable, not a
  * link).  Returns an open O_DIRECTORY fd or -1 (logged). */
 int pj_open_dir(const char *path, const char *what, const pj_log *log);

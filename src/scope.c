@@ -32,17 +32,31 @@ int pj_scope_expand(const char *v, const pj_scope *sc, char *out, size_t outsz)
         size_t n = 1;
         if (*p == '%') {
             p++;
-            add = *p == '%' ? "%" : sc == NULL ? NULL : *p == 'h' ? sc->host
-                                                  : *p == 's' ? sc->service : NULL;
-            if (add == NULL)
-                return -1; /* unknown value or sequence */
+            if (*p == '%')
+                add = "%";
+            else if (*p == 'h' && (add = sc ? sc->host : NULL) == NULL)
+                return PJ_SCOPE_NO_HOST;
+            else if (*p == 's' && (add = sc ? sc->service : NULL) == NULL)
+                return PJ_SCOPE_NO_SERVICE;
+            else if (*p != 'h' && *p != 's')
+                return PJ_SCOPE_BAD; /* pj_scope_valid refuses it at load */
             n = strlen(add);
         }
         if (n >= outsz - o)
-            return -1;
+            return PJ_SCOPE_TOO_LONG;
         memcpy(out + o, add, n);
         o += n;
     }
     out[o] = '\0';
     return 0;
+}
+
+const char *pj_scope_error(int r)
+{
+    switch (r) {
+    case PJ_SCOPE_NO_SERVICE: return "uses %s but the PAM service is unknown";
+    case PJ_SCOPE_NO_HOST: return "uses %h but the host name is unknown";
+    case PJ_SCOPE_BAD: return "has an unknown % sequence";
+    default: return "is too long once %h and %s are replaced";
+    }
 }

@@ -16,8 +16,16 @@ bool pj_scope_valid(const char *v, const char **why);
 /* Does v use %s (so it needs a service name)? */
 bool pj_scope_uses_service(const char *v);
 /* Expand v into out (NUL-terminated); sc may be NULL (no host, no
- * service).  -1 when v needs a value the scope does not have, or the
- * result does not fit. */
+ * service).  0, or why it failed (all non-zero): */
+enum {
+    PJ_SCOPE_TOO_LONG = -1,   /* the result does not fit */
+    PJ_SCOPE_NO_SERVICE = -2, /* v uses %s and the service is unknown */
+    PJ_SCOPE_NO_HOST = -3,    /* v uses %h and the host name is unknown */
+    PJ_SCOPE_BAD = -4,        /* a '%' other than %h, %s, %% */
+};
 int pj_scope_expand(const char *v, const pj_scope *sc, char *out, size_t outsz);
+/* What a failure of pj_scope_expand means, for "KEY uses ..." messages:
+ * "uses %s but the PAM service is unknown", ... */
+const char *pj_scope_error(int r);
 
 #endif

@@ -308,9 +308,22 @@ static char *expand(const char *u, size_t n, const char *sub)
     return out;
 }
 
+/* Does the template use %l (a '%' followed by 'l', %% being a '%')? */
+static bool uses_local_part(const char *u, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++)
+        if (u[i] == '%') {
+            if (u[i + 1] == 'l')
+                return true;
+            i++; /* %s or %% */
+        }
+    return false;
+}
+
 pj_map_result pj_map_user(const pj_config *c, const char *sub, char **user, const pj_log *log)
 {
-    map_rule hit;
+    map_rule hit = {NULL, NULL, 0, 0};
+    const char *at;
     *user = NULL;
     if (c->user_map.buf == NULL) {
         *user = strdup(sub);
@@ -321,6 +334,11 @@ pj_map_result pj_map_user(const pj_config *c, const char *sub, char **user, cons
     case 0: return PJ_MAP_NONE;
     default: return PJ_MAP_BROKEN;
     }
+    /* %l cuts at the first '@' while a glob such as *@example.com matches
+     * at the last: nobody@evil.org@example.com would map to nobody. */
+    if ((at = strchr(sub, '@')) != NULL && strchr(at + 1, '@') != NULL &&
+        uses_local_part(hit.tpl, hit.tl))
+        return PJ_MAP_REFUSED;
     *user = expand(hit.tpl, hit.tl, sub);
     return *user ? PJ_MAP_FOUND : PJ_MAP_NOMEM;
 }

@@ -18,7 +18,9 @@ typedef enum {
     PJ_MAP_BROKEN = -2,
     PJ_MAP_NOMEM = -1,
     PJ_MAP_NONE = 0,
-    PJ_MAP_FOUND = 1
+    PJ_MAP_FOUND = 1,
+    PJ_MAP_REFUSED = 2 /* the matching rule uses %l and the subject has more
+                        * than one '@' (the caller logs the refusal) */
 } pj_map_result;
 pj_map_result pj_map_user(const pj_config *c, const char *sub, char **user, const pj_log *log);
 /* A plausible local user name: 1..255 bytes, no control characters, no

@@ -79,18 +79,29 @@ void pj_strlist_free(pj_strlist *l)
     l->n = l->cap = 0;
 }
 
-int pj_parse_long(const char *s, long min, long max, long *out)
+int pj_parse_uint(const char *s, uintmax_t min, uintmax_t max, uintmax_t *out)
 {
-    if (*s == '\0' || strlen(s) > 18)
+    uintmax_t v = 0;
+    if (*s == '\0')
         return -1;
-    long v = 0;
     for (const char *p = s; *p; p++) {
-        if (*p < '0' || *p > '9')
+        unsigned d = (unsigned)(*p - '0');
+        if (*p < '0' || *p > '9' || v > (UINTMAX_MAX - d) / 10)
             return -1;
-        v = v * 10 + (*p - '0');
+        v = v * 10 + d;
     }
     if (v < min || v > max)
         return -1;
     *out = v;
+    return 0;
+}
+
+int pj_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    uintmax_t v;
+    if (min < 0 || max < min ||
+        pj_parse_uint(s, (uintmax_t)min, (uintmax_t)max, &v) != 0)
+        return -1;
+    *out = (int64_t)v;
     return 0;
 }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Wipe n bytes at p, then free p. NULL is fine. */
 void pj_wipe_free(void *p, size_t n);
@@ -29,7 +30,13 @@ int pj_strlist_add(pj_strlist *l, const char *s, size_t n);
 bool pj_strlist_has(const pj_strlist *l, const char *s);
 void pj_strlist_free(pj_strlist *l);
 
-/* Parse a decimal number in [min, max]; whole string must be digits. */
-int pj_parse_long(const char *s, long min, long max, long *out);
+/* The one parser for numbers from the config, the environment and the
+ * command line: the whole string is decimal digits (no sign, no space) and
+ * its value lies in [min, max].  uintmax_t is at least 64 bits on every
+ * architecture, and a value past UINTMAX_MAX is refused, never wrapped.
+ * 0 and *out set, or -1 with *out untouched. */
+int pj_parse_uint(const char *s, uintmax_t min, uintmax_t max, uintmax_t *out);
+/* The same into an int64_t (seconds, times), for 0 <= min <= max. */
+int pj_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 
 #endif

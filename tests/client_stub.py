@@ -7,7 +7,7 @@
                          What it does is chosen per request by DIR/mode; what
                          it saw is written to DIR/state.json.
   check-login DIR        the full login's sequence and timing, from state.json
-  verify-proof PROOF NONCE TOKEN    a pamjwt-pop+jwt proof, as the module would
+  verify-proof PROOF NONCE TOKEN [AUD]  a pamjwt-pop+jwt proof, as the module would
   jkt-of-pem PEM         RFC 7638 thumbprint of a private key's public key
   claim TOKEN NAME[.NAME]          a claim of a token (signature not checked)
   tty PAMJWT PROMPT ANSWER         askpass on a pseudo-terminal: echo must be off
@@ -156,6 +156,10 @@ class Provider(BaseHTTPRequestHandler):
             cfg["token_endpoint"] = "http://example.com/token"
         if mode == "no-device":
             del cfg["device_authorization_endpoint"]
+        if mode == "escape":  # text from the provider that would drive a terminal
+            # a right-to-left override (U+202E) in the URL curl takes, and
+            # an answer that is not JSON: the URL is shown in the message
+            cfg["device_authorization_endpoint"] = base + "/device\u202eevil"
         if mode in ("huge", "huge-unannounced"):
             cfg["padding"] = "x" * (100 * 1024)
         if mode == "huge-unannounced":  # no Content-Length: read until the connection closes
@@ -176,10 +180,13 @@ class Provider(BaseHTTPRequestHandler):
         form = self.form()
         if form.get("client_id") != CLIENT_ID:
             st["errors"].append("client_id %r" % form.get("client_id"))
+        if mode == "escape":
+            return self.reply(500, b"<html>oops</html>")
         if self.path == "/device":
             st["device"] += 1
             st["scope"] = form.get("scope")
             st["resource"] = form.get("resource")
+            self.server.resource = form.get("resource")
             st["device_at"] = time.monotonic()
             st["outcomes"], st["times"], st["dpop_algs"], st["nonce_used"] = [], [], [], 0
             if mode == "full":
@@ -232,7 +239,7 @@ class Provider(BaseHTTPRequestHandler):
             return self.outcome(now, {"denied": "access_denied", "expired": "expired_token",
                                       "pending": "authorization_pending"}[mode])
         jkt = thumbprint(hdr["jwk"])
-        tclaims = {"iss": base, "sub": "alice", "aud": "ssh", "iat": int(time.time()),
+        tclaims = {"iss": base, "sub": "alice", "aud": self.server.resource or "ssh", "iat": int(time.time()),
                    "exp": int(time.time()) + 600, "jti": secrets.token_hex(8),
                    "scope": form.get("scope", "")}
         if mode != "bearer":
@@ -276,6 +283,7 @@ def serve(d, cert=None, key=None):
     srv.nonce = None
     srv.jtis = set()
     srv.device_code = None
+    srv.resource = None
     srv.key = ec.generate_private_key(ec.SECP256R1())
     with open(os.path.join(d, "port.tmp"), "w") as f:
         f.write("%d\n" % srv.server_address[1])
@@ -315,7 +323,7 @@ def check_login(d):
     return 1 if problems else 0
 
 
-def verify_proof(proof, nonce, token):
+def verify_proof(proof, nonce, token, aud=None):
     try:
         hdr, claims = verify_jws_with_jwk(proof, "pamjwt-pop+jwt")
         jkt = unverified_claims(token).get("cnf", {}).get("jkt")
@@ -325,6 +333,8 @@ def verify_proof(proof, nonce, token):
             raise ValueError("nonce %r" % claims.get("nonce"))
         if claims.get("ath") != b64u(hashlib.sha256(token.encode()).digest()):
             raise ValueError("ath %r" % claims.get("ath"))
+        if aud is not None and claims.get("aud") != aud:
+            raise ValueError("aud %r, wanted %r" % (claims.get("aud"), aud))
     except Exception as e:
         print("# proof refused: %s" % e)
         return 1
@@ -383,7 +393,7 @@ def main(argv):
     if cmd == "check-login":
         return check_login(argv[2])
     if cmd == "verify-proof":
-        return verify_proof(argv[2], argv[3], argv[4])
+        return verify_proof(*argv[2:6])
     if cmd == "jkt-of-pem":
         with open(argv[2], "rb") as f:
             key = serialization.load_pem_private_key(f.read(), None)

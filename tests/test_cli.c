@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "cli_jwk.h"
 #include "cli_store.h"
+#include "cli_target.h"
 #include "jose.h"
 #include "keys.h"
 #include "tap.h"
@@ -332,6 +333,122 @@ static void test_holder_key(void)
     free(tmp);
 }
 
+/* ------------------------------------------------------------ targets */
+
+static const char *target_of(const char *prompt, int *rc, const char **body)
+{
+    static pj_prompt p;
+    const char *why = NULL;
+    *rc = pj_prompt_parse(prompt, "myhost", &p, &why);
+    if (body)
+        *body = p.body;
+    return p.target;
+}
+
+static void test_targets(void)
+{
+    const char *why = NULL, *body = NULL, *t;
+    char nonce[PJ_NONCE_LEN + 1];
+    pj_prompt p;
+    int rc;
+
+    t = target_of("(alice@host.example) Token: ", &rc, &body);
+    ok(rc == 0 && strcmp(t, "ssh://host.example") == 0 && strcmp(body, "Token: ") == 0,
+       "target: '(alice@host.example) Token: ' -> ssh://host.example, body 'Token: ' (got %s)", t);
+    t = target_of("Token: ", &rc, NULL);
+    ok(rc == 0 && strcmp(t, "local://myhost") == 0, "target: no prefix -> local://HOSTNAME (%s)", t);
+    t = target_of("(alice@corp.example@db1) Token: ", &rc, NULL);
+    ok(rc == 0 && strcmp(t, "ssh://db1") == 0, "target: a user name with '@': split at the last '@' (%s)", t);
+    t = target_of("(alice@evil) (alice@good) Token: ", &rc, &body);
+    ok(rc == 0 && strcmp(t, "ssh://evil") == 0, "target: only the first prefix counts (%s)", t);
+    pj_prompt_parse("(alice@evil) (alice@good) Token: ", "myhost", &p, &why);
+    ok(pj_prompt_check("(alice@evil) (alice@good) Token: ", &p, &why) != 0 && strstr(why, "two"),
+       "check: two prefixes refused");
+    pj_prompt_parse("(alice@good) Token (empty to sign in): ", "myhost", &p, &why);
+    ok(pj_prompt_check("(alice@good) Token (empty to sign in): ", &p, &why) == 0,
+       "check: parentheses without '@' are no prefix");
+    pj_prompt_parse("(alice@good) \033[2KToken: ", "myhost", &p, &why);
+    ok(pj_prompt_check("(alice@good) \033[2KToken: ", &p, &why) != 0 && strstr(why, "control"),
+       "check: control characters refused");
+    pj_prompt_parse("(alice@good) Tok\x7f" "en: ", "myhost", &p, &why);
+    ok(pj_prompt_check("(alice@good) Tok\x7f" "en: ", &p, &why) != 0, "check: DEL refused");
+    target_of("(alice@bad/host) Token: ", &rc, NULL);
+    ok(rc != 0, "target: a host that is not a host name refused");
+    target_of("(alice@) Token: ", &rc, NULL);
+    ok(rc != 0, "target: an empty host refused");
+    t = target_of("(alice) Token: ", &rc, NULL);
+    ok(rc == 0 && strcmp(t, "local://myhost") == 0, "target: '(alice) ' is no OpenSSH prefix");
+
+    static const char n43[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNO_-";
+    char buf[128];
+    snprintf(buf, sizeof(buf), "pamjwt-pop %s: ", n43);
+    ok(pj_prompt_pop(buf, nonce, &why) == 1 && strcmp(nonce, n43) == 0, "pop: a 43-character nonce");
+    snprintf(buf, sizeof(buf), "pamjwt-pop %.42s: ", n43);
+    ok(pj_prompt_pop(buf, nonce, &why) == -1, "pop: 42 characters refused");
+    snprintf(buf, sizeof(buf), "pamjwt-pop %sA: ", n43);
+    ok(pj_prompt_pop(buf, nonce, &why) == -1, "pop: 44 characters refused");
+    snprintf(buf, sizeof(buf), "pamjwt-pop %.42s=: ", n43);
+    ok(pj_prompt_pop(buf, nonce, &why) == -1, "pop: a character outside base64url refused");
+    ok(pj_prompt_pop("Token: ", nonce, &why) == 0, "pop: 'Token: ' is no proof prompt");
+
+    /* what a token may be given to */
+    json_t *bearer = json_pack("{s:s}", "aud", "ssh://good");
+    json_t *arr = json_pack("{s:[s,s]}", "aud", "x", "ssh://good");
+    json_t *bound = json_pack("{s:s, s:{s:s}}", "aud", "x", "cnf", "jkt", "abc");
+    json_t *bound_aud = json_pack("{s:s, s:{s:s}}", "aud", "ssh://good", "cnf", "jkt", "abc");
+    pj_globs none = {0}, g = {0};
+    ok(pj_target_fit(bearer, "ssh://good", &none) == PJ_FIT_AUD, "fit: bearer, aud names the target");
+    ok(pj_target_fit(bearer, "ssh://evil", &none) == PJ_FIT_NONE, "fit: bearer, other target: refused");
+    ok(pj_target_fit(bearer, "ssh://good.evil", &none) == PJ_FIT_NONE, "fit: aud compared exactly");
+    ok(pj_target_fit(arr, "ssh://good", &none) == PJ_FIT_AUD, "fit: aud array naming the target");
+    ok(pj_target_fit(bound, "ssh://evil", &none) == PJ_FIT_BOUND, "fit: bound token, any target");
+    ok(pj_target_fit(bound_aud, "ssh://good", &none) == PJ_FIT_AUD_BOUND, "fit: bound and aud: best");
+
+    char tmp[] = "/tmp/pamjwt-test-targets.XXXXXX", path[256];
+    ok(mkdtemp(tmp) != NULL, "targets: temporary directory");
+    snprintf(path, sizeof(path), "%s/targets", tmp);
+    ok(pj_targets_load(path, &g) == 0 && g.n == 0, "targets: a missing file is an empty list");
+    FILE *f = fopen(path, "w");
+    fputs("# mine\n  ssh://*.corp.example   # corp\n\nlocal://myhost\n", f);
+    fclose(f);
+    chmod(path, 0644);
+    ok(pj_targets_load(path, &g) == 0 && g.n == 2, "targets: two globs, comments and blanks skipped");
+    ok(pj_target_fit(bearer, "ssh://db1.corp.example", &g) == PJ_FIT_LISTED, "fit: bearer, listed by a glob");
+    ok(pj_target_fit(bearer, "local://myhost", &g) == PJ_FIT_LISTED, "fit: bearer, listed exactly");
+    ok(pj_target_fit(bearer, "ssh://corp.example.evil", &g) == PJ_FIT_NONE, "fit: bearer, no glob matches");
+    pj_targets_free(&g);
+    chmod(path, 0664);
+    ok(pj_targets_load(path, &g) != 0 && g.n == 0, "targets: group-writable file refused");
+    chmod(path, 0644);
+    char link[300];
+    snprintf(link, sizeof(link), "%s/link", tmp);
+    ok(symlink(path, link) == 0 && pj_targets_load(link, &g) != 0 && g.n == 0,
+       "targets: a symbolic link refused");
+    unlink(link);
+    unlink(path);
+    rmdir(tmp);
+    json_decref(bearer);
+    json_decref(arr);
+    json_decref(bound);
+    json_decref(bound_aud);
+
+    /* names in the store */
+    char *a = pj_store_token_name("https://idp", "ssh://one"), *b = pj_store_token_name("https://idp", "ssh://two"),
+         *c = pj_store_token_name("https://idp", NULL), *s1 = pj_store_state_name("ssh://one", "tok", 3),
+         *s2 = pj_store_state_name("ssh://two", "tok", 3), *s3 = pj_store_state_name("ssh://one", "tik", 3);
+    ok(a && b && c && strcmp(a, b) != 0 && strcmp(a, c) != 0 && strncmp(a, "token.", 6) == 0 &&
+           strlen(a) == 6 + 22,
+       "store: one token file per issuer and resource (%s, %s)", a ? a : "-", b ? b : "-");
+    ok(s1 && s2 && s3 && strcmp(s1, s2) != 0 && strcmp(s1, s3) != 0,
+       "store: askpass state keyed by target and token");
+    free(a);
+    free(b);
+    free(c);
+    free(s1);
+    free(s2);
+    free(s3);
+}
+
 int main(void)
 {
     test_rfc7638();
@@ -351,5 +468,6 @@ int main(void)
     test_expiry();
     test_store();
     test_holder_key();
+    test_targets();
     return tap_done();
 }

@@ -27,6 +27,12 @@ unset PAMJWT_HOLDER_KEY PAMJWT_PROMPT PAMJWT_CHUNK PAMJWT_ASKPASS_FALLBACK
 export XDG_RUNTIME_DIR="$dir/run"
 mkdir -m 700 "$dir/run"
 store=$XDG_RUNTIME_DIR/pamjwt
+export XDG_CONFIG_HOME="$dir/config"
+targets=$XDG_CONFIG_HOME/pamjwt/targets
+host=$(hostname)
+# put_token TOKEN: the one stored token (any other removed), as a user
+# would put one there by hand
+put_token() { rm -f "$store"/token "$store"/token.*; printf '%s' "$1" > "$store/token"; chmod 600 "$store/token"; }
 
 # start_stub NAME [CERT KEY]: a stub provider; its URL in $url
 start_stub() {
@@ -53,10 +59,13 @@ t "login: waits the interval, +5 s after slow_down, retries at once with the non
 t "login: scope and resource sent" "$PY" -c "import json,sys; s=json.load(open('$dir/http/state.json')); sys.exit(not (s['scope']=='openid ssh' and s['resource']=='ssh://host'))"
 issued=$("$PY" -c "import json; print(json.load(open('$dir/http/state.json'))['token'])")
 t "login: directory 0700" [ "$(stat -c %a "$store")" = 700 ]
-t "login: token file 0600" [ "$(stat -c %a "$store/token")" = 600 ]
+tokfile=$(ls "$store"/token.* 2>/dev/null | head -n 1)
+tt "login: one token file, token.KEY (per issuer and resource)" '[ "$(ls "$store" | grep -c "^token\.")" -eq 1 ] && case ${tokfile##*/} in token.??????????????????????) true ;; *) false ;; esac'
+tt "login: the latest token also in token, the contract's file" 'cmp -s "$store/token" "$tokfile"'
+t "login: token file 0600" [ "$(stat -c %a "$tokfile")" = 600 ]
 t "login: holder key 0600" [ "$(stat -c %a "$store/holder.pem")" = 600 ]
 t "login: holder key is EC P-256" sh -c "openssl pkey -in '$store/holder.pem' -noout -text 2>/dev/null | grep -q 'NIST CURVE: P-256'"
-tt "login: the file holds the token alone" '[ "$(cat "$store/token")" = "$issued" ] && [ "$(wc -l < "$store/token")" -eq 0 ]'
+tt "login: the file holds the token alone" '[ "$(cat "$tokfile")" = "$issued" ] && [ "$(wc -l < "$tokfile")" -eq 0 ]'
 jkt=$("$PY" "$STUB" jkt-of-pem "$store/holder.pem")
 t "login: token bound to the holder key (cnf.jkt)" [ "$("$PY" "$STUB" claim "$issued" cnf.jkt)" = "$jkt" ]
 t "login: no stale temporary files" [ "$(ls -A "$store" | grep -c '^\.')" -eq 0 ]
@@ -64,7 +73,8 @@ t "login: no stale temporary files" [ "$(ls -A "$store" | grep -c '^\.')" -eq 0 
 # ---- token
 out=$(pj token 2>"$dir/err"); rc=$?
 tt "token: prints the stored token" '[ $rc -eq 0 ] && [ "$out" = "$issued" ]'
-printf '%s\n' "$issued" > "$store/token"
+put_token "$issued
+"
 out=$(pj token 2>/dev/null)
 t "token: a trailing newline is ignored" [ "$out" = "$issued" ]
 
@@ -75,6 +85,7 @@ tt "askpass 'Token: ': the whole token when it fits PAMJWT_CHUNK" '[ $rc -eq 0 ]
 # prompt like the module; $got is the object, $pieces the number of answers
 reassemble() {
   limit=$1; prompt=$2
+  pre=""; case $prompt in "("*") "*) pre="${prompt%%) *}) " ;; esac
   ans=$(PAMJWT_CHUNK=$limit pj askpass "$prompt"; echo x); ans=${ans%?}
   pieces=1; too_long=0
   [ ${#ans} -le $((limit + 1)) ] || too_long=1
@@ -83,7 +94,7 @@ reassemble() {
   rest=${ans#pamjwt-chunked:}; len=${rest%%:*}; got=${rest#*:}; got=${got%
 }
   while [ ${#got} -lt "$len" ] && [ $pieces -le 65 ]; do
-    ans=$(PAMJWT_CHUNK=$limit pj askpass "(alice@host) pamjwt-continue ${#got}/$len: "; echo x); ans=${ans%?}
+    ans=$(PAMJWT_CHUNK=$limit pj askpass "${pre}pamjwt-continue ${#got}/$len: "; echo x); ans=${ans%?}
     [ ${#ans} -le $((limit + 1)) ] || too_long=1
     piece=${ans%
 }
@@ -94,7 +105,7 @@ reassemble() {
 tl=${#issued}
 reassemble 500 'Token: '
 tt "askpass: a $tl-byte token in $pieces answers of at most 500 bytes (the default)" '[ "$got" = "$issued" ] && [ $pieces -gt 1 ] && [ $too_long -eq 0 ]'
-t "askpass: the kept piece state is gone after the last piece" [ ! -e "$store/askpass-state" ]
+t "askpass: the kept piece state is gone after the last piece" [ "$(ls "$store" | grep -c askpass-state)" -eq 0 ]
 reassemble 100 '(alice@host) Token: '
 tt "askpass: PAMJWT_CHUNK=100 and ssh's '(user@host) ' prefix: $pieces answers, reassembled" '[ "$got" = "$issued" ] && [ $too_long -eq 0 ]'
 t "askpass: PAMJWT_CHUNK=100: every answer at most 100 bytes" [ $too_long -eq 0 ]
@@ -108,7 +119,7 @@ out=$(PAMJWT_CHUNK=100 pj askpass "pamjwt-continue 81/$((len + 1)): " 2>"$dir/er
 tt "askpass: a continuation whose LEN differs: exit 1, nothing printed" '[ $rc -eq 1 ] && [ -z "$out" ]'
 out=$(PAMJWT_CHUNK=100 pj askpass "pamjwt-continue $len/$len: " 2>/dev/null); rc=$?
 tt "askpass: a continuation past the end: exit 1, nothing printed" '[ $rc -eq 1 ] && [ -z "$out" ]'
-rm -f "$store/askpass-state"
+rm -f "$store"/askpass-state.*
 out=$(pj askpass "pamjwt-continue 81/$len: " 2>/dev/null); rc=$?
 tt "askpass: a continuation with nothing being sent: exit 1, nothing printed" '[ $rc -eq 1 ] && [ -z "$out" ]'
 out=$(PAMJWT_CHUNK=10 pj askpass 'Token: ' 2>/dev/null); rc=$?
@@ -133,7 +144,7 @@ for spec in ES256:EC:ec_paramgen_curve:P-256 EdDSA:ED25519: RS256:RSA:rsa_keygen
   tok=$(pj mint --key "$dir/issuer.key" --sub alice --holder-key "$dir/h-$alg.pem")
   want=$("$PY" "$STUB" jkt-of-pem "$dir/h-$alg.pem")
   t "mint --holder-key ($kt): cnf.jkt is the key's RFC 7638 thumbprint" [ "$("$PY" "$STUB" claim "$tok" cnf.jkt)" = "$want" ]
-  printf '%s' "$tok" > "$store/token"
+  put_token "$tok"
   proof=$(PAMJWT_CHUNK=4096 PAMJWT_HOLDER_KEY="$dir/h-$alg.pem" pj askpass "pamjwt-pop $nonce: ")
   got_alg=$("$PY" "$STUB" verify-proof "$proof" "$nonce" "$tok")
   t "askpass proof with PAMJWT_HOLDER_KEY ($kt): alg $alg, verifies against cnf.jkt" [ "$got_alg" = "$alg" ]
@@ -150,7 +161,7 @@ pj mint --key "$dir/issuer.key" --sub alice --holder-key "$dir/h-ES256.pem" >/de
 t "mint: a holder key readable by others: refused" [ $rc -eq 2 ]
 
 # ---- expired or missing tokens: nothing printed
-printf '%s' "$(pj mint --key "$dir/issuer.key" --sub alice --claim exp=$(( $(date +%s) - 1 )))" > "$store/token"
+put_token "$(pj mint --key "$dir/issuer.key" --sub alice --claim exp=$(( $(date +%s) - 1 )))"
 out=$(pj token 2>"$dir/err"); rc=$?
 tt "token: expired: exit 1, nothing on stdout" '[ $rc -eq 1 ] && [ -z "$out" ]'
 t "token: expired: says so on stderr" grep -q "expired" "$dir/err"
@@ -158,13 +169,13 @@ out=$(pj askpass 'Token: ' 2>/dev/null); rc=$?
 tt "askpass 'Token: ' with an expired token: exit 1, nothing printed" '[ $rc -eq 1 ] && [ -z "$out" ]'
 out=$(pj askpass "pamjwt-pop $nonce: " 2>/dev/null); rc=$?
 tt "askpass proof with an expired token: exit 1, nothing printed" '[ $rc -eq 1 ] && [ -z "$out" ]'
-printf '%s' "$(pj mint --key "$dir/issuer.key" --sub alice --claim exp=$(( $(date +%s) + 60 )))" > "$store/token"
+put_token "$(pj mint --key "$dir/issuer.key" --sub alice --claim exp=$(( $(date +%s) + 60 )) --aud "local://$host")"
 out=$(pj token 2>/dev/null); rc=$?
 tt "token: exp a minute ahead: printed" '[ $rc -eq 0 ] && [ -n "$out" ]'
 rm -f "$store/token"
 out=$(pj token 2>"$dir/err"); rc=$?
 tt "token: none stored: exit 1, says so" '[ $rc -eq 1 ] && [ -z "$out" ] && grep -q "no stored token" "$dir/err"'
-printf 'hunter2' > "$store/token"; chmod 600 "$store/token"
+put_token hunter2
 out=$(pj token 2>/dev/null); rc=$?
 tt "token: a stored file that is not a JWT: exit 1" '[ $rc -eq 1 ] && [ -z "$out" ]'
 
@@ -188,10 +199,131 @@ t "askpass: no fallback: reads the line from /dev/tty with echo off" [ $rc -eq 0
 # ---- the wrapper for SSH_ASKPASS
 sed "s|'[^']*/pamjwt'|'$(cd "$(dirname "$PAMJWT")" && pwd)/pamjwt'|" "${top_builddir:-.}/pamjwt-askpass" > "$dir/wrapper"
 chmod 755 "$dir/wrapper"
-printf '%s' "$issued" > "$store/token"
+put_token "$issued"
 out=$(PAMJWT_CHUNK=4096 "$dir/wrapper" 'Token: ')
 t "pamjwt-askpass runs pamjwt askpass PROMPT" [ "$out" = "$issued" ]
 t "pamjwt-askpass passes its arguments on" grep -qF 'askpass "$@"' "${top_builddir:-.}/pamjwt-askpass"
+
+# ---- askpass: what it gives to whom (contract "What pamjwt askpass gives to whom")
+# ask PROMPT [VAR=VALUE...]: askpass's answer in $out, its exit status in $rc, stderr in $dir/err
+ask() { p=$1; shift; out=$(env PAMJWT_CHUNK=4096 "$@" ${TEST_WRAPPER:-} "$PAMJWT" askpass "$p" 2>"$dir/err"); rc=$?; }
+refused() { [ $rc -ne 0 ] && [ -z "$out" ] && grep -qF "refused $1" "$dir/err"; }
+bearer=$(pj mint --key "$dir/issuer.key" --sub alice --aud ssh://good.example)
+put_token "$bearer"
+ask '(alice@good.example) Token: '
+tt "bearer token, aud ssh://good.example: given to (alice@good.example)" '[ $rc -eq 0 ] && [ "$out" = "$bearer" ]'
+ask '(alice@evil.example) Token: '
+tt "bearer token: refused to ssh://evil.example (its aud names another target): nothing printed, says which target" 'refused ssh://evil.example'
+cat "$dir/err" | sed 's/^/# /'
+ask 'Token: '
+tt "bearer token: refused to a local prompt (local://$host)" "refused local://$host"
+ask '(alice@corp.example@good.example) Token: '
+tt "a user name with '@': the host is what follows the LAST '@' (ssh://good.example)" '[ $rc -eq 0 ] && [ "$out" = "$bearer" ]'
+ask '(alice@evil.example) (alice@good.example) Token: '
+tt "only the first prefix counts: a second '(USER@HOST) ' is refused as malformed" 'refused ssh://evil.example && grep -q "two" "$dir/err"'
+ask "$(printf '(alice@good.example) \033[1K\rToken: ')"
+tt "control characters in the prompt: refused, escaped on stderr" 'refused ssh://good.example && grep -q "control characters" "$dir/err" && ! grep -q "$(printf "\033")" "$dir/err"'
+ask '(alice@good/../x) Token: '
+tt "a prefix whose host is not a host name: refused" '[ $rc -ne 0 ] && [ -z "$out" ] && grep -q "not a host name" "$dir/err"'
+put_token "$(pj mint --key "$dir/issuer.key" --sub alice --claim 'aud=["x","ssh://good.example"]')"
+ask '(alice@good.example) Token: '
+tt "bearer token, aud an array naming the target: given" '[ $rc -eq 0 ] && [ -n "$out" ]'
+put_token "$bearer"
+mkdir -p "$XDG_CONFIG_HOME/pamjwt"
+printf '# hosts that may have my bearer tokens\n  ssh://*.corp.example  # all of corp\n\nlocal://%s\n' "$host" > "$targets"
+chmod 644 "$targets"
+ask '(alice@db1.corp.example) Token: '
+tt "bearer token: given to a target a glob of the targets file matches (ssh://*.corp.example)" '[ $rc -eq 0 ] && [ "$out" = "$bearer" ]'
+ask 'Token: '
+tt "bearer token: given to local://$host, listed in the targets file" '[ $rc -eq 0 ] && [ "$out" = "$bearer" ]'
+ask '(alice@corp.example.evil.example) Token: '
+tt "bearer token: still refused to a target no glob matches" 'refused ssh://corp.example.evil.example'
+chmod 664 "$targets"
+ask '(alice@db1.corp.example) Token: '
+tt "a group-writable targets file is ignored (with a message): refused" 'refused ssh://db1.corp.example && grep -q "writable by group" "$dir/err"'
+chmod 644 "$targets"; mv "$targets" "$targets.real"; ln -s "$targets.real" "$targets"
+ask '(alice@db1.corp.example) Token: '
+tt "a targets file that is a symbolic link is ignored: refused" 'refused ssh://db1.corp.example'
+rm -f "$targets"; mv "$targets.real" "$targets"
+chmod 600 "$dir/h-ES256.pem"
+bound=$(pj mint --key "$dir/issuer.key" --sub alice --aud ssh://good.example --holder-key "$dir/h-ES256.pem")
+put_token "$bound"
+ask '(alice@anything.example) Token: '
+tt "bound token (cnf.jkt): given to any target" '[ $rc -eq 0 ] && [ "$out" = "$bound" ]'
+ask "(alice@relay.example) pamjwt-pop $nonce: " PAMJWT_HOLDER_KEY="$dir/h-ES256.pem"
+tt "proof for '(alice@relay.example) pamjwt-pop N: ' has aud ssh://relay.example" '[ $rc -eq 0 ] && "$PY" "$STUB" verify-proof "$out" "$nonce" "$bound" ssh://relay.example'
+ask "pamjwt-pop $nonce: " PAMJWT_HOLDER_KEY="$dir/h-ES256.pem"
+tt "proof for a local prompt has aud local://$host" '[ $rc -eq 0 ] && "$PY" "$STUB" verify-proof "$out" "$nonce" "$bound" "local://$host"'
+ask "(alice@good.example) pamjwt-pop ${nonce%?}: " PAMJWT_HOLDER_KEY="$dir/h-ES256.pem"
+tt "a nonce of 42 characters: refused" 'refused ssh://good.example && grep -q "43 base64url" "$dir/err"'
+ask "(alice@good.example) pamjwt-pop ${nonce}A: " PAMJWT_HOLDER_KEY="$dir/h-ES256.pem"
+tt "a nonce of 44 characters: refused" 'refused ssh://good.example'
+ask "(alice@good.example) pamjwt-pop ${nonce%??}+/: " PAMJWT_HOLDER_KEY="$dir/h-ES256.pem"
+tt "a nonce that is not base64url: refused" 'refused ssh://good.example'
+ask "(alice@good.example) pamjwt-pop $nonce: " PAMJWT_HOLDER_KEY="$dir/nonexistent.pem"
+tt "proof prompt, holder key missing: refused" '[ $rc -ne 0 ] && [ -z "$out" ]'
+mv "$store/holder.pem" "$store/holder.pem.away"
+ask "(alice@good.example) pamjwt-pop $nonce: "
+tt "proof prompt without a holder key: refused, says so" 'refused ssh://good.example && grep -q "no holder key" "$dir/err"'
+mv "$store/holder.pem.away" "$store/holder.pem"
+put_token "$bearer"
+ask "(alice@good.example) pamjwt-pop $nonce: " PAMJWT_HOLDER_KEY="$dir/h-ES256.pem"
+tt "proof prompt with only a bearer token: refused" 'refused ssh://good.example && grep -q "bound" "$dir/err"'
+
+# pieces of two logins at once, to two hosts: each its own state
+put_token "$bound"
+export PAMJWT_HOLDER_KEY="$dir/h-ES256.pem"
+nonce2=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')
+a1=$(PAMJWT_CHUNK=100 pj askpass "(alice@one.example) pamjwt-pop $nonce: ")
+b1=$(PAMJWT_CHUNK=100 pj askpass "(alice@two.example) pamjwt-pop $nonce2: ")
+finish() { # finish FIRST PREFIX: the rest of the object whose first answer was FIRST
+  r=${1#pamjwt-chunked:}; l=${r%%:*}; g=${r#*:}; i=0
+  while [ ${#g} -lt "$l" ] && [ $i -lt 70 ]; do
+    p=$(PAMJWT_CHUNK=100 pj askpass "$2pamjwt-continue ${#g}/$l: " 2>/dev/null) || break
+    g=$g$p; i=$((i+1))
+  done
+  echo "$g"
+}
+pa=$(finish "$a1" "(alice@one.example) ")
+pb=$(finish "$b1" "(alice@two.example) ")
+unset PAMJWT_HOLDER_KEY
+tt "two logins at once (ssh://one.example, ssh://two.example): each reassembles its own proof" '"$PY" "$STUB" verify-proof "$pa" "$nonce" "$bound" ssh://one.example && "$PY" "$STUB" verify-proof "$pb" "$nonce2" "$bound" ssh://two.example'
+out=$(PAMJWT_CHUNK=100 pj askpass "(alice@three.example) pamjwt-continue 100/300: " 2>"$dir/err"); rc=$?
+tt "a continuation for a target nothing is being sent to: refused" 'refused ssh://three.example'
+
+# prompt matching: trailing white space ignored on both sides
+ask '[sudo] password for alice: ' PAMJWT_PROMPT='password for alice:'
+tt "PAMJWT_PROMPT='password for alice:' fits '[sudo] password for alice: '" '[ $rc -eq 0 ] && [ "$out" = "$bound" ]'
+ask '[sudo] password for alice:' PAMJWT_PROMPT='password for alice:   '
+tt "PAMJWT_PROMPT with trailing spaces fits the prompt without" '[ $rc -eq 0 ] && [ "$out" = "$bound" ]'
+out=$(setsid -w "$PAMJWT" askpass 'Password: ' </dev/null 2>"$dir/err"); rc=$?
+tt "no fallback, no terminal: says the prompt was not recognised" '[ $rc -ne 0 ] && grep -q "not recognised" "$dir/err"'
+
+# one token per issuer and resource; askpass picks the one whose aud fits
+rm -f "$store"/token "$store"/token.*
+mode http bearer
+login --issuer "$http" --resource ssh://one.example; rc1=$?
+tok1=$(pj token 2>/dev/null)
+login --issuer "$http" --resource ssh://two.example; rc2=$?
+tok2=$(pj token 2>/dev/null)
+tt "login twice, two resources: two token files" '[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ "$(ls "$store" | grep -c "^token\.")" -eq 2 ] && [ "$tok1" != "$tok2" ]'
+out=$(pj token --issuer "$http" --resource ssh://one.example)
+t "pamjwt token --issuer --resource: the first login's token" [ "$out" = "$tok1" ]
+out=$(pj token)
+t "pamjwt token: the newest" [ "$out" = "$tok2" ]
+out=$(pj token --target ssh://one.example)
+t "pamjwt token --target ssh://one.example: the token whose aud names it" [ "$out" = "$tok1" ]
+ask '(alice@one.example) Token: '
+tt "askpass to ssh://one.example: the token for resource ssh://one.example" '[ $rc -eq 0 ] && [ "$out" = "$tok1" ]'
+ask '(alice@two.example) Token: '
+tt "askpass to ssh://two.example: the token for resource ssh://two.example" '[ $rc -eq 0 ] && [ "$out" = "$tok2" ]'
+out=$(pj token --issuer "$http" --resource ssh://three.example 2>"$dir/err"); rc=$?
+tt "pamjwt token for a resource never logged in to: exit 1" '[ $rc -eq 1 ] && [ -z "$out" ]'
+
+# text from the provider is escaped on stderr
+mode http escape
+login --issuer "$http"; rc=$?
+tt "login: a right-to-left override (U+202E) in a URL from the provider reaches stderr escaped (\\xe2\\x80\\xae), never raw" '[ $rc -eq 1 ] && grep -qF "\\xe2\\x80\\xae" "$dir/err" && ! LC_ALL=C grep -q "$(printf "\342\200\256")" "$dir/err"'
 
 # ---- login refusals
 mode http issuer-mismatch
@@ -249,9 +381,9 @@ openssl x509 -req -in "$dir/srv.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAc
   -out "$dir/srv.pem" -days 2 -extfile "$dir/ext" 2>/dev/null
 start_stub tls "$dir/srv.pem" "$dir/srv.key" https; https=$url
 mode tls quick
-rm -f "$store/token"
+rm -f "$store"/token*
 login --issuer "$https" --ca-file "$dir/ca.pem"; rc=$?
-tt "login over https with --ca-file: exit 0" '[ $rc -eq 0 ] && [ -s "$store/token" ]'
+tt "login over https with --ca-file: exit 0" '[ $rc -eq 0 ] && [ -n "$(ls "$store" | grep "^token\.")" ]'
 login --issuer "$https"; rc=$?
 t "login over https without the private CA: refused" [ $rc -eq 1 ]
 login --issuer "$https" --ca-file "$dir/issuer.key"; rc=$?

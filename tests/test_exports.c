@@ -13,6 +13,7 @@
 #include <link.h>
 #include <elf.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,30 +78,46 @@ static int run_nm(const char *args, const char *so, sym **out, size_t *n)
 
 /* Does the ELF file have a .symtab section (is it not stripped)?  1 yes,
  * 0 no, -1 unreadable.  Read here, not asked of nm, so that an nm that
- * prints nothing cannot pass for a stripped module. */
-static int elf_has_symtab(const char *path)
+ * prints nothing cannot pass for a stripped module.  Either class: 64-bit
+ * (amd64, arm64) or 32-bit (i386, armhf); *elfclass says which. */
+static int elf_has_symtab(const char *path, int *elfclass)
 {
     FILE *f = fopen(path, "rb");
     unsigned char id[EI_NIDENT];
+    unsigned long long shoff = 0;
+    unsigned shnum = 0, shentsize = 0, want = 0;
     int found = -1;
+    *elfclass = ELFCLASSNONE;
     if (f == NULL)
         return -1;
-    if (fread(id, 1, sizeof(id), f) == sizeof(id) && memcmp(id, ELFMAG, SELFMAG) == 0 &&
-        id[EI_CLASS] == ELFCLASS64) {
-        Elf64_Ehdr eh;
-        Elf64_Shdr sh;
+    if (fread(id, 1, sizeof(id), f) == sizeof(id) && memcmp(id, ELFMAG, SELFMAG) == 0) {
+        Elf64_Ehdr e64;
+        Elf32_Ehdr e32;
         rewind(f);
-        if (fread(&eh, sizeof(eh), 1, f) == 1 && eh.e_shentsize == sizeof(sh)) {
-            found = 0;
-            for (unsigned i = 0; i < eh.e_shnum && found == 0; i++) {
-                if (fseek(f, (long)(eh.e_shoff + (Elf64_Off)i * sizeof(sh)), SEEK_SET) != 0 ||
-                    fread(&sh, sizeof(sh), 1, f) != 1) {
-                    found = -1;
-                    break;
-                }
-                if (sh.sh_type == SHT_SYMTAB)
-                    found = 1;
+        *elfclass = id[EI_CLASS];
+        if (id[EI_CLASS] == ELFCLASS64 && fread(&e64, sizeof(e64), 1, f) == 1) {
+            shoff = e64.e_shoff, shnum = e64.e_shnum, shentsize = e64.e_shentsize;
+            want = sizeof(Elf64_Shdr);
+        } else if (id[EI_CLASS] == ELFCLASS32 && fread(&e32, sizeof(e32), 1, f) == 1) {
+            shoff = e32.e_shoff, shnum = e32.e_shnum, shentsize = e32.e_shentsize;
+            want = sizeof(Elf32_Shdr);
+        }
+    }
+    /* sh_type is the second 32-bit word of a section header in both classes */
+    _Static_assert(offsetof(Elf32_Shdr, sh_type) == offsetof(Elf64_Shdr, sh_type),
+                   "sh_type at the same offset");
+    if (want != 0 && shentsize == want) {
+        found = 0;
+        for (unsigned i = 0; i < shnum && found == 0; i++) {
+            Elf32_Word type;
+            if (fseek(f, (long)(shoff + (unsigned long long)i * want +
+                                offsetof(Elf64_Shdr, sh_type)), SEEK_SET) != 0 ||
+                fread(&type, sizeof(type), 1, f) != 1) {
+                found = -1;
+                break;
             }
+            if (type == SHT_SYMTAB)
+                found = 1;
         }
     }
     fclose(f);
@@ -216,8 +233,13 @@ int main(void)
     v = NULL;
 
     /* Its own code, when the .so still has a symbol table (not stripped). */
-    int symtab = elf_has_symtab(so);
-    ok(symtab >= 0, "%s is a readable 64-bit ELF file", so);
+    int elfclass;
+    int symtab = elf_has_symtab(so, &elfclass);
+    ok(symtab >= 0, "%s is a readable %s ELF file", so,
+       elfclass == ELFCLASS64 ? "64-bit" : elfclass == ELFCLASS32 ? "32-bit" : "(not 32- or 64-bit)");
+    /* the class this test was built for: a module of another class is not ours */
+    is_int(elfclass, sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32,
+           "the module's ELF class matches this machine's pointer size (%zu bytes)", sizeof(void *));
     if (symtab == 1) {
         rc = run_nm("", so, &v, &n);
         is_int(rc, 0, "nm ran");

@@ -13,6 +13,7 @@
 #include <pwd.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -433,6 +434,29 @@ static void test_user_rules(void)
     char *dot = strchr(t, '.');
     dot[3] = dot[3] == 'A' ? 'B' : 'A';
     is_int(auth(me, t), PAM_AUTH_ERR, "user_map_file malformed, token forged: refused as forged");
+    free(t);
+
+    /* %l cuts at the first '@', the glob matches at the last: a subject
+     * with two '@' would map *@example.com to the part before the first */
+    write_text("usermap", "*@example.com %l\n", 0644);
+    snprintf(sub, sizeof(sub), "%s@evil.org@example.com", me);
+    t = es256(sub, 300, NULL);
+    u = NULL;
+    is_int(auth_args(NULL, NULL, t, &u), PAM_AUTH_ERR,
+           "user_map_file: %%l refuses a subject with two '@' (%s)", sub);
+    ok(u == NULL, "... and PAM_USER is not set (got %s)", u ? u : "(null)");
+    free(u);
+    ok(log_has("subject has more than one '@' and the matching user_map_file rule uses %l"),
+       "... logged with the reason");
+    free(t);
+    snprintf(sub, sizeof(sub), "%s@example.com", me);
+    t = es256(sub, 300, NULL);
+    is_int(auth(me, t), PAM_SUCCESS, "user_map_file: %%l with one '@' still maps");
+    free(t);
+    write_text("usermap", "*@example.com %s\n", 0644);
+    t = es256("a@b@example.com", 300, NULL);
+    is_int(auth_args(NULL, NULL, t, NULL), PAM_USER_UNKNOWN,
+           "user_map_file: %%s keeps a subject with two '@' (no such user)");
     free(t);
 }
 
@@ -871,6 +895,23 @@ static void test_args(void)
     ok(log_has("unknown module argument 'frobnicate'"), "unknown argument logged");
     is_int(auth_args("frobnicate", me, "hunter2", NULL), PAM_IGNORE,
            "unknown module argument: ordinary password still ignored");
+    /* config= follows the rule of every path: a '%' is a config error (a
+     * usable config at that very path is never read) */
+    {
+        char a[600], conf_text[8192];
+        FILE *f = fopen(P("pam_jwt.conf"), "r");
+        size_t n = f ? fread(conf_text, 1, sizeof(conf_text) - 1, f) : 0;
+        if (f)
+            fclose(f);
+        conf_text[n] = '\0';
+        write_text("pj%h.conf", conf_text, 0644);
+        snprintf(a, sizeof(a), "config=%s/pj%%h.conf", dir);
+        is_int(auth_args(a, me, t, NULL), PAM_AUTHINFO_UNAVAIL, "config= with '%%': fails closed");
+        ok(log_has("'%' in a path"), "config= with '%%': logged (%s)", logbuf);
+        is_int(auth_args(a, me, "hunter2", NULL), PAM_IGNORE,
+               "config= with '%%': ordinary password still ignored");
+        unlink(P("pj%h.conf"));
+    }
     is_int(auth_args("debug", me, t, NULL), PAM_SUCCESS, "debug accepted");
     ok(log_has("signature verified by"), "debug logs decision steps");
     ok(!log_has(t) && !log_has(strrchr(t, '.') + 1), "debug never logs the token");
@@ -1401,21 +1442,109 @@ static void test_hardening(void)
 {
     char extra[4096];
     struct passwd *pw = getpwnam(me);
-    long uid = pw ? (long)pw->pw_uid : 0;
+    uintmax_t uid = pw ? (uintmax_t)pw->pw_uid : 0;
     char *t = es256(me, 300, NULL);
 
     /* min_uid: the mapped user's uid must be at least min_uid */
-    snprintf(extra, sizeof(extra), "min_uid = %ld", uid + 1);
+    snprintf(extra, sizeof(extra), "min_uid = %ju", uid + 1);
     conf(extra);
     is_int(auth(me, t), PAM_AUTH_ERR, "min_uid above the user's uid: refused");
     ok(log_has("below min_uid"), "... logged as below min_uid");
-    snprintf(extra, sizeof(extra), "min_uid = %ld", uid);
+    snprintf(extra, sizeof(extra), "min_uid = %ju", uid);
     conf(extra);
     is_int(auth(me, t), PAM_SUCCESS, "min_uid equal to the user's uid: accepted");
-    conf("min_uid = -1");
-    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "min_uid = -1 is a config error");
-    conf("min_uid = 4294967295");
-    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "min_uid = 4294967295 is a config error");
+    conf("min_uid = 0");
+    is_int(auth(me, t), PAM_SUCCESS, "min_uid = 0: accepted");
+    /* the largest uid is a valid setting (on every architecture): it refuses, as below */
+    conf("min_uid = 4294967294");
+    is_int(auth(me, t), uid < 4294967294u ? PAM_AUTH_ERR : PAM_SUCCESS,
+           "min_uid = 4294967294 is read, and the user's uid %ju compared with it", uid);
+    ok(uid >= 4294967294u || log_has("below min_uid 4294967294"),
+       "... logged as below min_uid 4294967294");
+    const char *bad_uid[] = {"-1", "4294967295", "9223372036854775807", "9223372036854775808",
+                             "18446744073709551616"};
+    for (size_t i = 0; i < sizeof(bad_uid) / sizeof(bad_uid[0]); i++) {
+        snprintf(extra, sizeof(extra), "min_uid = %s", bad_uid[i]);
+        conf(extra);
+        is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "min_uid = %s is a config error", bad_uid[i]);
+    }
+    /* 2^32 + uid would be the user's own uid if cut to 32 bits */
+    snprintf(extra, sizeof(extra), "min_uid = %ju", uid + 4294967296u);
+    conf(extra);
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "min_uid = 2^32 + uid is a config error, not uid");
+
+    /* exp at the edge of the token parser's 64-bit integers */
+    conf("max_lifetime = 0");
+    {
+        char p[300];
+        snprintf(p, sizeof(p), "{\"sub\":\"%s\",\"exp\":9223372036854775807}", me);
+        char *h = raw("ES256", k_ec256, "{\"alg\":\"ES256\"}", p);
+        is_int(auth(me, h), PAM_SUCCESS, "exp 2^63-1 (max_lifetime = 0): accepted");
+        free(h);
+        snprintf(p, sizeof(p), "{\"sub\":\"%s\",\"exp\":9223372036854775808}", me);
+        h = raw("ES256", k_ec256, "{\"alg\":\"ES256\"}", p);
+        is_int(auth(me, h), PAM_AUTH_ERR, "exp 2^63 (past 64-bit integers): refused");
+        free(h);
+    }
+
+    /* max_uid: optional upper bound, parsed like min_uid */
+    snprintf(extra, sizeof(extra), "max_uid = %ju", uid);
+    conf(extra);
+    is_int(auth(me, t), PAM_SUCCESS, "max_uid equal to the user's uid: accepted");
+    {
+        /* a user with a uid above 0: me, or (as root) daemon */
+        struct passwd *dp = uid > 0 ? NULL : getpwnam("daemon");
+        const char *who = uid > 0 ? me : dp ? "daemon" : NULL;
+        uintmax_t wuid = uid > 0 ? uid : dp ? (uintmax_t)dp->pw_uid : 0;
+        if (who != NULL && wuid > 0) {
+            char *wt = es256(who, 300, NULL);
+            snprintf(extra, sizeof(extra), "max_uid = %ju", wuid - 1);
+            conf(extra);
+            is_int(auth(who, wt), PAM_AUTH_ERR, "max_uid below %s's uid: refused", who);
+            ok(log_has("above max_uid"), "... logged as above max_uid");
+            free(wt);
+        } else {
+            skip(2, "no user with a uid above 0");
+        }
+    }
+    conf("max_uid = 4294967295");
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "max_uid = 4294967295 is a config error");
+    conf("min_uid = 1000\nmax_uid = 999");
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "max_uid below min_uid is a config error");
+    ok(log_has("max_uid 999 is below min_uid 1000"), "... logged");
+
+    /* the overflow uid (nobody, 65534) is never a login target, whatever
+     * min_uid and max_uid say */
+    {
+        long ovf = 65534;
+        FILE *f = fopen("/proc/sys/kernel/overflowuid", "r");
+        if (f != NULL) {
+            if (fscanf(f, "%ld", &ovf) != 1)
+                ovf = 65534;
+            fclose(f);
+        }
+        struct passwd *nb = getpwuid((uid_t)ovf);
+        if (nb != NULL) {
+            char nbname[256];
+            snprintf(nbname, sizeof(nbname), "%s", nb->pw_name);
+            char *nt = es256(nbname, 300, NULL);
+            conf("min_uid = 0");
+            is_int(auth(nbname, nt), PAM_AUTH_ERR, "overflow uid %ld (%s): refused", ovf, nbname);
+            ok(log_has("has the overflow uid"), "... logged as the overflow uid");
+            free(nt);
+            write_text("usermap", "*@example.com %l\n", 0644);
+            snprintf(extra, sizeof(extra), "user_map_file = %s/usermap", dir);
+            conf(extra);
+            char sub[300];
+            snprintf(sub, sizeof(sub), "%s@example.com", nbname);
+            nt = es256(sub, 300, NULL);
+            is_int(auth_args(NULL, NULL, nt, NULL), PAM_AUTH_ERR,
+                   "*@example.com %%l does not map %s to the overflow uid", sub);
+            free(nt);
+        } else {
+            skip(3, "no user has the overflow uid");
+        }
+    }
 
     /* a comma inside allowed_subjects is a config error naming the comma */
     write_text("pam_jwt.conf", "key_file = /nonexistent\n", 0644);
@@ -1465,6 +1594,42 @@ static void test_hardening(void)
         ok(log_has("ES256 signature is 84 characters, expected 86: token cut off?"),
            "... logged as a cut-off signature (84 of 86)");
         free(cut);
+    }
+    /* RS* and PS*: the key's modulus fixes the length (2048 bits: 256 bytes,
+     * 342 characters) */
+    {
+        char *cl = claims(me, 300, NULL);
+        char *rs = sign_pem("RS256", k_rsa, cl, NULL);
+        char *ps = raw("PS256", k_rsa, "{\"alg\":\"PS256\",\"typ\":\"JWT\"}", cl);
+        size_t rl = strlen(rs), pl = strlen(ps);
+        rs[rl - 2] = '\0';
+        is_int(auth(me, rs), PAM_AUTH_ERR, "RS256 signature two characters short: refused");
+        ok(log_has("RS256 signature is 255 bytes, the key needs 256: token cut off?"),
+           "... logged as a cut-off signature (255 of 256 bytes)");
+        ps[pl - 6] = '\0';
+        is_int(auth(me, ps), PAM_AUTH_ERR, "PS256 signature six characters short: refused");
+        ok(log_has("PS256 signature is 252 bytes, the key needs 256: token cut off?"),
+           "... logged as a cut-off signature (252 of 256 bytes)");
+        free(rs);
+        rs = sign_pem("RS256", k_rsa, cl, NULL);
+        rs[rl - 1] = '\0';
+        is_int(auth(me, rs), PAM_AUTH_ERR, "RS256 signature one character short: refused");
+        ok(log_has("RS256 signature is 341 characters and does not decode to whole bytes: "
+                   "token cut off?"),
+           "... logged as a cut-off signature (341 characters)");
+        /* 338 characters whose last carries bits past the last byte ('B': 000001) */
+        rs[rl - 4] = '\0';
+        rs[rl - 5] = 'B';
+        is_int(auth(me, rs), PAM_AUTH_ERR, "RS256 signature ending in stray bits: refused");
+        ok(log_has("RS256 signature is 338 characters and does not decode to whole bytes"),
+           "... logged as a cut-off signature (338 characters)");
+        free(rs);
+        free(ps);
+        rs = sign_pem("RS256", k_rsa_other, cl, NULL);
+        is_int(auth(me, rs), PAM_AUTH_ERR, "RS256 signature of the right length by another key");
+        ok(log_has("bad signature (1 key tried)"), "... is still a bad signature");
+        free(rs);
+        free(cl);
     }
 
     /* a paste broken across lines: still passed on, with a hint */
@@ -1666,6 +1831,19 @@ static void test_policies(void)
     free(t);
     rmdir(P("pol/d.conf"));
 
+    /* a *.conf that is a symbolic link, even to a safe policy, is a failed
+     * policy file: never followed */
+    snprintf(buf, sizeof(buf),
+             "issuer = https://c.example\nkey_file = %s/ec256.pub\nallowed_subjects = *\n", dir);
+    write_text("c-outside.conf", buf, 0644);
+    ok(symlink(P("c-outside.conf"), P("pol/l.conf")) == 0, "made pol/l.conf, a symbolic link");
+    t = iss_token(k_ec256, "ES256", "https://c.example", "alice", NULL);
+    is_int(auth_dir(me, t), PAM_AUTHINFO_UNAVAIL, "a symbolic link named *.conf: failed policy");
+    ok(log_has("l.conf: is a symbolic link (refused)"), "... logged (%s)", logbuf);
+    free(t);
+    unlink(P("pol/l.conf"));
+    unlink(P("c-outside.conf"));
+
     /* two files with one issuer: both fail for it, the others still work */
     snprintf(buf, sizeof(buf),
              "issuer = https://a.example\nkey_file = %s/ec256.pub\nallowed_subjects = *\n", dir);
@@ -1777,10 +1955,80 @@ static void test_export(void)
     is_int(auth(me, t), PAM_AUTH_ERR, "export: an expired token is refused");
     ok(strstr(envbuf, "PAM_JWT_") == NULL, "export: nothing exported on refusal");
     free(t);
+    /* bidirectional controls: a value that reads other than it is */
+    conf("export_claims = b1 b2 b3 b4 b5 b6 ok");
+    t = es256(me, 300, "\"b1\":\"a\u202eb\",\"b2\":\"a\u2066b\",\"b3\":\"a\u200fb\","
+                       "\"b4\":\"\u061c\",\"b5\":\"a\u202ab\",\"b6\":\"ab\u2069\","
+                       "\"ok\":\"a\u2065\u202f\u200d\u061bb\"");
+    is_int(auth(me, t), PAM_SUCCESS, "export: bidi controls: accepted");
+    ok(strstr(envbuf, "PAM_JWT_B") == NULL, "export: values with bidi controls are not exported");
+    ok(log_has("claim b1 not exported: value holds a bidirectional control character") &&
+           log_has("claim b4 not exported") && log_has("claim b6 not exported"),
+       "... each with a log line");
+    ok(strstr(envbuf, "PAM_JWT_OK=a") != NULL, "export: neighbours of the bidi controls are exported");
+    free(t);
     conf("export_claims = sub sub");
     t = es256(me, 300, NULL);
     is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "export_claims naming a claim twice: config error");
     free(t);
+    /* names that would set one variable: a config error naming both */
+    t = es256(me, 300, NULL);
+    const char *coll[][2] = {{"a-b a_b", "a-b and a_b"}, {"sub Sub", "sub and Sub"},
+                             {"x.y z x:y", "x.y and x:y"}};
+    for (size_t i = 0; i < 3; i++) {
+        char line[200];
+        snprintf(line, sizeof(line), "export_claims = %s", coll[i][0]);
+        conf(line);
+        is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "export_claims = %s: config error", coll[i][0]);
+        snprintf(line, sizeof(line), "%s would both be exported as the same PAM_JWT_ variable",
+                 coll[i][1]);
+        ok(log_has(line), "... naming both (%s)", coll[i][1]);
+    }
+    conf("export_claims = a-b a_bc ab");
+    is_int(auth(me, t), PAM_SUCCESS, "export_claims: distinct variables are fine");
+    free(t);
+}
+
+/* One handle, two attempts: an earlier module (here the application) put
+ * PAM_JWT_EMAIL and PAM_JWT_OTHER in the environment; pam_jwt clears the
+ * names its export_claims lists at every attempt, accepted or not. */
+static void test_export_clears(void)
+{
+    char stack[4096];
+    pam_handle_t *h = NULL;
+    struct pam_conv cv = {conv, NULL};
+    conf("export_claims = sub email");
+    snprintf(stack, sizeof(stack), "auth required %s config=%s/pam_jwt.conf\n", so, dir);
+    write_text(service, stack, 0644);
+    char *good = es256(me, 300, NULL), *bad = es256(me, -300, "\"email\":\"x@example.com\"");
+    const char *toks[] = {good, bad, "hunter2"};
+    const char *what[] = {"accepted without an email claim", "refused", "ignored (a password)"};
+    int want[] = {PAM_SUCCESS, PAM_AUTH_ERR, PAM_AUTH_ERR};
+    for (size_t i = 0; i < 3; i++) {
+        pam_start_confdir(service, me, &cv, dir, &h);
+        pam_putenv(h, "PAM_JWT_EMAIL=forged@evil.example");
+        pam_putenv(h, "PAM_JWT_SUB=someone-else");
+        pam_putenv(h, "PAM_JWT_OTHER=kept");
+        answer = toks[i];
+        int rc = pam_authenticate(h, 0);
+        /* an all-ignore stack fails with a code of libpam's choosing */
+        ok(want[i] == PAM_SUCCESS ? rc == PAM_SUCCESS : rc != PAM_SUCCESS,
+           "export clears: %s (rc %d)", what[i], rc);
+        ok(pam_getenv(h, "PAM_JWT_EMAIL") == NULL,
+           "... an earlier PAM_JWT_EMAIL is removed (got %s)",
+           pam_getenv(h, "PAM_JWT_EMAIL") ? pam_getenv(h, "PAM_JWT_EMAIL") : "(none)");
+        const char *sub = pam_getenv(h, "PAM_JWT_SUB");
+        if (i == 0)
+            ok(sub != NULL && strcmp(sub, me) == 0, "... PAM_JWT_SUB is the token's (%s)",
+               sub ? sub : "(none)");
+        else
+            ok(sub == NULL, "... an earlier PAM_JWT_SUB is removed (got %s)", sub ? sub : "(none)");
+        ok(pam_getenv(h, "PAM_JWT_OTHER") != NULL, "... a name not in export_claims is left alone");
+        pam_end(h, PAM_SUCCESS);
+    }
+    free(good);
+    free(bad);
+    conf(NULL);
 }
 
 /* Long tokens: chunked answers (contract "Long tokens"). */
@@ -1918,6 +2166,28 @@ static void test_chunked(void)
         is_int(auth_stack(stack, me, NULL, NULL), PAM_AUTH_ERR, "chunked PAM_AUTHTOK under use_first_pass: refused");
         free(first);
     }
+    /* under sudo, end of input after a short answer on the same handle (sudo
+     * asks again after a refusal): no hint about long answers */
+    {
+        char stack[4096];
+        pam_handle_t *h = NULL;
+        struct pam_conv cv = {conv, NULL};
+        service = "sudo";
+        snprintf(stack, sizeof(stack), "auth required %s config=%s/pam_jwt.conf\n", so, dir);
+        write_text(service, stack, 0644);
+        pam_start_confdir(service, me, &cv, dir, &h);
+        answer = "short-wrong";
+        is_int(pam_authenticate(h, 0) != PAM_SUCCESS, 1, "sudo: a short wrong answer fails");
+        conv_fail = 1;
+        loglen = 0;
+        logbuf[0] = '\0';
+        is_int(pam_authenticate(h, 0), PAM_CONV_ERR, "sudo: then end of input: PAM_CONV_ERR");
+        conv_fail = 0;
+        ok(log_has("conversation failed at the token prompt"), "... logged");
+        ok(!log_has("512 bytes"), "... without the hint about long answers");
+        pam_end(h, PAM_SUCCESS);
+        service = "svc";
+    }
     /* conversation failure under sudo: one line, with the hint */
     service = "sudo";
     conv_fail = 1;
@@ -1969,7 +2239,9 @@ static struct {
     int chunk;                /* answer in pieces of this size (0: whole) */
     char *replay;             /* a proof to send instead of a fresh one */
     char *last;               /* the last proof made */
+    const char *aud;          /* the aud member's JSON; NULL: "ssh://HOST"; "" leaves it out */
 } pop;
+static char pop_host[256];    /* gethostname, as the module sees it */
 
 static char *make_proof(const char *nonce)
 {
@@ -1985,10 +2257,14 @@ static char *make_proof(const char *nonce)
         free(jwk);
         jwk = j2;
     }
-    char hdr[4096], pl[1024];
+    char hdr[4096], pl[1024], aud[600];
     snprintf(hdr, sizeof(hdr), "{\"typ\":\"%s\",\"alg\":\"%s\",\"jwk\":%s}", pop.typ, pop.alg, jwk);
-    snprintf(pl, sizeof(pl), "{\"nonce\":\"%s\",\"iat\":%ld,\"ath\":\"%s\"}",
-             pop.nonce_override ? pop.nonce_override : nonce, now + pop.iat_off, ath);
+    if (pop.aud == NULL)
+        snprintf(aud, sizeof(aud), ",\"aud\":\"ssh://%s\"", pop_host);
+    else
+        snprintf(aud, sizeof(aud), "%s%s", pop.aud[0] ? ",\"aud\":" : "", pop.aud);
+    snprintf(pl, sizeof(pl), "{\"nonce\":\"%s\",\"iat\":%ld,\"ath\":\"%s\"%s}",
+             pop.nonce_override ? pop.nonce_override : nonce, now + pop.iat_off, ath, aud);
     char *proof;
     if (strcmp(pop.alg, "none") == 0)
         proof = tl_unsigned(hdr, pl, "");
@@ -2060,9 +2336,18 @@ static void test_pop(void)
              *other_key = tl_keygen("p256");
     conf("require_pop = yes");
     char *t = bound_token(hec, NULL);
+    gethostname(pop_host, sizeof(pop_host));
+    pop_host[sizeof(pop_host) - 1] = '\0';
 
     pop_reset(hec, "ES256");
     is_int(pop_auth(t), PAM_SUCCESS, "pop: ES256 holder key proves possession: accepted");
+    {
+        char *jkt = thumbprint(hec), want[128];
+        snprintf(want, sizeof(want), " pop=jkt:%s", jkt);
+        ok(log_has("accepted token for user") && log_has(want),
+           "pop: the accept line says a proof by the holder key was checked (%s)", logbuf);
+        free(jkt);
+    }
     ok(strncmp(last_prompt, "pamjwt-pop ", 11) == 0 && strlen(last_prompt) == 11 + 43 + 2,
        "pop: prompt is 'pamjwt-pop NONCE: ' with a 43-character nonce (%s)", last_prompt);
     {
@@ -2092,10 +2377,19 @@ static void test_pop(void)
         const char *ans[] = {t, NULL};
         script = ans;
         script_n = 2;
-        is_int(auth_args(NULL, me, NULL, NULL), PAM_AUTH_ERR, "pop: no answer to the proof prompt: refused");
+        is_int(auth_args(NULL, me, NULL, NULL), PAM_CONV_ERR,
+               "pop: conversation fails at the proof prompt (login abandoned): PAM_CONV_ERR");
         script = NULL;
-        ok(log_has("proof of possession failed: no answer"), "... logged (%s)", logbuf);
+        ok(log_has("proof of possession: no answer"), "... logged (%s)", logbuf);
+        int lines = 0;
+        for (const char *p = logbuf; (p = strstr(p, "pam_jwt(")) != NULL; p++)
+            lines++;
+        is_int(lines, 1, "... in one line");
     }
+    pop_reset(hec, "ES256");
+    pop.replay = strdup(" ");
+    is_int(pop_auth(t), PAM_CONV_ERR, "pop: an empty answer to the proof prompt (no proof given): PAM_CONV_ERR");
+    ok(log_has("proof of possession: no answer"), "... logged as no answer (%s)", logbuf);
     pop_reset(hec, "ES256");
     pop.nonce_override = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
     is_int(pop_auth(t), PAM_AUTH_ERR, "pop: wrong nonce: refused");
@@ -2618,6 +2912,141 @@ static void test_device(void)
     dev_first = NULL;
 }
 
+/* The proof's aud (contract "Proof of possession", the target): a proof
+ * is good for the host the client named, so a server the user logs into
+ * cannot relay another host's nonce and pass the proof on. */
+static void test_pop_audience(void)
+{
+    EVP_PKEY *hec = tl_keygen("p256");
+    char *t = bound_token(hec, NULL), aud[600], want[1024];
+    gethostname(pop_host, sizeof(pop_host));
+    pop_host[sizeof(pop_host) - 1] = '\0';
+    conf("require_pop = yes");
+
+    /* the default: ssh://%h local://%h */
+    pop_reset(hec, "ES256");
+    is_int(pop_auth(t), PAM_SUCCESS, "pop aud: default, ssh://HOST: accepted");
+    snprintf(aud, sizeof(aud), "\"local://%s\"", pop_host);
+    pop_reset(hec, "ES256");
+    pop.aud = aud;
+    is_int(pop_auth(t), PAM_SUCCESS, "pop aud: default, local://HOST: accepted");
+    /* the relay: a server the user logs into forwards this host's nonce
+     * to the user's client, which signs it for that server */
+    pop_reset(hec, "ES256");
+    pop.aud = "\"ssh://evil.example\"";
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop aud: a proof for another host (relayed nonce): refused");
+    snprintf(want, sizeof(want),
+             "proof of possession failed: proof is for ssh://evil.example, this host accepts "
+             "ssh://%s local://%s", pop_host, pop_host);
+    ok(log_has(want), "... logged: %s (%s)", want, logbuf);
+    ok(!log_has(pop.last), "... the proof is not logged");
+    snprintf(aud, sizeof(aud), "\"https://%s\"", pop_host);
+    pop_reset(hec, "ES256");
+    pop.aud = aud;
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop aud: the host under another scheme: refused");
+    snprintf(aud, sizeof(aud), "\"ssh://%s.\"", pop_host);
+    pop_reset(hec, "ES256");
+    pop.aud = aud;
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop aud: ssh://HOST. (a prefix match): refused");
+    snprintf(aud, sizeof(aud), "\"ssh://%s\\u0000x\"", pop_host);
+    pop_reset(hec, "ES256");
+    pop.aud = aud;
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop aud: ssh://HOST\\0x (a NUL inside): refused");
+    pop_reset(hec, "ES256");
+    pop.aud = "\"ssh://x\\u001b[2J\\ny\"";
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop aud: control characters: refused");
+    ok(log_has("proof is for ssh://x\\x1b[2J\\x0ay,") && strchr(logbuf, 0x1b) == NULL,
+       "... logged escaped (%s)", logbuf);
+    {
+        char big[700];
+        memset(big, 'a', sizeof(big));
+        snprintf(big, sizeof(big), "\"ssh://%0500d\"", 7);
+        pop_reset(hec, "ES256");
+        pop.aud = big;
+        is_int(pop_auth(t), PAM_AUTH_ERR, "pop aud: a 506-byte aud: refused");
+        ok(log_has("proof is for ssh://0000") && log_has("..., this host accepts"),
+           "... logged cut short (%s)", logbuf);
+    }
+    /* aud must be a string naming the target */
+    pop_reset(hec, "ES256");
+    pop.aud = "";
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop aud: a proof without aud: refused");
+    ok(log_has("proof of possession failed: proof has no aud"), "... logged (%s)", logbuf);
+    pop_reset(hec, "ES256");
+    pop.aud = "42";
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop aud: a numeric aud: refused");
+    ok(log_has("proof of possession failed: proof's aud is not a string"), "... logged (%s)", logbuf);
+    snprintf(aud, sizeof(aud), "[\"ssh://%s\"]", pop_host);
+    pop_reset(hec, "ES256");
+    pop.aud = aud;
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop aud: an array holding this host: refused");
+    ok(log_has("aud is not a string"), "... logged");
+    pop_reset(hec, "ES256");
+    pop.aud = "null";
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop aud: null: refused");
+
+    /* pop_audience: aliases, %h and %s (the service is "svc" here) */
+    conf("require_pop = yes\n"
+         "pop_audience = ssh://alias.example ssh://%h.lan local://%s-%h ssh://100%%");
+    pop_reset(hec, "ES256");
+    pop.aud = "\"ssh://alias.example\"";
+    is_int(pop_auth(t), PAM_SUCCESS, "pop_audience: an alias listed there: accepted");
+    snprintf(aud, sizeof(aud), "\"ssh://%s.lan\"", pop_host);
+    pop_reset(hec, "ES256");
+    pop.aud = aud;
+    is_int(pop_auth(t), PAM_SUCCESS, "pop_audience: ssh://%%h.lan expanded: accepted");
+    snprintf(aud, sizeof(aud), "\"local://svc-%s\"", pop_host);
+    pop_reset(hec, "ES256");
+    pop.aud = aud;
+    is_int(pop_auth(t), PAM_SUCCESS, "pop_audience: local://%%s-%%h expanded: accepted");
+    pop_reset(hec, "ES256");
+    pop.aud = "\"ssh://100%\"";
+    is_int(pop_auth(t), PAM_SUCCESS, "pop_audience: %%%% is a percent sign");
+    pop_reset(hec, "ES256");
+    pop.aud = "\"ssh://alias.example.evil\"";
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop_audience: a name it does not list: refused");
+    snprintf(want, sizeof(want),
+             "proof is for ssh://alias.example.evil, this host accepts ssh://alias.example "
+             "ssh://%s.lan local://svc-%s ssh://100%%", pop_host, pop_host);
+    ok(log_has(want), "... logged with the expanded list (%s)", logbuf);
+    pop_reset(hec, "ES256");
+    is_int(pop_auth(t), PAM_AUTH_ERR,
+           "pop_audience set: the default ssh://HOST no longer accepted unless listed");
+    snprintf(aud, sizeof(aud), "\"local://%%s-%s\"", pop_host);
+    pop_reset(hec, "ES256");
+    pop.aud = aud;
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop_audience: the unexpanded value itself: refused");
+
+    /* config errors name the key and the line */
+    struct { const char *line, *log; } bad[] = {
+        {"pop_audience = ssh://%x", "pop_audience: unknown % sequence"},
+        {"pop_audience = ssh://h 100%", "pop_audience: "},
+        {"pop_audience = ssh://h\x01x", "pop_audience: control character"},
+        {"pop_audience = ssh://a\npop_audience = ssh://b", ":7: pop_audience: duplicate key (first set on line 6)"},
+        {"pop_audience = ", "pop_audience: empty value"},
+        {"pop_audience = myhost.example", "pop_audience: expected targets of the form ssh://HOST"},
+        {"pop_audience = ssh://a ssh://a", "pop_audience: target listed twice"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char extra[256];
+        snprintf(extra, sizeof(extra), "require_pop = yes\n%s", bad[i].line);
+        conf(extra);
+        pop_reset(hec, "ES256");
+        is_int(pop_auth(t), PAM_AUTHINFO_UNAVAIL, "pop_audience config error %zu: unavailable", i);
+        ok(log_has(bad[i].log) && log_has("pam_jwt.conf:"), "... logged with file, line and key: %s (%s)",
+           bad[i].log, logbuf);
+    }
+    /* without require_pop, pop_audience changes nothing and costs nothing */
+    conf("pop_audience = ssh://alias.example");
+    is_int(auth(me, t), PAM_SUCCESS, "pop_audience without require_pop: a bound token logs in");
+    is_int(conv_calls, 1, "... without a proof prompt");
+    free(t);
+    free(pop.last);
+    free(pop.replay);
+    memset(&pop, 0, sizeof(pop));
+    EVP_PKEY_free(hec);
+}
+
 static void setup(void)
 {
     struct passwd *pw = getpwuid(geteuid());
@@ -2676,9 +3105,11 @@ int main(void)
     test_policies();
     test_scopes();
     test_export();
+    test_export_clears();
     test_chunked();
     test_pop();
     test_device();
+    test_pop_audience();
     tl_rmtree(dir);
     return tap_done();
 }

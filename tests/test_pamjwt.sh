@@ -62,6 +62,9 @@ t "check: missing config -> exit 2" [ $rc -eq 2 ]
 t "check: config error on stderr" grep -q "missing.conf: cannot open" "$dir/err"
 printf '%s\n' "$tok" | pj check --config "$dir/c.conf" --bogus >/dev/null 2>&1; rc=$?
 t "check: unknown option -> exit 2" [ $rc -eq 2 ]
+cp "$dir/c.conf" "$dir/c%h.conf"
+check "$tok" "$dir/c%h.conf" "$me"; rc=$?
+t "check: '%' in the --config path -> exit 2, as config= in the module" sh -c "[ $rc -eq 2 ] && grep -q \"'%' in a path\" '$dir/err'"
 # size warnings
 pad=$(head -c 400 /dev/zero | tr '\0' p)
 mid=$(pj mint --key "$dir/ec256.key" --sub "$me" --claim pad="$pad")
@@ -154,6 +157,13 @@ odd=$("$JWTMINT" raw ES256 "$dir/ec256.key" '{"alg":"ES256"}' "{\"sub\":\"$me\",
 check "$odd" "$dir/c.conf" "$me" $((t0 + 350)); rc=$?
 t "times: exp not a number, nbf out of range: said so, refused" sh -c "[ $rc -eq 1 ] && grep -qx 'exp: not a number' '$dir/out' && grep -q '^nbf: 1.*e+300 (not a date from 1970 to 9999)\$' '$dir/out'"
 t "times: absent claims not printed" sh -c "! grep -q '^iat:' '$dir/out'"
+# Dates past 2038 and 2106 (time_t is 32 bits on i386), a leap day, 2100 not a leap year
+far=$("$JWTMINT" raw ES256 "$dir/ec256.key" '{"alg":"ES256"}' "{\"sub\":\"$me\",\"nbf\":951782400,\"iat\":2147483648,\"exp\":4294967296}")
+check "$far" "$dir/c.conf" "$me" 4107542400
+t "times: dates past 2038 and 2106 printed whole" sh -c "grep -qx 'evaluated at: 2100-03-01 00:00:00 UTC (unix 4107542400, from --at)' '$dir/out' && grep -q '^exp: 2106-02-07 06:28:16 UTC (in ' '$dir/out' && grep -q '^iat: 2038-01-19 03:14:08 UTC (' '$dir/out' && grep -q '^nbf: 2000-02-29 00:00:00 UTC (' '$dir/out'"
+last=$("$JWTMINT" raw ES256 "$dir/ec256.key" '{"alg":"ES256"}' "{\"sub\":\"$me\",\"iat\":0,\"exp\":253402300799}")
+check "$last" "$dir/c.conf" "$me" 0
+t "times: 1970-01-01 and 9999-12-31 23:59:59" sh -c "grep -q '^exp: 9999-12-31 23:59:59 UTC (in ' '$dir/out' && grep -qx 'iat: 1970-01-01 00:00:00 UTC (now)' '$dir/out'"
 # Scoped tokens: --service and --host; %s without --service is a usage error
 printf 'key_file = %s\nallowed_subjects = *\naudience = ssh://%%h\nrequire_claim = svc %%s\n' "$dir/ec256.pub" > "$dir/s.conf"
 chmod 644 "$dir/s.conf"
@@ -186,7 +196,14 @@ chmod 644 "$dir/p.conf"
 ( umask 077; openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/holder.pem" 2>/dev/null )
 bound=$(pj mint --key "$dir/ec256.key" --sub "$me" --holder-key "$dir/holder.pem")
 check "$bound" "$dir/p.conf" "$me"; rc=$?
-t "check: a bound token under require_pop: exit 0, 'proof: required (jkt ...)'" sh -c "[ $rc -eq 0 ] && grep -q '^proof: required (jkt [A-Za-z0-9_-]\{43\})\$' '$dir/out'"
+h=$(uname -n)
+t "check: a bound token under require_pop: exit 0, 'proof: required (jkt ..., aud one of ssh://$h local://$h)'" sh -c "[ $rc -eq 0 ] && grep -q '^proof: required (jkt [A-Za-z0-9_-]\{43\}, aud one of ssh://$h local://$h)\$' '$dir/out'"
+{ cat "$dir/p.conf"; printf 'pop_audience = ssh://%%h ssh://alias.example local://%%s.%%h\n'; } > "$dir/p2.conf"
+chmod 644 "$dir/p2.conf"
+printf '%s\n' "$bound" | pj check --config "$dir/p2.conf" --user "$me" --host h1 --service sudo >"$dir/out" 2>"$dir/err"; rc=$?
+t "check: pop_audience with --host, --service: 'aud one of ssh://h1 ssh://alias.example local://sudo.h1'" sh -c "[ $rc -eq 0 ] && grep -q '^proof: required (jkt [A-Za-z0-9_-]\{43\}, aud one of ssh://h1 ssh://alias.example local://sudo.h1)\$' '$dir/out'"
+check "$bound" "$dir/p2.conf" "$me"; rc=$?
+t "check: pop_audience uses %s, no --service: exit 2" [ $rc -eq 2 ]
 check "$ta" "$dir/p.conf" "$me"; rc=$?
 t "check: an unbound token under require_pop: refused" sh -c "[ $rc -eq 1 ] && grep -q 'has no cnf.jkt' '$dir/out'"
 pj --version > "$dir/out"

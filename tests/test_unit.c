@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,10 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include "pjconfig.h"
+#include "policy.h"
+#include "pop.h"
 #include "replay.h"
+#include "safefile.h"
 #include "subject.h"
 #include "tap.h"
 #include "testlib.h"
@@ -167,6 +171,28 @@ static void test_config(void)
         {"algorithms = ES257\n", "unknown algorithm name"},
         {"require_claim = scope\n", "expected 'require_claim = NAME VALUE'"},
         {"just a line\n", "expected 'key = value'"},
+        /* one rule for every path: no '%', since paths are not expanded */
+        {"key_file = /etc/k-%h.pem\n", "key_file: '%' in a path (paths are not expanded"},
+        {"jwks_file = /etc/100%.jwks\n", "jwks_file: '%' in a path"},
+        {"hmac_secret_file = /etc/s%%\n", "hmac_secret_file: '%' in a path"},
+        {"user_map_file = /etc/map-%s\n", "user_map_file: '%' in a path"},
+        {"allowed_subjects_file = /etc/a%x\n", "allowed_subjects_file: '%' in a path"},
+        {"revoked_file = /etc/r%\n", "revoked_file: '%' in a path"},
+        {"replay_cache = /var/lib/%h\n", "replay_cache: '%' in a path"},
+        {"max_uid = 4294967295\n", "max_uid: expected a uid from 0 to 4294967294"},
+        {"pop_audience =\n", "/test.conf:1: pop_audience: empty value"},
+        {"pop_audience = ssh://%h ssh://%x\n", "/test.conf:1: pop_audience: unknown % sequence"},
+        {"pop_audience = ssh://h%\n", "/test.conf:1: pop_audience: a lone '%' at the end"},
+        {"pop_audience = ssh://a\x1b[2Jb\n", "/test.conf:1: pop_audience: control character"},
+        {"pop_audience = ssh://a\rb\n", "/test.conf:1: pop_audience: control character"},
+        {"pop_audience = ssh://a\x7f\n", "/test.conf:1: pop_audience: control character"},
+        {"\npop_audience = ssh://a\npop_audience = ssh://b\n",
+         "/test.conf:3: pop_audience: duplicate key (first set on line 2)"},
+        {"pop_audience = host.example\n", "/test.conf:1: pop_audience: expected targets of the form"},
+        {"pop_audience = ssh://\n", "/test.conf:1: pop_audience: expected targets of the form"},
+        {"pop_audience = local:// ssh://a\n", "/test.conf:1: pop_audience: expected targets"},
+        {"pop_audience = https://a\n", "/test.conf:1: pop_audience: expected targets"},
+        {"pop_audience = ssh://a local://a ssh://a\n", "/test.conf:1: pop_audience: target listed twice"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         c = parse(bad[i].text, &rc);
@@ -225,7 +251,189 @@ static void test_config(void)
     c = parse("key_file = /k.pem\nallowed_subjects = a\n", &rc);
     ok(c->leeway == 30 && c->max_lifetime == 3600 && !c->algs_set,
        "config: defaults leeway 30, max_lifetime 3600");
+    ok(c->pop_audience.n == 0 && !c->require_pop, "config: pop_audience unset by default");
+    {
+        char list[160];
+        pj_scope sc = {"sshd", "h1"};
+        pj_pop_audiences(c, &sc, list, sizeof(list));
+        ok(strcmp(list, "ssh://h1 local://h1") == 0, "pop_audience default: %s (got %s)",
+           PJ_POP_DEFAULT_AUDIENCE, list);
+    }
     pj_config_free(c);
+
+    c = parse("pop_audience = ssh://%h\tssh://alias.example  local://%s.%h ssh://100%% # comment\n"
+              "require_pop = yes\n",
+              &rc);
+    is_int(rc, 0, "config: pop_audience parses (%s)", lastlog);
+    ok(c->pop_audience.n == 4 && strcmp(c->pop_audience.v[0], "ssh://%h") == 0 &&
+           strcmp(c->pop_audience.v[3], "ssh://100%%") == 0,
+       "config: pop_audience values split on spaces and tabs, kept as written");
+    ok(pj_config_uses_service(c), "config: pop_audience with %%s (under require_pop) needs the service");
+    {
+        char list[160];
+        pj_scope sc = {"sudo", "h1"};
+        pj_pop_audiences(c, &sc, list, sizeof(list));
+        ok(strcmp(list, "ssh://h1 ssh://alias.example local://sudo.h1 ssh://100%") == 0,
+           "pop_audience expanded for pamjwt check and the log (got %s)", list);
+        pj_pop_audiences(c, NULL, list, sizeof(list));
+        ok(strcmp(list, "ssh://%h ssh://alias.example local://%s.%h ssh://100%") == 0,
+           "pop_audience: values that cannot be expanded show as written (got %s)", list);
+        pj_pop_audiences(c, &sc, list, 20);
+        ok(strcmp(list, "ssh://h1 ssh://a...") == 0, "pop_audience: a list cut short says so (got %s)", list);
+    }
+    pj_config_free(c);
+    c = parse("pop_audience = local://%s\n", &rc);
+    ok(rc == 0 && !pj_config_uses_service(c), "config: pop_audience without require_pop needs no service");
+    pj_config_free(c);
+}
+
+/* The one number parser: digits only, [min, max], no wrap past UINTMAX_MAX. */
+static void test_parse_numbers(void)
+{
+    struct { const char *s; uintmax_t max; int rc; uintmax_t v; } u[] = {
+        {"0", UINTMAX_MAX, 0, 0},
+        {"1000", UINTMAX_MAX, 0, 1000},
+        {"4294967294", UINTMAX_MAX, 0, 4294967294u},
+        {"4294967295", UINTMAX_MAX, 0, 4294967295u},
+        {"4294967296", UINTMAX_MAX, 0, 4294967296u},
+        {"9223372036854775807", UINTMAX_MAX, 0, 9223372036854775807u},
+        {"9223372036854775808", UINTMAX_MAX, 0, 9223372036854775808u},
+        {"18446744073709551615", UINTMAX_MAX, 0, UINTMAX_MAX},
+        {"18446744073709551616", UINTMAX_MAX, -1, 0},  /* 2^64: would wrap to 0 */
+        {"18446744073709552616", UINTMAX_MAX, -1, 0},  /* 2^64 + 1000 */
+        {"99999999999999999999999999999", UINTMAX_MAX, -1, 0},
+        {"0000000000000000000000000001000", UINTMAX_MAX, 0, 1000},
+        {"4294967295", 4294967294u, -1, 0},
+        {"", UINTMAX_MAX, -1, 0}, {"-1", UINTMAX_MAX, -1, 0}, {"+1", UINTMAX_MAX, -1, 0},
+        {" 1", UINTMAX_MAX, -1, 0}, {"1 ", UINTMAX_MAX, -1, 0}, {"1e3", UINTMAX_MAX, -1, 0},
+        {"0x10", UINTMAX_MAX, -1, 0}, {"1.0", UINTMAX_MAX, -1, 0},
+    };
+    for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
+        uintmax_t v = 12345;
+        int rc = pj_parse_uint(u[i].s, 0, u[i].max, &v);
+        ok(rc == u[i].rc && v == (rc == 0 ? u[i].v : 12345),
+           "pj_parse_uint('%s', max %ju): %s (got rc %d, %ju)", u[i].s, u[i].max,
+           u[i].rc == 0 ? "accepted with its value" : "refused, *out untouched", rc, v);
+    }
+    uintmax_t v = 0;
+    is_int(pj_parse_uint("999", 1000, UINTMAX_MAX, &v), -1, "pj_parse_uint: below min refused");
+    int64_t w = 7;
+    is_int(pj_parse_int64("9223372036854775807", 0, INT64_MAX, &w), 0,
+           "pj_parse_int64: 2^63-1 accepted");
+    ok(w == INT64_MAX, "pj_parse_int64: 2^63-1 kept whole");
+    is_int(pj_parse_int64("9223372036854775808", 0, INT64_MAX, &w), -1,
+           "pj_parse_int64: 2^63 refused (past INT64_MAX)");
+    is_int(pj_parse_int64("18446744073709551615", 0, INT64_MAX, &w), -1,
+           "pj_parse_int64: 2^64-1 refused, never -1");
+    ok(w == INT64_MAX, "pj_parse_int64: *out untouched when refused");
+    is_int(pj_parse_int64("5", -1, 10, &w), -1, "pj_parse_int64: a negative min is refused");
+}
+
+/* min_uid, leeway and max_lifetime at the edges of their range and of the
+ * widths a number could be cut to (32-bit long, uid_t, 64 bits). */
+static void test_config_number_edges(void)
+{
+    struct { const char *key, *value; int rc; uintmax_t v; } e[] = {
+        {"min_uid", "0", 0, 0},
+        {"min_uid", "1000", 0, 1000},
+        {"min_uid", "4294967294", 0, 4294967294u},
+        {"min_uid", "4294967295", -1, 0},             /* (uid_t)-1: no user */
+        {"min_uid", "4294968296", -1, 0},             /* 2^32 + 1000: 1000 in a uid_t */
+        {"min_uid", "9223372036854775807", -1, 0},    /* 2^63-1 */
+        {"min_uid", "9223372036854775808", -1, 0},    /* 2^63 */
+        {"min_uid", "18446744073709552616", -1, 0},   /* 2^64 + 1000 */
+        {"min_uid", "-1", -1, 0},
+        {"leeway", "0", 0, 0},
+        {"leeway", "86400", 0, 86400},
+        {"leeway", "86401", -1, 0},
+        {"leeway", "4294967326", -1, 0},              /* 2^32 + 30 */
+        {"leeway", "9223372036854775807", -1, 0},
+        {"leeway", "9223372036854775808", -1, 0},
+        {"leeway", "18446744073709551646", -1, 0},    /* 2^64 + 30 */
+        {"max_lifetime", "0", 0, 0},
+        {"max_lifetime", "1000", 0, 1000},
+        {"max_lifetime", "31536000", 0, 31536000},
+        {"max_lifetime", "31536001", -1, 0},
+        {"max_lifetime", "4294970896", -1, 0},        /* 2^32 + 3600 */
+        {"max_lifetime", "9223372036854775807", -1, 0},
+        {"max_lifetime", "9223372036854775808", -1, 0},
+        {"max_lifetime", "18446744073709555216", -1, 0}, /* 2^64 + 3600 */
+    };
+    for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++) {
+        char text[128];
+        int rc;
+        snprintf(text, sizeof(text), "%s = %s\n", e[i].key, e[i].value);
+        pj_config *c = parse(text, &rc);
+        uintmax_t got = strcmp(e[i].key, "min_uid") == 0 ? (uintmax_t)c->min_uid
+                        : strcmp(e[i].key, "leeway") == 0 ? (uintmax_t)c->leeway
+                                                          : (uintmax_t)c->max_lifetime;
+        if (e[i].rc == 0)
+            ok(rc == 0 && got == e[i].v, "config: %s = %s accepted, read as %ju (%s)", e[i].key,
+               e[i].value, got, lastlog);
+        else
+            ok(rc == -1 && strstr(lastlog, e[i].key) != NULL && strstr(lastlog, "expected") != NULL,
+               "config: %s = %s refused, out of range (%s)", e[i].key, e[i].value, lastlog);
+        pj_config_free(c);
+    }
+}
+
+/* exp, nbf and iat are read by the token's JSON parser as 64-bit integers
+ * (or reals) and compared as doubles: never through a 32-bit long or
+ * time_t, so times past 2038 and 2106 keep their value. */
+static void test_claims_number_edges(void)
+{
+    int rc;
+    char why[256];
+    const char *pwhy = NULL;
+    pj_config *c = parse("max_lifetime = 0\n", &rc);
+    pj_config *m = parse("max_lifetime = 3600\n", &rc);
+    struct { pj_config *c; const char *claims; double now; int rc; const char *what; } e[] = {
+        {c, "{\"exp\":0}", 1000.0, -1, "exp 0: expired"},
+        {c, "{\"exp\":0}", 30.0, 0, "exp 0 at now 30 (leeway 30): accepted"},
+        {c, "{\"exp\":1000}", 1000.0, 0, "exp 1000 at now 1000: accepted"},
+        {c, "{\"exp\":4294967294}", 4294967000.0, 0, "exp 4294967294 (after 2106): accepted"},
+        {c, "{\"exp\":4294967295}", 4294967325.0, 0, "exp 4294967295 at exp + leeway: accepted"},
+        {c, "{\"exp\":4294967295}", 4294967326.0, -1, "exp 4294967295 past exp + leeway: refused"},
+        {c, "{\"exp\":2147483648}", 2147483647.0, 0, "exp 2^31 (2038) a second ahead: accepted"},
+        {c, "{\"exp\":2147483648}", 2147483679.0, -1, "exp 2^31 (2038) past the leeway: refused"},
+        {c, "{\"exp\":4294968296}", 1100.0, 0, "exp 2^32 + 1000 is not 1000: accepted at 1100"},
+        {c, "{\"exp\":9223372036854775807}", 1.8e9, 0, "exp 2^63-1: accepted (max_lifetime 0)"},
+        {m, "{\"exp\":9223372036854775807}", 1.8e9, -1, "exp 2^63-1: beyond max_lifetime 3600"},
+        {c, "{\"exp\":9223372036854775807,\"nbf\":9223372036854775807}", 1.8e9, -1,
+         "nbf 2^63-1: not yet valid"},
+        {c, "{\"exp\":4294968296,\"nbf\":4294968296}", 1100.0, -1,
+         "nbf 2^32 + 1000 is not 1000: not yet valid at 1100"},
+        {c, "{\"exp\":2000,\"nbf\":0}", 1000.0, 0, "nbf 0: accepted"},
+        {c, "{\"exp\":9223372036854775807,\"iat\":9223372036854775807}", 1.8e9, -1,
+         "iat 2^63-1: issued in the future"},
+        {c, "{\"exp\":2000,\"iat\":0}", 1000.0, 0, "iat 0: accepted (max_lifetime 0)"},
+        {m, "{\"exp\":2000,\"iat\":0}", 1000.0, 0, "iat 0, exp 2000: lifetime 2000 accepted"},
+        {m, "{\"exp\":4294974496,\"iat\":4294970896}", 4294971000.0, 0,
+         "iat 2^32 + 3600, exp 1 h later: accepted"},
+        {m, "{\"exp\":4294974497,\"iat\":4294970896}", 4294971000.0, -1,
+         "iat 2^32 + 3600, exp 3601 s later: beyond max_lifetime"},
+        /* doubles hold every whole second exactly up to 2^53 */
+        {m, "{\"exp\":4503599627370496,\"iat\":4503599627366896}", 4503599627366896.0, 0,
+         "iat 2^52 - 3600, exp 2^52: lifetime 3600 accepted"},
+        {m, "{\"exp\":4503599627370497,\"iat\":4503599627366896}", 4503599627366896.0, -1,
+         "iat 2^52 - 3600, exp 2^52 + 1: lifetime 3601 refused"},
+    };
+    for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++) {
+        json_t *j = pj_json_object(e[i].claims, strlen(e[i].claims), &pwhy);
+        why[0] = '\0';
+        ok(j != NULL && pj_check_claims(e[i].c, j, e[i].now, NULL, why, sizeof(why)) == e[i].rc,
+           "claims: %s (%s)", e[i].what, why);
+        json_decref(j);
+    }
+    /* 2^63 and beyond do not fit the parser's 64-bit integers: the token is refused */
+    const char *big[] = {"{\"exp\":9223372036854775808}", "{\"exp\":18446744073709551616}",
+                         "{\"exp\":2000,\"nbf\":9223372036854775808}",
+                         "{\"exp\":2000,\"iat\":-9223372036854775809}"};
+    for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++)
+        ok(pj_json_object(big[i], strlen(big[i]), &pwhy) == NULL,
+           "claims: %s refused by the token's JSON parser", big[i]);
+    pj_config_free(c);
+    pj_config_free(m);
 }
 
 /* Device sign-in keys: defaults, ranges, and what device_flow requires. */
@@ -317,6 +525,10 @@ static void test_args(void)
     ok(strstr(lastlog, "nullok") != NULL, "args: unknown argument logged");
     const char *argv3[] = {"config=relative"};
     is_int(pj_args_parse(1, argv3, &a, &LOG), -1, "args: relative config path refused");
+    const char *argv4[] = {"config=/etc/security/pam_jwt-%s.conf"};
+    is_int(pj_args_parse(1, argv4, &a, &LOG), -1, "args: '%%' in the config path refused");
+    ok(strstr(lastlog, "'%' in a path (paths are not expanded") != NULL, "args: ... logged (%s)",
+       lastlog);
     is_int(pj_args_parse(0, NULL, &a, &LOG), 0, "args: none");
     ok(strcmp(a.prompt, "Token: ") == 0 && !a.use_first_pass, "args: defaults");
 }
@@ -383,7 +595,9 @@ static void test_subjects(void)
                       "admin@corp.example  root   # trailing\n"
                       "*@corp.example jwt-%l\n"
                       "svc-?? %s\n"
-                      "lit%%eral x%%y\n";
+                      "lit%%eral x%%y\n"
+                      "*@multi.example %s\n"
+                      "*@pct.example a%%l\n";
     c->user_map.buf = strdup(map);
     c->user_map.len = strlen(map);
     c->user_map.path = strdup("/map");
@@ -393,6 +607,11 @@ static void test_subjects(void)
         {"admin@corp.example", 1, "root"}, {"bob@corp.example", 1, "jwt-bob"},
         {"svc-01", 1, "svc-01"}, {"svc-001", 0, NULL}, {"bob@evil.example", 0, NULL},
         {"bob@corp.example.evil", 0, NULL},
+        /* %l cuts at the first '@', the glob matches at the last: refused */
+        {"nobody@evil.example@corp.example", PJ_MAP_REFUSED, NULL},
+        {"@@corp.example", PJ_MAP_REFUSED, NULL},
+        {"x@y@multi.example", 1, "x@y@multi.example"}, /* %s: the whole subject */
+        {"x@y@pct.example", 1, "a%l"},                 /* %%l is not %l */
     };
     for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
         u = NULL;
@@ -547,6 +766,7 @@ static char *map_text(const char *text, size_t len, const char *sub)
     switch (pj_map_user(c, sub, &u, &LOG)) {
     case PJ_MAP_BROKEN: u = strdup("!"); break;
     case PJ_MAP_NONE: u = strdup("-"); break;
+    case PJ_MAP_REFUSED: u = strdup("@@"); break;
     default: break;
     }
     pj_config_free(c);
@@ -1964,6 +2184,110 @@ static void test_rule_runner(void)
     is_int(d.result, PJ_REFUSE, "rules: a decision that was accept before starts refused");
 }
 
+/* A scoped value that cannot be expanded says why: the service, the host
+ * name, or the length (never blames the service for another cause). */
+static void test_scope_reasons(void)
+{
+    int rc;
+    char why[256], longv[5000];
+    pj_scope no_host = {"sshd", NULL}, no_svc = {NULL, "h.example"}, both = {"sshd", "h.example"};
+    json_t *j = J("{\"exp\":1000,\"aud\":\"x\",\"c\":\"x\"}");
+    struct {
+        const char *conf;
+        const pj_scope *sc;
+        const char *want;
+    } cases[] = {
+        {"audience = ssh://%h\n", &no_host, "audience uses %h but the host name is unknown"},
+        {"audience = ssh://%h\n", NULL, "audience uses %h but the host name is unknown"},
+        {"audience = %s\n", &no_svc, "audience uses %s but the PAM service is unknown"},
+        {"require_claim = c %h\n", &no_host, "require_claim c uses %h but the host name is unknown"},
+        {"require_claim = c %s\n", &no_svc, "require_claim c uses %s but the PAM service is unknown"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char text[256];
+        snprintf(text, sizeof(text), "key_file = /k\nallowed_subjects = *\n%s", cases[i].conf);
+        pj_config *c = parse(text, &rc);
+        why[0] = '\0';
+        ok(rc == 0 && pj_check_claims(c, j, 900.0, cases[i].sc, why, sizeof(why)) == -1 &&
+               strcmp(why, cases[i].want) == 0,
+           "scoped value: '%s' (got '%s')", cases[i].want, why);
+        pj_config_free(c);
+    }
+    /* 4000 bytes of %h%h... with a long host name: too long, not "no service" */
+    memcpy(longv, "audience = ", 11);
+    size_t o = 11;
+    for (; o < 11 + 4000; o++)
+        longv[o] = (o % 2) ? '%' : 'h';
+    longv[o++] = '\n';
+    longv[o] = '\0';
+    char text[8192];
+    snprintf(text, sizeof(text), "key_file = /k\nallowed_subjects = *\n%s", longv);
+    pj_config *c = parse(text, &rc);
+    why[0] = '\0';
+    ok(rc == 0 && pj_check_claims(c, j, 900.0, &both, why, sizeof(why)) == -1 &&
+           strcmp(why, "audience is too long once %h and %s are replaced") == 0,
+       "scoped value: too long once expanded (got '%s')", why);
+    pj_config_free(c);
+    json_decref(j);
+}
+
+/* The files of a policy directory are read relative to the directory that
+ * was checked (its fd), never through a path that may since name another
+ * directory: rename the checked one away and put an unsafe one, with a
+ * forged policy of the same name, in its place before the files are read. */
+static void test_policy_dir_at(void)
+{
+    char *dir = tl_tmpdir(), key[4096], pol[4096], moved[4200], p[4400], conf[8400];
+    pj_config *c;
+    EVP_PKEY *k = tl_keygen("p256");
+    snprintf(key, sizeof(key), "%s/k.pub", dir);
+    tl_write_pub(k, key);
+    snprintf(pol, sizeof(pol), "%s/pol", dir);
+    snprintf(moved, sizeof(moved), "%s/pol.checked", dir);
+    ok(mkdir(pol, 0755) == 0, "policy dir: made %s", pol);
+    snprintf(p, sizeof(p), "%s/a.conf", pol);
+    snprintf(conf, sizeof(conf), "issuer = https://a.example\nkey_file = %s\nallowed_subjects = alice\n",
+             key);
+    tl_write_file(p, conf, strlen(conf), 0644);
+
+    int fd = pj_open_dir(pol, "config", &LOG);
+    ok(fd >= 0, "policy dir: checked and opened");
+    /* the swap, between the check and the reads */
+    ok(rename(pol, moved) == 0, "policy dir: renamed away after the check");
+    ok(mkdir(pol, 0775) == 0 && chmod(pol, 0775) == 0, "policy dir: group-writable one in its place");
+    snprintf(conf, sizeof(conf), "issuer = https://evil.example\nkey_file = %s\nallowed_subjects = *\n",
+             key);
+    tl_write_file(p, conf, strlen(conf), 0644);
+
+    pj_policies *ps = pj_policies_load_dir(fd, pol, &LOG);
+    ok(ps != NULL && ps->n == 1 && ps->v[0].c != NULL, "policy dir: the checked directory's policy loads");
+    ok(ps != NULL && pj_policies_select(ps, "https://a.example", 17, &c) == PJ_POLICY_FOUND,
+       "policy dir: its issuer is the checked file's");
+    ok(ps != NULL && pj_policies_select(ps, "https://evil.example", 20, &c) == PJ_POLICY_NONE,
+       "policy dir: the forged policy in the swapped-in directory never loads");
+    pj_policies_free(ps);
+    /* through the path, the swapped-in directory is refused as unsafe */
+    ok(pj_policies_load(pol, &LOG) == NULL && strstr(lastlog, "unsafe permissions") != NULL,
+       "policy dir: the swapped-in directory itself is refused (%s)", lastlog);
+
+    /* a *.conf that is a symbolic link (even to a safe file) is a failed
+     * policy, also when read relative to the directory */
+    snprintf(p, sizeof(p), "%s/l.conf", moved);
+    snprintf(conf, sizeof(conf), "%s/a.conf", moved);
+    ok(symlink(conf, p) == 0, "policy dir: made l.conf -> a.conf");
+    lastlog[0] = '\0';
+    ps = pj_policies_load(moved, &LOG);
+    ok(ps != NULL && ps->n == 2 && ps->any_failed && ps->v[0].c != NULL && ps->v[1].c == NULL,
+       "policy dir: a symbolic link named *.conf is a failed policy file");
+    ok(strstr(lastlog, "l.conf: is a symbolic link (refused)") != NULL, "... logged (%s)", lastlog);
+    ok(ps != NULL && pj_policies_select(ps, "https://c.example", 17, &c) == PJ_POLICY_BROKEN,
+       "policy dir: so an unknown issuer is unavailable, not refused");
+    pj_policies_free(ps);
+    EVP_PKEY_free(k);
+    tl_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     test_replay_concurrent();
@@ -1983,8 +2307,13 @@ int main(void)
     test_json();
     test_config();
     test_device_config();
+    test_parse_numbers();
+    test_config_number_edges();
     test_args();
+    test_policy_dir_at();
     test_claims();
+    test_scope_reasons();
+    test_claims_number_edges();
     test_subjects();
     test_jti_revocable();
     test_big_lists();

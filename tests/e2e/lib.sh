@@ -143,7 +143,7 @@ btmp_size=
 btmp_inode=
 sshd_pid=
 users_created=()
-run_sshd_created=
+run_sshd_shared=    # listed as a user of /run/sshd (share_run_sshd)
 sudo_ts_created=
 managed=()          # system files written here
 declare -A saved=() # path -> saved copy (absent: remove it at the end)
@@ -189,7 +189,7 @@ cleanup() {
     dir) rmdir /run/sudo/ts 2>/dev/null ;;
     rundir) rmdir /run/sudo/ts /run/sudo 2>/dev/null ;;
     esac
-    [ -n "$run_sshd_created" ] && rmdir /run/sshd 2>/dev/null
+    release_run_sshd
     [ -n "$tmp" ] && rm -rf "$tmp"
     return 0
 }
@@ -280,6 +280,49 @@ put_sysfile() {
 
 # ---- sshd --------------------------------------------------------------------
 
+# sshd needs its privilege separation directory /run/sshd, which a fresh
+# machine (no sshd ever started) lacks.  The e2e suites run in parallel and
+# share it.  Each one, from its first sshd to its cleanup, is listed (by
+# pid) in $RUN_SSHD_USERS; whoever finds /run/sshd missing creates it and
+# marks it there; the last suite out (no other live pid listed) removes a
+# directory a suite created, never one that was there before.  Both steps
+# hold an exclusive lock on $RUN_SSHD_LOCK, opened in a subshell only, so
+# no process started here inherits it.
+RUN_SSHD_LOCK=/run/pamjwt-e2e-sshd.lock
+RUN_SSHD_USERS=/run/pamjwt-e2e-sshd.users
+share_run_sshd() {
+    [ -n "$run_sshd_shared" ] && [ -d /run/sshd ] && return 0
+    (
+        flock -x 9 || exit 1
+        mkdir -p -m 0700 "$RUN_SSHD_USERS" && : >"$RUN_SSHD_USERS/$$" || exit 1
+        if [ ! -d /run/sshd ]; then
+            mkdir -m 0755 /run/sshd && : >"$RUN_SSHD_USERS/created"
+        fi
+        [ -d /run/sshd ]
+    ) 9>>"$RUN_SSHD_LOCK" || bail "/run/sshd exists (shared by the e2e suites)"
+    run_sshd_shared=1
+}
+release_run_sshd() {
+    [ -n "$run_sshd_shared" ] || return 0
+    (
+        flock -x 9 || exit 1
+        rm -f "$RUN_SSHD_USERS/$$"
+        for f in "$RUN_SSHD_USERS"/[0-9]*; do # a killed suite's entry
+            [ -f "$f" ] && ! kill -0 "${f##*/}" 2>/dev/null && rm -f "$f"
+        done
+        for f in "$RUN_SSHD_USERS"/[0-9]*; do
+            [ -f "$f" ] && exit 0 # another suite still needs it
+        done
+        if [ -f "$RUN_SSHD_USERS/created" ]; then
+            rmdir /run/sshd 2>/dev/null
+            rm -f "$RUN_SSHD_USERS/created"
+        fi
+        rmdir "$RUN_SSHD_USERS" 2>/dev/null
+        exit 0
+    ) 9>>"$RUN_SSHD_LOCK"
+    run_sshd_shared=
+}
+
 # start_sshd yes|no [WRAPPER...]: a private sshd for PAM service $SVC_SSHD
 # on a free port of 127.0.0.1 ($sport, pid $sshd_pid), only $U allowed,
 # keyboard-interactive on and the password method as asked; WRAPPER... runs
@@ -287,13 +330,12 @@ put_sysfile() {
 start_sshd() {
     local password=$1 ready=
     shift
-    if [ ! -d /run/sshd ]; then
-        mkdir -m 0755 /run/sshd && run_sshd_created=1 # privilege separation directory
-    fi
+    share_run_sshd
     ssh-keygen -q -t ed25519 -N '' -C "pamjwt-$E2E_TAG" -f "$tmp/ssh_host_ed25519_key" ||
         bail "ssh host key generated"
-    # sshd re-executes itself by the absolute path in argv[0], and takes its PAM
-    # service name from its basename: a symlink gives it a service of its own
+    # sshd re-executes itself by the absolute path in argv[0]; OpenSSH 9.2
+    # (Debian 12) takes its PAM service name from its basename: a symlink
+    # gives it a service of its own
     ln -s /usr/sbin/sshd "$tmp/$SVC_SSHD"
     for _ in 1 2 3; do # a port taken meanwhile: try another
         sport=$(free_port)
@@ -324,8 +366,9 @@ MaxAuthTries 3
 LoginGraceTime 30
 LogLevel VERBOSE
 EOF
-        # OpenSSH 9.8 and later name the service with an option instead
-        # (untested here: Debian 12 has 9.2)
+        # OpenSSH 9.8 and later (Debian 13: 10.0) take it from PAMServiceName
+        # instead (default "sshd", whatever the program is called; the same
+        # as -o PAMServiceName=...); Debian 12's 9.2 has no such keyword
         "$tmp/$SVC_SSHD" -T -f "$tmp/sshd_config" 2>/dev/null | grep -q '^pamservicename ' &&
             echo "PAMServiceName $SVC_SSHD" >>"$tmp/sshd_config"
         "$tmp/$SVC_SSHD" -t -f "$tmp/sshd_config" 2>"$tmp/sshd-t.log" ||

@@ -33,8 +33,9 @@
 #   - processes: one sshd, one node (the provider; restarted for key
 #     rotation), one openssl s_server, started here and stopped by PID;
 #   - /tmp/pamjwt-oidc.XXXXXX (the provider, its keys, the configuration).
-# sshd runs from a symlink named pjwt-oidc-sshd (OpenSSH 9.2 takes its
-# PAM service name from argv[0]); /etc/pam.d/sshd, /etc/pam.d/sudo and
+# sshd runs with the PAM service pjwt-oidc-sshd: from a symlink of that name
+# (OpenSSH 9.2 takes the name from argv[0]) and, on OpenSSH 9.8 and later,
+# with "PAMServiceName pjwt-oidc-sshd"; /etc/pam.d/sshd, /etc/pam.d/sudo and
 # /etc/ssh are never written.  Records sshd appends to /var/log/btmp for
 # refused logins are taken back when nothing else was logged there.
 set -u
@@ -176,22 +177,32 @@ tx "ISSUER=$ISSUER CA_FILE=ca.pem JWKS_FILE=$etc/es-only.jwks PAMJWT_CONFIG=$etc
 check "refresher: a policy allowing only ES256 gets the set installed (keys for ES256)" \
     eval '[ "$rc" = 0 ] && has "keys for ES256)" && [ -s "$etc/es-only.jwks" ]'
 
-# The refresher refuses discovery documents that are wrong: served by
-# openssl s_server -WWW from a directory, they leave the JWK Set alone.
-bad_discovery() {
-    local sport dir=$tmp/www doc ready='' name want
-    mkdir -p "$dir/.well-known" && cp "$JWKS" "$dir/jwks"
+# start_sserver DIR: openssl s_server -WWW serves the files of DIR (which
+# has a file "jwks") over https with the provider's certificate; sets
+# sserver_pid and sserver_url.  1 if it did not start.
+start_sserver() {
+    local sport ready=''
     sport=$(free_port)
-    (cd "$dir" && exec openssl s_server -quiet -WWW -accept "127.0.0.1:$sport" \
+    (cd "$1" && exec openssl s_server -quiet -WWW -accept "127.0.0.1:$sport" \
         -cert "$OIDC_DIR/pki/server.pem" -key "$OIDC_DIR/pki/server.key") >"$tmp/s_server.log" 2>&1 </dev/null &
     sserver_pid=$!
     echo "$sserver_pid" >"$tmp/s_server.pid"
-    local url="https://127.0.0.1:$sport"
+    sserver_url="https://127.0.0.1:$sport"
     for _ in $(seq 50); do
-        curl -fsS --max-time 2 --cacert "$CA" -o /dev/null "$url/jwks" 2>/dev/null && { ready=1; break; }
+        curl -fsS --max-time 2 --cacert "$CA" -o /dev/null "$sserver_url/jwks" 2>/dev/null && { ready=1; break; }
         sleep 0.2
     done
-    [ -n "$ready" ] || { notok "refresher: bad discovery documents (openssl s_server did not start)"; return; }
+    [ -n "$ready" ]
+}
+
+# The refresher refuses discovery documents that are wrong: served by
+# openssl s_server -WWW from a directory, they leave the JWK Set alone.
+bad_discovery() {
+    local dir=$tmp/www doc name want url
+    mkdir -p "$dir/.well-known" && cp "$JWKS" "$dir/jwks"
+    start_sserver "$dir" ||
+        { notok "refresher: bad discovery documents (openssl s_server did not start)"; return; }
+    url=$sserver_url
     cp "$JWKS" "$tmp/jwks.before"
     while IFS='|' read -r name doc want; do
         doc=${doc//@URL@/$url}
@@ -208,6 +219,20 @@ a document naming another issuer|{"issuer":"@ISSUER@","jwks_uri":"@URL@/jwks"}|n
 "issuer" given twice|{"issuer":"@URL@","jwks_uri":"@URL@/jwks","issuer":"@URL@"}|more than once
 an issuer with a trailing newline|{"issuer":"@URL@\n","jwks_uri":"@URL@/jwks"}|not a string of printable ASCII
 a jwks_uri over http|{"issuer":"@URL@","jwks_uri":"http://127.0.0.1:1/jwks"}|not an https:// URL
+a jwks_uri with a curl URL range [1-100]|{"issuer":"@URL@","jwks_uri":"@URL@/jwks?x=[1-100]"}|has [, ], { or }
+a jwks_uri with a curl URL set {a,b}|{"issuer":"@URL@","jwks_uri":"@URL@/{jwks,jwks}"}|has [, ], { or }
+EOF
+    # the same characters in the settings themselves, refused before any request
+    while IFS='|' read -r name doc; do
+        tx "$name=$doc ... pamjwt-jwks-refresh" \
+            env "$name=$doc" CA_FILE="$CA" JWKS_FILE="$JWKS" PAMJWT_CONFIG="$conf" \
+            PAMJWT="$pamjwt" sh "$top/conf/pamjwt-jwks-refresh"
+        check "refresher refuses $name=$doc (curl URL glob), JWK Set unchanged" \
+            eval '[ "$rc" = 1 ] && has "has [, ], { or }" && cmp -s "$JWKS" "$tmp/jwks.before"'
+    done <<EOF
+ISSUER|$url/[1-100]
+JWKS_URI|$url/jwks?x=[1-100]
+JWKS_URI|$url/{jwks,jwks}
 EOF
     stop_pid "$sserver_pid"
     sserver_pid=
@@ -351,6 +376,66 @@ check "pamjwt check refuses the old token (no key ec-1)" eval '[ "$rc" = 1 ] && 
 check "ssh: the old token (ec-1) is refused" login_refused "$tmp/cc1.jwt"
 check "sudo: the old token (ec-1) is refused" sudo_refused "$tmp/cc1.jwt"
 check "sudo: the new token (ec-2) still works" sudo_ok "$tmp/cc2.jwt"
+
+# ---- many keys, keys without kid ----------------------------------------------------
+
+# pam_jwt tries a token without kid against at most 8 keys, so the
+# refresher probes every key by its kid: a set with 11 EC keys (12 in all)
+# is installed and the provider's tokens keep logging in.
+twelve=$(printf 'ec-%s ' $(seq 2 12))rsa-1
+diag "many keys: restart the provider with set12 ($twelve): 11 EC P-256 keys, 12 in all"
+# shellcheck disable=SC2086 # one kid a word
+oidc_keyset set12 $twelve || bail "signing keys of set12 made (jwk.mjs)"
+oidc_stop
+oidc_start set12 || bail "provider restarted with set12 on port $OIDC_PORT" "$(cat "$OIDC_DIR/provider.log")"
+refresh
+check "refresher installs the 12-key set (kids: $(kids)), usable for RS256 and ES256" \
+    eval '[ "$rc" = 0 ] && has "installed a new JWK Set" && [ "$(kids)" = "$twelve" ] &&
+          has "12 keys; keys for RS256 ES256)" && ! has "no kid"'
+cc_token "$RESOURCE" "$tmp/cc12.jwt" && show_token "$tmp/cc12.jwt"
+check "ssh: a new token (ec-2) logs in with the 12-key set" login_ok "$tmp/cc12.jwt"
+check "sudo: the new token (ec-2) works with the 12-key set" sudo_ok "$tmp/cc12.jwt"
+tx "ISSUER=$ISSUER CA_FILE=ca.pem JWKS_FILE=$etc/es-only.jwks PAMJWT_CONFIG=$etc/es-only.conf pamjwt-jwks-refresh" \
+    env ISSUER="$ISSUER" CA_FILE="$CA" JWKS_FILE="$etc/es-only.jwks" PAMJWT_CONFIG="$etc/es-only.conf" \
+    PAMJWT="$pamjwt" sh "$top/conf/pamjwt-jwks-refresh"
+check "refresher: the policy allowing only ES256 gets the 12-key set installed (11 EC keys, keys for ES256)" \
+    eval '[ "$rc" = 0 ] && has "12 keys; keys for ES256)" && cmp -s "$etc/es-only.jwks" "$JWKS"'
+
+# Keys without kid, served by openssl s_server -WWW as JWKS_URI: such a key
+# serves only tokens without kid, which pam_jwt refuses when more than 8
+# keys fit their alg.
+kidless_keys() {
+    local dir=$tmp/www-kidless c=$etc/kidless.conf f=$etc/kidless.jwks
+    mkdir -p "$dir" && cp "$JWKS" "$dir/jwks"
+    printf 'issuer = %s\njwks_file = %s\nalgorithms = ES256 RS256\nallowed_subjects = deploy\n' \
+        "$ISSUER" "$f" >"$c"
+    chmod 0644 "$c"
+    start_sserver "$dir" ||
+        { notok "refresher: keys without kid (openssl s_server did not start)"; return; }
+    # serve SET (a jq filter on the 12-key set), run the refresher for $c
+    serve() {
+        jq -c "$1" "$JWKS" >"$dir/jwks"
+        diag "JWK Set at $sserver_url/jwks: $(jq -c '[.keys[] | .kid // "(no kid)"]' "$dir/jwks")"
+        tx "JWKS_URI=$sserver_url/jwks CA_FILE=ca.pem JWKS_FILE=kidless.jwks PAMJWT_CONFIG=kidless.conf pamjwt-jwks-refresh" \
+            env JWKS_URI="$sserver_url/jwks" CA_FILE="$CA" JWKS_FILE="$f" PAMJWT_CONFIG="$c" \
+            PAMJWT="$pamjwt" sh "$top/conf/pamjwt-jwks-refresh"
+    }
+    serve '{keys: [.keys[0], (.keys[11] | del(.kid))]}'
+    check "refresher: ec-2 and an RSA key without kid: installed, both usable (keys for RS256 ES256), no warning" \
+        eval '[ "$rc" = 0 ] && has "installed" && has "2 keys; keys for RS256 ES256)" && ! has "no kid"'
+    serve '.keys[3] |= del(.kid)'
+    check "refresher: 12 keys, ec-5 without kid: installed, with a warning that no token can use key #3" \
+        eval '[ "$rc" = 0 ] && has "installed" && has "12 keys; keys for RS256 ES256)" &&
+              has "key #3 has no kid and 11 keys of the set fit ES256"'
+    cp "$f" "$tmp/kidless.before"
+    serve '{keys: [.keys[0:11][] | del(.kid)]}'
+    check "refresher: 11 EC keys, none with kid: refused (no token could use them), file unchanged" \
+        eval '[ "$rc" = 1 ] && has "no key of the new JWK Set can verify" && has "left unchanged" &&
+              has "key #0 has no kid and 11 keys of the set fit ES256" && cmp -s "$f" "$tmp/kidless.before"'
+    stop_pid "$sserver_pid"
+    sserver_pid=
+}
+kidless_keys
 
 # ---- two issuers: a policy directory --------------------------------------------------
 

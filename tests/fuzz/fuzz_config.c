@@ -517,6 +517,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
          * defaulted by pj_config_finish, which opens files). */
         CHECK(c->leeway >= 0 && c->leeway <= PJ_MAX_LEEWAY);
         CHECK(c->max_lifetime >= 0 && c->max_lifetime <= PJ_MAX_MAX_LIFETIME);
+        CHECK(c->min_uid <= PJ_MAX_MIN_UID);
         for (size_t i = 0; i < c->key_files.n; i++)
             CHECK(c->key_files.v[i][0] == '/');
         for (size_t i = 0; i < c->jwks_files.n; i++)

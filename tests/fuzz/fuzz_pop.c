@@ -7,10 +7,12 @@
  *     directly, with the fixed key over the answer's first two segments
  *     (the fuzzer cannot forge one: any accept it finds otherwise is a
  *     hole), and whose claims, read here with jansson, hold the nonce,
- *     the token's hash as ath and an iat within the leeway;
+ *     the token's hash as ath, an iat within the leeway and an aud that
+ *     is one of the config's pop_audience values, expanded (AUDS);
+ *   - a reason is printable ASCII (what comes from the proof is escaped);
  *   - a proof signed here with the fixed key is accepted once (the
- *     harness is not vacuous), and the same proof for another nonce is
- *     not. */
+ *     harness is not vacuous), and the same proof for another nonce, for
+ *     another host, or without aud is not. */
 #include "config.h"
 
 #define FUZZ_NAME "fuzz_pop"
@@ -48,6 +50,13 @@ static const char key_pem[] = "-----BEGIN PRIVATE KEY-----\n"
 #define ATH "uK9_MH_h_U-RimWTi-ViJVY8deZrUCS6dMB5fSLl06Q" /* base64url SHA-256 of TOKEN */
 #define NONCE "bm9uY2Utbm9uY2Utbm9uY2Utbm9uY2Utbm9uY2Utbm8"
 #define NOW 1700000000.0
+/* pop_audience with %h and %s, and what it expands to for HOST, SERVICE */
+#define POP_AUDIENCE "pop_audience = ssh://%h ssh://alias.example local://%s.%h\n"
+#define HOST "fuzz.example"
+#define SERVICE "sshd"
+static const char *const AUDS[] = {"ssh://fuzz.example", "ssh://alias.example",
+                                   "local://sshd.fuzz.example"};
+static const pj_scope SCOPE = {SERVICE, HOST};
 
 static EVP_PKEY *key;
 static pj_config *conf;
@@ -93,9 +102,15 @@ static bool claims_hold(const char *a, size_t n)
     json_t *iat = json_object_get(c, "iat");
     const char *nonce = json_string_value(json_object_get(c, "nonce"));
     const char *ath = json_string_value(json_object_get(c, "ath"));
+    json_t *aud = json_object_get(c, "aud");
+    bool aud_ok = false;
+    for (size_t i = 0; i < sizeof(AUDS) / sizeof(AUDS[0]); i++)
+        if (json_is_string(aud) && json_string_length(aud) == strlen(AUDS[i]) &&
+            memcmp(json_string_value(aud), AUDS[i], strlen(AUDS[i])) == 0)
+            aud_ok = true;
     bool ok = nonce && strcmp(nonce, NONCE) == 0 && ath && strcmp(ath, ATH) == 0 &&
               json_is_number(iat) && json_number_value(iat) >= NOW - (double)conf->leeway &&
-              json_number_value(iat) <= NOW + (double)conf->leeway;
+              json_number_value(iat) <= NOW + (double)conf->leeway && aud_ok;
     json_decref(c);
     free(p);
     return ok;
@@ -103,12 +118,26 @@ static bool claims_hold(const char *a, size_t n)
 
 static int verify(const char *a, size_t n, const char *nonce)
 {
-    const char *why = NULL;
-    int r = pj_pop_verify(conf, a, n, TOKEN, strlen(TOKEN), JKT, nonce, NOW, &quiet, &why);
+    char why[256];
+    pj_pop_challenge ch = {TOKEN, strlen(TOKEN), JKT, nonce, NOW, &SCOPE};
+    memset(why, 'x', sizeof(why));
+    int r = pj_pop_verify(conf, &ch, a, n, &quiet, why, sizeof(why));
     CHECK(r == 0 || r == -1);
-    CHECK((r == 0) == (why == NULL));
-    CHECK(why == NULL || strlen(why) < 200);
+    CHECK(memchr(why, '\0', sizeof(why)) != NULL);
+    CHECK((r == 0) == (why[0] == '\0'));
+    for (const char *p = why; *p; p++)
+        CHECK(*p >= 0x20 && *p < 0x7f);
     return r;
+}
+
+/* A proof signed with the fixed key for these claims. */
+static char *sign_proof(const char *aud_member)
+{
+    char claims[512];
+    snprintf(claims, sizeof(claims), "{\"nonce\":\"%s\",\"iat\":%.0f,\"ath\":\"%s\"%s}", NONCE,
+             NOW, ATH, aud_member);
+    return pj_sign_evp(PJ_ALG_ES256, key, NULL, 0,
+                       "{\"typ\":\"" PJ_POP_TYP "\",\"alg\":\"ES256\",\"jwk\":" JWK "}", claims);
 }
 
 static void init(void)
@@ -119,19 +148,27 @@ static void init(void)
     conf = pj_config_new("/fuzz-pop.conf");
     CHECK(key != NULL && conf != NULL);
     conf->algs = pj_alg_supported_mask(); /* HS* too: a proof must refuse it */
+    CHECK(pj_config_parse(conf, POP_AUDIENCE, strlen(POP_AUDIENCE), &quiet) == 0);
 
     /* the harness can tell a good proof from a bad one */
-    char claims[256];
-    snprintf(claims, sizeof(claims), "{\"nonce\":\"%s\",\"iat\":%.0f,\"ath\":\"%s\"}", NONCE, NOW,
-             ATH);
-    char *good = pj_sign_evp(PJ_ALG_ES256, key, NULL, 0,
-                             "{\"typ\":\"" PJ_POP_TYP "\",\"alg\":\"ES256\",\"jwk\":" JWK "}",
-                             claims);
-    CHECK(good != NULL);
-    CHECK(signed_by_key(good, strlen(good)) && claims_hold(good, strlen(good)));
-    CHECK(verify(good, strlen(good), NONCE) == 0);
-    CHECK(verify(good, strlen(good), "another-nonce") == -1);
-    free(good);
+    const char *good_auds[] = {",\"aud\":\"ssh://fuzz.example\"", ",\"aud\":\"ssh://alias.example\"",
+                               ",\"aud\":\"local://sshd.fuzz.example\""};
+    for (size_t i = 0; i < sizeof(good_auds) / sizeof(good_auds[0]); i++) {
+        char *good = sign_proof(good_auds[i]);
+        CHECK(good != NULL);
+        CHECK(signed_by_key(good, strlen(good)) && claims_hold(good, strlen(good)));
+        CHECK(verify(good, strlen(good), NONCE) == 0);
+        CHECK(verify(good, strlen(good), "another-nonce") == -1);
+        free(good);
+    }
+    const char *bad_auds[] = {",\"aud\":\"ssh://evil.example\"", ",\"aud\":\"local://%s.%h\"",
+                              ",\"aud\":[\"ssh://fuzz.example\"]", ",\"aud\":1", ""};
+    for (size_t i = 0; i < sizeof(bad_auds) / sizeof(bad_auds[0]); i++) {
+        char *bad = sign_proof(bad_auds[i]);
+        CHECK(bad != NULL && signed_by_key(bad, strlen(bad)) && !claims_hold(bad, strlen(bad)));
+        CHECK(verify(bad, strlen(bad), NONCE) == -1);
+        free(bad);
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -296,7 +296,8 @@ pop_jwk = {"crv": "P-256", "kty": "EC", "x": b64(pn.x.to_bytes(32, "big")),
            "y": b64(pn.y.to_bytes(32, "big"))}
 POP_TOKEN = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln"
 POP_NONCE = "bm9uY2Utbm9uY2Utbm9uY2Utbm9uY2Utbm9uY2Utbm8"
-pop_claims = {"nonce": POP_NONCE, "iat": 1700000000, "ath": b64(hashlib.sha256(POP_TOKEN.encode()).digest())}
+pop_claims = {"nonce": POP_NONCE, "iat": 1700000000, "ath": b64(hashlib.sha256(POP_TOKEN.encode()).digest()),
+              "aud": "ssh://fuzz.example"}
 
 
 def es256(header, claims):
@@ -312,7 +313,17 @@ put("pop", "good-spaces", " \t" + es256(pop_hdr, pop_claims) + "\r\n")
 put("pop", "other-nonce", es256(pop_hdr, dict(pop_claims, nonce="x")))
 put("pop", "iat-late", es256(pop_hdr, dict(pop_claims, iat=1700000031)))
 put("pop", "iat-string", es256(pop_hdr, dict(pop_claims, iat="1700000000")))
-put("pop", "no-ath", es256(pop_hdr, {"nonce": POP_NONCE, "iat": 1700000000}))
+put("pop", "no-ath", es256(pop_hdr, {"nonce": POP_NONCE, "iat": 1700000000, "aud": "ssh://fuzz.example"}))
+# aud: the target the client named; fuzz_pop accepts ssh://fuzz.example,
+# ssh://alias.example and local://sshd.fuzz.example
+put("pop", "aud-alias", es256(pop_hdr, dict(pop_claims, aud="ssh://alias.example")))
+put("pop", "aud-local", es256(pop_hdr, dict(pop_claims, aud="local://sshd.fuzz.example")))
+put("pop", "aud-other", es256(pop_hdr, dict(pop_claims, aud="ssh://evil.example")))
+put("pop", "aud-unexpanded", es256(pop_hdr, dict(pop_claims, aud="local://%s.%h")))
+put("pop", "aud-array", es256(pop_hdr, dict(pop_claims, aud=["ssh://fuzz.example"])))
+put("pop", "aud-number", es256(pop_hdr, dict(pop_claims, aud=1)))
+put("pop", "aud-escape", es256(pop_hdr, dict(pop_claims, aud="ssh://fuzz.example\u001b\\")))
+put("pop", "no-aud", es256(pop_hdr, {k: v for k, v in pop_claims.items() if k != "aud"}))
 put("pop", "typ-jwt", es256(dict(pop_hdr, typ="JWT"), pop_claims))
 put("pop", "crit", es256(dict(pop_hdr, crit=["x"]), pop_claims))
 put("pop", "hs256", es256(dict(pop_hdr, alg="HS256"), pop_claims))
