@@ -11,6 +11,7 @@
 #include "chunk.h"
 #include "decide.h"
 #include "device.h"
+#include "export.h"
 #include "policy.h"
 #include "log.h"
 #include "util.h"
@@ -137,6 +138,20 @@ static int get_token(pam_handle_t *pamh, const pj_args *a, const pj_log *log, ch
     return PAM_SUCCESS;
 }
 
+/* A device sign-in that brought no token: like a decision, it leaves
+ * none of the PAM_JWT_ names the policies export with an earlier value. */
+static void clear_exports(pam_handle_t *pamh, const pj_policies *ps)
+{
+    pj_strlist names = {0};
+    for (size_t i = 0; ps != NULL && i < ps->n; i++)
+        if (ps->v[i].c != NULL)
+            (void)pj_export_names(ps->v[i].c, &names);
+    for (size_t i = 0; i < names.n; i++)
+        if (pam_getenv(pamh, names.v[i]) != NULL)
+            (void)pam_putenv(pamh, names.v[i]);
+    pj_strlist_free(&names);
+}
+
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
     pj_log log = {emit_syslog, pamh, false};
@@ -187,6 +202,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
             default: rc = PAM_AUTHINFO_UNAVAIL; break;
             }
             if (!via_device) {
+                clear_exports(pamh, ps);
                 pj_free_str(tok);
                 pj_policies_free(ps);
                 return rc;

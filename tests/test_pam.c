@@ -2544,6 +2544,7 @@ static void dev_conf(const char *helper, const char *extra)
     conf(buf);
 }
 
+static const char *dev_stale; /* a PAM environment entry set before the auth */
 static int dev_auth(const char *args, const char *user, double *secs)
 {
     char stack[8192];
@@ -2562,6 +2563,8 @@ static int dev_auth(const char *args, const char *user, double *secs)
     envbuf[0] = '\0';
     if (pam_start_confdir(service, user, &c, dir, &h) != PAM_SUCCESS)
         return -1;
+    if (dev_stale)
+        pam_putenv(h, dev_stale);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = pam_authenticate(h, 0);
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -2746,10 +2749,14 @@ static void test_device(void)
         char name[32];
         snprintf(name, sizeof(name), "word-%s", words[i].word);
         snprintf(body, sizeof(body), "%s\necho 'error %s'", show, words[i].word);
-        dev_conf(dev_helper(name, body), NULL);
+        dev_conf(dev_helper(name, body), "export_claims = email\n");
+        dev_stale = "PAM_JWT_EMAIL=stale@example.com";
         rc = dev_auth(NULL, me, NULL);
+        dev_stale = NULL;
         is_int(rc, words[i].rc, "device: helper says %s -> %s", words[i].word,
                pam_strerror(NULL, words[i].rc));
+        ok(strstr(envbuf, "PAM_JWT_EMAIL") == NULL,
+           "device: ... an earlier PAM_JWT_EMAIL is cleared (export_claims = email)");
         ok(log_has(words[i].log), "device: ... logged '%s' (got %s)", words[i].log, logbuf);
         ok(dev_gone(name), "device: ... the helper is gone");
     }
