@@ -13,6 +13,7 @@ int pj_args_parse(int argc, const char **argv, pj_args *a, const pj_log *log)
     a->prompt = PJ_DEFAULT_PROMPT;
     a->debug = false;
     a->use_first_pass = false;
+    a->prompt_set = false;
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i];
         if (s == NULL)
@@ -38,6 +39,7 @@ int pj_args_parse(int argc, const char **argv, pj_args *a, const pj_log *log)
             }
         } else if (strncmp(s, "prompt=", 7) == 0) {
             a->prompt = s + 7;
+            a->prompt_set = true;
         } else {
             char safe[128];
             pj_sanitize(safe, sizeof(safe), s, strlen(s));

@@ -11,6 +11,7 @@
 typedef struct pj_args {
     const char *config;   /* points into argv or the default */
     const char *prompt;
+    bool prompt_set;      /* prompt= was given */
     bool debug;
     bool use_first_pass;
 } pj_args;

@@ -123,7 +123,8 @@ static void log_decision(const pj_request *rq, const pj_decision *d)
     case PJ_ACCEPT: {
         char user[160];
         pj_sanitize(user, sizeof(user), d->user, strlen(d->user));
-        pj_logf(rq->log, LOG_INFO, "accepted token for user %s%s", user, ctx);
+        pj_logf(rq->log, LOG_INFO, "accepted token for user %s%s%s", user,
+                rq->device_policy ? " via device sign-in" : "", ctx);
         break;
     }
     case PJ_IGNORE:
@@ -131,7 +132,8 @@ static void log_decision(const pj_request *rq, const pj_decision *d)
         break;
     case PJ_REFUSE:
     case PJ_USER_UNKNOWN:
-        pj_logf(rq->log, LOG_NOTICE, "refused: %s%s", d->reason, ctx);
+        pj_logf(rq->log, LOG_NOTICE, "refused%s: %s%s",
+                rq->device_policy ? " (via device sign-in)" : "", d->reason, ctx);
         break;
     case PJ_CONV: /* "proof of possession: no answer": the login was abandoned there */
         pj_logf(rq->log, LOG_NOTICE, "%s%s", d->reason, ctx);
@@ -170,7 +172,9 @@ static pj_verdict rule_shape(struct pj_ctx *x, pj_decision *d)
                 "(a token broken across lines?); passed on to the next module");
     /* still read the config, so its errors reach the log now rather than
      * at the first token login */
-    if (!x->rq->config_broken)
+    if (x->rq->policies_given)
+        x->ps = x->rq->policies;
+    else if (!x->rq->config_broken)
         x->ps = pj_policies_load(x->rq->config_path, x->rq->log);
     return stop(d, PJ_IGNORE, "input is not a JWT");
 }
@@ -180,7 +184,7 @@ static pj_verdict rule_config(struct pj_ctx *x, pj_decision *d)
     const pj_request *rq = x->rq;
     if (rq->config_broken)
         return stop(d, PJ_UNAVAIL, "invalid module arguments");
-    x->ps = pj_policies_load(rq->config_path, rq->log);
+    x->ps = rq->policies_given ? rq->policies : pj_policies_load(rq->config_path, rq->log);
     if (x->ps == NULL)
         return stop(d, PJ_UNAVAIL, "config %s unusable", rq->config_path);
     pj_debugf(rq->log, "config %s loaded: %zu polic%s", rq->config_path, x->ps->n,
@@ -305,6 +309,9 @@ static pj_verdict rule_policy(struct pj_ctx *x, pj_decision *d)
         return stop(d, PJ_UNAVAIL, "the policy for issuer %s did not load",
                     iss ? d->iss : "(none)");
     }
+    if (x->rq->device_policy != NULL && x->c != x->rq->device_policy)
+        return stop(d, PJ_REFUSE, "the token from device sign-in is not for the device_flow "
+                                  "policy's issuer");
     if (x->ps->is_dir)
         pj_debugf(x->rq->log, "policy %s decides", x->c->path);
     d->leeway = x->c->leeway;
@@ -608,6 +615,8 @@ static pj_verdict rule_pop(struct pj_ctx *x, pj_decision *d)
     bool conv = false;
     if (!x->c->require_pop)
         return PJ_RULE_PASS; /* cnf is ignored */
+    if (rq->device_policy != NULL)
+        return PJ_RULE_PASS; /* device sign-in: the token never passed through a client */
     if ((jkt = pj_pop_jkt(x->j.claims)) == NULL)
         return stop(d, PJ_REFUSE, "proof of possession failed: the token has no cnf.jkt");
     pj_scope sc = {rq->service, rq->host};
@@ -706,7 +715,8 @@ void pj_decide(const pj_request *rq, pj_decision *d)
         }
     log_decision(rq, d);
     pj_jws_free(&x.j);
-    pj_policies_free(x.ps);
+    if (x.ps != rq->policies)
+        pj_policies_free(x.ps);
     if (d->result != PJ_ACCEPT)
         pj_strlist_free(&d->env); /* nothing is exported on refusal */
 }

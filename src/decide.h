@@ -46,6 +46,15 @@ typedef struct pj_request {
     void *ask_ctx;
     bool pop_unproven_ok;
     const pj_log *log;
+    /* Policies the caller has loaded already (borrowed): with
+     * policies_given, pj_decide uses them (NULL: the config was unusable,
+     * already logged) instead of loading the config itself. */
+    bool policies_given;
+    struct pj_policies *policies;
+    /* Device sign-in: the token came from the helper for this policy.  It
+     * must select this policy, require_pop does not apply to it, and the
+     * log line says so. */
+    const struct pj_config *device_policy;
 } pj_request;
 
 typedef struct pj_decision {

@@ -10,6 +10,9 @@
 #include "args.h"
 #include "chunk.h"
 #include "decide.h"
+#include "device.h"
+#include "export.h"
+#include "policy.h"
 #include "log.h"
 #include "util.h"
 
@@ -135,6 +138,20 @@ static int get_token(pam_handle_t *pamh, const pj_args *a, const pj_log *log, ch
     return PAM_SUCCESS;
 }
 
+/* A device sign-in that brought no token: like a decision, it leaves
+ * none of the PAM_JWT_ names the policies export with an earlier value. */
+static void clear_exports(pam_handle_t *pamh, const pj_policies *ps)
+{
+    pj_strlist names = {0};
+    for (size_t i = 0; ps != NULL && i < ps->n; i++)
+        if (ps->v[i].c != NULL)
+            (void)pj_export_names(ps->v[i].c, &names);
+    for (size_t i = 0; i < names.n; i++)
+        if (pam_getenv(pamh, names.v[i]) != NULL)
+            (void)pam_putenv(pamh, names.v[i]);
+    pj_strlist_free(&names);
+}
+
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
     pj_log log = {emit_syslog, pamh, false};
@@ -145,14 +162,54 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     char host[256];
     char *tok = NULL;
     int args_rc, rc;
+    /* device sign-in: the policies are read before the prompt, to know
+     * whether one offers it, and the decision uses them */
+    pj_policies *ps = NULL;
+    const pj_config *dev = NULL;
+    bool preloaded = false, via_device = false;
 
     (void)flags;
     args_rc = pj_args_parse(argc, argv, &args, &log);
     log.debug = args.debug;
 
+    if (args_rc == 0 && !args.use_first_pass &&
+        (pam_get_item(pamh, PAM_AUTHTOK, &user_item) != PAM_SUCCESS || user_item == NULL)) {
+        ps = pj_policies_load(args.config, &log);
+        preloaded = true;
+        if ((dev = pj_device_policy(ps)) != NULL && !args.prompt_set)
+            args.prompt = PJ_DEVICE_PROMPT;
+    }
     rc = get_token(pamh, &args, &log, &tok);
-    if (rc != PAM_SUCCESS)
+    if (rc != PAM_SUCCESS) {
+        pj_policies_free(ps);
         return rc;
+    }
+    if (dev != NULL) {
+        const char *t = tok;
+        size_t tn = strlen(tok);
+        pj_trim(&t, &tn);
+        if (tn == 0) { /* an empty answer: sign in with a browser */
+            char *dtok = NULL;
+            switch (pj_device_signin(pamh, dev, &log, &dtok)) {
+            case PJ_DEV_TOKEN:
+                pj_free_str(tok);
+                tok = dtok;
+                via_device = true;
+                break;
+            case PJ_DEV_REFUSED: rc = PAM_AUTH_ERR; break;
+            case PJ_DEV_CONV: rc = PAM_CONV_ERR; break;
+            case PJ_DEV_UNAVAIL:
+            default: rc = PAM_AUTHINFO_UNAVAIL; break;
+            }
+            if (!via_device) {
+                clear_exports(pamh, ps);
+                pj_free_str(tok);
+                pj_policies_free(ps);
+                return rc;
+            }
+        }
+    }
+    user_item = NULL;
     if (pam_get_item(pamh, PAM_USER, &user_item) != PAM_SUCCESS)
         user_item = NULL;
 
@@ -174,8 +231,12 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     rq.ask = ask; /* the proof of possession prompt */
     rq.ask_ctx = pamh;
     rq.log = &log;
+    rq.policies_given = preloaded;
+    rq.policies = ps;
+    rq.device_policy = via_device ? dev : NULL;
     pj_decide(&rq, &d);
     pj_free_str(tok);
+    pj_policies_free(ps);
     /* export_claims: none of this config's PAM_JWT_ names keeps a value
      * it had before this attempt (an earlier module's or attempt's) */
     bool env_ok = true;

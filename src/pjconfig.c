@@ -46,6 +46,14 @@ static const struct keydef keydefs[] = {
     {"replay_cache", V_DIR, OFF(replay_cache), 0, NULL},
     {"export_claims", V_NAMES, OFF(export_claims), 0, NULL},
     {"require_pop", V_BOOL, OFF(require_pop), 0, NULL},
+    {"device_flow", V_BOOL, OFF(device_flow), 0, NULL},
+    {"device_client_id", V_STRING, OFF(device_client_id), 0, NULL},
+    {"device_scope", V_STRING, OFF(device_scope), 0, NULL},
+    {"device_timeout", V_NUMBER, OFF(device_timeout), PJ_MAX_DEVICE_TIMEOUT,
+     "expected whole seconds from 1 to 600"},
+    {"device_ca_file", V_PATH, OFF(device_ca_file), 0, NULL},
+    {"device_user", V_STRING, OFF(device_user), 0, NULL},
+    {"device_helper", V_PATH, OFF(device_helper), 0, NULL},
     {"pop_audience", V_TARGETS, OFF(pop_audience), 0, NULL},
 };
 #define NKEYS (sizeof(keydefs) / sizeof(keydefs[0]))
@@ -53,6 +61,7 @@ static const struct keydef keydefs[] = {
 #define FIELD_IS(f, T) _Generic(((pj_config *)0)->f, T: 1, default: 0)
 _Static_assert(FIELD_IS(leeway, int64_t) && FIELD_IS(max_lifetime, int64_t),
                "V_NUMBER fields are int64_t");
+_Static_assert(FIELD_IS(device_timeout, int64_t), "V_NUMBER fields are int64_t");
 _Static_assert(FIELD_IS(min_uid, uid_t), "V_UID fields are uid_t");
 _Static_assert(FIELD_IS(max_uid, uid_t), "V_UID fields are uid_t");
 _Static_assert((uid_t)-1 > 0 && sizeof(uid_t) == 4, "uid_t is 32-bit unsigned, as the "
@@ -71,6 +80,7 @@ pj_config *pj_config_new(const char *path)
     c->leeway = PJ_DEFAULT_LEEWAY;
     c->max_lifetime = PJ_DEFAULT_MAX_LIFETIME;
     c->replay_dirfd = -1;
+    c->device_timeout = PJ_DEFAULT_DEVICE_TIMEOUT;
     c->max_uid = PJ_MAX_MIN_UID;
     return c;
 }
@@ -105,6 +115,11 @@ void pj_config_free(pj_config *c)
     text_free(&c->user_map);
     text_free(&c->revoked);
     free(c->replay_cache);
+    free(c->device_client_id);
+    free(c->device_scope);
+    free(c->device_ca_file);
+    free(c->device_user);
+    free(c->device_helper);
     pj_keyset_free(&c->keys);
     if (c->replay_dirfd >= 0)
         close(c->replay_dirfd);
@@ -452,6 +467,62 @@ static int load_hmac(pj_config *c, const pj_log *log)
     return 0;
 }
 
+/* A value handed to the device sign-in helper: printable ASCII, bounded
+ * (spaces only where `spaces`). */
+static bool device_value_ok(const char *v, bool spaces)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n > PJ_MAX_DEVICE_FIELD)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)v[i] < (spaces ? 0x20 : 0x21) || (unsigned char)v[i] > 0x7e)
+            return false;
+    return true;
+}
+
+/* http(s) as pamjwt login takes it: https, or http to the loopback host
+ * (for tests). */
+static bool device_issuer_ok(const char *iss)
+{
+    static const char *const loop[] = {"http://127.0.0.1", "http://localhost"};
+    if (strncmp(iss, "https://", 8) == 0 && iss[8] != '\0' && iss[8] != '/')
+        return true;
+    for (size_t i = 0; i < 2; i++) {
+        size_t l = strlen(loop[i]);
+        if (strncmp(iss, loop[i], l) == 0 && (iss[l] == '\0' || iss[l] == ':' || iss[l] == '/'))
+            return true;
+    }
+    return false;
+}
+
+/* device_flow = yes: what the helper needs is there and well-formed. */
+static int check_device(pj_config *c, const pj_log *log)
+{
+    const char *why = NULL, *key = "device_flow";
+    if (c->device_timeout < 1)
+        key = "device_timeout", why = "expected whole seconds from 1 to 600";
+    else if (c->device_client_id && !device_value_ok(c->device_client_id, false))
+        key = "device_client_id", why = "expected printable characters without spaces (at most 512)";
+    else if (c->device_scope && !device_value_ok(c->device_scope, true))
+        key = "device_scope", why = "expected printable characters (at most 512)";
+    else if (c->device_user && !pj_user_name_ok(c->device_user))
+        key = "device_user", why = "not a valid user name";
+    else if (c->device_user && strcmp(c->device_user, "root") == 0)
+        key = "device_user", why = "the helper never runs as root";
+    else if (c->device_flow && c->device_client_id == NULL)
+        key = "device_client_id", why = "required with device_flow = yes";
+    else if (c->device_flow && c->issuer == NULL)
+        key = "issuer", why = "required with device_flow = yes (its discovery names the endpoints)";
+    else if (c->device_flow && (!device_issuer_ok(c->issuer) || strlen(c->issuer) > 1024 ||
+                                !device_value_ok(c->issuer, false)))
+        key = "issuer", why = "device_flow needs an https issuer (http only to 127.0.0.1 or "
+                              "localhost, for tests)";
+    if (why == NULL)
+        return 0;
+    pj_logf(log, LOG_ERR, "config %s: %s: %s", c->path, key, why);
+    return -1;
+}
+
 #define HMAC_MASK ((1u << PJ_ALG_HS256) | (1u << PJ_ALG_HS384) | (1u << PJ_ALG_HS512))
 
 int pj_config_finish(pj_config *c, const pj_log *log)
@@ -480,6 +551,8 @@ int pj_config_finish(pj_config *c, const pj_log *log)
         return -1;
     }
     if (c->subject_claim == NULL && (c->subject_claim = strdup("sub")) == NULL)
+        return -1;
+    if (check_device(c, log) != 0)
         return -1;
 
     for (size_t i = 0; i < c->key_files.n; i++)

@@ -24,6 +24,14 @@
 /* (uid_t)-1 is "no uid" (setreuid, chown): the largest uid is one below */
 #define PJ_MAX_MIN_UID ((uid_t)-2)
 #define PJ_MAX_EXPORT_NAME 64
+/* Device sign-in (device_flow): the wait for the user, and who runs the helper. */
+#define PJ_DEFAULT_DEVICE_TIMEOUT 110
+#define PJ_MAX_DEVICE_TIMEOUT 600
+#define PJ_DEFAULT_DEVICE_USER "_pamjwt"
+#ifndef PJ_DEFAULT_DEVICE_HELPER
+#define PJ_DEFAULT_DEVICE_HELPER "/usr/libexec/pamjwt/pamjwt-device"
+#endif
+#define PJ_MAX_DEVICE_FIELD 512  /* longest device_client_id, device_scope */
 
 typedef struct pj_claim_req {
     char *name;
@@ -57,6 +65,10 @@ typedef struct pj_config {
     char *replay_cache;
     pj_strlist export_claims; /* claim names put in the PAM environment */
     bool require_pop;        /* tokens must be bound (cnf.jkt) and proven */
+    /* device sign-in: the module runs device_helper as device_user */
+    bool device_flow;
+    char *device_client_id, *device_scope, *device_ca_file, *device_user, *device_helper;
+    int64_t device_timeout;  /* seconds, 1..600 (V_NUMBER: int64_t) */
     pj_strlist pop_audience; /* a proof's aud must be one of these (scoped);
                               * empty: the default, PJ_POP_DEFAULT_AUDIENCE */
     /* loaded */

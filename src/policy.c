@@ -131,6 +131,25 @@ static void mark_duplicates(pj_policies *ps, const pj_log *log)
         }
 }
 
+/* Device sign-in starts before there is a token to choose a policy by: at
+ * most one policy may set device_flow (more: the directory is a config
+ * error). */
+static bool two_device_flows(const pj_policies *ps, const char *path, const pj_log *log)
+{
+    const char *first = NULL;
+    for (size_t i = 0; i < ps->n; i++) {
+        if (ps->v[i].c == NULL || !ps->v[i].c->device_flow)
+            continue;
+        if (first != NULL) {
+            pj_logf(log, LOG_ERR, "config %s: device_flow is set in %s and %s (at most one policy "
+                                  "may set it)", path, first, ps->v[i].file);
+            return true;
+        }
+        first = ps->v[i].file;
+    }
+    return false;
+}
+
 pj_policies *pj_policies_load_dir(int fd, const char *path, const pj_log *log)
 {
     char **names;
@@ -181,6 +200,10 @@ pj_policies *pj_policies_load_dir(int fd, const char *path, const pj_log *log)
     }
     ps->is_dir = true;
     mark_duplicates(ps, log);
+    if (two_device_flows(ps, path, log)) {
+        pj_policies_free(ps);
+        return NULL;
+    }
     return ps;
 }
 

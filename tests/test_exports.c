@@ -8,7 +8,9 @@
  * Every nm run must succeed and list what it must (pam_sm_authenticate,
  * the module's verification calls): a missing or failing nm fails the
  * test rather than passing it with nothing checked. */
+#define _GNU_SOURCE
 #include <dlfcn.h>
+#include <link.h>
 #include <elf.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -135,6 +137,24 @@ static bool has_prefix(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* Loaded objects whose name says HTTP or TLS (libcurl, libssl, GnuTLS,
+ * NSS's ssl3, mbed TLS, wolfSSL): device sign-in's network code runs in a
+ * separate helper, never in the module. */
+static const char *const net_libs[] = {"libcurl", "libssl", "libgnutls", "libssl3",
+                                       "libmbedtls", "libwolfssl", "libnghttp"};
+static int count_net_libs(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    const char *base = strrchr(info->dlpi_name, '/');
+    base = base ? base + 1 : info->dlpi_name;
+    for (size_t k = 0; k < sizeof(net_libs) / sizeof(net_libs[0]); k++)
+        if (has_prefix(base, net_libs[k])) {
+            printf("# loaded with the module: %s\n", info->dlpi_name);
+            (*(int *)data)++;
+        }
+    return 0;
+}
+
 int main(void)
 {
     const char *so = getenv("PAM_JWT_SO");
@@ -153,6 +173,10 @@ int main(void)
         return tap_done();
     ok(dlsym(h, "pam_sm_authenticate") != NULL, "pam_sm_authenticate exported");
     ok(dlsym(h, "pam_sm_setcred") != NULL, "pam_sm_setcred exported");
+    int netlibs = 0;
+    dl_iterate_phdr(count_net_libs, &netlibs);
+    is_int(netlibs, 0, "no HTTP or TLS library (libcurl, libssl, GnuTLS, ...) is loaded with the "
+                       "module");
     const char *internal[] = {"pj_decide", "pj_config_load", "pj_sig_verify", "pj_jwks_parse",
                               "pj_b64url_decode", "pj_read_file", "pj_logf", "pj_args_parse"};
     for (size_t i = 0; i < sizeof(internal) / sizeof(internal[0]); i++)
@@ -193,6 +217,18 @@ int main(void)
             }
     is_int(calls, 0, "the module calls no signing function (EVP_DigestSign*, EVP_PKEY_sign*, "
                      "EVP_Sign*, RSA/ECDSA sign, libjwt)");
+    /* ... and no HTTP or TLS function: device sign-in's helper does that */
+    static const char *net[] = {"curl_", "SSL_", "TLS_", "DTLS_", "OPENSSL_init_ssl",
+                                "gnutls_", "mbedtls_", "wolfSSL_"};
+    int netcalls = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < sizeof(net) / sizeof(net[0]); k++)
+            if (v[i].type == 'U' && has_prefix(v[i].name, net[k])) {
+                printf("# the module calls %s\n", v[i].name);
+                netcalls++;
+            }
+    is_int(netcalls, 0, "the module calls no HTTP or TLS function (curl_*, SSL_*, TLS_*, "
+                        "OPENSSL_init_ssl, gnutls_*, ...)");
     free(v);
     v = NULL;
 

@@ -2490,6 +2490,435 @@ static void test_pop(void)
     EVP_PKEY_free(other_key);
 }
 
+/* ---------------------------------------------------------- device sign-in */
+/* The module runs a stub helper (a shell script written here) in place of
+ * pamjwt-device: each script plays one outcome.  Running as root the
+ * helper runs as nobody, else as the user running the tests. */
+static char dev_msgs[8192];   /* "STYLE|text" per message of the last auth */
+static const char *dev_first; /* the answer to the token prompt */
+static char dev_user[256];
+
+static int dev_conv(int n, const struct pam_message **msg, struct pam_response **resp, void *ad)
+{
+    (void)ad;
+    *resp = calloc((size_t)n, sizeof(**resp));
+    for (int i = 0; i < n; i++) {
+        size_t o = strlen(dev_msgs);
+        const char *style = msg[i]->msg_style == PAM_PROMPT_ECHO_OFF  ? "OFF"
+                            : msg[i]->msg_style == PAM_PROMPT_ECHO_ON ? "ON"
+                            : msg[i]->msg_style == PAM_TEXT_INFO      ? "INFO"
+                                                                      : "OTHER";
+        snprintf(dev_msgs + o, sizeof(dev_msgs) - o, "%s|%s\n", style, msg[i]->msg);
+        if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
+            (*resp)[i].resp = strdup(o == 0 && dev_first ? dev_first : "");
+    }
+    return PAM_SUCCESS;
+}
+
+/* A stub helper: `body` is shell.  $D is the device test directory. */
+static const char *dev_helper(const char *name, const char *body)
+{
+    char text[4096];
+    snprintf(text, sizeof(text),
+             "#!/bin/sh\nD=%s/dev\necho $$ > $D/%s.pid\n"
+             "tr '\\000' '\\n' < /proc/$$/environ > $D/%s.env\n"
+             "o=$(readlink /proc/$$/fd/1); echo \"$o\" > $D/%s.out\n"
+             "find /proc/self/fd -mindepth 1 -printf '%%f %%l\\n' > $D/%s.fds\n"
+             "id -u > $D/%s.uid\n"
+             "cat /proc/$$/limits > $D/%s.limits\n"
+             "cat > $D/%s.request\n%s\n",
+             dir, name, name, name, name, name, name, name, body);
+    char path[256];
+    snprintf(path, sizeof(path), "dev/%s", name);
+    write_text(path, text, 0755);
+    return P(path);
+}
+
+static void dev_conf(const char *helper, const char *extra)
+{
+    char buf[4096];
+    snprintf(buf, sizeof(buf),
+             "issuer = https://idp.example\ndevice_flow = yes\ndevice_client_id = pam-test\n"
+             "device_helper = %s\ndevice_user = %s\n%s",
+             helper, dev_user, extra ? extra : "");
+    conf(buf);
+}
+
+static const char *dev_stale; /* a PAM environment entry set before the auth */
+static int dev_auth(const char *args, const char *user, double *secs)
+{
+    char stack[8192];
+    pam_handle_t *h = NULL;
+    struct pam_conv c = {dev_conv, NULL};
+    struct timespec t0, t1;
+    int rc;
+    snprintf(stack, sizeof(stack),
+             "auth [success=done ignore=ignore default=die] %s config=%s/pam_jwt.conf %s\n"
+             "auth required %s ignored\n",
+             so, dir, args ? args : "", settok);
+    write_text(service, stack, 0644);
+    dev_msgs[0] = '\0';
+    loglen = 0;
+    logbuf[0] = '\0';
+    envbuf[0] = '\0';
+    if (pam_start_confdir(service, user, &c, dir, &h) != PAM_SUCCESS)
+        return -1;
+    if (dev_stale)
+        pam_putenv(h, dev_stale);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rc = pam_authenticate(h, 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (secs)
+        *secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    char **env = pam_getenvlist(h);
+    for (size_t i = 0; env && env[i]; i++) {
+        size_t o = strlen(envbuf);
+        snprintf(envbuf + o, sizeof(envbuf) - o, "%s\n", env[i]);
+        free(env[i]);
+    }
+    free(env);
+    pam_end(h, rc);
+    return rc == PAM_CRED_INSUFFICIENT ? PAM_IGNORE : rc;
+}
+
+static char *dev_file(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/dev/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return NULL;
+    char *b = calloc(1, 65536);
+    size_t n = fread(b, 1, 65535, f);
+    b[n] = '\0';
+    fclose(f);
+    return b;
+}
+
+/* The helper of a case is gone (killed or ended, and reaped): no process,
+ * no zombie, with its pid. */
+static bool dev_gone(const char *name)
+{
+    char f[64];
+    snprintf(f, sizeof(f), "%s.pid", name);
+    char *p = dev_file(f);
+    long pid = p ? strtol(p, NULL, 10) : 0;
+    free(p);
+    if (pid <= 0)
+        return false;
+    char st[64];
+    snprintf(st, sizeof(st), "/proc/%ld/stat", pid);
+    return access(st, F_OK) != 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+static void test_device(void)
+{
+    char body[20000], *tok, *s;
+    const char *h;
+    double secs = 0;
+    int rc;
+    static const char show[] = "echo 'show https://idp.example/device ABCD-EFGH'";
+
+    if (geteuid() == 0) {
+        snprintf(dev_user, sizeof(dev_user), "nobody");
+        chmod(dir, 0711); /* the helper (nobody) runs scripts in dir/dev */
+    } else {
+        snprintf(dev_user, sizeof(dev_user), "%s", me);
+    }
+    char devdir[512];
+    snprintf(devdir, sizeof(devdir), "%s/dev", dir);
+    mkdir(devdir, 0777);
+    chmod(devdir, 0777); /* the stubs write what they saw here */
+
+    /* approved: the token written by the helper is decided as typed */
+    tok = iss_token(k_ec256, "ES256", "https://idp.example", me, "\"email\":\"me@example.com\"");
+    snprintf(body, sizeof(body), "%s\nsleep 0.2\necho 'token %s'", show, tok);
+    h = dev_helper("approved", body);
+    dev_conf(h, "export_claims = email\n");
+    dev_first = "";
+    rc = dev_auth(NULL, me, NULL);
+    is_int(rc, PAM_SUCCESS, "device: an empty answer and an approving helper -> PAM_SUCCESS (%s)",
+           logbuf);
+    ok(strstr(dev_msgs, "OFF|Token (empty to sign in with a browser): \n"
+                        "ON|Sign in at https://idp.example/device and enter ABCD-EFGH, then "
+                        "press Enter: \n") == dev_msgs,
+       "device: the token prompt says so, then the URL and code as an echoing prompt (got %s)",
+       dev_msgs);
+    ok(log_has("accepted token for user ") && log_has(" via device sign-in"),
+       "device: the log line says 'via device sign-in'");
+    ok(strstr(envbuf, "PAM_JWT_EMAIL=me@example.com") != NULL,
+       "device: the token's claims are exported like a typed token's");
+    ok(dev_gone("approved"), "device: the helper is gone after the login (no zombie)");
+    s = dev_file("approved.request");
+    ok(s && strcmp(s, "issuer https://idp.example\nclient_id pam-test\nscope openid\n"
+                      "timeout 110\n\n") == 0,
+       "device: the request on the helper's stdin (default scope openid, timeout 110) (got %s)",
+       s ? s : "(none)");
+    free(s);
+    s = dev_file("approved.env");
+    ok(s && s[0] == '\0', "device: the helper's environment is empty (got '%s')", s ? s : "(none)");
+    free(s);
+    s = dev_file("approved.fds");
+    /* a command the helper runs (find) has 0 (the request pipe), 2
+     * (/dev/null), 1 (redirected here) and its own directory: nothing else
+     * came from the module */
+    bool fds_ok = s != NULL && strstr(s, "0 pipe:") != NULL && strstr(s, "2 /dev/null\n") != NULL;
+    for (char *l = s, *nl; fds_ok && l && *l; l = nl + 1) {
+        if ((nl = strchr(l, '\n')) == NULL)
+            break;
+        *nl = '\0';
+        fds_ok = strncmp(l, "0 ", 2) == 0 || strncmp(l, "1 ", 2) == 0 ||
+                 strncmp(l, "2 ", 2) == 0 || strstr(l, "/fd") != NULL ||
+                 strcmp(strchr(l, ' ') ? strchr(l, ' ') : l, " /") == 0; /* find's cwd */
+        if (!fds_ok)
+            printf("# unexpected descriptor in the helper: %s\n", l);
+    }
+    ok(fds_ok, "device: the helper has its two pipes and /dev/null, nothing else");
+    free(s);
+    s = dev_file("approved.out");
+    ok(s && strncmp(s, "pipe:", 5) == 0, "device: the helper's stdout is a pipe (%s)", s ? s : "");
+    free(s);
+    s = dev_file("approved.uid");
+    struct passwd *dpw = getpwnam(dev_user);
+    ok(s && dpw && strtol(s, NULL, 10) == (long)dpw->pw_uid, "device: the helper runs as %s",
+       dev_user);
+    free(s);
+    s = dev_file("approved.limits");
+    /* valgrind only pretends to set the file limit (it keeps its own
+     * descriptors above it): not checked there */
+    const char *preload = getenv("LD_PRELOAD");
+    bool vg = preload != NULL && strstr(preload, "vgpreload") != NULL;
+    ok(s && strstr(s, "Max core file size        0                    0") != NULL &&
+           strstr(s, "Max cpu time              60                   60") != NULL &&
+           (vg || strstr(s, "Max open files            64                   64") != NULL),
+       "device: the helper's limits: no core, 60 s of CPU, 64 files%s",
+       vg ? " (files not checked under valgrind)" : "");
+    for (char *l = s, *nl; l && (nl = strchr(l, '\n')) != NULL; l = nl + 1)
+        if (strncmp(l, "Max core", 8) == 0 || strncmp(l, "Max cpu", 7) == 0 ||
+            strncmp(l, "Max open", 8) == 0 || strncmp(l, "Max address", 11) == 0)
+            printf("#   helper %.*s\n", (int)(nl - l), l);
+    free(s);
+
+    /* a typed token is decided as before, the helper is not started */
+    remove(P("dev/approved.pid"));
+    dev_first = tok;
+    rc = dev_auth(NULL, me, NULL);
+    is_int(rc, PAM_SUCCESS, "device: a typed token with device_flow on -> PAM_SUCCESS");
+    ok(!log_has("via device sign-in") && access(P("dev/approved.pid"), F_OK) != 0,
+       "device: ... not via device sign-in, no helper started");
+    /* a password is passed on */
+    dev_first = "hunter2";
+    rc = dev_auth(NULL, me, NULL);
+    is_int(rc, PAM_IGNORE, "device: a password with device_flow on -> PAM_IGNORE");
+    ok(access(P("dev/approved.pid"), F_OK) != 0, "device: ... and no helper started");
+    /* prompt= stays */
+    dev_first = "";
+    rc = dev_auth("prompt=JWT:", me, NULL);
+    ok(rc == PAM_SUCCESS && strncmp(dev_msgs, "OFF|JWT:\n", 9) == 0,
+       "device: prompt= given: the prompt is kept (got %s)", dev_msgs);
+    free(tok);
+
+    /* verification_uri_complete: an info line before the prompt */
+    tok = iss_token(k_ec256, "ES256", "https://idp.example", me, NULL);
+    snprintf(body, sizeof(body),
+             "echo 'show https://idp.example/device ABCD-EFGH "
+             "https://idp.example/device?code=ABCD-EFGH'\necho 'token %s'", tok);
+    dev_conf(dev_helper("complete", body), NULL);
+    rc = dev_auth(NULL, me, NULL);
+    ok(rc == PAM_SUCCESS &&
+           strstr(dev_msgs, "INFO|Or open https://idp.example/device?code=ABCD-EFGH (the code is "
+                            "filled in)\nON|Sign in at https://idp.example/device and enter "
+                            "ABCD-EFGH, then press Enter: \n") != NULL,
+       "device: verification_uri_complete on an info line before the prompt (got %s)", dev_msgs);
+
+    /* require_pop does not apply to a token from device sign-in */
+    dev_conf(dev_helper("pop", body), "require_pop = yes\n");
+    rc = dev_auth(NULL, me, NULL);
+    is_int(rc, PAM_SUCCESS, "device: require_pop = yes does not apply to device sign-in (%s)",
+           logbuf);
+    free(tok);
+
+    /* the helper's error words: each its own code and log line */
+    struct { const char *word; int rc; const char *log; } words[] = {
+        {"denied", PAM_AUTH_ERR, "device sign-in refused: denied at the identity provider"},
+        {"expired", PAM_AUTH_ERR, "device sign-in refused: the code expired"},
+        {"timeout", PAM_AUTH_ERR, "device sign-in refused: not approved within device_timeout"},
+        {"error", PAM_AUTHINFO_UNAVAIL, "device sign-in unavailable: the helper failed"},
+    };
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "word-%s", words[i].word);
+        snprintf(body, sizeof(body), "%s\necho 'error %s'", show, words[i].word);
+        dev_conf(dev_helper(name, body), "export_claims = email\n");
+        dev_stale = "PAM_JWT_EMAIL=stale@example.com";
+        rc = dev_auth(NULL, me, NULL);
+        dev_stale = NULL;
+        is_int(rc, words[i].rc, "device: helper says %s -> %s", words[i].word,
+               pam_strerror(NULL, words[i].rc));
+        ok(strstr(envbuf, "PAM_JWT_EMAIL") == NULL,
+           "device: ... an earlier PAM_JWT_EMAIL is cleared (export_claims = email)");
+        ok(log_has(words[i].log), "device: ... logged '%s' (got %s)", words[i].log, logbuf);
+        ok(dev_gone(name), "device: ... the helper is gone");
+    }
+    /* an error before any code: no sign-in prompt */
+    dev_conf(dev_helper("early-error", "echo 'error error'"), NULL);
+    rc = dev_auth(NULL, me, NULL);
+    ok(rc == PAM_AUTHINFO_UNAVAIL && strstr(dev_msgs, "ON|") == NULL,
+       "device: helper fails before a code -> PAM_AUTHINFO_UNAVAIL, no sign-in prompt");
+
+    /* slow: past device_timeout the helper is killed, PAM_AUTH_ERR */
+    snprintf(body, sizeof(body), "%s\nexec sleep 60", show);
+    dev_conf(dev_helper("slow", body), "device_timeout = 2\n");
+    rc = dev_auth(NULL, me, &secs);
+    is_int(rc, PAM_AUTH_ERR, "device: not approved within device_timeout -> PAM_AUTH_ERR");
+    ok(secs >= 1.9 && secs < 3.5, "device: ... after the timeout (2 s), not much later (%.2f s)",
+       secs);
+    ok(log_has("not approved within device_timeout (2 s); helper killed"),
+       "device: ... logged (got %s)", logbuf);
+    ok(dev_gone("slow"), "device: ... the slow helper is killed and reaped");
+    /* slow before it even shows a code */
+    dev_conf(dev_helper("mute", "exec sleep 60"), "device_timeout = 1\n");
+    rc = dev_auth(NULL, me, &secs);
+    ok(rc == PAM_AUTH_ERR && secs < 2.5 && dev_gone("mute"),
+       "device: a helper that never shows a code: killed at the timeout (%.2f s)", secs);
+
+    /* crashing, exiting early, malformed: PAM_AUTHINFO_UNAVAIL */
+    struct { const char *name; const char *body; const char *log; } broken[] = {
+        {"crash", "echo 'show https://idp.example/device ABCD-EFGH'\nkill -SEGV $$",
+         "ended without a result (killed by signal 11)"},
+        {"exit0", "exit 0", "ended without a result (exit status 0)"},
+        {"exit3", "echo 'show https://idp.example/device ABCD-EFGH'\nexit 3",
+         "ended without a result (exit status 3)"},
+        {"noshow", "echo 'token a.b.c'", "malformed helper output: expected a show line first"},
+        {"badurl", "echo 'show javascript:alert(1) ABCD'", "malformed helper output: show: bad "
+                                                          "verification URI"},
+        {"escape", "printf 'show https://idp.example/\\033[2J ABCD\\n'",
+         "malformed helper output: a byte that is not printable ASCII"},
+        {"notjwt", "echo 'show https://idp.example/device ABCD-EFGH'\necho 'token hunter2'",
+         "malformed helper output: token: not a JWT"},
+        {"word", "echo 'show https://idp.example/device ABCD-EFGH'\necho 'error nope'",
+         "malformed helper output: unknown error word"},
+        {"nonl", "echo 'show https://idp.example/device ABCD-EFGH'\nprintf 'token a.b.c'",
+         "ended without a result"},
+        {"long", "echo 'show https://idp.example/device ABCD-EFGH'\n"
+                 "head -c 20000 /dev/zero | tr '\\000' a", "malformed helper output: line too long"},
+    };
+    for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+        dev_conf(dev_helper(broken[i].name, broken[i].body), NULL);
+        rc = dev_auth(NULL, me, NULL);
+        is_int(rc, PAM_AUTHINFO_UNAVAIL, "device: helper %s -> PAM_AUTHINFO_UNAVAIL",
+               broken[i].name);
+        ok(log_has(broken[i].log) && dev_gone(broken[i].name),
+           "device: ... logged '%s', helper gone (got %s)", broken[i].log, logbuf);
+    }
+    /* a helper that cannot be run */
+    dev_conf(P("dev/missing"), NULL);
+    rc = dev_auth(NULL, me, NULL);
+    ok(rc == PAM_AUTHINFO_UNAVAIL && log_has("cannot run helper") && log_has("exec: No such file"),
+       "device: a missing helper -> PAM_AUTHINFO_UNAVAIL, logged (got %s)", logbuf);
+
+    /* lying helpers: the token is verified like any other */
+    char ej[512];
+    snprintf(ej, sizeof(ej), "{\"iss\":\"https://idp.example\",\"sub\":\"%s\",\"iat\":%ld,"
+             "\"exp\":%ld}", me, now - 7200, now - 3600);
+    char *expired_tok = signed_claims(k_ec256, "ES256", ej);
+    struct { const char *name; char *tok; const char *log; } lies[] = {
+        {"foreign", iss_token(k_ec_other, "ES256", "https://idp.example", me, NULL),
+         "bad signature"},
+        {"unsigned", strdup("eyJhbGciOiJub25lIn0.eyJzdWIiOiJyb290In0.eA"),
+         "alg none is never accepted"},
+        {"expired", expired_tok, "expired"},
+        {"otheruser", iss_token(k_ec256, "ES256", "https://idp.example", other, NULL),
+         "token is for user"},
+    };
+    for (size_t i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
+        snprintf(body, sizeof(body), "%s\necho 'token %s'", show, lies[i].tok);
+        dev_conf(dev_helper(lies[i].name, body), NULL);
+        rc = dev_auth(NULL, me, NULL);
+        is_int(rc, PAM_AUTH_ERR, "device: a lying helper (%s token) -> PAM_AUTH_ERR", lies[i].name);
+        ok(log_has("refused (via device sign-in): ") && log_has(lies[i].log),
+           "device: ... refused by the verifier: %s (got %s)", lies[i].log, logbuf);
+        free(lies[i].tok);
+    }
+
+    /* the helper never runs as root, or as another user when not root */
+    dev_conf(dev_helper("root", "exit 0"), NULL);
+    char cbuf[4096];
+    snprintf(cbuf, sizeof(cbuf),
+             "issuer = https://idp.example\ndevice_flow = yes\ndevice_client_id = pam-test\n"
+             "device_helper = %s\ndevice_user = no-such-user-pamjwt\n", P("dev/root"));
+    conf(cbuf);
+    rc = dev_auth(NULL, me, NULL);
+    ok(rc == PAM_AUTHINFO_UNAVAIL && log_has("device_user no-such-user-pamjwt does not exist"),
+       "device: a device_user that does not exist -> PAM_AUTHINFO_UNAVAIL (got %s)", logbuf);
+    if (geteuid() != 0) {
+        snprintf(cbuf, sizeof(cbuf),
+                 "issuer = https://idp.example\ndevice_flow = yes\ndevice_client_id = pam-test\n"
+                 "device_helper = %s\ndevice_user = %s\n", P("dev/root"), other);
+        conf(cbuf);
+        rc = dev_auth(NULL, me, NULL);
+        ok(rc == PAM_AUTHINFO_UNAVAIL && log_has("can run the helper only as itself"),
+           "device: not root: another device_user -> PAM_AUTHINFO_UNAVAIL (got %s)", logbuf);
+    } else {
+        skip(1, "running as root: the module switches to any device_user");
+    }
+
+    /* device_flow off: the prompt and an empty answer as before */
+    conf(NULL);
+    rc = dev_auth(NULL, me, NULL);
+    ok(rc == PAM_IGNORE && strcmp(dev_msgs, "OFF|Token: \n") == 0,
+       "device: without device_flow the prompt is 'Token: ' and an empty answer is passed on");
+
+    /* a policy directory: one device policy; its token must be for it */
+    mkdir(P("pol"), 0755);
+    char polpath[512];
+    snprintf(polpath, sizeof(polpath), "%s/pol", dir);
+    DIR *dd = opendir(polpath);
+    struct dirent *de;
+    while (dd && (de = readdir(dd)) != NULL)
+        if (de->d_name[0] != '.') {
+            char f[1024];
+            snprintf(f, sizeof(f), "%s/%s", polpath, de->d_name);
+            remove(f);
+        }
+    if (dd)
+        closedir(dd);
+    tok = iss_token(k_rsa, "RS256", "https://b.example", me, NULL);
+    snprintf(body, sizeof(body), "%s\necho 'token %s'", show, tok);
+    h = dev_helper("otheriss", body);
+    snprintf(cbuf, sizeof(cbuf),
+             "issuer = https://a.example\nkey_file = %s/ec256.pub\nallowed_subjects = *\n"
+             "device_flow = yes\ndevice_client_id = c\ndevice_helper = %s\ndevice_user = %s\n",
+             dir, h, dev_user);
+    policy("a.conf", cbuf, 0644);
+    snprintf(cbuf, sizeof(cbuf),
+             "issuer = https://b.example\nkey_file = %s/rsa.pub\nallowed_subjects = *\n", dir);
+    policy("b.conf", cbuf, 0644);
+    char dargs[600];
+    snprintf(dargs, sizeof(dargs), "config=%s/pol", dir);
+    rc = dev_auth(dargs, me, NULL);
+    ok(rc == PAM_AUTH_ERR && log_has("not for the device_flow policy's issuer"),
+       "device: a token of another policy's issuer from device sign-in is refused (got %s)",
+       logbuf);
+    rc = auth_dir(me, tok);
+    is_int(rc, PAM_SUCCESS, "device: ... the same token typed is accepted by its own policy");
+    free(tok);
+    snprintf(cbuf, sizeof(cbuf),
+             "issuer = https://b.example\nkey_file = %s/rsa.pub\nallowed_subjects = *\n"
+             "device_flow = yes\ndevice_client_id = c\n", dir);
+    policy("b.conf", cbuf, 0644);
+    tok = es256(me, 300, NULL);
+    rc = auth_dir(me, tok);
+    ok(rc == PAM_AUTHINFO_UNAVAIL && log_has("device_flow is set in") &&
+           log_has("at most one policy may set it"),
+       "device: two policies with device_flow: config error -> PAM_AUTHINFO_UNAVAIL (got %s)",
+       logbuf);
+    free(tok);
+    remove(P("pol/a.conf"));
+    remove(P("pol/b.conf"));
+    dev_first = NULL;
+}
+
 /* The proof's aud (contract "Proof of possession", the target): a proof
  * is good for the host the client named, so a server the user logs into
  * cannot relay another host's nonce and pass the proof on. */
@@ -2686,6 +3115,7 @@ int main(void)
     test_export_clears();
     test_chunked();
     test_pop();
+    test_device();
     test_pop_audience();
     tl_rmtree(dir);
     return tap_done();

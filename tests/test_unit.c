@@ -436,6 +436,81 @@ static void test_claims_number_edges(void)
     pj_config_free(m);
 }
 
+/* Device sign-in keys: defaults, ranges, and what device_flow requires. */
+static void test_device_config(void)
+{
+    int rc;
+    pj_config *c;
+    static const char base[] = "key_file = /k.pem\nallowed_subjects = *\n";
+    struct { const char *text; const char *log; } bad[] = {
+        {"device_timeout = 601\n", "device_timeout: expected whole seconds from 1 to 600"},
+        {"device_timeout = 0\n", "device_timeout: expected whole seconds from 1 to 600"},
+        {"device_timeout = -5\n", "device_timeout: expected whole seconds from 1 to 600"},
+        {"device_timeout = 10s\n", "device_timeout: expected whole seconds from 1 to 600"},
+        {"device_flow = maybe\n", "device_flow: expected yes or no"},
+        {"device_flow = yes\ndevice_flow = yes\n", "device_flow: duplicate key"},
+        {"device_flow = yes\nissuer = https://idp.example\n",
+         "device_client_id: required with device_flow = yes"},
+        {"device_flow = yes\ndevice_client_id = c\n", "issuer: required with device_flow"},
+        {"device_flow = yes\ndevice_client_id = c\nissuer = http://idp.example\n",
+         "issuer: device_flow needs an https issuer"},
+        {"device_flow = yes\ndevice_client_id = c\nissuer = http://127.0.0.1.evil.example\n",
+         "issuer: device_flow needs an https issuer"},
+        {"device_flow = yes\ndevice_client_id = c\nissuer = idp\n",
+         "issuer: device_flow needs an https issuer"},
+        {"device_client_id = a b\n", "device_client_id: expected printable characters"},
+        {"device_scope = openid\tx\n", "device_scope: expected printable characters"},
+        {"device_user = root\n", "device_user: the helper never runs as root"},
+        {"device_user = a:b\n", "device_user: not a valid user name"},
+        {"device_ca_file = ca.pem\n", "device_ca_file: path must be absolute"},
+        {"device_helper = bin/helper\n", "device_helper: path must be absolute"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[1024];
+        snprintf(text, sizeof(text), "%s%s", base, bad[i].text);
+        c = parse(text, &rc);
+        if (rc == 0)
+            rc = pj_config_finish(c, &LOG);
+        is_int(rc, -1, "device config error: %s", bad[i].log);
+        ok(strstr(lastlog, bad[i].log) != NULL, "device config error logged: %s (got: %s)",
+           bad[i].log, lastlog);
+        pj_config_free(c);
+    }
+    /* defaults: off, 110 s; the rest unset (the module supplies user, helper) */
+    c = parse(base, &rc);
+    ok(rc == 0 && !c->device_flow && c->device_timeout == 110 && c->device_client_id == NULL &&
+           c->device_user == NULL && c->device_helper == NULL,
+       "device config: off by default, device_timeout 110");
+    pj_config_free(c);
+    /* the keys before finish (keys are not loaded: no key file needed) */
+    c = parse("issuer = https://idp.example/realms/x\ndevice_flow = yes\n"
+              "device_client_id = pam-jwt\ndevice_scope = openid profile\ndevice_timeout = 600\n"
+              "device_ca_file = /etc/ssl/ca.pem\ndevice_user = _pamjwt\n"
+              "device_helper = /usr/local/libexec/h\n",
+              &rc);
+    ok(rc == 0 && c->device_flow && strcmp(c->device_client_id, "pam-jwt") == 0 &&
+           strcmp(c->device_scope, "openid profile") == 0 && c->device_timeout == 600 &&
+           strcmp(c->device_ca_file, "/etc/ssl/ca.pem") == 0 &&
+           strcmp(c->device_user, "_pamjwt") == 0 &&
+           strcmp(c->device_helper, "/usr/local/libexec/h") == 0,
+       "device config: every key parsed (%s)", lastlog);
+    pj_config_free(c);
+    /* loopback http issuers are allowed (tests), with or without a port */
+    const char *loop[] = {"http://127.0.0.1:8443", "http://localhost/x", "https://idp.example"};
+    for (size_t i = 0; i < 3; i++) {
+        char text[512];
+        snprintf(text, sizeof(text), "%sdevice_flow = yes\ndevice_client_id = c\nissuer = %s\n",
+                 base, loop[i]);
+        c = parse(text, &rc);
+        lastlog[0] = '\0';
+        /* finish then fails on the missing key file, not on the device keys */
+        (void)pj_config_finish(c, &LOG);
+        ok(strstr(lastlog, "issuer") == NULL && strstr(lastlog, "device") == NULL,
+           "device config: issuer %s accepted (%s)", loop[i], lastlog);
+        pj_config_free(c);
+    }
+}
+
 static void test_args(void)
 {
     pj_args a;
@@ -2231,6 +2306,7 @@ int main(void)
     test_shape();
     test_json();
     test_config();
+    test_device_config();
     test_parse_numbers();
     test_config_number_edges();
     test_args();

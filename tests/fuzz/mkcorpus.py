@@ -335,4 +335,16 @@ put("pop", "jwk-rsa", es256(dict(pop_hdr, jwk={"kty": "RSA", "n": pop_jwk["x"], 
 put("pop", "bad-sig", es256(pop_hdr, pop_claims)[:-4] + "AAAA")
 put("pop", "two-segments", tok(pop_hdr, pop_claims).rsplit(".", 1)[0])
 put("pop", "password", "hunter2")
+# fuzz_device: the helper's output; byte 0 picks the piece size.
+dev_tok = tok({"alg": "ES256"}, {"sub": "alice"}) + ".c2ln"
+dev_show = "show https://idp.example/device ABCD-EFGH https://idp.example/device?user_code=ABCD-EFGH\n"
+put("device", "approved", "\x00" + dev_show + "token " + dev_tok + "\n")
+put("device", "approved-short", "\x03show http://127.0.0.1:3000/device WDJB-MJHT\ntoken " + dev_tok + "\n")
+for w in ("denied", "expired", "timeout", "error"):
+    put("device", "error-" + w, "\x07" + dev_show + "error " + w + "\n")
+put("device", "error-first", "\x00error error\n")
+put("device", "token-first", "\x00token " + dev_tok + "\n")
+put("device", "extra", "\x10" + dev_show + "error denied\nshow x\n")
+put("device", "escape", "\x00show https://idp.example/\x1b[2J ABCD\n")
+put("device", "not-jwt", "\x00" + dev_show + "token hunter2\n")
 print("corpus written to", out)

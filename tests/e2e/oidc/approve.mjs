@@ -2,12 +2,14 @@
 // pages, with plain HTTP requests (no browser), as a given account:
 //
 //   OIDC_ISSUER=https://127.0.0.1:PORT NODE_EXTRA_CA_CERTS=ca.pem \
-//     node approve.mjs USER_CODE ACCOUNT
+//     node approve.mjs USER_CODE ACCOUNT [deny]
 //
 // It walks what a person would: GET /device (the user code form), submit
 // the code, confirm it, the login form (dev interactions: the account id
 // becomes "sub"; any password), the consent form, until the provider's
 // "Sign-in Success" page.  Each request and its answer go to stderr.
+// With "deny" it aborts at the confirmation instead (the device's token
+// request then ends in access_denied).
 // Exit 0 on success, 1 when the provider says no, 2 on usage errors.
 // Node's fetch trusts the CA named by NODE_EXTRA_CA_CERTS.
 const MAX_STEPS = 20;
@@ -17,9 +19,11 @@ function usage() {
   process.exit(2);
 }
 
-const [userCode, account] = process.argv.slice(2);
+const [userCode, account, mode] = process.argv.slice(2);
 const issuer = process.env.OIDC_ISSUER;
-if (!userCode || !account || !issuer || process.argv.length !== 4) usage();
+const deny = mode === 'deny';
+if (!userCode || !account || !issuer || process.argv.length !== (mode === undefined ? 4 : 5)
+    || (mode !== undefined && !deny)) usage();
 const say = (line) => process.stderr.write(`approve: ${line}\n`);
 
 // The session, as a browser keeps it: cookie name -> value.
@@ -104,6 +108,13 @@ for (let step = 0; step < MAX_STEPS; step += 1) {
     process.exit(1);
   }
   url = form.action;
+  if (deny && form.fields.has('confirm')) { // the confirmation: abort it
+    form.fields.delete('confirm');
+    form.fields.set('abort', 'yes');
+    ({ res, html } = await request('POST', url, form.fields));
+    say(`user code ${userCode} denied (${res.status}: ${text(html)})`);
+    process.exit(res.status < 500 ? 0 : 1);
+  }
   ({ res, html } = await request('POST', url, form.fields));
 }
 say(`no success page after ${MAX_STEPS} steps`);

@@ -1,0 +1,34 @@
+/* Device sign-in at the prompt (the contract's "Sign in with a browser at
+ * the prompt"): the module side.  The network work is done by a helper
+ * program (pamjwt-device) run as an unprivileged user with an empty
+ * environment, resource limits and only two pipes; the module reads its
+ * bounded output (device_reply.h), shows the URL and code as a prompt and
+ * waits for the token, at most device_timeout from the start.  The token is
+ * then decided by pj_decide like a typed one. */
+#ifndef PJ_DEVICE_H
+#define PJ_DEVICE_H
+
+#include <security/pam_modules.h>
+
+#include "log.h"
+#include "pjconfig.h"
+#include "policy.h"
+
+#define PJ_DEVICE_PROMPT "Token (empty to sign in with a browser): "
+
+typedef enum {
+    PJ_DEV_TOKEN,   /* *token holds what the helper got (to be decided) */
+    PJ_DEV_REFUSED, /* denied, expired, not approved in time: PAM_AUTH_ERR */
+    PJ_DEV_UNAVAIL, /* the helper could not run, failed or misbehaved */
+    PJ_DEV_CONV,    /* the conversation failed at the sign-in prompt */
+} pj_dev_outcome;
+
+/* The policy that sets device_flow = yes, or NULL (also for NULL ps). */
+const pj_config *pj_device_policy(const pj_policies *ps);
+
+/* Run a device sign-in for policy c.  Every outcome but PJ_DEV_TOKEN is
+ * logged here; *token (malloc'd) is the caller's to wipe. */
+pj_dev_outcome pj_device_signin(pam_handle_t *pamh, const pj_config *c, const pj_log *log,
+                                char **token);
+
+#endif

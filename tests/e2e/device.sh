@@ -1,0 +1,381 @@
+#!/bin/bash
+# End-to-end test of device sign-in (pam_jwt.conf device_flow): a plain
+# OpenSSH client and sudo, with nothing of pam_jwt on the client side, sign
+# in through panva's oidc-provider (tests/e2e/oidc/provider.mjs) on
+# 127.0.0.1 behind https with a test CA.  The user code the module shows is
+# approved (or denied) on the provider's own pages by approve.mjs, over
+# HTTP, as a person would in a browser.  TAP output; the transcript (what
+# the ssh user saw, the helper in ps, the module's log lines) is printed as
+# "#" comment lines.
+#
+#   sudo tests/e2e/device.sh                  # module from ../../build
+#   sudo E2E_BUILD_DIR=/tmp/be tests/e2e/device.sh
+#
+# E2E_BUILD_DIR is a configured and built tree holding .libs/pam_jwt.so and
+# pamjwt-device.  Must run as root.  Node.js 18 or later and npm (npm ci of
+# tests/e2e/oidc/package-lock.json).  Debian 12 packages: nodejs npm
+# openssh-server openssh-client sudo openssl curl jq python3 util-linux.
+#
+# It runs beside the other e2e scripts: its own users, PAM services,
+# sudoers file, ports and temporary directory.  What it changes while it
+# runs, and undoes on exit, INT or TERM:
+#   - users pjwt-dev-user (the one who logs in) and pjwt-dev-helper (the
+#     device_user the helper runs as), made with useradd, removed with
+#     userdel -r, and the /etc/{passwd,...}- backups useradd rewrites;
+#   - /etc/pam.d/pjwt-dev-sshd, /etc/pam.d/pjwt-dev-sudo,
+#     /etc/sudoers.d/pamjwt-device;
+#   - /run/sshd (created if missing), /run/sudo/ts/pjwt-dev-user;
+#   - processes: one sshd, one node (the provider), one python3 (a syslog
+#     socket), started here and stopped by PID;
+#   - /tmp/pamjwt-device.XXXXXX.
+# sshd and sudo run in private mount namespaces whose /dev/log is this
+# script's socket, so the module's and the helper's log lines are read here.
+set -u
+export LC_ALL=C
+unset PYTHONPATH PYTHONHOME
+export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
+export no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
+
+t_start=$EPOCHREALTIME
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=${E2E_BUILD_DIR:-$here/../../build}
+PY=/usr/bin/python3
+U="pjwt-dev-user"   # logs in
+H="pjwt-dev-helper" # device_user: runs pamjwt-device
+GECOS="pam_jwt device e2e test user"
+SVC_SSHD="pjwt-dev-sshd" # at most 15 characters: pgrep -x matches it
+SVC_SUDO="pjwt-dev-sudo"
+SUDOERS=/etc/sudoers.d/pamjwt-device
+MARK="# pamjwt-device-e2e: temporary file written by tests/e2e/device.sh; removed when it ends"
+ACCOUNT=alice # approves the user codes (sub)
+TIMEOUT=25    # device_timeout (sshd's LoginGraceTime here is 30 s)
+SHORT=8       # device_timeout of the "left unapproved" case
+
+. "$here/lib.sh"
+skip_unless_ready "nodejs npm openssh-server openssh-client sudo openssl curl jq python3 util-linux procps" \
+    /usr/sbin/sshd ssh ssh-keygen sudo visudo runuser useradd userdel chpasswd setsid unshare \
+    openssl curl jq timeout node npm ps pgrep "$PY"
+skip_unless_node_18
+. "$here/oidc/fixture.sh"
+
+E2E_TAG=device
+syslog_pid=
+approver_pid=
+stop_services() {
+    stop_pid "$approver_pid"
+    stop_pid "$OIDC_PID"
+    stop_pid "$sshd_pid"
+    stop_pid "$syslog_pid"
+}
+cleanup_on_exit
+
+# ---- setup -------------------------------------------------------------------------
+
+pam_so=$(cd "$build/.libs" 2>/dev/null && pwd)/pam_jwt.so
+helper_built=$(cd "$build" 2>/dev/null && pwd)/pamjwt-device
+pamjwt=$(cd "$build" 2>/dev/null && pwd)/pamjwt
+[ -f "$pam_so" ] && [ -x "$helper_built" ] && [ -x "$pamjwt" ] ||
+    bail "built module, pamjwt and pamjwt-device found" "not all in E2E_BUILD_DIR=$build"
+case $pam_so in *[[:space:]]*) bail "module path has no white space (PAM cannot take it)" "$pam_so" ;; esac
+cd / || bail "cd /"
+diag "module: $pam_so" "helper: $helper_built" \
+    "node $(node --version), $(ssh -V 2>&1), $(sudo -V | head -n 1)"
+
+e2e_tmpdir
+mkdir -m 0755 "$tmp/etc" "$tmp/bin" "$tmp/stage"
+etc=$tmp/etc
+# the helper runs as $H: from a directory $H can enter (a build tree may
+# sit where it cannot)
+helper=$tmp/bin/pamjwt-device
+install -m 0755 "$helper_built" "$helper" || bail "pamjwt-device copied to $tmp/bin"
+add_user "$U"
+add_user "$H"
+ok "test users $U (logs in) and $H (device_user) created"
+
+# ---- the log: a syslog socket, private mount namespaces ----------------------------
+
+authlog=$tmp/auth.log
+: >"$authlog"
+"$PY" - "$tmp/log.sock" "$authlog" >"$tmp/syslog.err" 2>&1 <<'PYEOF' &
+import os, socket, sys
+path, out = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(path)
+os.chmod(path, 0o666)
+with open(out, "ab", buffering=0) as f:
+    while True:
+        m = s.recv(65536)
+        f.write(m.rstrip(b"\0\n").replace(b"\n", b" ") + b"\n")
+PYEOF
+syslog_pid=$!
+echo "$syslog_pid" >"$tmp/syslog.pid"
+for _ in $(seq 50); do
+    [ -S "$tmp/log.sock" ] && break
+    sleep 0.1
+done
+cat >"$tmp/bin/with-devlog" <<EOF
+#!/bin/sh
+# TEST ONLY (tests/e2e/device.sh): run in a private mount namespace
+set -e
+mount -t tmpfs -o mode=0755,nosuid tmpfs '$tmp/stage'
+for f in null zero full random urandom tty ptmx; do
+    [ -c "/dev/\$f" ] || continue
+    : >"$tmp/stage/\$f"
+    mount --bind "/dev/\$f" "$tmp/stage/\$f"
+done
+for d in pts shm; do
+    [ -d "/dev/\$d" ] || continue
+    mkdir "$tmp/stage/\$d"
+    mount --rbind "/dev/\$d" "$tmp/stage/\$d"
+done
+ln -s /proc/self/fd '$tmp/stage/fd'
+ln -s /proc/self/fd/0 '$tmp/stage/stdin'
+ln -s /proc/self/fd/1 '$tmp/stage/stdout'
+ln -s /proc/self/fd/2 '$tmp/stage/stderr'
+ln -s '$tmp/log.sock' '$tmp/stage/log'
+mount --move '$tmp/stage' /dev
+exec "\$@"
+EOF
+chmod 0700 "$tmp/bin/with-devlog"
+LOGNS=(unshare -m --propagation private /bin/sh "$tmp/bin/with-devlog")
+if [ -S "$tmp/log.sock" ] &&
+    "${LOGNS[@]}" /bin/sh -c 'logger -t pjwt-dev-probe probe-line && test -c /dev/null' 2>"$tmp/logns.err" &&
+    sleep 0.3 && grep -q 'pjwt-dev-probe.*probe-line' "$authlog"; then
+    ok "private mount namespaces with /dev/log -> $tmp/log.sock: the module's log lines are read here"
+    have_log=1
+else
+    diag "no private /dev/log ($(head -n 3 "$tmp/logns.err" "$tmp/syslog.err" 2>/dev/null)): log checks skipped"
+    skip "private mount namespaces with a /dev/log socket" "unshare or the socket does not work here"
+    LOGNS=()
+    have_log=
+fi
+log_lines() { wc -l <"$authlog"; }
+log_since() { # the module's and the helper's lines after line $1, without the syslog header
+    tail -n +"$(($1 + 1))" "$authlog" | sed -E 's/^<[0-9]+>[A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} //' |
+        grep -v '^runuser\|pam_unix(runuser\|pjwt-dev-probe' | mask
+}
+check_log() { # check_log DESCRIPTION TEXT: the last login's log lines hold TEXT
+    if [ -z "$have_log" ]; then
+        skip "$1" "no private /dev/log"
+        return
+    fi
+    case $slog in *"$2"*) ok "$1" ;; *) notok "$1" ;; esac
+}
+
+# ---- the provider ----------------------------------------------------------------
+
+if oidc_install "$tmp/oidc"; then
+    ok "npm ci installed oidc-provider in $OIDC_NPM_SECS s"
+else
+    bail "npm ci installed oidc-provider (needs the npm registry or npm's cache)"
+fi
+oidc_pki || bail "test CA and server certificate made"
+CA=$OIDC_CA
+oidc_keyset set1 ec-1 rsa-1 || bail "signing keys and a private JWK Set made (jwk.mjs)"
+oidc_start set1 || bail "provider started" "$(cat "$OIDC_DIR/provider.log")"
+ISSUER=$OIDC_ISSUER
+ok "provider (oidc-provider) listens: issuer $ISSUER, pid $OIDC_PID"
+
+# ---- the host: policy, JWK Set, PAM, sshd, sudo -------------------------------------
+
+conf=$etc/pam_jwt.conf
+JWKS=$etc/provider.jwks
+printf '# provider subject -> local user\n%s %s\n' "$ACCOUNT" "$U" >"$etc/users.map"
+write_conf() { # write_conf DEVICE_TIMEOUT
+    cat >"$conf" <<EOF
+issuer = $ISSUER
+jwks_file = $JWKS
+audience = cli
+algorithms = RS256 ES256
+allowed_subjects = $ACCOUNT
+user_map_file = $etc/users.map
+export_claims = sub
+device_flow = yes
+device_client_id = cli
+device_scope = openid
+device_ca_file = $CA
+device_user = $H
+device_helper = $helper
+device_timeout = $1
+EOF
+    chmod 0644 "$conf"
+}
+write_conf "$TIMEOUT"
+chmod 0644 "$etc/users.map"
+diag_file "$conf"
+tx "ISSUER=$ISSUER CA_FILE=ca.pem JWKS_FILE=$JWKS PAMJWT_CONFIG=$conf pamjwt-jwks-refresh" \
+    env ISSUER="$ISSUER" CA_FILE="$CA" JWKS_FILE="$JWKS" PAMJWT_CONFIG="$conf" \
+    PAMJWT="$pamjwt" sh "$top/conf/pamjwt-jwks-refresh"
+check "refresher: the provider's JWK Set is installed" eval '[ "$rc" = 0 ] && [ -s "$JWKS" ]'
+chmod 0644 "$JWKS"
+
+put_pam_stack() { # put_pam_stack SERVICE
+    put_sysfile "/etc/pam.d/$1" 0644 <<EOF || bail "write /etc/pam.d/$1"
+$MARK
+auth    [success=done ignore=ignore default=die]  $pam_so  config=$conf
+auth    required  pam_unix.so  try_first_pass
+account required  pam_unix.so
+session required  pam_unix.so
+EOF
+}
+put_pam_stack "$SVC_SSHD"
+put_pam_stack "$SVC_SUDO"
+diag_file "/etc/pam.d/$SVC_SSHD"
+start_sshd no "${LOGNS[@]}"
+ok "sshd (PAM service $SVC_SSHD, keyboard-interactive only) listens on 127.0.0.1:$sport, pid $sshd_pid"
+put_sudoers
+ok "sudoers drop-in $SUDOERS: sudo for $U uses PAM service $SVC_SUDO"
+
+# The client side's only help: an SSH_ASKPASS that notes each prompt and
+# answers with an empty line (Enter).  No pamjwt on the client.
+cat >"$tmp/bin/askpass-enter" <<'EOF'
+#!/bin/sh
+# TEST ONLY (tests/e2e/device.sh): note the prompt, press Enter
+printf '%s\n' "$1" >>"$PROMPT_LOG"
+echo
+EOF
+chmod 0755 "$tmp/bin/askpass-enter"
+
+# approver FILE approve|deny|none: wait (30 s at most) for the sign-in
+# prompt in FILE, note the helper's processes (ps), then approve or deny
+# the code on the provider's pages as $ACCOUNT (none: leave it).
+approver() {
+    local f=$1 action=$2 code=''
+    for _ in $(seq 150); do
+        code=$(sed -n 's/.*Sign in at .* and enter \([^ ,]*\), then press Enter.*/\1/p' "$f" 2>/dev/null | head -n 1)
+        [ -n "$code" ] && break
+        sleep 0.2
+    done
+    [ -n "$code" ] || { echo "no sign-in prompt" >"$tmp/approve.log"; return 1; }
+    ps -o user:20,pid,ppid,args -C pamjwt-device >"$tmp/ps-during" 2>&1
+    echo "$code" >"$tmp/code"
+    case $action in
+    none) : >"$tmp/approve.log" ;;
+    approve) OIDC_ISSUER=$ISSUER timeout 30 node "$OIDC_DIR/approve.mjs" "$code" "$ACCOUNT" >"$tmp/approve.log" 2>&1 ;;
+    deny) OIDC_ISSUER=$ISSUER timeout 30 node "$OIDC_DIR/approve.mjs" "$code" "$ACCOUNT" deny >"$tmp/approve.log" 2>&1 ;;
+    esac
+}
+start_approver() { # start_approver FILE ACTION
+    rm -f "$tmp/ps-during" "$tmp/code" "$tmp/approve.log"
+    approver "$@" &
+    approver_pid=$!
+}
+end_approver() {
+    wait "$approver_pid" 2>/dev/null
+    approver_pid=
+    sed 's/^/#   /' "$tmp/approve.log" 2>/dev/null
+    [ -s "$tmp/ps-during" ] && sed 's/^/#   ps: /' "$tmp/ps-during"
+}
+helper_as_h() { # the helper ran as $H while the user was signing in
+    awk -v h="$H" 'NR > 1 && $1 == h && /pamjwt-device/ { found = 1 } END { exit !found }' "$tmp/ps-during" 2>/dev/null
+}
+helper_gone() { # no pamjwt-device left (2 s of grace)
+    for _ in $(seq 10); do
+        pgrep -x pamjwt-device >/dev/null || return 0
+        sleep 0.2
+    done
+    return 1
+}
+
+# ssh_device ACTION CMD: a plain ssh, keyboard-interactive, SSH_ASKPASS
+# pressing Enter at each prompt, while the approver does ACTION.
+ssh_device() {
+    local action=$1 cmd=$2 l0 t0
+    prompts=$tmp/prompts-ssh
+    : >"$prompts"
+    chmod 0666 "$prompts"
+    l0=$(log_lines)
+    start_approver "$prompts" "$action"
+    t0=$EPOCHREALTIME
+    tx "SSH_ASKPASS=askpass-enter SSH_ASKPASS_REQUIRE=force ssh -o PreferredAuthentications=keyboard-interactive -p $sport $U@127.0.0.1 '$cmd'" \
+        timeout -k 5 60 setsid -w env -i PATH=/usr/bin:/bin HOME="$tmp" LC_ALL=C \
+        SSH_ASKPASS="$tmp/bin/askpass-enter" SSH_ASKPASS_REQUIRE=force PROMPT_LOG="$prompts" \
+        ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+        -o LogLevel=INFO -o ConnectTimeout=10 -o BatchMode=no -o ControlMaster=no \
+        -o ControlPath=none -o PreferredAuthentications=keyboard-interactive \
+        -o PubkeyAuthentication=no -o GSSAPIAuthentication=no -o NumberOfPasswordPrompts=1 \
+        -p "$sport" "$U@127.0.0.1" "$cmd" </dev/null
+    elapsed=$(secs "$t0")
+    end_approver
+    sed 's/^/#   prompt: /' "$prompts"
+    sleep 0.3
+    slog=$(log_since "$l0")
+    [ -n "$slog" ] && printf '%s\n' "$slog" | sed 's/^/#   log: /'
+    echo "#   ($elapsed s)"
+}
+ssh_ok() { [ "$rc" = 0 ] && has "e2e-ok-$U"; }
+ssh_refused() { [ "$rc" = 255 ] && has "Permission denied" && ! has "e2e-ok-"; }
+within() { awk -v e="$elapsed" -v w="$1" 'BEGIN { exit !(e < w) }'; }
+
+echo "# ---- 1. ssh: an empty answer, the code approved in the browser"
+ssh_device approve 'echo e2e-ok-$(id -un); printenv PAM_JWT_SUB; true'
+check "ssh: the first prompt offers the browser: 'Token (empty to sign in with a browser): '" \
+    eval 'head -n 1 "$prompts" | grep -q "Token (empty to sign in with a browser): \$"'
+check "ssh: then the verification_uri_complete as information" \
+    grep -q "Or open $ISSUER/device?user_code=.* (the code is filled in)" "$prompts"
+check "ssh: then the prompt 'Sign in at $ISSUER/device and enter CODE, then press Enter: '" \
+    eval 'grep -q "^Sign in at $ISSUER/device and enter [^ ]*, then press Enter: \$" "$prompts"'
+check "ssh: the code was approved on the provider's pages" grep -q "approved for $ACCOUNT" "$tmp/approve.log"
+check "ssh: logged in as $U after the approval" ssh_ok
+check "ssh: the session's PAM_JWT_SUB names the approving subject ($ACCOUNT)" \
+    eval 'printf "%s\n" "$out" | grep -qx "$ACCOUNT"'
+check "ps during the sign-in: pamjwt-device runs as $H" helper_as_h
+check "ps after: no pamjwt-device left" helper_gone
+check_log "the module logs 'accepted token for user $U via device sign-in'" \
+    "accepted token for user $U via device sign-in"
+
+echo "# ---- 2. ssh: the code denied in the browser"
+ssh_device deny 'echo e2e-ok-$(id -un)'
+check "ssh: denied -> refused, within device_timeout + 5 s ($elapsed s)" \
+    eval 'ssh_refused && within $((TIMEOUT + 5))'
+check "ps after: no pamjwt-device left" helper_gone
+check_log "the module logs 'device sign-in refused: denied at the identity provider'" \
+    "device sign-in refused: denied at the identity provider"
+
+echo "# ---- 3. ssh: the code left unapproved past device_timeout = $SHORT"
+write_conf "$SHORT"
+ssh_device none 'echo e2e-ok-$(id -un)'
+check "ssh: not approved -> refused after device_timeout, within device_timeout + 5 s ($elapsed s)" \
+    eval 'ssh_refused && within $((SHORT + 5)) && ! within $((SHORT - 2))'
+check "ps during: pamjwt-device ran as $H" helper_as_h
+check "ps after: no pamjwt-device left (killed or ended at the timeout)" helper_gone
+check_log "the module logs 'not approved within device_timeout ($SHORT s)'" \
+    "not approved within device_timeout ($SHORT s)"
+write_conf "$TIMEOUT"
+
+echo "# ---- 4. sudo: an empty answer, the code approved"
+sudo_in=$tmp/sudo-in
+printf '\n\n' >"$sudo_in"
+chmod 0644 "$sudo_in"
+prompts=$tmp/prompts-sudo
+: >"$prompts"
+chmod 0666 "$prompts"
+l0=$(log_lines)
+start_approver "$prompts" approve
+t0=$EPOCHREALTIME
+tx "(as $U) sudo -S -k /usr/bin/id -u   (stdin: two empty lines)" \
+    env IN="$sudo_in" PROMPTS="$prompts" timeout -k 5 60 "${LOGNS[@]}" /bin/sh -c \
+    'runuser -u "$0" -- sudo -S -k /usr/bin/id -u <"$IN" 2>>"$PROMPTS"' "$U"
+elapsed=$(secs "$t0")
+end_approver
+sed 's/^/#   sudo stderr: /' "$prompts"
+sleep 0.3
+slog=$(log_since "$l0")
+[ -n "$slog" ] && printf '%s\n' "$slog" | sed 's/^/#   log: /'
+check "sudo: the sign-in prompt was shown" grep -q "Sign in at $ISSUER/device and enter" "$prompts"
+check "sudo: after the approval it runs id -u as root (prints 0)" \
+    eval '[ "$rc" = 0 ] && [ "$(printf "%s\n" "$out" | tail -n 1)" = 0 ]'
+check "ps after: no pamjwt-device left" helper_gone
+check_log "the module logs 'via device sign-in' for sudo" "via device sign-in"
+
+# ---- the end ------------------------------------------------------------------------
+
+oidc_stop
+diag "whole run $(secs "$t_start") s"
+cleanup_and_check "$sshd_pid" "$OIDC_PID" "$syslog_pid"
+[ "$(readlink /dev/log 2>/dev/null)" = "$tmp/log.sock" ] && left="$left /dev/log;"
+report_undone "processes stopped, $U and $H removed, system files as before"
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
