@@ -457,7 +457,7 @@ static stats time_evp(const algcase *a, EVP_PKEY *pk, size_t n)
     return s;
 }
 
-/* The module's own verifier (pj_sig_verify, src/keys.c): JOSE r||s to DER
+/* The module's own verifier (pj_sig_verify, src/core/keys.c): JOSE r||s to DER
  * inside, EVP_sha256() (implicit fetch) per call. */
 static stats time_pj(const algcase *a, const pj_key *k, size_t n)
 {
@@ -606,7 +606,7 @@ static void section_algorithms(void)
            "   pam_permit.so (libpam itself: config parse, dlopen, dlclose).  EVP: raw\n"
            "   OpenSSL, key already loaded, SHA2-256 fetched once, ECDSA signature\n"
            "   converted to DER once; per call EVP_MD_CTX_new + EVP_DigestVerifyInit +\n"
-           "   EVP_DigestVerify + free.  pj_sig: the module's pj_sig_verify (src/keys.c)\n"
+           "   EVP_DigestVerify + free.  pj_sig: the module's pj_sig_verify (src/core/keys.c)\n"
            "   on a pj_key from pj_keys_load_pem (r||s -> DER and implicit digest fetch\n"
            "   inside).  module us: login - permit - EVP = what the module adds beyond\n"
            "   the signature check.\n\n");

@@ -1,4 +1,4 @@
-/* libFuzzer harness: chunked answers (src/chunk.c).
+/* libFuzzer harness: chunked answers (src/core/chunk.c).
  *   input = the answers the client gives, separated by '\n'; the first is
  *   the answer to the token prompt; an answer that is the single byte
  *   0x01 makes that conversation round fail.

@@ -1,5 +1,5 @@
 /* libFuzzer harness: the device sign-in helper's output as the module
- * reads it (src/device_reply.c).
+ * reads it (src/core/device_reply.c).
  *   input = byte 0 picks the size of the pieces the stream arrives in,
  *   the rest is what the helper wrote.
  * Properties besides "no sanitizer report":

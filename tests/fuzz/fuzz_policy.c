@@ -1,4 +1,4 @@
-/* libFuzzer harness: a policy directory (src/policy.c).
+/* libFuzzer harness: a policy directory (src/core/policy.c).
  *   input = files separated by a line "%%", each "NAME\nCONTENT"; NAME is
  *   cut to 40 bytes and every byte outside [A-Za-z0-9._~-] becomes '_'.
  *   Content may name the keys the harness makes at start-up:

@@ -1,4 +1,4 @@
-/* libFuzzer harness: proof-of-possession answers (src/pop.c).
+/* libFuzzer harness: proof-of-possession answers (src/core/pop.c).
  *   input = the answer to the "pamjwt-pop NONCE" prompt, for a fixed token
  *   bound (cnf.jkt) to a fixed P-256 key, a fixed nonce and a fixed now.
  * Properties besides "no sanitizer report":

@@ -1,7 +1,7 @@
 /* pamjwt's subcommands and the client side (contract "The client side:
  * pamjwt login, token, askpass" and "Proof of possession").  CLI only: none
  * of the cmd_* or cli_* files is ever linked into pam_jwt.so.  Each command
- * has one line in the table in src/pamjwt.c, which also gives its usage;
+ * has one line in the table in src/tool/pamjwt.c, which also gives its usage;
  * it gets argv[0] = its name and returns the exit status: 0 done, 1 refused
  * or failed (message on stderr), 2 usage error. */
 #ifndef PJ_CLI_H

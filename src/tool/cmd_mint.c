@@ -1,5 +1,5 @@
 /* pamjwt mint: sign a token to set up or test a host.  One signing path
- * for every algorithm: pj_sign_evp (OpenSSL EVP, src/sign.c). */
+ * for every algorithm: pj_sign_evp (OpenSSL EVP, src/tool/sign.c). */
 #include "config.h"
 
 #include "cli.h"
