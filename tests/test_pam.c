@@ -735,10 +735,10 @@ static void test_algorithms_hmac_confusion(const char *c)
     free(pem);
 }
 
-/* key type must fit alg */
 static void test_algorithms_key_type_and_list(const char *c)
 {
     char *t, extra[2048];
+    /* key type must fit alg */
     conf(NULL);
     t = raw("ES256", k_ec256, "{\"alg\":\"RS256\"}", c);
     is_int(auth(me, t), PAM_AUTH_ERR, "RS256 header on an EC signature refused");
@@ -816,10 +816,10 @@ static void test_malformed_json(const char *c)
     }
 }
 
-/* deep nesting */
 static void test_malformed_nesting_nul_base64url(const char *c)
 {
     char *t;
+    /* deep nesting */
     size_t depth = 100000;
     char *deep = malloc(2 * depth + 64);
     strcpy(deep, "{\"a\":");
@@ -887,10 +887,10 @@ static void test_malformed_nesting_nul_base64url(const char *c)
     free(deep);
 }
 
-/* bad base64url / signature sizes */
 static void test_malformed_sizes(void)
 {
     char *t;
+    /* bad base64url / signature sizes */
     t = es256(me, 300, NULL);
     char *last = strrchr(t, '.');
     char *copy = strdup(t);
@@ -1968,11 +1968,11 @@ static void test_policies_two_issuers(void)
     is_int(auth_dir(me, "hunter2"), PAM_IGNORE, "policy dir: a password is passed on");
 }
 
-/* names that are not policies are not read */
 static void test_policies_ignored_and_broken(void)
 {
     char buf[2048];
     char *t;
+    /* names that are not policies are not read */
     policy("z.conf~", "garbage\n", 0644);
     policy("z.conf.dpkg-old", "garbage\n", 0644);
     policy(".hidden.conf", "garbage\n", 0644);
@@ -2009,11 +2009,11 @@ static void test_policies_ignored_and_broken(void)
     write_text("map-b", buf, 0644);
 }
 
-/* a file without issuer is a failed policy */
 static void test_policies_failed_files(void)
 {
     char buf[2048];
     char *t;
+    /* a file without issuer is a failed policy */
     snprintf(buf, sizeof(buf), "key_file = %s/ec256.pub\nallowed_subjects = *\n", dir);
     policy("n.conf", buf, 0644);
     t = iss_token(k_ec256, "ES256", "https://c.example", "alice", NULL);
@@ -2354,9 +2354,9 @@ static void test_chunked_malformed(const char *t, size_t len)
     }
 }
 
-/* one-time tokens: the same whether typed whole or in pieces */
 static void test_chunked_one_time_and_first_pass(const char *t, size_t len)
 {
+    /* one-time tokens: the same whether typed whole or in pieces */
     mkdir(P("replay-chunk"), 0700);
     {
         char extra[512];
@@ -2673,10 +2673,10 @@ static void test_pop_bad_proofs(EVP_PKEY *hec, EVP_PKEY *other_key)
     free(t);
 }
 
-/* a token without cnf.jkt */
 static void test_pop_settings_one_time_pieces(EVP_PKEY *hec, EVP_PKEY *other_key, EVP_PKEY *hrsa)
 {
     char *t;
+    /* a token without cnf.jkt */
     t = es256(me, 300, NULL);
     pop_reset(hec, "ES256");
     is_int(pop_auth(t), PAM_AUTH_ERR, "pop: token without cnf.jkt under require_pop = yes: refused");
@@ -2957,11 +2957,11 @@ static void test_device_typed_token(const char *tok)
        "device: prompt= given: the prompt is kept (got %s)", dev_msgs);
 }
 
-/* verification_uri_complete: an info line before the prompt */
 static void test_device_uri_complete_and_pop(void)
 {
     char body[20000], *tok;
     int rc;
+    /* verification_uri_complete: an info line before the prompt */
     tok = iss_token(k_ec256, "ES256", "https://idp.example", me, NULL);
     snprintf(body, sizeof(body),
              "echo 'show https://idp.example/device ABCD-EFGH "
@@ -3206,7 +3206,8 @@ static void test_device(void)
     snprintf(devdir, sizeof(devdir), "%s/dev", dir);
     mkdir(devdir, 0777);
     chmod(devdir, 0777); /* the stubs write what they saw here */
-    char *tok = iss_token(k_ec256, "ES256", "https://idp.example", me, "\"email\":\"me@example.com\"");
+    char *tok = iss_token(k_ec256, "ES256", "https://idp.example", me,
+                          "\"email\":\"me@example.com\"");
     test_device_approved(show, tok);
     test_device_helper_sandbox();
     test_device_typed_token(tok);
@@ -3221,10 +3222,10 @@ static void test_device(void)
     dev_first = NULL;
 }
 
-/* the default: ssh://%h local://%h */
 static void test_pop_audience_default(EVP_PKEY *hec, const char *t)
 {
     char aud[600], want[1024];
+    /* the default: ssh://%h local://%h */
     pop_reset(hec, "ES256");
     is_int(pop_auth(t), PAM_SUCCESS, "pop aud: default, ssh://HOST: accepted");
     snprintf(aud, sizeof(aud), "\"local://%s\"", pop_host);
