@@ -345,10 +345,9 @@ static const char *target_of(const char *prompt, int *rc, const char **body)
     return p.target;
 }
 
-static void test_targets(void)
+static void test_targets_prompt_prefix(void)
 {
     const char *why = NULL, *body = NULL, *t;
-    char nonce[PJ_NONCE_LEN + 1];
     pj_prompt p;
     int rc;
 
@@ -378,7 +377,12 @@ static void test_targets(void)
     ok(rc != 0, "target: an empty host refused");
     t = target_of("(alice) Token: ", &rc, NULL);
     ok(rc == 0 && strcmp(t, "local://myhost") == 0, "target: '(alice) ' is no OpenSSH prefix");
+}
 
+static void test_targets_pop_nonce(void)
+{
+    const char *why = NULL;
+    char nonce[PJ_NONCE_LEN + 1];
     static const char n43[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNO_-";
     char buf[128];
     snprintf(buf, sizeof(buf), "pamjwt-pop %s: ", n43);
@@ -390,8 +394,11 @@ static void test_targets(void)
     snprintf(buf, sizeof(buf), "pamjwt-pop %.42s=: ", n43);
     ok(pj_prompt_pop(buf, nonce, &why) == -1, "pop: a character outside base64url refused");
     ok(pj_prompt_pop("Token: ", nonce, &why) == 0, "pop: 'Token: ' is no proof prompt");
+}
 
-    /* what a token may be given to */
+/* what a token may be given to */
+static void test_targets_fit_and_list(void)
+{
     json_t *bearer = json_pack("{s:s}", "aud", "ssh://good");
     json_t *arr = json_pack("{s:[s,s]}", "aud", "x", "ssh://good");
     json_t *bound = json_pack("{s:s, s:{s:s}}", "aud", "x", "cnf", "jkt", "abc");
@@ -431,8 +438,11 @@ static void test_targets(void)
     json_decref(arr);
     json_decref(bound);
     json_decref(bound_aud);
+}
 
-    /* names in the store */
+/* names in the store */
+static void test_targets_store_names(void)
+{
     char *a = pj_store_token_name("https://idp", "ssh://one"), *b = pj_store_token_name("https://idp", "ssh://two"),
          *c = pj_store_token_name("https://idp", NULL), *s1 = pj_store_state_name("ssh://one", "tok", 3),
          *s2 = pj_store_state_name("ssh://two", "tok", 3), *s3 = pj_store_state_name("ssh://one", "tik", 3);
@@ -447,6 +457,14 @@ static void test_targets(void)
     free(s1);
     free(s2);
     free(s3);
+}
+
+static void test_targets(void)
+{
+    test_targets_prompt_prefix();
+    test_targets_pop_nonce();
+    test_targets_fit_and_list();
+    test_targets_store_names();
 }
 
 int main(void)

@@ -328,7 +328,7 @@ static void test_result_table(void)
     free(t);
 }
 
-static void test_user_rules(void)
+static void test_user_rules_user_match(void)
 {
     char *t = es256(me, 300, NULL);
     conf(NULL);
@@ -342,8 +342,12 @@ static void test_user_rules(void)
     upper[0] = (char)(upper[0] >= 'a' && upper[0] <= 'z' ? upper[0] - 32 : upper[0] + 1);
     is_int(auth(upper, t), PAM_AUTH_ERR, "rule 6: user comparison is case sensitive");
     free(t);
+}
 
-    /* allowed_subjects */
+/* allowed_subjects */
+static void test_user_rules_allowed_subjects(void)
+{
+    char *t;
     char extra[1024];
     write_text("pam_jwt.conf", "", 0644);
     snprintf(extra, sizeof(extra), "key_file = %s/ec256.pub\nallowed_subjects = alice bob\n", dir);
@@ -356,8 +360,13 @@ static void test_user_rules(void)
     write_text("pam_jwt.conf", extra, 0644);
     is_int(auth(me, t), PAM_SUCCESS, "rule 5: subject in allowed_subjects accepted");
     free(t);
+}
 
-    /* allowed_subjects_file */
+/* allowed_subjects_file */
+static void test_user_rules_subjects_file(void)
+{
+    char extra[1024];
+    char *t;
     char list[512];
     snprintf(list, sizeof(list), "# admins\nalice\n  %s  \n", me);
     write_text("subjects", list, 0644);
@@ -370,8 +379,13 @@ static void test_user_rules(void)
     t = es256("mallory", 300, NULL);
     is_int(auth(me, t), PAM_AUTH_ERR, "allowed_subjects_file: unlisted subject refused");
     free(t);
+}
 
-    /* subject_claim */
+/* subject_claim */
+static void test_user_rules_subject_claim(void)
+{
+    char extra[1024];
+    char *t;
     snprintf(extra, sizeof(extra),
              "key_file = %s/ec256.pub\nallowed_subjects = *\nsubject_claim = preferred_username\n",
              dir);
@@ -384,8 +398,13 @@ static void test_user_rules(void)
     t = es256(me, 300, NULL);
     is_int(auth(me, t), PAM_AUTH_ERR, "subject_claim: missing claim refused");
     free(t);
+}
 
-    /* user_map_file */
+/* user_map_file */
+static void test_user_rules_user_map(void)
+{
+    char extra[1024];
+    char *t;
     char map[1024];
     snprintf(map, sizeof(map),
              "# map\nroot@admin.example  nosuchuser-pamjwt\n*@example.com %%l\nexact-%s %s\n", me,
@@ -435,9 +454,14 @@ static void test_user_rules(void)
     dot[3] = dot[3] == 'A' ? 'B' : 'A';
     is_int(auth(me, t), PAM_AUTH_ERR, "user_map_file malformed, token forged: refused as forged");
     free(t);
+}
 
-    /* %l cuts at the first '@', the glob matches at the last: a subject
-     * with two '@' would map *@example.com to the part before the first */
+/* %l cuts at the first '@', the glob matches at the last: a subject
+ * with two '@' would map *@example.com to the part before the first */
+static void test_user_rules_user_map_two_ats(void)
+{
+    char sub[300];
+    char *t, *u;
     write_text("usermap", "*@example.com %l\n", 0644);
     snprintf(sub, sizeof(sub), "%s@evil.org@example.com", me);
     t = es256(sub, 300, NULL);
@@ -460,7 +484,17 @@ static void test_user_rules(void)
     free(t);
 }
 
-static void test_time_and_claims(void)
+static void test_user_rules(void)
+{
+    test_user_rules_user_match();
+    test_user_rules_allowed_subjects();
+    test_user_rules_subjects_file();
+    test_user_rules_subject_claim();
+    test_user_rules_user_map();
+    test_user_rules_user_map_two_ats();
+}
+
+static void test_time_exp_nbf(void)
 {
     char *t;
     conf(NULL);
@@ -487,6 +521,11 @@ static void test_time_and_claims(void)
         is_int(auth(me, t), cases[i].want, "time: %s", cases[i].name);
         free(t);
     }
+}
+
+static void test_time_exp_iat_lifetime(void)
+{
+    char *t;
     char payload[512];
     snprintf(payload, sizeof(payload), "{\"sub\":\"%s\",\"iat\":%ld}", me, now);
     t = raw("ES256", k_ec256, "{\"alg\":\"ES256\"}", payload);
@@ -521,7 +560,11 @@ static void test_time_and_claims(void)
     t = es256(me, -5, NULL);
     is_int(auth(me, t), PAM_AUTH_ERR, "leeway = 0: expired 5 s ago refused");
     free(t);
+}
 
+static void test_claims_iss_aud_required(void)
+{
+    char *t;
     conf("issuer = https://idp.example/\naudience = ssh");
     struct { const char *extra; int want; const char *name; } c2[] = {
         {"\"iss\":\"https://idp.example/\",\"aud\":\"ssh\"", PAM_SUCCESS, "issuer + audience string"},
@@ -554,6 +597,13 @@ static void test_time_and_claims(void)
     }
 }
 
+static void test_time_and_claims(void)
+{
+    test_time_exp_nbf();
+    test_time_exp_iat_lifetime();
+    test_claims_iss_aud_required();
+}
+
 static char *sign_pem(const char *alg, EVP_PKEY *k, const char *claims_json, const char *kid)
 {
     char *pem = NULL;
@@ -565,10 +615,10 @@ static char *sign_pem(const char *alg, EVP_PKEY *k, const char *claims_json, con
     return t;
 }
 
-static void test_algorithms(void)
+/* every algorithm, against a config with exactly the fitting key */
+static void test_algorithms_each(const char *c)
 {
-    char *c = claims(me, 300, NULL), *t, extra[2048];
-    /* every algorithm, against a config with exactly the fitting key */
+    char *t, extra[2048];
     struct { const char *alg; EVP_PKEY **k; const char *pub; bool libjwt; } a[] = {
         {"RS256", &k_rsa, "rsa.pub", true}, {"RS384", &k_rsa, "rsa.pub", true},
         {"RS512", &k_rsa, "rsa.pub", true}, {"PS256", &k_rsa, "rsa.pub", false},
@@ -596,7 +646,11 @@ static void test_algorithms(void)
     t = es256(me, 300, NULL);
     is_int(auth(me, t), PAM_SUCCESS, "X.509 certificate as key_file");
     free(t);
+}
 
+static void test_algorithms_unknown_key_and_none(const char *c)
+{
+    char *t;
     conf(NULL);
     /* signed by another key */
     t = sign_pem("ES256", k_ec_other, c, NULL);
@@ -617,8 +671,12 @@ static void test_algorithms(void)
         free(t);
     }
     ok(log_has("alg none is never accepted"), "reason logged for alg none");
+}
 
-    /* algorithm confusion: HS256 keyed with the public key */
+/* algorithm confusion: HS256 keyed with the public key */
+static void test_algorithms_hmac_confusion(const char *c)
+{
+    char *t, extra[2048];
     char *pem = tl_pub_pem(k_rsa);
     char hdr[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
     t = tl_sign_raw(hdr, c, "HS256", NULL, (unsigned char *)pem, strlen(pem));
@@ -675,7 +733,11 @@ static void test_algorithms(void)
     is_int(auth(me, t), PAM_AUTH_ERR, "HS256 with another secret refused");
     free(t);
     free(pem);
+}
 
+static void test_algorithms_key_type_and_list(const char *c)
+{
+    char *t, extra[2048];
     /* key type must fit alg */
     conf(NULL);
     t = raw("ES256", k_ec256, "{\"alg\":\"RS256\"}", c);
@@ -704,12 +766,21 @@ static void test_algorithms(void)
     t = es256(me, 300, NULL);
     is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "HS256 in algorithms without hmac_secret_file is a config error");
     free(t);
+}
+
+static void test_algorithms(void)
+{
+    char *c = claims(me, 300, NULL);
+    test_algorithms_each(c);
+    test_algorithms_unknown_key_and_none(c);
+    test_algorithms_hmac_confusion(c);
+    test_algorithms_key_type_and_list(c);
     free(c);
 }
 
-static void test_malformed(void)
+static void test_malformed_json(const char *c)
 {
-    char *c = claims(me, 300, NULL), *t;
+    char *t;
     conf(NULL);
     struct { const char *hdr; const char *payload; const char *name; } m[] = {
         {"{\"alg\":\"ES256\"", NULL, "header not JSON"},
@@ -743,6 +814,11 @@ static void test_malformed(void)
         is_int(auth(me, t), PAM_AUTH_ERR, "bad subject: %s", subs[i]);
         free(t);
     }
+}
+
+static void test_malformed_nesting_nul_base64url(const char *c)
+{
+    char *t;
     /* deep nesting */
     size_t depth = 100000;
     char *deep = malloc(2 * depth + 64);
@@ -809,6 +885,11 @@ static void test_malformed(void)
     is_int(auth(me, t), PAM_AUTH_ERR, "50-level nesting refused");
     free(t);
     free(deep);
+}
+
+static void test_malformed_sizes(void)
+{
+    char *t;
     /* bad base64url / signature sizes */
     t = es256(me, 300, NULL);
     char *last = strrchr(t, '.');
@@ -841,6 +922,14 @@ static void test_malformed(void)
     memset(big, 0xff, 100 * 1024);
     is_int(auth(me, big), PAM_AUTH_ERR, "100 KiB of binary garbage refused (rule 1 before rule 2)");
     free(big);
+}
+
+static void test_malformed(void)
+{
+    char *c = claims(me, 300, NULL);
+    test_malformed_json(c);
+    test_malformed_nesting_nul_base64url(c);
+    test_malformed_sizes();
     free(c);
 }
 
@@ -945,10 +1034,8 @@ static void test_args(void)
     free(t);
 }
 
-static void test_unsafe_files(void)
+static void test_unsafe_config_file(const char *t)
 {
-    char *t = es256(me, 300, NULL);
-    char buf[4096];
     conf(NULL);
     is_int(auth(me, t), PAM_SUCCESS, "baseline");
 
@@ -976,7 +1063,11 @@ static void test_unsafe_files(void)
     is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "config that is a FIFO refused (no hang)");
     unlink(P("pam_jwt.conf"));
     conf(NULL);
+}
 
+static void test_unsafe_key_file(const char *t)
+{
+    char buf[4096];
     chmod(P("ec256.pub"), 0666);
     is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "world-writable key_file refused");
     chmod(P("ec256.pub"), 0644);
@@ -1011,7 +1102,11 @@ static void test_unsafe_files(void)
     snprintf(buf, sizeof(buf), "key_file = %s/rsa1024.pub", dir);
     conf(buf);
     is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "1024-bit RSA key refused");
+}
 
+static void test_unsafe_secret_and_lists(const char *t)
+{
+    char buf[4096];
     write_text("hmac.secret", "0123456789abcdef0123456789abcdef-pamjwt\n", 0640);
     snprintf(buf, sizeof(buf), "hmac_secret_file = %s/hmac.secret", dir);
     conf(buf);
@@ -1030,7 +1125,10 @@ static void test_unsafe_files(void)
     snprintf(buf, sizeof(buf), "user_map_file = %s/usermap", dir);
     conf(buf);
     is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "world-writable user_map_file refused");
+}
 
+static void test_unsafe_owners(const char *t)
+{
     if (geteuid() == 0) {
         struct passwd *pw = getpwnam("nobody");
         conf(NULL);
@@ -1044,6 +1142,15 @@ static void test_unsafe_files(void)
     } else {
         skip(7, "ownership tests need root");
     }
+}
+
+static void test_unsafe_files(void)
+{
+    char *t = es256(me, 300, NULL);
+    test_unsafe_config_file(t);
+    test_unsafe_key_file(t);
+    test_unsafe_secret_and_lists(t);
+    test_unsafe_owners(t);
     conf(NULL);
     free(t);
 }
@@ -1196,15 +1303,11 @@ static int auth_read_only(const char *cache, const char *g, const char *t1, cons
     return WIFEXITED(st) && WEXITSTATUS(st) == 0 && n == 3 * sizeof(int) ? 0 : -1;
 }
 
-/* replay_cache: keys, a read-only cache, sweeps, symbolic links. */
-static void test_replay(void)
+/* issuer and jti together are the key */
+static void test_replay_key_is_iss_and_jti(long n0)
 {
-    char buf[8192], ex[300], g[4200], p[4400];
-    char *ta, *tb, *tn, *t;
-    int rc[3];
-    const long n0 = now; /* one value for every jti below, minted in any second */
-
-    /* issuer and jti together are the key */
+    char buf[8192], ex[300];
+    char *ta, *tb, *tn;
     mkdir(P("rp-keys"), 0700);
     snprintf(buf, sizeof(buf), "replay_cache = %s/rp-keys", dir);
     conf(buf);
@@ -1225,9 +1328,15 @@ static void test_replay(void)
     free(ta);
     free(tb);
     free(tn);
+}
 
-    /* read-only (or full): a used token is still "used", a new one cannot
-     * be recorded */
+/* read-only (or full): a used token is still "used", a new one cannot
+ * be recorded */
+static void test_replay_read_only(long n0)
+{
+    char buf[8192], ex[300], g[4200];
+    char *t;
+    int rc[3];
     mkdir(P("rp-ro"), 0700);
     snprintf(buf, sizeof(buf), "replay_cache = %s/rp-ro", dir);
     conf(buf);
@@ -1247,9 +1356,14 @@ static void test_replay(void)
     }
     free(t);
     free(t2);
+}
 
-    /* a later login removes expired groups and expired previous-layout
-     * entries; a live previous-layout entry still counts as used */
+/* a later login removes expired groups and expired previous-layout
+ * entries; a live previous-layout entry still counts as used */
+static void test_replay_sweep(long n0)
+{
+    char buf[8192], ex[300], g[4200], p[4400];
+    char *t;
     mkdir(P("rp-sweep"), 0700);
     snprintf(buf, sizeof(buf), "replay_cache = %s/rp-sweep", dir);
     conf(buf);
@@ -1290,8 +1404,13 @@ static void test_replay(void)
         ok(access(lp[0], F_OK) != 0, "replay_cache: ... and an expired previous-layout entry");
         ok(access(lp[1], F_OK) == 0, "replay_cache: ... but not a live one");
     }
+}
 
-    /* a group directory that is a symbolic link is never followed */
+/* a group directory that is a symbolic link is never followed */
+static void test_replay_group_symlink(long n0)
+{
+    char buf[8192], ex[300], g[4200];
+    char *t;
     mkdir(P("rp-link"), 0700);
     mkdir(P("rp-elsewhere"), 0700);
     snprintf(buf, sizeof(buf), "replay_cache = %s/rp-link", dir);
@@ -1319,10 +1438,20 @@ static void test_replay(void)
     conf(NULL);
 }
 
-static void test_jwks(void)
+/* replay_cache: keys, a read-only cache, sweeps, symbolic links. */
+static void test_replay(void)
+{
+    const long n0 = now; /* one value for every jti below, minted in any second */
+    test_replay_key_is_iss_and_jti(n0);
+    test_replay_read_only(n0);
+    test_replay_sweep(n0);
+    test_replay_group_symlink(n0);
+}
+
+static void test_jwks_kid_selects(const char *j1, const char *c)
 {
     char buf[8192];
-    char *j1 = tl_jwk(k_ec256, "key-1", "ES256", "sig"), *j2 = tl_jwk(k_rsa, "key-2", NULL, NULL);
+    char *j2 = tl_jwk(k_rsa, "key-2", NULL, NULL);
     char *j3 = tl_jwk(k_ec_other, "enc-key", NULL, "enc");
     /* a well-formed JWK whose point is not on the curve: only found out
      * when the key is built, which happens only when a token selects it */
@@ -1334,7 +1463,6 @@ static void test_jwks(void)
     write_text("jwks.json", buf, 0644);
     snprintf(buf, sizeof(buf), "jwks_file = %s/jwks.json\nallowed_subjects = *\n", dir);
     write_text("pam_jwt.conf", buf, 0644);
-    char *c = claims(me, 300, NULL);
     char *t = sign_pem("ES256", k_ec256, c, "key-1");
     is_int(auth(me, t), PAM_SUCCESS, "jwks: kid selects the EC key");
     ok(!log_has("not on the curve"), "jwks: a key the kid does not select is never built");
@@ -1368,7 +1496,15 @@ static void test_jwks(void)
     t = sign_pem("ES256", k_ec_other, c, "enc-key");
     is_int(auth(me, t), PAM_AUTH_ERR, "jwks: key with use=enc is never used");
     free(t);
-    /* PyJWT 2.6 and authlib 1.2 drop a coordinate's leading zero bytes */
+    free(j2);
+    free(j3);
+}
+
+/* PyJWT 2.6 and authlib 1.2 drop a coordinate's leading zero bytes */
+static void test_jwks_p521_unpadded(const char *c)
+{
+    char buf[8192];
+    char *t;
     EVP_PKEY *k521 = NULL;
     char *j521 = NULL, *j521s = NULL;
     for (int tries = 0; j521s == NULL && tries < 200; tries++) { /* 3 keys in 4 have one */
@@ -1387,9 +1523,15 @@ static void test_jwks(void)
     free(j521);
     free(j521s);
     EVP_PKEY_free(k521);
-    /* the whole set is parsed at every login (jansson, through
-     * pj_json_object), even where no key is used: a broken file is a
-     * config error, not a refusal */
+}
+
+/* the whole set is parsed at every login (jansson, through
+ * pj_json_object), even where no key is used: a broken file is a
+ * config error, not a refusal */
+static void test_jwks_malformed_sets(const char *j1, const char *c)
+{
+    char buf[8192];
+    char *t;
 #define NOT_JSON "not a JWK Set: not valid JSON (or duplicate member names)"
     static const struct { const char *text, *why, *name; } bad[] = {
         {"{\"keys\":{}}", "not a JWK Set: no \"keys\" array", "keys not an array"},
@@ -1430,22 +1572,23 @@ static void test_jwks(void)
     t = sign_pem("ES256", k_ec256, c, "key-1");
     is_int(auth(me, t), PAM_SUCCESS, "jwks: kid member and value written with \\u escapes select");
     free(t);
-    free(c);
-    free(j1);
-    free(j2);
-    free(j3);
 }
 
-/* Rules added while hardening the core: min_uid, the kid-less key bound,
- * cut-off signatures, broken pastes, comma lists, clean log lines. */
-static void test_hardening(void)
+static void test_jwks(void)
+{
+    char *j1 = tl_jwk(k_ec256, "key-1", "ES256", "sig");
+    char *c = claims(me, 300, NULL);
+    test_jwks_kid_selects(j1, c);
+    test_jwks_p521_unpadded(c);
+    test_jwks_malformed_sets(j1, c);
+    free(c);
+    free(j1);
+}
+
+/* min_uid: the mapped user's uid must be at least min_uid */
+static void test_hardening_min_uid(uintmax_t uid, const char *t)
 {
     char extra[4096];
-    struct passwd *pw = getpwnam(me);
-    uintmax_t uid = pw ? (uintmax_t)pw->pw_uid : 0;
-    char *t = es256(me, 300, NULL);
-
-    /* min_uid: the mapped user's uid must be at least min_uid */
     snprintf(extra, sizeof(extra), "min_uid = %ju", uid + 1);
     conf(extra);
     is_int(auth(me, t), PAM_AUTH_ERR, "min_uid above the user's uid: refused");
@@ -1472,8 +1615,11 @@ static void test_hardening(void)
     snprintf(extra, sizeof(extra), "min_uid = %ju", uid + 4294967296u);
     conf(extra);
     is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "min_uid = 2^32 + uid is a config error, not uid");
+}
 
-    /* exp at the edge of the token parser's 64-bit integers */
+/* exp at the edge of the token parser's 64-bit integers */
+static void test_hardening_exp_edge(void)
+{
     conf("max_lifetime = 0");
     {
         char p[300];
@@ -1486,8 +1632,12 @@ static void test_hardening(void)
         is_int(auth(me, h), PAM_AUTH_ERR, "exp 2^63 (past 64-bit integers): refused");
         free(h);
     }
+}
 
-    /* max_uid: optional upper bound, parsed like min_uid */
+/* max_uid: optional upper bound, parsed like min_uid */
+static void test_hardening_max_uid(uintmax_t uid, const char *t)
+{
+    char extra[4096];
     snprintf(extra, sizeof(extra), "max_uid = %ju", uid);
     conf(extra);
     is_int(auth(me, t), PAM_SUCCESS, "max_uid equal to the user's uid: accepted");
@@ -1512,9 +1662,13 @@ static void test_hardening(void)
     conf("min_uid = 1000\nmax_uid = 999");
     is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "max_uid below min_uid is a config error");
     ok(log_has("max_uid 999 is below min_uid 1000"), "... logged");
+}
 
-    /* the overflow uid (nobody, 65534) is never a login target, whatever
-     * min_uid and max_uid say */
+/* the overflow uid (nobody, 65534) is never a login target, whatever
+ * min_uid and max_uid say */
+static void test_hardening_overflow_uid(void)
+{
+    char extra[4096];
     {
         long ovf = 65534;
         FILE *f = fopen("/proc/sys/kernel/overflowuid", "r");
@@ -1545,8 +1699,11 @@ static void test_hardening(void)
             skip(3, "no user has the overflow uid");
         }
     }
+}
 
-    /* a comma inside allowed_subjects is a config error naming the comma */
+/* a comma inside allowed_subjects is a config error naming the comma */
+static void test_hardening_comma_in_subjects(const char *t)
+{
     write_text("pam_jwt.conf", "key_file = /nonexistent\n", 0644);
     {
         char buf[1024];
@@ -1556,8 +1713,11 @@ static void test_hardening(void)
     }
     is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "allowed_subjects = a,b: config error");
     ok(log_has("not commas"), "... the log line names the comma");
+}
 
-    /* while revoked_file is set, a jti that could never be listed in it is refused */
+/* while revoked_file is set, a jti that could never be listed in it is refused */
+static void test_hardening_unrevocable_jti(void)
+{
     write_text("revoked-list", "some-other-jti\n", 0644);
     {
         char rv[1024];
@@ -1580,8 +1740,11 @@ static void test_hardening(void)
         is_int(auth(me, good), PAM_SUCCESS, "revoked_file set: an ordinary jti is accepted");
         free(good);
     }
+}
 
-    /* a cut-off signature says so */
+/* a cut-off signature says so */
+static void test_hardening_cut_signatures(const char *t)
+{
     conf(NULL);
     {
         size_t tl = strlen(t);
@@ -1631,8 +1794,11 @@ static void test_hardening(void)
         free(rs);
         free(cl);
     }
+}
 
-    /* a paste broken across lines: still passed on, with a hint */
+/* a paste broken across lines: still passed on, with a hint */
+static void test_hardening_broken_paste(const char *t)
+{
     {
         size_t tl = strlen(t);
         char *broken = malloc(tl + 2);
@@ -1650,9 +1816,12 @@ static void test_hardening(void)
     /* no log line ends with a stray ';' */
     is_int(auth(me, "a.b.c"), PAM_AUTH_ERR, "a.b.c refused");
     ok(strstr(logbuf, ";\n") == NULL, "no log line ends with ';'");
-    free(t);
+}
 
-    /* a token without kid is tried against at most 8 keys */
+/* a token without kid is tried against at most 8 keys */
+static void test_hardening_kidless_key_bound(void)
+{
+    char extra[4096];
     {
         EVP_PKEY *ks[9];
         char *set = strdup("{\"keys\":[");
@@ -1697,6 +1866,25 @@ static void test_hardening(void)
     }
 }
 
+/* Rules added while hardening the core: min_uid, the kid-less key bound,
+ * cut-off signatures, broken pastes, comma lists, clean log lines. */
+static void test_hardening(void)
+{
+    struct passwd *pw = getpwnam(me);
+    uintmax_t uid = pw ? (uintmax_t)pw->pw_uid : 0;
+    char *t = es256(me, 300, NULL);
+    test_hardening_min_uid(uid, t);
+    test_hardening_exp_edge();
+    test_hardening_max_uid(uid, t);
+    test_hardening_overflow_uid();
+    test_hardening_comma_in_subjects(t);
+    test_hardening_unrevocable_jti();
+    test_hardening_cut_signatures(t);
+    test_hardening_broken_paste(t);
+    free(t);
+    test_hardening_kidless_key_bound();
+}
+
 /* Several issuers: a policy directory (contract "Several issuers"). */
 static char *signed_claims(EVP_PKEY *k, const char *alg, const char *claims_json)
 {
@@ -1735,7 +1923,7 @@ static int auth_dir(const char *user, const char *tok)
     return rc == PAM_CRED_INSUFFICIENT ? PAM_IGNORE : rc;
 }
 
-static void test_policies(void)
+static void test_policies_two_issuers(void)
 {
     char buf[2048];
     char *t;
@@ -1778,7 +1966,12 @@ static void test_policies(void)
     is_int(auth_dir(me, t), PAM_AUTH_ERR, "policy dir: iss with a NUL after A's issuer: no policy");
     free(t);
     is_int(auth_dir(me, "hunter2"), PAM_IGNORE, "policy dir: a password is passed on");
+}
 
+static void test_policies_ignored_and_broken(void)
+{
+    char buf[2048];
+    char *t;
     /* names that are not policies are not read */
     policy("z.conf~", "garbage\n", 0644);
     policy("z.conf.dpkg-old", "garbage\n", 0644);
@@ -1814,7 +2007,12 @@ static void test_policies(void)
     free(t);
     snprintf(buf, sizeof(buf), "bob %s\n", me);
     write_text("map-b", buf, 0644);
+}
 
+static void test_policies_failed_files(void)
+{
+    char buf[2048];
+    char *t;
     /* a file without issuer is a failed policy */
     snprintf(buf, sizeof(buf), "key_file = %s/ec256.pub\nallowed_subjects = *\n", dir);
     policy("n.conf", buf, 0644);
@@ -1856,8 +2054,12 @@ static void test_policies(void)
     is_int(auth_dir(me, t), PAM_SUCCESS, "duplicate issuer: another issuer's token still accepted");
     free(t);
     unlink(P("pol/a2.conf"));
+}
 
-    /* the directory itself must be safe */
+/* the directory itself must be safe */
+static void test_policies_unsafe_dir(void)
+{
+    char *t;
     chmod(P("pol"), 0775);
     t = iss_token(k_ec256, "ES256", "https://a.example", "alice", NULL);
     is_int(auth_dir(me, t), PAM_AUTHINFO_UNAVAIL, "group-writable policy directory: unavailable");
@@ -1874,6 +2076,14 @@ static void test_policies(void)
         ok(log_has("no policy file"), "... logged as 'no policy file'");
     }
     free(t);
+}
+
+static void test_policies(void)
+{
+    test_policies_two_issuers();
+    test_policies_ignored_and_broken();
+    test_policies_failed_files();
+    test_policies_unsafe_dir();
 }
 
 /* Scoped tokens: %h and %s (contract "Scoped tokens"). */
@@ -2070,14 +2280,10 @@ static int auth_script(const char *const *ans, size_t n)
     return rc;
 }
 
-static void test_chunked(void)
+static void test_chunked_pieces(const char *t, size_t len)
 {
     char want[128];
     static char line_whole[sizeof(logbuf)], line_chunked[sizeof(logbuf)];
-    conf(NULL);
-    char *t = es256(me, 300, "\"pad\":\"" "0123456789012345678901234567890123456789" "\"");
-    size_t len = strlen(t);
-
     is_int(auth(me, t), PAM_SUCCESS, "chunked: the token typed whole is accepted");
     snprintf(line_whole, sizeof(line_whole), "%s", logbuf);
     is_int(auth_chunked(NULL, me, t, 100), PAM_SUCCESS, "chunked: the same token in 100-byte pieces is accepted");
@@ -2102,6 +2308,10 @@ static void test_chunked(void)
         is_int(conv_calls, 65, "... after 65 questions");
         free(first);
     }
+}
+
+static void test_chunked_malformed(const char *t, size_t len)
+{
     {
         char *first = chunk_first(t, len, 50);
         const char *empty[] = {first, ""};
@@ -2142,6 +2352,10 @@ static void test_chunked(void)
         free(first);
         free(rest);
     }
+}
+
+static void test_chunked_one_time_and_first_pass(const char *t, size_t len)
+{
     /* one-time tokens: the same whether typed whole or in pieces */
     mkdir(P("replay-chunk"), 0700);
     {
@@ -2166,8 +2380,12 @@ static void test_chunked(void)
         is_int(auth_stack(stack, me, NULL, NULL), PAM_AUTH_ERR, "chunked PAM_AUTHTOK under use_first_pass: refused");
         free(first);
     }
-    /* under sudo, end of input after a short answer on the same handle (sudo
-     * asks again after a refusal): no hint about long answers */
+}
+
+/* under sudo, end of input after a short answer on the same handle (sudo
+ * asks again after a refusal): no hint about long answers */
+static void test_chunked_conversation_failure(void)
+{
     {
         char stack[4096];
         pam_handle_t *h = NULL;
@@ -2201,6 +2419,17 @@ static void test_chunked(void)
             lines++;
         is_int(lines, 1, "... logged once");
     }
+}
+
+static void test_chunked(void)
+{
+    conf(NULL);
+    char *t = es256(me, 300, "\"pad\":\"" "0123456789012345678901234567890123456789" "\"");
+    size_t len = strlen(t);
+    test_chunked_pieces(t, len);
+    test_chunked_malformed(t, len);
+    test_chunked_one_time_and_first_pass(t, len);
+    test_chunked_conversation_failure();
     free(t);
 }
 
@@ -2330,10 +2559,8 @@ static char *bound_token(EVP_PKEY *holder, const char *extra)
     return es256(me, 300, c);
 }
 
-static void test_pop(void)
+static void test_pop_holder_keys(EVP_PKEY *hec, EVP_PKEY *hed, EVP_PKEY *hrsa)
 {
-    EVP_PKEY *hec = tl_keygen("p256"), *hed = tl_keygen("ed25519"), *hrsa = tl_keygen("rsa"),
-             *other_key = tl_keygen("p256");
     conf("require_pop = yes");
     char *t = bound_token(hec, NULL);
     gethostname(pop_host, sizeof(pop_host));
@@ -2366,7 +2593,11 @@ static void test_pop(void)
     pop_reset(hrsa, "RS256");
     is_int(pop_auth(t), PAM_SUCCESS, "pop: RS256 holder key: accepted");
     free(t);
+}
 
+static void test_pop_bad_proofs(EVP_PKEY *hec, EVP_PKEY *other_key)
+{
+    char *t;
     t = bound_token(hec, NULL);
     pop_reset(hec, "ES256");
     pop_answer = NULL;
@@ -2440,6 +2671,11 @@ static void test_pop(void)
     is_int(pop_auth(t), PAM_AUTH_ERR, "pop: the same proof replayed at the next login: refused");
     ok(log_has("nonce does not match"), "... its nonce is stale");
     free(t);
+}
+
+static void test_pop_settings_one_time_pieces(EVP_PKEY *hec, EVP_PKEY *other_key, EVP_PKEY *hrsa)
+{
+    char *t;
     /* a token without cnf.jkt */
     t = es256(me, 300, NULL);
     pop_reset(hec, "ES256");
@@ -2481,6 +2717,15 @@ static void test_pop(void)
     ok(max_answer > 0 && max_answer < 512, "... every proof answer under 512 bytes (longest %zu)", max_answer);
     ok(strlen(pop.last) > 511, "... for a proof of %zu bytes", strlen(pop.last));
     free(t);
+}
+
+static void test_pop(void)
+{
+    EVP_PKEY *hec = tl_keygen("p256"), *hed = tl_keygen("ed25519"), *hrsa = tl_keygen("rsa"),
+             *other_key = tl_keygen("p256");
+    test_pop_holder_keys(hec, hed, hrsa);
+    test_pop_bad_proofs(hec, other_key);
+    test_pop_settings_one_time_pieces(hec, other_key, hrsa);
     free(pop.last);
     free(pop.replay);
     memset(&pop, 0, sizeof(pop));
@@ -2611,27 +2856,12 @@ static bool dev_gone(const char *name)
     return access(st, F_OK) != 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
 
-static void test_device(void)
+/* approved: the token written by the helper is decided as typed */
+static void test_device_approved(const char *show, const char *tok)
 {
-    char body[20000], *tok, *s;
+    char body[20000];
     const char *h;
-    double secs = 0;
     int rc;
-    static const char show[] = "echo 'show https://idp.example/device ABCD-EFGH'";
-
-    if (geteuid() == 0) {
-        snprintf(dev_user, sizeof(dev_user), "nobody");
-        chmod(dir, 0711); /* the helper (nobody) runs scripts in dir/dev */
-    } else {
-        snprintf(dev_user, sizeof(dev_user), "%s", me);
-    }
-    char devdir[512];
-    snprintf(devdir, sizeof(devdir), "%s/dev", dir);
-    mkdir(devdir, 0777);
-    chmod(devdir, 0777); /* the stubs write what they saw here */
-
-    /* approved: the token written by the helper is decided as typed */
-    tok = iss_token(k_ec256, "ES256", "https://idp.example", me, "\"email\":\"me@example.com\"");
     snprintf(body, sizeof(body), "%s\nsleep 0.2\necho 'token %s'", show, tok);
     h = dev_helper("approved", body);
     dev_conf(h, "export_claims = email\n");
@@ -2649,6 +2879,11 @@ static void test_device(void)
     ok(strstr(envbuf, "PAM_JWT_EMAIL=me@example.com") != NULL,
        "device: the token's claims are exported like a typed token's");
     ok(dev_gone("approved"), "device: the helper is gone after the login (no zombie)");
+}
+
+static void test_device_helper_sandbox(void)
+{
+    char *s;
     s = dev_file("approved.request");
     ok(s && strcmp(s, "issuer https://idp.example\nclient_id pam-test\nscope openid\n"
                       "timeout 110\n\n") == 0,
@@ -2698,8 +2933,12 @@ static void test_device(void)
             strncmp(l, "Max open", 8) == 0 || strncmp(l, "Max address", 11) == 0)
             printf("#   helper %.*s\n", (int)(nl - l), l);
     free(s);
+}
 
-    /* a typed token is decided as before, the helper is not started */
+/* a typed token is decided as before, the helper is not started */
+static void test_device_typed_token(const char *tok)
+{
+    int rc;
     remove(P("dev/approved.pid"));
     dev_first = tok;
     rc = dev_auth(NULL, me, NULL);
@@ -2716,8 +2955,12 @@ static void test_device(void)
     rc = dev_auth("prompt=JWT:", me, NULL);
     ok(rc == PAM_SUCCESS && strncmp(dev_msgs, "OFF|JWT:\n", 9) == 0,
        "device: prompt= given: the prompt is kept (got %s)", dev_msgs);
-    free(tok);
+}
 
+static void test_device_uri_complete_and_pop(void)
+{
+    char body[20000], *tok;
+    int rc;
     /* verification_uri_complete: an info line before the prompt */
     tok = iss_token(k_ec256, "ES256", "https://idp.example", me, NULL);
     snprintf(body, sizeof(body),
@@ -2737,8 +2980,13 @@ static void test_device(void)
     is_int(rc, PAM_SUCCESS, "device: require_pop = yes does not apply to device sign-in (%s)",
            logbuf);
     free(tok);
+}
 
-    /* the helper's error words: each its own code and log line */
+/* the helper's error words: each its own code and log line */
+static void test_device_error_words(const char *show)
+{
+    char body[20000];
+    int rc;
     struct { const char *word; int rc; const char *log; } words[] = {
         {"denied", PAM_AUTH_ERR, "device sign-in refused: denied at the identity provider"},
         {"expired", PAM_AUTH_ERR, "device sign-in refused: the code expired"},
@@ -2765,8 +3013,14 @@ static void test_device(void)
     rc = dev_auth(NULL, me, NULL);
     ok(rc == PAM_AUTHINFO_UNAVAIL && strstr(dev_msgs, "ON|") == NULL,
        "device: helper fails before a code -> PAM_AUTHINFO_UNAVAIL, no sign-in prompt");
+}
 
-    /* slow: past device_timeout the helper is killed, PAM_AUTH_ERR */
+/* slow: past device_timeout the helper is killed, PAM_AUTH_ERR */
+static void test_device_timeouts(const char *show)
+{
+    char body[20000];
+    double secs = 0;
+    int rc;
     snprintf(body, sizeof(body), "%s\nexec sleep 60", show);
     dev_conf(dev_helper("slow", body), "device_timeout = 2\n");
     rc = dev_auth(NULL, me, &secs);
@@ -2781,8 +3035,12 @@ static void test_device(void)
     rc = dev_auth(NULL, me, &secs);
     ok(rc == PAM_AUTH_ERR && secs < 2.5 && dev_gone("mute"),
        "device: a helper that never shows a code: killed at the timeout (%.2f s)", secs);
+}
 
-    /* crashing, exiting early, malformed: PAM_AUTHINFO_UNAVAIL */
+/* crashing, exiting early, malformed: PAM_AUTHINFO_UNAVAIL */
+static void test_device_broken_helpers(void)
+{
+    int rc;
     struct { const char *name; const char *body; const char *log; } broken[] = {
         {"crash", "echo 'show https://idp.example/device ABCD-EFGH'\nkill -SEGV $$",
          "ended without a result (killed by signal 11)"},
@@ -2816,8 +3074,13 @@ static void test_device(void)
     rc = dev_auth(NULL, me, NULL);
     ok(rc == PAM_AUTHINFO_UNAVAIL && log_has("cannot run helper") && log_has("exec: No such file"),
        "device: a missing helper -> PAM_AUTHINFO_UNAVAIL, logged (got %s)", logbuf);
+}
 
-    /* lying helpers: the token is verified like any other */
+/* lying helpers: the token is verified like any other */
+static void test_device_lying_helpers(const char *show)
+{
+    char body[20000];
+    int rc;
     char ej[512];
     snprintf(ej, sizeof(ej), "{\"iss\":\"https://idp.example\",\"sub\":\"%s\",\"iat\":%ld,"
              "\"exp\":%ld}", me, now - 7200, now - 3600);
@@ -2840,8 +3103,12 @@ static void test_device(void)
            "device: ... refused by the verifier: %s (got %s)", lies[i].log, logbuf);
         free(lies[i].tok);
     }
+}
 
-    /* the helper never runs as root, or as another user when not root */
+/* the helper never runs as root, or as another user when not root */
+static void test_device_helper_user(void)
+{
+    int rc;
     dev_conf(dev_helper("root", "exit 0"), NULL);
     char cbuf[4096];
     snprintf(cbuf, sizeof(cbuf),
@@ -2868,8 +3135,15 @@ static void test_device(void)
     rc = dev_auth(NULL, me, NULL);
     ok(rc == PAM_IGNORE && strcmp(dev_msgs, "OFF|Token: \n") == 0,
        "device: without device_flow the prompt is 'Token: ' and an empty answer is passed on");
+}
 
-    /* a policy directory: one device policy; its token must be for it */
+/* a policy directory: one device policy; its token must be for it */
+static void test_device_policy_dir(const char *show)
+{
+    char body[20000], *tok;
+    const char *h;
+    int rc;
+    char cbuf[4096];
     mkdir(P("pol"), 0755);
     char polpath[512];
     snprintf(polpath, sizeof(polpath), "%s/pol", dir);
@@ -2916,20 +3190,41 @@ static void test_device(void)
     free(tok);
     remove(P("pol/a.conf"));
     remove(P("pol/b.conf"));
+}
+
+static void test_device(void)
+{
+    static const char show[] = "echo 'show https://idp.example/device ABCD-EFGH'";
+
+    if (geteuid() == 0) {
+        snprintf(dev_user, sizeof(dev_user), "nobody");
+        chmod(dir, 0711); /* the helper (nobody) runs scripts in dir/dev */
+    } else {
+        snprintf(dev_user, sizeof(dev_user), "%s", me);
+    }
+    char devdir[512];
+    snprintf(devdir, sizeof(devdir), "%s/dev", dir);
+    mkdir(devdir, 0777);
+    chmod(devdir, 0777); /* the stubs write what they saw here */
+    char *tok = iss_token(k_ec256, "ES256", "https://idp.example", me,
+                          "\"email\":\"me@example.com\"");
+    test_device_approved(show, tok);
+    test_device_helper_sandbox();
+    test_device_typed_token(tok);
+    free(tok);
+    test_device_uri_complete_and_pop();
+    test_device_error_words(show);
+    test_device_timeouts(show);
+    test_device_broken_helpers();
+    test_device_lying_helpers(show);
+    test_device_helper_user();
+    test_device_policy_dir(show);
     dev_first = NULL;
 }
 
-/* The proof's aud (contract "Proof of possession", the target): a proof
- * is good for the host the client named, so a server the user logs into
- * cannot relay another host's nonce and pass the proof on. */
-static void test_pop_audience(void)
+static void test_pop_audience_default(EVP_PKEY *hec, const char *t)
 {
-    EVP_PKEY *hec = tl_keygen("p256");
-    char *t = bound_token(hec, NULL), aud[600], want[1024];
-    gethostname(pop_host, sizeof(pop_host));
-    pop_host[sizeof(pop_host) - 1] = '\0';
-    conf("require_pop = yes");
-
+    char aud[600], want[1024];
     /* the default: ssh://%h local://%h */
     pop_reset(hec, "ES256");
     is_int(pop_auth(t), PAM_SUCCESS, "pop aud: default, ssh://HOST: accepted");
@@ -2991,8 +3286,12 @@ static void test_pop_audience(void)
     pop_reset(hec, "ES256");
     pop.aud = "null";
     is_int(pop_auth(t), PAM_AUTH_ERR, "pop aud: null: refused");
+}
 
-    /* pop_audience: aliases, %h and %s (the service is "svc" here) */
+/* pop_audience: aliases, %h and %s (the service is "svc" here) */
+static void test_pop_audience_setting(EVP_PKEY *hec, const char *t)
+{
+    char aud[600], want[1024];
     conf("require_pop = yes\n"
          "pop_audience = ssh://alias.example ssh://%h.lan local://%s-%h ssh://100%%");
     pop_reset(hec, "ES256");
@@ -3023,8 +3322,11 @@ static void test_pop_audience(void)
     pop_reset(hec, "ES256");
     pop.aud = aud;
     is_int(pop_auth(t), PAM_AUTH_ERR, "pop_audience: the unexpanded value itself: refused");
+}
 
-    /* config errors name the key and the line */
+/* config errors name the key and the line */
+static void test_pop_audience_config_errors(EVP_PKEY *hec, const char *t)
+{
     struct { const char *line, *log; } bad[] = {
         {"pop_audience = ssh://%x", "pop_audience: unknown % sequence"},
         {"pop_audience = ssh://h 100%", "pop_audience: "},
@@ -3047,6 +3349,21 @@ static void test_pop_audience(void)
     conf("pop_audience = ssh://alias.example");
     is_int(auth(me, t), PAM_SUCCESS, "pop_audience without require_pop: a bound token logs in");
     is_int(conv_calls, 1, "... without a proof prompt");
+}
+
+/* The proof's aud (contract "Proof of possession", the target): a proof
+ * is good for the host the client named, so a server the user logs into
+ * cannot relay another host's nonce and pass the proof on. */
+static void test_pop_audience(void)
+{
+    EVP_PKEY *hec = tl_keygen("p256");
+    char *t = bound_token(hec, NULL);
+    gethostname(pop_host, sizeof(pop_host));
+    pop_host[sizeof(pop_host) - 1] = '\0';
+    conf("require_pop = yes");
+    test_pop_audience_default(hec, t);
+    test_pop_audience_setting(hec, t);
+    test_pop_audience_config_errors(hec, t);
     free(t);
     free(pop.last);
     free(pop.replay);

@@ -153,7 +153,7 @@ static void test_shipped_examples(void)
     }
 }
 
-static void test_config(void)
+static void test_config_errors(void)
 {
     int rc;
     pj_config *c;
@@ -215,7 +215,12 @@ static void test_config(void)
     is_int(rc, -1, "config: line longer than %d bytes refused", PJ_MAX_LINE);
     pj_config_free(c);
     free(longl);
+}
 
+static void test_config_valid_file(void)
+{
+    int rc;
+    pj_config *c;
     c = parse("# comment\n  \n"
               "issuer = https://idp.example/#frag   # trailing comment\n"
               "audience=ssh\n"
@@ -239,7 +244,12 @@ static void test_config(void)
     ok(c->allow_any_subject && c->allowed_subjects.n == 2, "config: '*' in allowed_subjects");
     ok(c->leeway == 0 && c->max_lifetime == 0, "config: zero seconds accepted");
     pj_config_free(c);
+}
 
+static void test_config_defaults(void)
+{
+    int rc;
+    pj_config *c;
     c = parse("allowed_subjects = a\n", &rc);
     is_int(pj_config_finish(c, &LOG), -1, "config: no key is an error");
     ok(strstr(lastlog, "no keys") != NULL, "config: no keys logged");
@@ -260,7 +270,12 @@ static void test_config(void)
            PJ_POP_DEFAULT_AUDIENCE, list);
     }
     pj_config_free(c);
+}
 
+static void test_config_pop_audience(void)
+{
+    int rc;
+    pj_config *c;
     c = parse("pop_audience = ssh://%h\tssh://alias.example  local://%s.%h ssh://100%% # comment\n"
               "require_pop = yes\n",
               &rc);
@@ -285,6 +300,14 @@ static void test_config(void)
     c = parse("pop_audience = local://%s\n", &rc);
     ok(rc == 0 && !pj_config_uses_service(c), "config: pop_audience without require_pop needs no service");
     pj_config_free(c);
+}
+
+static void test_config(void)
+{
+    test_config_errors();
+    test_config_valid_file();
+    test_config_defaults();
+    test_config_pop_audience();
 }
 
 /* The one number parser: digits only, [min, max], no wrap past UINTMAX_MAX. */
@@ -815,7 +838,7 @@ static char *around(const char *middle, const char *eol)
 
 #define SUB "benchsub@example.com"
 
-static void big_list_cases(void)
+static void big_list_lines(void)
 {
     char *t, *s = NULL;
     size_t n = 0;
@@ -864,7 +887,14 @@ static void big_list_cases(void)
     ok(map_is(t, SUB, "-") && map_is(t, SUB "#x", "y"),
        "user map: '#' inside a pattern is part of it");
     free(t);
+}
 
+static void big_list_globs_and_templates(void)
+{
+    char *t;
+    char *s = NULL;
+    size_t n = 0;
+    FILE *f;
     f = open_memstream(&s, &n);
     filler(f, 0, 100, "\n");
     fputs("bench*@example.com globuser\n", f);
@@ -899,7 +929,13 @@ static void big_list_cases(void)
            only[i][0]);
         free(t);
     }
+}
 
+static void big_list_bad_lines(void)
+{
+    char *s = NULL;
+    size_t n = 0;
+    FILE *f;
     /* a bad line after the matching one refuses the whole map, named */
 #define BYTES(lit) lit, sizeof(lit) - 1
     struct { const char *line; size_t len; const char *log; } bad[] = {
@@ -953,8 +989,12 @@ static void big_list_cases(void)
         free(u);
         free(s);
     }
+}
 
-    /* list lines that the entry is a prefix or a suffix of */
+/* list lines that the entry is a prefix or a suffix of */
+static void big_list_no_prefixes(void)
+{
+    char *t;
     t = around("alice@example.com\nxalice@example.com\n", "\n");
     ok(listed(t, strlen(t), "alice@example.com") && !listed(t, strlen(t), "alice@example.co") &&
            !listed(t, strlen(t), "lice@example.com") && !listed(t, strlen(t), "alice") &&
@@ -963,6 +1003,14 @@ static void big_list_cases(void)
            !listed(t, strlen(t), "ser000001@example.com other"),
        "lists: prefixes and suffixes of lines are not listed");
     free(t);
+}
+
+static void big_list_cases(void)
+{
+    big_list_lines();
+    big_list_globs_and_templates();
+    big_list_bad_lines();
+    big_list_no_prefixes();
 }
 
 /* A prefix of exactly off bytes (map lines "aaa u", or with crlf
@@ -1477,10 +1525,8 @@ static void test_jwks_use(void)
     }
 }
 
-/* Members are decoded only when a token selects the key, once. */
-static void test_jwks_build(void)
+static void test_jwks_build_once(EVP_PKEY *ec, EVP_PKEY *rsa)
 {
-    EVP_PKEY *ec = tl_keygen("p256"), *rsa = tl_keygen("rsa"), *small = tl_keygen("rsa1024");
     pj_keyset ks = {0};
     char *jwk = tl_jwk(ec, "e1", NULL, "sig");
 
@@ -1511,8 +1557,14 @@ static void test_jwks_build(void)
     ok(pj_key_ready(k, &JLOG) == 0 && jverifies(k, PJ_ALG_PS384, rsa), "... and verifies it");
     free(jwk);
     pj_keyset_free(&ks);
+}
 
-    /* refused when built: logged once, then unusable where its type fits */
+/* refused when built: logged once, then unusable where its type fits */
+static void test_jwks_build_refused(EVP_PKEY *small)
+{
+    pj_keyset ks = {0};
+    pj_key *k;
+    char *jwk;
     static const struct { const char *jwk; pj_alg alg; const char *why; } broken[] = {
         {"{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE\","
          "\"y\":\"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE\"}",
@@ -1557,8 +1609,12 @@ static void test_jwks_build(void)
        "jwk RSA-1024: refused when built");
     free(jwk);
     pj_keyset_free(&ks);
+}
 
-    /* key_file and HMAC keys: always ready, never -1 */
+/* key_file and HMAC keys: always ready, never -1 */
+static void test_jwks_build_file_and_hmac(EVP_PKEY *ec)
+{
+    pj_keyset ks = {0};
     pj_keys_add_pkey(&ks, EVP_PKEY_dup(ec), "key_file /k.pem", NULL, -1, &JLOG);
     unsigned char *secret = malloc(32);
     memset(secret, 7, 32);
@@ -1573,6 +1629,15 @@ static void test_jwks_build(void)
            strcmp(ks.v[1].source, "hmac_secret_file /s") == 0,
        "key_file and HMAC keys: named for log lines");
     pj_keyset_free(&ks);
+}
+
+/* Members are decoded only when a token selects the key, once. */
+static void test_jwks_build(void)
+{
+    EVP_PKEY *ec = tl_keygen("p256"), *rsa = tl_keygen("rsa"), *small = tl_keygen("rsa1024");
+    test_jwks_build_once(ec, rsa);
+    test_jwks_build_refused(small);
+    test_jwks_build_file_and_hmac(ec);
     EVP_PKEY_free(ec);
     EVP_PKEY_free(rsa);
     EVP_PKEY_free(small);
@@ -1634,26 +1699,8 @@ static void test_jwks_short_coords(void)
     pj_keyset_free(&ks);
 }
 
-/* pamjwt check builds every key first; the decision stays the module's. */
-static void test_jwks_prepare_all(void)
+static void test_jwks_prepare_all_states(const char *set, const char *offcurve)
 {
-    char *dir = tl_tmpdir(), jw[4096], conf[8192], cpath[4096], user[256];
-    struct passwd *pw = getpwuid(geteuid());
-    snprintf(user, sizeof(user), "%s", pw ? pw->pw_name : "root");
-    EVP_PKEY *ec = tl_keygen("p256"), *other = tl_keygen("p256"), *rsa = tl_keygen("rsa");
-    char *good = tl_jwk(ec, "good", NULL, NULL);
-    const char *offcurve = "{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"off\","
-                           "\"x\":\"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE\","
-                           "\"y\":\"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE\"}";
-    char *set = pj_strfmt("{\"keys\":[%s,{\"kty\":\"EC\",\"kid\":\"nocrv\"},%s,"
-                          "{\"kty\":\"RSA\",\"use\":\"enc\"}]}",
-                          offcurve, good);
-    snprintf(jw, sizeof(jw), "%s/k.jwks", dir);
-    tl_write_file(jw, set, strlen(set), 0644);
-    snprintf(conf, sizeof(conf), "jwks_file = %s\nallowed_subjects = *\n", jw);
-    snprintf(cpath, sizeof(cpath), "%s/c.conf", dir);
-    tl_write_file(cpath, conf, strlen(conf), 0644);
-
     pj_keyset ks = {0};
     jreset();
     ok(pj_jwks_parse(&ks, set, strlen(set), "/t.jwks", &JLOG) == 0 &&
@@ -1670,8 +1717,12 @@ static void test_jwks_prepare_all(void)
     ok(pj_jwks_prepare_all(&ks, &JLOG) == -1, "prepare_all: -1 when no key is usable");
     pj_keyset_free(&ks);
     free(set2);
+}
 
-    /* the same decision and reason with and without it */
+/* the same decision and reason with and without it */
+static void test_jwks_prepare_all_same_decision(EVP_PKEY *ec, EVP_PKEY *other, EVP_PKEY *rsa,
+                                                const char *user, const char *cpath)
+{
     const struct { const char *alg, *kid; EVP_PKEY **key; pj_result want; const char *reason; } toks[] = {
         {"ES256", NULL, &ec, PJ_ACCEPT, ""},
         {"ES256", "good", &ec, PJ_ACCEPT, ""},
@@ -1713,6 +1764,29 @@ static void test_jwks_prepare_all(void)
            toks[i].kid ? toks[i].kid : "-", pj_result_name(got[0]), reasons[0]);
         free(tok);
     }
+}
+
+/* pamjwt check builds every key first; the decision stays the module's. */
+static void test_jwks_prepare_all(void)
+{
+    char *dir = tl_tmpdir(), jw[4096], conf[8192], cpath[4096], user[256];
+    struct passwd *pw = getpwuid(geteuid());
+    snprintf(user, sizeof(user), "%s", pw ? pw->pw_name : "root");
+    EVP_PKEY *ec = tl_keygen("p256"), *other = tl_keygen("p256"), *rsa = tl_keygen("rsa");
+    char *good = tl_jwk(ec, "good", NULL, NULL);
+    const char *offcurve = "{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"off\","
+                           "\"x\":\"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE\","
+                           "\"y\":\"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE\"}";
+    char *set = pj_strfmt("{\"keys\":[%s,{\"kty\":\"EC\",\"kid\":\"nocrv\"},%s,"
+                          "{\"kty\":\"RSA\",\"use\":\"enc\"}]}",
+                          offcurve, good);
+    snprintf(jw, sizeof(jw), "%s/k.jwks", dir);
+    tl_write_file(jw, set, strlen(set), 0644);
+    snprintf(conf, sizeof(conf), "jwks_file = %s\nallowed_subjects = *\n", jw);
+    snprintf(cpath, sizeof(cpath), "%s/c.conf", dir);
+    tl_write_file(cpath, conf, strlen(conf), 0644);
+    test_jwks_prepare_all_states(set, offcurve);
+    test_jwks_prepare_all_same_decision(ec, other, rsa, user, cpath);
     free(set);
     free(good);
     EVP_PKEY_free(ec);

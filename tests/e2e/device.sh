@@ -95,61 +95,7 @@ ok "test users $U (logs in) and $H (device_user) created"
 
 # ---- the log: a syslog socket, private mount namespaces ----------------------------
 
-authlog=$tmp/auth.log
-: >"$authlog"
-"$PY" - "$tmp/log.sock" "$authlog" >"$tmp/syslog.err" 2>&1 <<'PYEOF' &
-import os, socket, sys
-path, out = sys.argv[1], sys.argv[2]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(path)
-os.chmod(path, 0o666)
-with open(out, "ab", buffering=0) as f:
-    while True:
-        m = s.recv(65536)
-        f.write(m.rstrip(b"\0\n").replace(b"\n", b" ") + b"\n")
-PYEOF
-syslog_pid=$!
-echo "$syslog_pid" >"$tmp/syslog.pid"
-for _ in $(seq 50); do
-    [ -S "$tmp/log.sock" ] && break
-    sleep 0.1
-done
-cat >"$tmp/bin/with-devlog" <<EOF
-#!/bin/sh
-# TEST ONLY (tests/e2e/device.sh): run in a private mount namespace
-set -e
-mount -t tmpfs -o mode=0755,nosuid tmpfs '$tmp/stage'
-for f in null zero full random urandom tty ptmx; do
-    [ -c "/dev/\$f" ] || continue
-    : >"$tmp/stage/\$f"
-    mount --bind "/dev/\$f" "$tmp/stage/\$f"
-done
-for d in pts shm; do
-    [ -d "/dev/\$d" ] || continue
-    mkdir "$tmp/stage/\$d"
-    mount --rbind "/dev/\$d" "$tmp/stage/\$d"
-done
-ln -s /proc/self/fd '$tmp/stage/fd'
-ln -s /proc/self/fd/0 '$tmp/stage/stdin'
-ln -s /proc/self/fd/1 '$tmp/stage/stdout'
-ln -s /proc/self/fd/2 '$tmp/stage/stderr'
-ln -s '$tmp/log.sock' '$tmp/stage/log'
-mount --move '$tmp/stage' /dev
-exec "\$@"
-EOF
-chmod 0700 "$tmp/bin/with-devlog"
-LOGNS=(unshare -m --propagation private /bin/sh "$tmp/bin/with-devlog")
-if [ -S "$tmp/log.sock" ] &&
-    "${LOGNS[@]}" /bin/sh -c 'logger -t pjwt-dev-probe probe-line && test -c /dev/null' 2>"$tmp/logns.err" &&
-    sleep 0.3 && grep -q 'pjwt-dev-probe.*probe-line' "$authlog"; then
-    ok "private mount namespaces with /dev/log -> $tmp/log.sock: the module's log lines are read here"
-    have_log=1
-else
-    diag "no private /dev/log ($(head -n 3 "$tmp/logns.err" "$tmp/syslog.err" 2>/dev/null)): log checks skipped"
-    skip "private mount namespaces with a /dev/log socket" "unshare or the socket does not work here"
-    LOGNS=()
-    have_log=
-fi
+start_log_ns pjwt-dev-probe
 log_lines() { wc -l <"$authlog"; }
 log_since() { # the module's and the helper's lines after line $1, without the syslog header
     tail -n +"$(($1 + 1))" "$authlog" | sed -E 's/^<[0-9]+>[A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} //' |
@@ -210,17 +156,8 @@ tx "ISSUER=$ISSUER CA_FILE=ca.pem JWKS_FILE=$JWKS PAMJWT_CONFIG=$conf pamjwt-jwk
 check "refresher: the provider's JWK Set is installed" eval '[ "$rc" = 0 ] && [ -s "$JWKS" ]'
 chmod 0644 "$JWKS"
 
-put_pam_stack() { # put_pam_stack SERVICE
-    put_sysfile "/etc/pam.d/$1" 0644 <<EOF || bail "write /etc/pam.d/$1"
-$MARK
-auth    [success=done ignore=ignore default=die]  $pam_so  config=$conf
-auth    required  pam_unix.so  try_first_pass
-account required  pam_unix.so
-session required  pam_unix.so
-EOF
-}
-put_pam_stack "$SVC_SSHD"
-put_pam_stack "$SVC_SUDO"
+put_pam_stack "$SVC_SSHD" "$conf"
+put_pam_stack "$SVC_SUDO" "$conf"
 diag_file "/etc/pam.d/$SVC_SSHD"
 start_sshd no "${LOGNS[@]}"
 ok "sshd (PAM service $SVC_SSHD, keyboard-interactive only) listens on 127.0.0.1:$sport, pid $sshd_pid"

@@ -278,6 +278,89 @@ put_sysfile() {
     cat >"$new" && chmod "$mode" "$new" && chown root:root "$new" && mv -f "$new" "$dest"
 }
 
+# put_pam_stack SERVICE CONFIG [MODULE]: the stack the contract recommends,
+# under a service name of the test's own (no /etc/pam.d file of the system
+# is touched): pam_jwt (MODULE, by default $pam_so) decides tokens with
+# CONFIG, pam_unix passwords.
+put_pam_stack() {
+    put_sysfile "/etc/pam.d/$1" 0644 <<EOF || bail "write /etc/pam.d/$1"
+$MARK
+auth    [success=done ignore=ignore default=die]  ${3:-$pam_so}  config=$2
+auth    required  pam_unix.so  try_first_pass
+account required  pam_unix.so
+session required  pam_unix.so
+EOF
+}
+
+# ---- the module's log: a syslog socket and private mount namespaces -----------
+
+# start_log_ns PROBE: a syslog socket $tmp/log.sock whose lines go to
+# $authlog (its reader's pid in $syslog_pid, for stop_services), and
+# LOGNS, the command prefix that runs a command in a private mount
+# namespace whose /dev is a tmpfs holding the real /dev's few nodes sshd,
+# sudo and a shell need, and log -> the socket.  A line logged there with
+# the tag PROBE must arrive: then $have_log is 1; if not, LOGNS is empty
+# and the log-line checks are skipped.  Needs $tmp/bin and $tmp/stage.
+start_log_ns() {
+    local probe=$1
+    authlog=$tmp/auth.log
+    : >"$authlog"
+    "$PY" - "$tmp/log.sock" "$authlog" >"$tmp/syslog.err" 2>&1 <<'PYEOF' &
+import os, socket, sys
+path, out = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(path)
+os.chmod(path, 0o666)
+with open(out, "ab", buffering=0) as f:
+    while True:
+        m = s.recv(65536)
+        f.write(m.rstrip(b"\0\n").replace(b"\n", b" ") + b"\n")
+PYEOF
+    syslog_pid=$!
+    echo "$syslog_pid" >"$tmp/syslog.pid"
+    for _ in $(seq 50); do
+        [ -S "$tmp/log.sock" ] && break
+        sleep 0.1
+    done
+    cat >"$tmp/bin/with-devlog" <<EOF
+#!/bin/sh
+# TEST ONLY (tests/e2e/$E2E_TAG.sh): run in a private mount namespace
+set -e
+mount -t tmpfs -o mode=0755,nosuid tmpfs '$tmp/stage'
+for f in null zero full random urandom tty ptmx; do
+    [ -c "/dev/\$f" ] || continue
+    : >"$tmp/stage/\$f"
+    mount --bind "/dev/\$f" "$tmp/stage/\$f"
+done
+for d in pts shm; do
+    [ -d "/dev/\$d" ] || continue
+    mkdir "$tmp/stage/\$d"
+    mount --rbind "/dev/\$d" "$tmp/stage/\$d"
+done
+ln -s /proc/self/fd '$tmp/stage/fd'
+ln -s /proc/self/fd/0 '$tmp/stage/stdin'
+ln -s /proc/self/fd/1 '$tmp/stage/stdout'
+ln -s /proc/self/fd/2 '$tmp/stage/stderr'
+ln -s '$tmp/log.sock' '$tmp/stage/log'
+mount --move '$tmp/stage' /dev
+exec "\$@"
+EOF
+    chmod 0700 "$tmp/bin/with-devlog"
+    LOGNS=(unshare -m --propagation private /bin/sh "$tmp/bin/with-devlog")
+    if [ -S "$tmp/log.sock" ] &&
+        "${LOGNS[@]}" /bin/sh -c "logger -t $probe probe-line && test -c /dev/null" 2>"$tmp/logns.err" &&
+        sleep 0.3 && grep -q "$probe.*probe-line" "$authlog"; then
+        ok "private mount namespaces with /dev/log -> $tmp/log.sock: the module's log lines are read here"
+        have_log=1
+    else
+        diag "no private /dev/log ($(cat "$tmp/logns.err" "$tmp/syslog.err" 2>/dev/null | head -n 3)):" \
+            "the log-line checks are skipped"
+        skip "private mount namespaces with a /dev/log socket" "unshare or the socket does not work here"
+        LOGNS=()
+        have_log=
+    fi
+}
+
 # ---- sshd --------------------------------------------------------------------
 
 # sshd needs its privilege separation directory /run/sshd, which a fresh

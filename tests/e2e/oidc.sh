@@ -285,15 +285,6 @@ check "pamjwt check accepts the long RS256 token (audience $LONG) and warns it i
 
 # ---- sshd and sudo -------------------------------------------------------------
 
-put_pam_stack() { # put_pam_stack SERVICE CONFIG
-    put_sysfile "/etc/pam.d/$1" 0644 <<EOF || bail "write /etc/pam.d/$1"
-$MARK
-auth    [success=done ignore=ignore default=die]  $pam_so  config=$2
-auth    required  pam_unix.so  try_first_pass
-account required  pam_unix.so
-session required  pam_unix.so
-EOF
-}
 put_pam_stack "$SVC_SSHD" "$conf"
 put_pam_stack "$SVC_SUDO" "$conf"
 diag_file "/etc/pam.d/$SVC_SSHD"

@@ -88,16 +88,7 @@ fi
 chmod 0644 "$etc"/*.conf
 diag_file "$etc/pop.conf"
 
-put_pam_stack() { # put_pam_stack CONFIG
-    put_sysfile "/etc/pam.d/$SVC_SSHD" 0644 <<EOS || bail "write /etc/pam.d/$SVC_SSHD"
-$MARK
-auth    [success=done ignore=ignore default=die]  $pam_so  config=$1
-auth    required  pam_unix.so  try_first_pass
-account required  pam_unix.so
-session required  pam_unix.so
-EOS
-}
-put_pam_stack "$etc/bearer.conf"
+put_pam_stack "$SVC_SSHD" "$etc/bearer.conf"
 start_sshd no
 ok "the real target: sshd (PAM service $SVC_SSHD) on 127.0.0.1:$sport"
 
@@ -142,7 +133,7 @@ check "the relay received no token (it forwarded the prompt: $(relay_has '"promp
 check "the real target did not let the relay in" relay_has '"upstream": "refused"'
 
 # ==== a bound token, require_pop = yes
-put_pam_stack "$etc/pop.conf"
+put_pam_stack "$SVC_SSHD" "$etc/pop.conf"
 put_token "$tmp/bound.jwt"
 install -m 0600 -o "$U" -g "$(id -g "$U")" "$tmp/keys/holder.pem" "$store/holder.pem"
 ssh_to 127.0.0.1 "$sport"

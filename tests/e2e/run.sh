@@ -171,21 +171,8 @@ check "pamjwt check ignores an ordinary password (next module decides)" \
 
 # ---- sshd -------------------------------------------------------------------
 
-# put_pam_stack SERVICE: the stack the contract recommends, under a service
-# name of the test's own (no /etc/pam.d file of the system is touched):
-# pam_jwt decides tokens, pam_unix passwords.
-put_pam_stack() {
-    put_sysfile "/etc/pam.d/$1" 0644 <<EOF || bail "write /etc/pam.d/$1"
-$MARK
-auth    [success=done ignore=ignore default=die]  $pam_mod  config=$conf
-auth    required  pam_unix.so  try_first_pass
-account required  pam_unix.so
-session required  pam_unix.so
-EOF
-    diag_file "/etc/pam.d/$1"
-}
-
-put_pam_stack "$SVC_SSHD"
+put_pam_stack "$SVC_SSHD" "$conf" "$pam_mod"
+diag_file "/etc/pam.d/$SVC_SSHD"
 
 start_sshd yes
 port=$sport
@@ -233,7 +220,8 @@ done
 
 # ---- sudo -------------------------------------------------------------------
 
-put_pam_stack "$SVC_SUDO"
+put_pam_stack "$SVC_SUDO" "$conf" "$pam_mod"
+diag_file "/etc/pam.d/$SVC_SUDO"
 put_sudoers
 ok "sudoers drop-in $SUDOERS valid (visudo -cf), sudo for $U uses PAM service $SVC_SUDO"
 
