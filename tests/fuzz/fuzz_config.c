@@ -205,8 +205,23 @@ static char *ref_expand(const char *tmpl, const char *sub)
 
 /* 1 and *user, or 0 (no rule); -2 when the reference cannot decide (a
  * pattern longer than the module's line buffer: it skips those). */
+/* Does a template use %l (not the literal "%%l")? */
+static bool ref_uses_l(const char *tmpl)
+{
+    for (size_t i = 0; tmpl[i] != '\0'; i++)
+        if (tmpl[i] == '%') {
+            if (tmpl[i + 1] == 'l')
+                return true;
+            if (tmpl[i + 1] != '\0')
+                i++;
+        }
+    return false;
+}
+
 static int ref_map_user(const char *buf, size_t len, const char *sub, char **user)
 {
+    const char *at = strchr(sub, '@');
+    bool two_at = at != NULL && strchr(at + 1, '@') != NULL;
     ref_lines it = {buf, len, 0, 0};
     const char *l;
     size_t n;
@@ -220,6 +235,8 @@ static int ref_map_user(const char *buf, size_t len, const char *sub, char **use
             else if (fnmatch(pat, sub, 0) == 0)
                 hit = 1;
         }
+        if (hit == 1 && two_at && ref_uses_l(tmpl))
+            hit = 2; /* which '@' %l would cut at is ambiguous: refused */
         if (hit == 1)
             *user = ref_expand(tmpl, sub);
         free(pat);
@@ -228,6 +245,8 @@ static int ref_map_user(const char *buf, size_t len, const char *sub, char **use
             return -2;
         if (hit == 1)
             return *user ? 1 : -2;
+        if (hit == 2)
+            return PJ_MAP_REFUSED;
     }
     return 0;
 }
@@ -304,13 +323,15 @@ static int map_with(const char *text, const char *sub, char **user)
 
 /* What the template rule implies, whatever the subject: "*" matches it,
  * and the user is the template with %s the subject, %l the subject up to
- * its first '@' (all of it without one), %% a '%'.  The expected names
- * are spelled out here for each template, so that a fault in the
- * module's expansion shows whatever the reference does. */
+ * its '@' (all of it without one), %% a '%'.  A template with %l refuses
+ * a subject with more than one '@' (which '@' would count is ambiguous).
+ * The expected names are spelled out here for each template, so that a
+ * fault in the module's expansion shows whatever the reference does. */
 static void check_templates(const char *sub)
 {
     const char *at = strchr(sub, '@');
     int local = (int)(at != NULL ? (size_t)(at - sub) : strlen(sub));
+    bool two_at = at != NULL && strchr(at + 1, '@') != NULL;
     char want[5][600], text[64];
     static const char *const tmpl[5] = {"%s", "%l", "%%", "u-x", "a%%b%lc%sd%%%%"};
     if (strlen(sub) > 200)
@@ -326,6 +347,16 @@ static void check_templates(const char *sub)
             /* plain, and behind a comment with tabs and CRLF */
             snprintf(text, sizeof(text), form == 0 ? "* %s\n" : "# c\r\n\t*\t%s\r\n", tmpl[i]);
             int r = map_with(text, sub, &user);
+            if (two_at && ref_uses_l(tmpl[i])) {
+                if (r != PJ_MAP_REFUSED) {
+                    char safe[200];
+                    pj_sanitize(safe, sizeof(safe), sub, strlen(sub));
+                    DIE_DIFF("template '%s' for '%s' (two '@'): module %d '%s', rule: refused",
+                             tmpl[i], safe, r, user ? user : "");
+                }
+                free(user);
+                continue;
+            }
             if (r != 1 || strcmp(user, want[i]) != 0) {
                 char safe[200];
                 pj_sanitize(safe, sizeof(safe), sub, strlen(sub));
@@ -408,7 +439,7 @@ static void check_lists(const pj_config *c, const char *buf, size_t len, char **
             char *user = NULL, *ruser = NULL;
             int r, rr;
             r = pj_map_user(c, w, &user, &quiet);
-            CHECK(r == 0 || r == 1);
+            CHECK(r == 0 || r == 1 || r == PJ_MAP_REFUSED);
             CHECK((r == 1) == (user != NULL));
             rr = ref_map_user(buf, len, w, &ruser);
             if (rr != -2 && (r != rr || (r == 1 && strcmp(user, ruser) != 0))) {

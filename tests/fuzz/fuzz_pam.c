@@ -394,7 +394,7 @@ typedef struct usel {
 static const usel users[8] = {
     {NULL, CONV_OK, 1},
     {"root", CONV_OK, 1},
-    {"nobody", CONV_OK, 1},
+    {"daemon", CONV_OK, 1},
     {"pjfuzz-nosuchuser", CONV_OK, 0},
     {"", CONV_OK, 1},
     {"alice", CONV_OK, 1},
@@ -505,7 +505,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     write_str("usermap.a",
               "# subject      local user\n"
               "root           root\n"
-              "svc-*          nobody\n"
+              "svc-*          daemon\n"
               "*@example.com  %l\n"
               "[a-c]*         %s%%\n",
               0644);
@@ -556,7 +556,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     write_str("subjects.b", "# allowed\nalice\nroot@example.com\nsvc-backup\n  nobody@example.com  \n",
               0644);
     write_str("revoked.b", "revoked-1\n# comment\nrevoked-2 # trailing\n", 0644);
-    write_str("usermap.b", "*@example.com %l\nsvc-* nobody\nalice alice\n", 0644);
+    write_str("usermap.b", "*@example.com %l\nsvc-* daemon\nalice alice\n", 0644);
     for (int i = 0; i < 2; i++) {
         snprintf(replay_dir[i], sizeof(replay_dir[i]), "%s/replay-%c", dir, "bc"[i]);
         if (mkdir(replay_dir[i], 0700) != 0)
