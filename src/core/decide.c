@@ -42,19 +42,6 @@ struct pj_ctx {
     const char *jti;     /* the token's jti, NULL when it has none */
 };
 
-const char *pj_result_name(pj_result r)
-{
-    switch (r) {
-    case PJ_ACCEPT: return "accept";
-    case PJ_IGNORE: return "ignore";
-    case PJ_REFUSE: return "refuse";
-    case PJ_USER_UNKNOWN: return "user-unknown";
-    case PJ_UNAVAIL: return "unavailable";
-    case PJ_CONV: return "conversation-failed";
-    }
-    return "?";
-}
-
 double pj_now(void)
 {
     struct timespec ts;
