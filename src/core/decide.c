@@ -57,7 +57,7 @@ static pj_verdict stop(pj_decision *d, pj_result r, const char *fmt, ...)
     va_list ap;
     d->result = r;
     va_start(ap, fmt);
-    vsnprintf(d->reason, sizeof(d->reason), fmt, ap);
+    pj_vformat(d->reason, sizeof(d->reason), fmt, ap); /* a cut ends in "..." */
     va_end(ap);
     return PJ_RULE_STOP;
 }
@@ -91,7 +91,11 @@ static void copy_field(char *dst, size_t sz, json_t *obj, const char *name)
 /* The one log line per decision (never the token). */
 static void log_decision(const pj_request *rq, const pj_decision *d)
 {
-    char ctx[760], pop[64] = "";
+    /* sized from the fields (each cut with "..." by pj_sanitize), so the
+     * context is never cut: per field at most "; " TAG "=" and the value */
+    char pop[sizeof("jkt:") + sizeof(d->pop_jkt)] = "";
+    char ctx[sizeof(d->sub) + sizeof(d->kid) + sizeof(d->jti) + sizeof(d->iss) +
+             sizeof(d->alg) + sizeof(pop) + 6 * sizeof("; tag=")];
     size_t o = 0;
     ctx[0] = '\0';
     if (d->pop_proven) /* the accept line says a proof was checked, and by which key */
@@ -323,7 +327,7 @@ static pj_verdict rule_signature(struct pj_ctx *x, pj_decision *d)
     json_t *m = json_object_get(x->j.header, "alg");
     const char *alg_name = json_string_value(m), *kid = NULL;
     const char *with_kid = "";
-    char kidpart[120] = "";
+    char kidpart[sizeof(" and kid ") + sizeof(d->kid)] = ""; /* never cut */
     size_t candidates = 0, tried = 0, unusable = 0, wrong_len = 0, need = 0;
     int alg;
 
@@ -598,7 +602,8 @@ static pj_verdict rule_pop(struct pj_ctx *x, pj_decision *d)
 {
     const pj_request *rq = x->rq;
     const char *jkt, *why = NULL;
-    char nonce[48], prompt[80], *proof, pwhy[sizeof(d->reason)];
+    char nonce[48], prompt[sizeof("pamjwt-pop : ") + sizeof(nonce)], *proof;
+    char pwhy[sizeof(d->reason)];
     bool conv = false;
     if (!x->c->require_pop)
         return PJ_RULE_PASS; /* cnf is ignored */
