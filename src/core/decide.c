@@ -566,35 +566,6 @@ static pj_verdict rule_export(struct pj_ctx *x, pj_decision *d)
     return PJ_RULE_PASS;
 }
 
-/* The answer to the proof prompt, completed when it arrives in pieces.
- * NULL when there was none: the conversation failed (*conv), or the
- * chunked answer was malformed (*why). */
-static char *ask_whole(const pj_request *rq, const char *prompt, bool *conv, const char **why)
-{
-    char *first = NULL, *whole = NULL;
-    *conv = false;
-    if (rq->ask(rq->ask_ctx, prompt, &first) != 0 || first == NULL) {
-        *conv = true;
-        *why = NULL;
-        return NULL;
-    }
-    switch (pj_chunk_collect(first, rq->ask, rq->ask_ctx, &whole, why)) {
-    case PJ_CHUNK_NONE:
-        return first;
-    case PJ_CHUNK_DONE:
-        break;
-    case PJ_CHUNK_CONV:
-        *conv = true;
-        whole = NULL;
-        break;
-    case PJ_CHUNK_BAD:
-        whole = NULL;
-        break;
-    }
-    pj_free_str(first);
-    return whole;
-}
-
 /* Proof of possession: after every other check, before rule 8 records a
  * one-time token, so a failed proof never uses one up.  A login without
  * require_pop does nothing here. */
@@ -604,7 +575,6 @@ static pj_verdict rule_pop(struct pj_ctx *x, pj_decision *d)
     const char *jkt, *why = NULL;
     char nonce[48], prompt[sizeof("pamjwt-pop : ") + sizeof(nonce)], *proof;
     char pwhy[sizeof(d->reason)];
-    bool conv = false;
     if (!x->c->require_pop)
         return PJ_RULE_PASS; /* cnf is ignored */
     if (rq->device_policy != NULL)
@@ -623,13 +593,21 @@ static pj_verdict rule_pop(struct pj_ctx *x, pj_decision *d)
         return stop(d, PJ_UNAVAIL, "no random bytes for a proof nonce");
     }
     snprintf(prompt, sizeof(prompt), "pamjwt-pop %s: ", nonce);
-    proof = ask_whole(rq, prompt, &conv, &why);
-    if (proof == NULL && conv)
-        return stop(d, PJ_CONV, "proof of possession: no answer%s",
-                    why ? " (the conversation failed during a chunked proof)" : "");
-    if (proof == NULL)
+    /* the answer, completed when it arrives in pieces */
+    switch (pj_chunk_ask(rq->ask, rq->ask_ctx, prompt, &proof, &why)) {
+    case PJ_CHUNK_NONE:
+    case PJ_CHUNK_DONE:
+        break;
+    case PJ_CHUNK_NO_ANSWER:
+        return stop(d, PJ_CONV, "proof of possession: no answer");
+    case PJ_CHUNK_CONV:
+        return stop(d, PJ_CONV, "proof of possession: no answer (the conversation failed during "
+                                "a chunked proof)");
+    case PJ_CHUNK_BAD:
+    default:
         return stop(d, PJ_REFUSE, "proof of possession failed: chunked proof: %s",
                     why ? why : "malformed");
+    }
     const char *p = proof;
     size_t pl = strlen(proof);
     pj_trim(&p, &pl);
