@@ -467,6 +467,72 @@ static void test_targets(void)
     test_targets_store_names();
 }
 
+/* pj_chunk_ask and pj_chunk_complete, the one collector the token prompt
+ * and the proof prompt share: what each outcome leaves in *answer. */
+typedef struct script {
+    const char *ans[4]; /* NULL: the conversation fails */
+    size_t asked;
+    char prompts[4][64];
+} script;
+
+static int ask_script(void *ctx, const char *prompt, char **ans)
+{
+    script *s = ctx;
+    size_t i = s->asked++;
+    *ans = NULL;
+    if (i >= 4)
+        return -1;
+    snprintf(s->prompts[i], sizeof(s->prompts[i]), "%s", prompt);
+    if (s->ans[i] == NULL)
+        return -1;
+    *ans = strdup(s->ans[i]);
+    return *ans ? 0 : -1;
+}
+
+static void test_chunk_ask(void)
+{
+    char *a = NULL;
+    const char *why = "stale";
+    script s0 = {{NULL}, 0, {""}};
+    is_int(pj_chunk_ask(ask_script, &s0, "Token: ", &a, &why), PJ_CHUNK_NO_ANSWER,
+           "chunk_ask: no answer to the question: NO_ANSWER");
+    ok(a == NULL && why == NULL && s0.asked == 1, "... nothing kept, no reason, asked once");
+
+    script s1 = {{"plain"}, 0, {""}};
+    is_int(pj_chunk_ask(ask_script, &s1, "Token: ", &a, &why), PJ_CHUNK_NONE,
+           "chunk_ask: an ordinary answer: NONE");
+    ok(a && strcmp(a, "plain") == 0 && strcmp(s1.prompts[0], "Token: ") == 0,
+       "... the answer as typed, to the prompt given");
+    free(a);
+
+    script s2 = {{"pamjwt-chunked:6:abc", "def"}, 0, {""}};
+    is_int(pj_chunk_ask(ask_script, &s2, "P: ", &a, &why), PJ_CHUNK_DONE,
+           "chunk_ask: a chunked answer: DONE");
+    ok(a && strcmp(a, "abcdef") == 0 && strcmp(s2.prompts[1], "pamjwt-continue 3/6: ") == 0,
+       "... assembled, after 'pamjwt-continue 3/6: ' ('%s')", s2.prompts[1]);
+    free(a);
+
+    script s3 = {{"pamjwt-chunked:6:abc", NULL}, 0, {""}};
+    is_int(pj_chunk_ask(ask_script, &s3, "P: ", &a, &why), PJ_CHUNK_CONV,
+           "chunk_ask: the conversation fails at a continuation: CONV");
+    ok(a == NULL && why && strcmp(why, "conversation failed") == 0, "... nothing kept (%s)",
+       why ? why : "no reason");
+
+    script s4 = {{"pamjwt-chunked:6:abcdefg"}, 0, {""}};
+    is_int(pj_chunk_ask(ask_script, &s4, "P: ", &a, &why), PJ_CHUNK_BAD,
+           "chunk_ask: a piece past the announced length: BAD");
+    ok(a == NULL && why && strstr(why, "past the announced length") && s4.asked == 1,
+       "... nothing kept, asked no more (%s)", why ? why : "no reason");
+
+    char *given = strdup("eyJ.given");
+    char *before = given;
+    script s5 = {{NULL}, 0, {""}};
+    is_int(pj_chunk_complete(&given, ask_script, &s5, &why), PJ_CHUNK_NONE,
+           "chunk_complete: an answer given (PAM_AUTHTOK), not chunked: NONE");
+    ok(given == before && s5.asked == 0, "... left as it is, nothing asked");
+    free(given);
+}
+
 int main(void)
 {
     test_rfc7638();
@@ -487,5 +553,6 @@ int main(void)
     test_store();
     test_holder_key();
     test_targets();
+    test_chunk_ask();
     return tap_done();
 }

@@ -65,7 +65,8 @@ pj_chunk_result pj_chunk_collect(const char *first, pj_ask_fn ask, void *ctx, ch
         r = PJ_CHUNK_BAD;
     }
     for (unsigned round = 0; r == PJ_CHUNK_DONE && got < len; round++) {
-        char prompt[64], *ans = NULL;
+        /* never cut: two numbers of at most 20 digits */
+        char prompt[sizeof("pamjwt-continue /: ") + 2 * 20], *ans = NULL;
         if (round == PJ_CHUNK_MAX_ROUNDS) {
             *why = "more than 64 continuation prompts";
             r = PJ_CHUNK_BAD;
@@ -88,4 +89,28 @@ pj_chunk_result pj_chunk_collect(const char *first, pj_ask_fn ask, void *ctx, ch
     buf[len] = '\0';
     *tok = buf;
     return PJ_CHUNK_DONE;
+}
+
+pj_chunk_result pj_chunk_complete(char **answer, pj_ask_fn ask, void *ctx, const char **why)
+{
+    char *whole = NULL;
+    pj_chunk_result r = pj_chunk_collect(*answer, ask, ctx, &whole, why);
+    if (r == PJ_CHUNK_NONE)
+        return r;
+    pj_free_str(*answer);
+    *answer = whole; /* NULL unless DONE */
+    return r;
+}
+
+pj_chunk_result pj_chunk_ask(pj_ask_fn ask, void *ctx, const char *prompt, char **answer,
+                             const char **why)
+{
+    *answer = NULL;
+    *why = NULL;
+    if (ask(ctx, prompt, answer) != 0 || *answer == NULL) {
+        pj_free_str(*answer);
+        *answer = NULL;
+        return PJ_CHUNK_NO_ANSWER;
+    }
+    return pj_chunk_complete(answer, ask, ctx, why);
 }

@@ -15,9 +15,9 @@ static int fail(char *why, size_t sz, const char *msg, const char *arg)
     char safe[80];
     if (arg) {
         pj_sanitize(safe, sizeof(safe), arg, strlen(arg));
-        snprintf(why, sz, "%s: %s", msg, safe);
+        pj_format(why, sz, "%s: %s", msg, safe);
     } else {
-        snprintf(why, sz, "%s", msg);
+        pj_format(why, sz, "%s", msg);
     }
     return -1;
 }
@@ -93,7 +93,7 @@ static int mismatch(char *why, size_t sz, const char *what, const char *want, js
         pj_sanitize(g, sizeof(g), txt ? txt : "?", txt ? strlen(txt) : 1);
         free(txt);
     }
-    snprintf(why, sz, "wrong %s: expected %s, got %s", what, w, g);
+    pj_format(why, sz, "wrong %s: expected %s, got %s", what, w, g);
     return -1;
 }
 
@@ -141,7 +141,7 @@ int pj_check_claims(const pj_config *c, json_t *claims, double now, const pj_sco
     if (c->audience) {
         json_t *aud = json_object_get(claims, "aud");
         if ((r = pj_scope_expand(c->audience, scope, want, sizeof(want))) != 0) {
-            snprintf(why, sz, "audience %s", pj_scope_error(r));
+            pj_format(why, sz, "audience %s", pj_scope_error(r));
             return -1;
         }
         if (aud == NULL)
@@ -169,7 +169,7 @@ int pj_check_claims(const pj_config *c, json_t *claims, double now, const pj_sco
         if ((r = pj_scope_expand(c->reqs[i].value, scope, want, sizeof(want))) != 0) {
             char safe[80];
             pj_sanitize(safe, sizeof(safe), c->reqs[i].name, strlen(c->reqs[i].name));
-            snprintf(why, sz, "require_claim %s %s", safe, pj_scope_error(r));
+            pj_format(why, sz, "require_claim %s %s", safe, pj_scope_error(r));
             return -1;
         }
         if (!value_matches(v, want, false))

@@ -42,19 +42,6 @@ struct pj_ctx {
     const char *jti;     /* the token's jti, NULL when it has none */
 };
 
-const char *pj_result_name(pj_result r)
-{
-    switch (r) {
-    case PJ_ACCEPT: return "accept";
-    case PJ_IGNORE: return "ignore";
-    case PJ_REFUSE: return "refuse";
-    case PJ_USER_UNKNOWN: return "user-unknown";
-    case PJ_UNAVAIL: return "unavailable";
-    case PJ_CONV: return "conversation-failed";
-    }
-    return "?";
-}
-
 double pj_now(void)
 {
     struct timespec ts;
@@ -70,7 +57,7 @@ static pj_verdict stop(pj_decision *d, pj_result r, const char *fmt, ...)
     va_list ap;
     d->result = r;
     va_start(ap, fmt);
-    vsnprintf(d->reason, sizeof(d->reason), fmt, ap);
+    pj_vformat(d->reason, sizeof(d->reason), fmt, ap); /* a cut ends in "..." */
     va_end(ap);
     return PJ_RULE_STOP;
 }
@@ -104,7 +91,11 @@ static void copy_field(char *dst, size_t sz, json_t *obj, const char *name)
 /* The one log line per decision (never the token). */
 static void log_decision(const pj_request *rq, const pj_decision *d)
 {
-    char ctx[760], pop[64] = "";
+    /* sized from the fields (each cut with "..." by pj_sanitize), so the
+     * context is never cut: per field at most "; " TAG "=" and the value */
+    char pop[sizeof("jkt:") + sizeof(d->pop_jkt)] = "";
+    char ctx[sizeof(d->sub) + sizeof(d->kid) + sizeof(d->jti) + sizeof(d->iss) +
+             sizeof(d->alg) + sizeof(pop) + 6 * sizeof("; tag=")];
     size_t o = 0;
     ctx[0] = '\0';
     if (d->pop_proven) /* the accept line says a proof was checked, and by which key */
@@ -336,7 +327,7 @@ static pj_verdict rule_signature(struct pj_ctx *x, pj_decision *d)
     json_t *m = json_object_get(x->j.header, "alg");
     const char *alg_name = json_string_value(m), *kid = NULL;
     const char *with_kid = "";
-    char kidpart[120] = "";
+    char kidpart[sizeof(" and kid ") + sizeof(d->kid)] = ""; /* never cut */
     size_t candidates = 0, tried = 0, unusable = 0, wrong_len = 0, need = 0;
     int alg;
 
@@ -575,35 +566,6 @@ static pj_verdict rule_export(struct pj_ctx *x, pj_decision *d)
     return PJ_RULE_PASS;
 }
 
-/* The answer to the proof prompt, completed when it arrives in pieces.
- * NULL when there was none: the conversation failed (*conv), or the
- * chunked answer was malformed (*why). */
-static char *ask_whole(const pj_request *rq, const char *prompt, bool *conv, const char **why)
-{
-    char *first = NULL, *whole = NULL;
-    *conv = false;
-    if (rq->ask(rq->ask_ctx, prompt, &first) != 0 || first == NULL) {
-        *conv = true;
-        *why = NULL;
-        return NULL;
-    }
-    switch (pj_chunk_collect(first, rq->ask, rq->ask_ctx, &whole, why)) {
-    case PJ_CHUNK_NONE:
-        return first;
-    case PJ_CHUNK_DONE:
-        break;
-    case PJ_CHUNK_CONV:
-        *conv = true;
-        whole = NULL;
-        break;
-    case PJ_CHUNK_BAD:
-        whole = NULL;
-        break;
-    }
-    pj_free_str(first);
-    return whole;
-}
-
 /* Proof of possession: after every other check, before rule 8 records a
  * one-time token, so a failed proof never uses one up.  A login without
  * require_pop does nothing here. */
@@ -611,8 +573,8 @@ static pj_verdict rule_pop(struct pj_ctx *x, pj_decision *d)
 {
     const pj_request *rq = x->rq;
     const char *jkt, *why = NULL;
-    char nonce[48], prompt[80], *proof, pwhy[sizeof(d->reason)];
-    bool conv = false;
+    char nonce[48], prompt[sizeof("pamjwt-pop : ") + sizeof(nonce)], *proof;
+    char pwhy[sizeof(d->reason)];
     if (!x->c->require_pop)
         return PJ_RULE_PASS; /* cnf is ignored */
     if (rq->device_policy != NULL)
@@ -631,13 +593,21 @@ static pj_verdict rule_pop(struct pj_ctx *x, pj_decision *d)
         return stop(d, PJ_UNAVAIL, "no random bytes for a proof nonce");
     }
     snprintf(prompt, sizeof(prompt), "pamjwt-pop %s: ", nonce);
-    proof = ask_whole(rq, prompt, &conv, &why);
-    if (proof == NULL && conv)
-        return stop(d, PJ_CONV, "proof of possession: no answer%s",
-                    why ? " (the conversation failed during a chunked proof)" : "");
-    if (proof == NULL)
+    /* the answer, completed when it arrives in pieces */
+    switch (pj_chunk_ask(rq->ask, rq->ask_ctx, prompt, &proof, &why)) {
+    case PJ_CHUNK_NONE:
+    case PJ_CHUNK_DONE:
+        break;
+    case PJ_CHUNK_NO_ANSWER:
+        return stop(d, PJ_CONV, "proof of possession: no answer");
+    case PJ_CHUNK_CONV:
+        return stop(d, PJ_CONV, "proof of possession: no answer (the conversation failed during "
+                                "a chunked proof)");
+    case PJ_CHUNK_BAD:
+    default:
         return stop(d, PJ_REFUSE, "proof of possession failed: chunked proof: %s",
                     why ? why : "malformed");
+    }
     const char *p = proof;
     size_t pl = strlen(proof);
     pj_trim(&p, &pl);

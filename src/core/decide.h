@@ -76,6 +76,9 @@ typedef struct pj_decision {
 
 void pj_decide(const pj_request *rq, pj_decision *d);
 void pj_decision_free(pj_decision *d);
+/* "accept", "refuse", ...: pamjwt check's words.  Defined in
+ * src/tool/result_name.c, linked into pamjwt and the tests, never into
+ * the module (tests/test_exports.c checks). */
 const char *pj_result_name(pj_result r);
 double pj_now(void);
 

@@ -6,6 +6,23 @@
 #include <stdio.h>
 #include <string.h>
 
+void pj_vformat(char *dst, size_t dstsz, const char *fmt, va_list ap)
+{
+    int n = vsnprintf(dst, dstsz, fmt, ap);
+    if (n < 0)
+        snprintf(dst, dstsz, "(unprintable message)");
+    else if ((size_t)n >= dstsz && dstsz >= 4)
+        memcpy(dst + dstsz - 4, "...", 4); /* the cut is shown */
+}
+
+void pj_format(char *dst, size_t dstsz, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pj_vformat(dst, dstsz, fmt, ap);
+    va_end(ap);
+}
+
 static void vlog(const pj_log *log, int prio, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
@@ -14,7 +31,7 @@ static void vlog(const pj_log *log, int prio, const char *fmt, va_list ap)
     char msg[1024];
     if (log == NULL || log->emit == NULL)
         return;
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    pj_vformat(msg, sizeof(msg), fmt, ap);
     log->emit(log->ctx, prio, msg);
 }
 

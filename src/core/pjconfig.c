@@ -343,6 +343,72 @@ static int set_value(pj_config *c, const struct keydef *kd, char *v, const char 
     return -1;
 }
 
+/* One line of the config, read in place: the comment cut ('#' starts one
+ * at the start of a line or after white space, so values such as URLs may
+ * still contain '#'), white space trimmed, then split at the first '='
+ * into *k and *v, each trimmed. */
+typedef enum { LINE_BLANK, LINE_KEY_VALUE, LINE_NO_EQUALS } line_kind;
+
+static line_kind split_line(char *line, char **k, char **v)
+{
+    char *p, *eq;
+    for (p = line; *p; p++)
+        if (*p == '#' && (p == line || pj_is_space((unsigned char)p[-1]))) {
+            *p = '\0';
+            break;
+        }
+    const char *ts = line;
+    size_t sl = strlen(line), kl;
+    pj_trim(&ts, &sl);
+    if (sl == 0)
+        return LINE_BLANK;
+    *k = line + (ts - line);
+    (*k)[sl] = '\0';
+    if ((eq = strchr(*k, '=')) == NULL)
+        return LINE_NO_EQUALS;
+    *eq = '\0';
+    for (kl = strlen(*k); kl > 0 && pj_is_space((unsigned char)(*k)[kl - 1]);)
+        (*k)[--kl] = '\0';
+    for (*v = eq + 1; pj_is_space((unsigned char)**v);)
+        (*v)++;
+    return LINE_KEY_VALUE;
+}
+
+/* Set key k to v (line lineno): a known key, a value, set once (but for
+ * the keys that may repeat); seen[] holds the line each key was set on.
+ * 0, or -1 logged. */
+static int set_key(pj_config *c, unsigned seen[NKEYS], unsigned lineno, const char *k, char *v,
+                   const pj_log *log)
+{
+    const char *why = NULL;
+    size_t i;
+    for (i = 0; i < NKEYS; i++)
+        if (strcmp(keydefs[i].name, k) == 0)
+            break;
+    if (i == NKEYS) {
+        char safe[80];
+        pj_sanitize(safe, sizeof(safe), k, strlen(k));
+        pj_logf(log, LOG_ERR, "config %s:%u: unknown key '%s'", c->path, lineno, safe);
+        return -1;
+    }
+    if (*v == '\0') {
+        pj_logf(log, LOG_ERR, "config %s:%u: %s: empty value", c->path, lineno, k);
+        return -1;
+    }
+    if (seen[i] && keydefs[i].type != V_PATHS && keydefs[i].type != V_CLAIM) {
+        pj_logf(log, LOG_ERR, "config %s:%u: %s: duplicate key (first set on line %u)",
+                c->path, lineno, k, seen[i]);
+        return -1;
+    }
+    seen[i] = lineno;
+    if (set_value(c, &keydefs[i], v, &why) != 0) {
+        pj_logf(log, LOG_ERR, "config %s:%u: %s: %s", c->path, lineno, k,
+                why ? why : "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 int pj_config_parse(pj_config *c, const char *text, size_t len, const pj_log *log)
 {
     unsigned seen[NKEYS] = {0};
@@ -357,9 +423,7 @@ int pj_config_parse(pj_config *c, const char *text, size_t len, const pj_log *lo
     while (pos < len) {
         const char *nl = memchr(text + pos, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
-        const char *why = NULL;
-        char *k, *v, *eq, *p;
-        size_t i;
+        char *k = NULL, *v = NULL;
 
         lineno++;
         if (n > PJ_MAX_LINE) {
@@ -370,58 +434,17 @@ int pj_config_parse(pj_config *c, const char *text, size_t len, const pj_log *lo
         memcpy(line, text + pos, n);
         line[n] = '\0';
         pos += n + (nl ? 1 : 0);
-        /* '#' starts a comment at the start of a line or after white space,
-         * so values such as URLs may still contain '#'. */
-        for (p = line; *p; p++)
-            if (*p == '#' && (p == line || pj_is_space((unsigned char)p[-1]))) {
-                *p = '\0';
-                break;
-            }
-        const char *ts = line;
-        size_t sl = strlen(line);
-        pj_trim(&ts, &sl);
-        if (sl == 0)
+        switch (split_line(line, &k, &v)) {
+        case LINE_BLANK:
             continue;
-        k = line + (ts - line);
-        k[sl] = '\0';
-        eq = strchr(k, '=');
-        if (eq == NULL) {
+        case LINE_NO_EQUALS:
             pj_logf(log, LOG_ERR, "config %s:%u: expected 'key = value'", c->path, lineno);
             return -1;
+        case LINE_KEY_VALUE:
+            break;
         }
-        *eq = '\0';
-        {
-            size_t kl = strlen(k);
-            while (kl > 0 && pj_is_space((unsigned char)k[kl - 1]))
-                k[--kl] = '\0';
-        }
-        v = eq + 1;
-        while (pj_is_space((unsigned char)*v))
-            v++;
-        for (i = 0; i < NKEYS; i++)
-            if (strcmp(keydefs[i].name, k) == 0)
-                break;
-        if (i == NKEYS) {
-            char safe[80];
-            pj_sanitize(safe, sizeof(safe), k, strlen(k));
-            pj_logf(log, LOG_ERR, "config %s:%u: unknown key '%s'", c->path, lineno, safe);
+        if (set_key(c, seen, lineno, k, v, log) != 0)
             return -1;
-        }
-        if (*v == '\0') {
-            pj_logf(log, LOG_ERR, "config %s:%u: %s: empty value", c->path, lineno, k);
-            return -1;
-        }
-        if (seen[i] && keydefs[i].type != V_PATHS && keydefs[i].type != V_CLAIM) {
-            pj_logf(log, LOG_ERR, "config %s:%u: %s: duplicate key (first set on line %u)",
-                    c->path, lineno, k, seen[i]);
-            return -1;
-        }
-        seen[i] = lineno;
-        if (set_value(c, &keydefs[i], v, &why) != 0) {
-            pj_logf(log, LOG_ERR, "config %s:%u: %s: %s", c->path, lineno, k,
-                    why ? why : "out of memory");
-            return -1;
-        }
     }
     return 0;
 }

@@ -2,6 +2,7 @@
 
 #include "policy.h"
 
+#include "keys.h" /* pj_strfmt (util.h once it moves there) */
 #include "safefile.h"
 
 #include <dirent.h>
@@ -178,10 +179,8 @@ pj_policies *pj_policies_load_dir(int fd, const char *path, const pj_log *log)
     }
     for (size_t i = 0; i < n; i++) {
         if (ps != NULL) {
-            size_t sz = strlen(path) + 1 + strlen(names[i]) + 1;
             pj_policy *p = &ps->v[ps->n];
-            if ((p->file = malloc(sz)) != NULL) {
-                snprintf(p->file, sz, "%s/%s", path, names[i]);
+            if ((p->file = pj_strfmt("%s/%s", path, names[i])) != NULL) {
                 ps->n++;
                 load_policy(p, dirfd, names[i], log);
                 ps->any_failed |= p->c == NULL;

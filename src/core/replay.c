@@ -117,18 +117,25 @@ static bool parse_group(const char *name, long long *hour)
     return true;
 }
 
+/* What a look-up of a name in the cache found (open_group, exists).  The
+ * zero value is the failure: a result nobody set never reads as "there". */
+typedef enum {
+    NAME_UNKNOWN = 0, /* it cannot be told (or it is unsafe): logged */
+    NAME_PRESENT,     /* it is there (open_group: opened, in *fd) */
+    NAME_MISSING,     /* there is no such name */
+} name_state;
+
 /* Open group name in DIR without following a symbolic link, and check it
  * as DIR itself is checked: a directory owned by the euid (or root), not
- * writable by group or others.  0 and *fd; 1 if there is no such name;
- * -1 otherwise (logged). */
-static int open_group(const pj_config *c, const char *name, int *fd, const pj_log *log)
+ * writable by group or others.  PRESENT and *fd, MISSING, or UNKNOWN. */
+static name_state open_group(const pj_config *c, const char *name, int *fd, const pj_log *log)
 {
     struct stat st;
     *fd = openat(c->replay_dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (*fd < 0) {
         int e = errno;
         if (e == ENOENT)
-            return 1;
+            return NAME_MISSING;
         if ((e == ELOOP || e == ENOTDIR) &&
             fstatat(c->replay_dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
             pj_logf(log, LOG_ERR, "replay_cache %s: %s is a symbolic link (refused)",
@@ -136,7 +143,7 @@ static int open_group(const pj_config *c, const char *name, int *fd, const pj_lo
         else
             pj_logf(log, LOG_ERR, "replay_cache %s: cannot open %s: %s", c->replay_cache, name,
                     strerror(e));
-        return -1;
+        return NAME_UNKNOWN;
     }
     if (fstat(*fd, &st) != 0) {
         pj_logf(log, LOG_ERR, "replay_cache %s: cannot stat %s: %s", c->replay_cache, name,
@@ -150,26 +157,25 @@ static int open_group(const pj_config *c, const char *name, int *fd, const pj_lo
                 "replay_cache %s: %s has unsafe permissions %04o (writable by group or others)",
                 c->replay_cache, name, (unsigned)(st.st_mode & 07777));
     } else {
-        return 0;
+        return NAME_PRESENT;
     }
     close(*fd);
     *fd = -1;
-    return -1;
+    return NAME_UNKNOWN;
 }
 
-/* 1 if name exists in dirfd (whatever it is), 0 if not, -1 if that cannot
- * be told (logged). */
-static int exists(const pj_config *c, int dirfd, const char *where, const char *name,
-                  const pj_log *log)
+/* Is name in dirfd (whatever it is)?  PRESENT, MISSING, or UNKNOWN. */
+static name_state exists(const pj_config *c, int dirfd, const char *where, const char *name,
+                         const pj_log *log)
 {
     struct stat st;
     if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-        return 1;
+        return NAME_PRESENT;
     if (errno == ENOENT)
-        return 0;
+        return NAME_MISSING;
     pj_logf(log, LOG_ERR, "replay_cache %s: cannot look up an entry in %s: %s", c->replay_cache,
             where, strerror(errno));
-    return -1;
+    return NAME_UNKNOWN;
 }
 
 /* Record entry in the open group gfd: a temporary, linked into place, so of
@@ -200,15 +206,16 @@ static pj_replay_result record(const pj_config *c, int gfd, const char *group,
             return PJ_REPLAY_ALREADY_USED;
     }
     switch (exists(c, gfd, group, entry, log)) {
-    case 1:
+    case NAME_PRESENT:
         pj_logf(log, LOG_ERR,
                 "replay_cache %s: cannot record in %s: %s (the token was used before)",
                 c->replay_cache, group, strerror(err));
         return PJ_REPLAY_ALREADY_USED;
-    case 0:
+    case NAME_MISSING:
         pj_logf(log, LOG_ERR, "replay_cache %s: cannot record in %s: %s", c->replay_cache, group,
                 strerror(err));
         return PJ_REPLAY_UNUSABLE;
+    case NAME_UNKNOWN:
     default:
         return PJ_REPLAY_UNUSABLE;
     }
@@ -224,7 +231,7 @@ static void remove_group(const pj_config *c, const char *name, unsigned *budget,
     DIR *d;
     struct dirent *e;
     bool left = false;
-    if (open_group(c, name, &gfd, log) != 0)
+    if (open_group(c, name, &gfd, log) != NAME_PRESENT)
         return;
     if ((d = fdopendir(gfd)) == NULL) {
         close(gfd);
@@ -307,7 +314,8 @@ pj_replay_result pj_replay(const pj_config *c, const char *iss, const char *jti,
     char entry[NAME_SIZE], legacy[NAME_SIZE], group[32];
     unsigned char rnd[8];
     long long hour = group_hour(until);
-    int gfd = -1, r;
+    int gfd = -1;
+    name_state r;
     bool created = false;
 
     if (c->replay_dirfd < 0 || jti == NULL || key_name(iss, jti, entry) != 0 ||
@@ -318,19 +326,24 @@ pj_replay_result pj_replay(const pj_config *c, const char *iss, const char *jti,
     snprintf(group, sizeof(group), "h-%lld", hour);
 
     /* a token recorded by the previous layout (by its jti alone) */
-    r = exists(c, c->replay_dirfd, "the cache directory", legacy, log);
-    if (r != 0)
-        return r > 0 ? PJ_REPLAY_ALREADY_USED : PJ_REPLAY_UNUSABLE;
+    switch (exists(c, c->replay_dirfd, "the cache directory", legacy, log)) {
+    case NAME_MISSING: break;
+    case NAME_PRESENT: return PJ_REPLAY_ALREADY_USED;
+    case NAME_UNKNOWN:
+    default: return PJ_REPLAY_UNUSABLE;
+    }
 
     r = open_group(c, group, &gfd, log);
-    if (r < 0)
+    if (r != NAME_PRESENT && r != NAME_MISSING)
         return PJ_REPLAY_UNUSABLE;
     if (!consume) {
-        if (r == 1)
+        if (r == NAME_MISSING)
             return PJ_REPLAY_NOT_USED;
         r = exists(c, gfd, group, entry, log);
         close(gfd);
-        return r == 0 ? PJ_REPLAY_NOT_USED : r > 0 ? PJ_REPLAY_ALREADY_USED : PJ_REPLAY_UNUSABLE;
+        return r == NAME_MISSING   ? PJ_REPLAY_NOT_USED
+               : r == NAME_PRESENT ? PJ_REPLAY_ALREADY_USED
+                                   : PJ_REPLAY_UNUSABLE;
     }
 
     /* Record only into a group whose hour has not passed, by the caller's
@@ -346,7 +359,7 @@ pj_replay_result pj_replay(const pj_config *c, const char *iss, const char *jti,
                 c->replay_cache);
         return PJ_REPLAY_TOO_LATE;
     }
-    if (r == 1) {
+    if (r == NAME_MISSING) {
         if (mkdirat(c->replay_dirfd, group, 0700) == 0) {
             created = true;
         } else if (errno != EEXIST) {
@@ -356,8 +369,8 @@ pj_replay_result pj_replay(const pj_config *c, const char *iss, const char *jti,
             return PJ_REPLAY_UNUSABLE;
         }
         r = open_group(c, group, &gfd, log);
-        if (r != 0) {
-            if (r == 1)
+        if (r != NAME_PRESENT) {
+            if (r == NAME_MISSING)
                 pj_logf(log, LOG_ERR, "replay_cache %s: %s vanished", c->replay_cache, group);
             return PJ_REPLAY_UNUSABLE;
         }

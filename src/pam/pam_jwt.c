@@ -87,46 +87,46 @@ static void log_conv_failure(pam_handle_t *pamh, const pj_log *log, const char *
 static int get_token(pam_handle_t *pamh, const pj_args *a, const pj_log *log, char **tok)
 {
     const void *item = NULL;
-    char *first = NULL;
     const char *why = NULL;
+    pj_chunk_result r;
     int rc;
 
     *tok = NULL;
     if (pam_get_item(pamh, PAM_AUTHTOK, &item) == PAM_SUCCESS && item != NULL) {
-        if ((first = strdup(item)) == NULL)
+        if ((*tok = strdup(item)) == NULL)
             return PAM_BUF_ERR;
+        if (a->use_first_pass && pj_chunk_started(*tok)) {
+            pj_logf(log, LOG_NOTICE,
+                    "refused: a chunked token needs prompts, use_first_pass allows none");
+            pj_free_str(*tok);
+            *tok = NULL;
+            return PAM_AUTH_ERR;
+        }
+        r = pj_chunk_complete(tok, ask, pamh, &why);
     } else if (a->use_first_pass) {
         pj_logf(log, LOG_NOTICE, "refused: use_first_pass given but no token was entered before");
         return PAM_AUTH_ERR;
-    } else if (ask(pamh, a->prompt, &first) != 0) {
+    } else {
+        r = pj_chunk_ask(ask, pamh, a->prompt, tok, &why);
+        if (r != PJ_CHUNK_NO_ANSWER) {
+            static const char marker = 1;
+            (void)pam_set_data(pamh, PJ_ANSWERED_KEY, (void *)&marker, NULL);
+        }
+    }
+    switch (r) {
+    case PJ_CHUNK_NONE:
+    case PJ_CHUNK_DONE:
+        break;
+    case PJ_CHUNK_NO_ANSWER:
         log_conv_failure(pamh, log, "at the token prompt", true);
         return PAM_CONV_ERR;
-    } else {
-        static const char marker = 1;
-        (void)pam_set_data(pamh, PJ_ANSWERED_KEY, (void *)&marker, NULL);
-    }
-    if (!pj_chunk_started(first)) {
-        *tok = first;
-    } else if (a->use_first_pass) {
-        pj_logf(log, LOG_NOTICE, "refused: a chunked token needs prompts, use_first_pass allows none");
-        pj_free_str(first);
+    case PJ_CHUNK_CONV:
+        log_conv_failure(pamh, log, "while receiving a chunked token", false);
+        return PAM_CONV_ERR;
+    case PJ_CHUNK_BAD:
+    default:
+        pj_logf(log, LOG_NOTICE, "refused: chunked token: %s", why ? why : "malformed");
         return PAM_AUTH_ERR;
-    } else {
-        switch (pj_chunk_collect(first, ask, pamh, tok, &why)) {
-        case PJ_CHUNK_DONE:
-            break;
-        case PJ_CHUNK_CONV:
-            log_conv_failure(pamh, log, "while receiving a chunked token", false);
-            pj_free_str(first);
-            return PAM_CONV_ERR;
-        case PJ_CHUNK_NONE:
-        case PJ_CHUNK_BAD:
-        default:
-            pj_logf(log, LOG_NOTICE, "refused: chunked token: %s", why ? why : "malformed");
-            pj_free_str(first);
-            return PAM_AUTH_ERR;
-        }
-        pj_free_str(first);
     }
     /* Hand the answer on, so "pam_unix.so try_first_pass" after us can use
      * it when it turns out to be an ordinary password. */
