@@ -439,7 +439,7 @@ static int run_fallback(const char *prog, const char *prompt)
         char *args[] = {(char *)prog, (char *)prompt, NULL};
         unsetenv("PAMJWT_ASKPASS_FALLBACK"); /* a fallback that is us again asks the tty */
         execvp(prog, args);
-        fprintf(stderr, "pamjwt: cannot run %s: %s\n", prog, strerror(errno));
+        pj_logf(&pj_cli_log, LOG_ERR, "cannot run %s: %s", prog, strerror(errno));
         _exit(127);
     }
     while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
