@@ -214,6 +214,32 @@ int pj_store_read(const char *dir, const char *name, size_t max, char **buf, siz
     return rc;
 }
 
+int pj_cli_read_secret(const char *path, const char *what, size_t max, char **buf, size_t *len)
+{
+    char *cwd = NULL, *abs = NULL;
+    int rc;
+    *buf = NULL;
+    *len = 0;
+    if (path[0] != '/') { /* pj_read_file wants an absolute path */
+        cwd = getcwd(NULL, 0);
+        if (cwd == NULL) {
+            pj_logf(&pj_cli_log, LOG_ERR, "%s %s: cannot find the current directory: %s", what,
+                    path, strerror(errno));
+            return -1;
+        }
+        abs = join(cwd, path);
+        free(cwd);
+        if (abs == NULL) {
+            pj_logf(&pj_cli_log, LOG_ERR, "out of memory");
+            return -1;
+        }
+    }
+    rc = pj_read_file_at(AT_FDCWD, abs ? abs : path, path, what, PJ_FILE_SECRET, max, &pj_cli_log,
+                         buf, len);
+    free(abs);
+    return rc == 0 ? 0 : -1;
+}
+
 int pj_store_remove(const char *dir, const char *name)
 {
     char *path = join(dir, name);

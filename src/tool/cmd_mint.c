@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "cli_jwk.h"
+#include "cli_store.h"
 #include "cliout.h"
 #include "keys.h"
 #include "pjconfig.h"
@@ -41,24 +42,6 @@ static int add_claim(json_t *claims, const char *arg)
     return rc;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    size_t n = 0;
-    if (f == NULL)
-        return NULL;
-    buf = malloc(PJ_MAX_KEY_SIZE + 1);
-    if (buf)
-        n = fread(buf, 1, PJ_MAX_KEY_SIZE, f);
-    fclose(f);
-    if (buf == NULL)
-        return NULL;
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 /* Header {"alg":ALG,"typ":"JWT"[,"kid":KID]} and the claims, signed. */
 static char *sign_token(pj_alg alg, EVP_PKEY *pk, const unsigned char *secret, size_t secret_len,
                         json_t *claims, const char *kid)
@@ -92,7 +75,7 @@ int pj_cmd_mint(int argc, char **argv)
     json_t *claims = json_object(), *extra = json_object();
     int o, rc = 2;
     char *key = NULL, *tok = NULL;
-    size_t keylen = 0;
+    size_t keylen = 0, keysize = 0; /* keylen: without an HMAC secret's newline */
     EVP_PKEY *pk = NULL;
 
     if (claims == NULL || extra == NULL)
@@ -126,11 +109,9 @@ int pj_cmd_mint(int argc, char **argv)
         pj_cli_usage(stderr, "mint");
         goto out;
     }
-    key = slurp(keypath, &keylen);
-    if (key == NULL) {
-        pj_cli_line(stderr, "pamjwt: cannot read %s: %s", keypath, strerror(errno));
+    if (pj_cli_read_secret(keypath, "--key", PJ_MAX_KEY_SIZE, &key, &keysize) != 0)
         goto out;
-    }
+    keylen = keysize;
     int alg = algname ? pj_alg_from_name(algname) : -1;
     if (algname && alg < 0) {
         pj_cli_line(stderr, "pamjwt: unknown or unsupported algorithm %s", algname);
@@ -210,7 +191,7 @@ int pj_cmd_mint(int argc, char **argv)
     rc = 0;
 out:
     if (key)
-        pj_wipe_free(key, PJ_MAX_KEY_SIZE + 1);
+        pj_wipe_free(key, keysize + 1);
     EVP_PKEY_free(pk);
     if (tok)
         pj_wipe_free(tok, strlen(tok));
