@@ -211,6 +211,11 @@ t "--version lists the verified algorithms" grep -q "^verifies: .*ES256" "$dir/o
 t "--version: mint signs with OpenSSL EVP, not libjwt" sh -c "grep -q '^mint signs: .*EdDSA.*(OpenSSL EVP)' '$dir/out' && ! grep -qi libjwt '$dir/out'"
 pj mint --key "$dir/ec256.key" --alg RS256 --sub x >/dev/null 2>&1; rc=$?
 t "mint refuses an algorithm that does not fit the key" [ $rc -eq 2 ]
+# check's "problem:" line names the config problem whole, however long
+long=$(printf 'a%.0s' $(seq 200)); long="$dir/$long/$long/$long/k.pub"
+printf 'key_file = %s\nallowed_subjects = *\n' "$long" > "$dir/long.conf"; chmod 644 "$dir/long.conf"
+check "x.y.z" "$dir/long.conf"; rc=$?
+t "check: a 600-character key_file path: problem line not cut" sh -c "[ $rc -eq 2 ] && grep -qF 'problem: key_file $long: cannot open: No such file or directory' '$dir/out'"
 # mint reads its key as every private file is read (safefile): owner, mode, no link
 mkdir "$dir/mk"; cp "$dir/ec256.key" "$dir/mk/k.pem"; chmod 600 "$dir/mk/k.pem"
 tok=$(cd "$dir/mk" && pj mint --key k.pem --sub "$me" 2>"$dir/err"); rc=$?

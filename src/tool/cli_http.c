@@ -3,6 +3,7 @@
 #include "cli_http.h"
 
 #include "cli.h"
+#include "keys.h" /* pj_strfmt (moving to util.h) */
 #include "util.h"
 
 #include <curl/curl.h>
@@ -170,10 +171,7 @@ int pj_http_request(const pj_http *h, const char *url, const char *form, const c
     nh = nh ? curl_slist_append(hdrs, "Expect:") : NULL;
     hdrs = nh ? nh : hdrs;
     if (nh && dpop) {
-        size_t dl = strlen(dpop) + 7;
-        dh = malloc(dl);
-        if (dh)
-            snprintf(dh, dl, "DPoP: %s", dpop);
+        dh = pj_strfmt("DPoP: %s", dpop);
         nh = dh ? curl_slist_append(hdrs, dh) : NULL;
         hdrs = nh ? nh : hdrs;
     }
@@ -251,16 +249,12 @@ void pj_http_resp_free(pj_http_resp *r)
 int pj_http_form_add(char **form, const char *name, const char *value)
 {
     char *ev = curl_easy_escape(NULL, value, 0), *nf;
-    size_t n;
     if (ev == NULL) {
         pj_free_str(*form);
         *form = NULL;
         return -1;
     }
-    n = (*form ? strlen(*form) + 1 : 0) + strlen(name) + 1 + strlen(ev) + 1;
-    nf = malloc(n);
-    if (nf)
-        snprintf(nf, n, "%s%s%s=%s", *form ? *form : "", *form ? "&" : "", name, ev);
+    nf = pj_strfmt("%s%s%s=%s", *form ? *form : "", *form ? "&" : "", name, ev);
     pj_free_str(*form);
     *form = nf;
     curl_free(ev);

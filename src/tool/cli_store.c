@@ -6,6 +6,7 @@
 #include "b64url.h"
 #include "cli.h"
 #include "jose.h"
+#include "keys.h" /* pj_strfmt (moving to util.h) */
 #include "safefile.h"
 #include "util.h"
 
@@ -61,11 +62,7 @@ static int check_dir(const char *path)
 
 static char *join(const char *a, const char *b)
 {
-    size_t n = strlen(a) + 1 + strlen(b) + 1;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", a, b);
-    return p;
+    return pj_strfmt("%s/%s", a, b);
 }
 
 char *pj_store_path(const char *dir, const char *name)
@@ -129,13 +126,11 @@ static int write_all(int fd, const void *data, size_t len)
 static int write_temp(const char *dir, const char *name, const void *data, size_t len,
                       char **tmp)
 {
-    size_t n = strlen(dir) + strlen(name) + 16;
-    char *path = malloc(n);
+    char *path = pj_strfmt("%s/.%s.XXXXXX", dir, name);
     int fd;
     *tmp = NULL;
     if (path == NULL)
         return -1;
-    snprintf(path, n, "%s/.%s.XXXXXX", dir, name);
     fd = mkostemp(path, O_CLOEXEC); /* mode 0600, O_EXCL */
     if (fd < 0) {
         pj_logf(&pj_cli_log, LOG_ERR, "cannot create a file in %s: %s", dir, strerror(errno));
@@ -310,8 +305,8 @@ static char *hashed_name(const char *prefix, const char *a, const char *b, const
         EVP_DigestFinal_ex(ctx, md, &ml) == 1 && ml == sizeof(md))
         enc = pj_b64url_encode(md, ml);
     EVP_MD_CTX_free(ctx);
-    if (enc && asprintf(&out, "%s%.22s", prefix, enc) < 0)
-        out = NULL;
+    if (enc)
+        out = pj_strfmt("%s%.22s", prefix, enc);
     free(enc);
     return out;
 }

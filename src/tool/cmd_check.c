@@ -26,17 +26,18 @@
 #define MAX_STDIN (1024 * 1024)
 
 /* The log sink of check: every line to stderr as before, and the first
- * error kept, so stdout can name the config problem behind "unavailable". */
+ * error kept whole (malloc'd), so stdout can name the config problem
+ * behind "unavailable". */
 struct check_log {
     bool verbose;
-    char first_error[512];
+    char *first_error;
 };
 
 static void emit(void *ctx, int prio, const char *msg)
 {
     struct check_log *cl = ctx;
-    if (prio <= LOG_ERR && cl->first_error[0] == '\0')
-        snprintf(cl->first_error, sizeof(cl->first_error), "%s", msg);
+    if (prio <= LOG_ERR && cl->first_error == NULL)
+        cl->first_error = strdup(msg); /* NULL (no memory): "problem:" is left out */
     pj_cli_emit_stderr(&cl->verbose, prio, msg);
 }
 
@@ -114,7 +115,7 @@ int pj_cmd_check(int argc, char **argv)
     double now = pj_now();
     bool at_given = false;
     int o;
-    struct check_log cl = {false, ""};
+    struct check_log cl = {false, NULL};
     pj_log log = {emit, &cl, false};
 
     while ((o = getopt_long(argc, argv, "c:u:a:ds:h:", opts, NULL)) != -1) {
@@ -193,7 +194,7 @@ int pj_cmd_check(int argc, char **argv)
         pj_cli_line(stdout, "user: %s", u ? u : "(out of memory)");
         free(u);
     }
-    if (d.result == PJ_UNAVAIL && cl.first_error[0])
+    if (d.result == PJ_UNAVAIL && cl.first_error)
         pj_cli_line(stdout, "problem: %s", cl.first_error);
     if (d.pop_jkt[0])
         pj_cli_line(stdout, "proof: required (jkt %s, aud one of %s)", d.pop_jkt, d.pop_aud);
@@ -208,6 +209,7 @@ int pj_cmd_check(int argc, char **argv)
                     tl);
     int rc = d.result == PJ_ACCEPT ? 0 : d.result == PJ_UNAVAIL ? 2 : 1;
     pj_decision_free(&d);
+    free(cl.first_error);
     pj_wipe_free(buf, MAX_STDIN + 1);
     return rc;
 }
