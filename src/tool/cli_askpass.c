@@ -224,7 +224,8 @@ static int send_next(ask *A, size_t at, size_t len)
             continue;
         free(state);
         state = pj_store_state_name(A->p.target, A->toks[i].tok, A->toks[i].len);
-        if (state == NULL || pj_store_read(A->dir, state, PJ_MAX_TOKEN, &obj, &n) == PJ_STORE_FAILED)
+        if (state == NULL ||
+            pj_store_read(A->dir, state, PJ_MAX_TOKEN, &obj, &n) == PJ_STORE_FAILED)
             goto out;
         if (obj && n != len) {
             pj_wipe_free(obj, n);

@@ -56,7 +56,8 @@ static int holder_key(login *L)
             k = pj_cli_key_generate();
             pem = k ? pj_cli_key_pem(k, &pl) : NULL;
             EVP_PKEY_free(k);
-            if (pem == NULL || pj_store_create(L->dir, PJ_STORE_HOLDER, pem, pl) == PJ_STORE_FAILED) {
+            if (pem == NULL ||
+                pj_store_create(L->dir, PJ_STORE_HOLDER, pem, pl) == PJ_STORE_FAILED) {
                 pj_logf(&pj_cli_log, LOG_ERR, "cannot make a holder key in %s", path);
                 if (pem)
                     pj_wipe_free(pem, pl);
