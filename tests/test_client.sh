@@ -53,6 +53,8 @@ login --issuer "$http" --scope "openid ssh" --resource ssh://host; rc=$?
 t "login: exit 0 (pending, pending, slow_down, then a token)" [ $rc -eq 0 ]
 t "login: shows the complete verification URL" grep -qF "$http/verify?user_code=WDJB-MJHT" "$dir/err"
 t "login: shows the user code" grep -q "WDJB-MJHT" "$dir/err"
+t "login: the address on a line of its own, under the instruction" grep -qx "  $http/verify?user_code=WDJB-MJHT" "$dir/err"
+t "login: no escaped line break in the instructions" eval '! grep -qF "\\x0a" "$dir/err"'
 "$PY" "$STUB" check-login "$dir/http" > "$dir/check"; rc=$?
 cat "$dir/check"
 t "login: waits the interval, +5 s after slow_down, retries at once with the nonce; every DPoP proof verifies (ES256, htm POST, htu, fresh jti, nonce)" [ $rc -eq 0 ]

@@ -1,8 +1,9 @@
 /* The installed module must export pam_sm_authenticate and pam_sm_setcred
  * and nothing else of ours: no library internals for other modules to
  * collide with or call.  And it must hold no signing code: pam_jwt.so only
- * verifies; signing and base64url encoding live in libpamjwt_sign.la, which
- * only pamjwt, the tests, the bench and the fuzzers link.
+ * verifies; signing lives in libpamjwt_sign.la, which only pamjwt, the
+ * tests, the bench and the fuzzers link.  (Base64url encoding is in the
+ * module: the proof-of-possession nonce it puts in a prompt needs it.)
  *
  * The symbol lists come from nm (NM in the environment, default "nm").
  * Every nm run must succeed and list what it must (pam_sm_authenticate,

@@ -211,5 +211,32 @@ t "--version lists the verified algorithms" grep -q "^verifies: .*ES256" "$dir/o
 t "--version: mint signs with OpenSSL EVP, not libjwt" sh -c "grep -q '^mint signs: .*EdDSA.*(OpenSSL EVP)' '$dir/out' && ! grep -qi libjwt '$dir/out'"
 pj mint --key "$dir/ec256.key" --alg RS256 --sub x >/dev/null 2>&1; rc=$?
 t "mint refuses an algorithm that does not fit the key" [ $rc -eq 2 ]
+# check's "problem:" line names the config problem whole, however long
+long=$(printf 'a%.0s' $(seq 200)); long="$dir/$long/$long/$long/k.pub"
+printf 'key_file = %s\nallowed_subjects = *\n' "$long" > "$dir/long.conf"; chmod 644 "$dir/long.conf"
+check "x.y.z" "$dir/long.conf"; rc=$?
+t "check: a 600-character key_file path: problem line not cut" sh -c "[ $rc -eq 2 ] && grep -qF 'problem: key_file $long: cannot open: No such file or directory' '$dir/out'"
+# mint reads its key as every private file is read (safefile): owner, mode, no link
+mkdir "$dir/mk"; cp "$dir/ec256.key" "$dir/mk/k.pem"; chmod 600 "$dir/mk/k.pem"
+tok=$(cd "$dir/mk" && pj mint --key k.pem --sub "$me" 2>"$dir/err"); rc=$?
+t "mint: a 0600 key by a relative path: signed" sh -c "[ $rc -eq 0 ] && [ -n '$tok' ]"
+for mode in 640 604; do
+  chmod $mode "$dir/mk/k.pem"
+  tok=$(pj mint --key "$dir/mk/k.pem" --sub "$me" 2>"$dir/err"); rc=$?
+  t "mint: a key readable by group or others ($mode): refused (exit 2), nothing signed" sh -c "[ $rc -eq 2 ] && [ -z '$tok' ] && grep -q 'unsafe permissions 0$mode (secret readable by group or others)' '$dir/err'"
+done
+chmod 620 "$dir/mk/k.pem"
+pj mint --key "$dir/mk/k.pem" --sub "$me" >/dev/null 2>"$dir/err"; rc=$?
+t "mint: a group-writable key: refused (exit 2)" sh -c "[ $rc -eq 2 ] && grep -q 'writable by group or others' '$dir/err'"
+chmod 600 "$dir/mk/k.pem"; ln -s k.pem "$dir/mk/link.pem"
+pj mint --key "$dir/mk/link.pem" --sub "$me" >/dev/null 2>"$dir/err"; rc=$?
+t "mint: a key that is a symbolic link: refused (exit 2)" sh -c "[ $rc -eq 2 ] && grep -q 'is a symbolic link' '$dir/err'"
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+  chown nobody "$dir/mk/k.pem"
+  pj mint --key "$dir/mk/k.pem" --sub "$me" >/dev/null 2>"$dir/err"; rc=$?
+  t "mint: a key owned by another user: refused (exit 2)" sh -c "[ $rc -eq 2 ] && grep -q 'unsafe owner' '$dir/err'"
+else
+  ok "mint: a key owned by another user # SKIP needs root and the user nobody"
+fi
 echo "1..$n"
 [ "$failed" -eq 0 ]

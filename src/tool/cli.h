@@ -22,11 +22,10 @@ int pj_cmd_askpass(int argc, char **argv);
 /* The usage of one command (name), or of all (NULL), on f. */
 void pj_cli_usage(FILE *f, const char *name);
 
-/* Messages for the user: "pamjwt: MESSAGE" on stderr, every priority. */
+/* Messages for the user: "pamjwt: MESSAGE" on stderr, every priority,
+ * escaped (pj_cli_emit_stderr, cliout.c).  pamjwt-device defines its own:
+ * syslog. */
 extern const pj_log pj_cli_log;
-/* Text from a server or a file, shown on the terminal with control
- * characters escaped (pj_sanitize), so it cannot drive the terminal. */
-void pj_cli_say_safe(const char *label, const char *text);
 
 /* askpass's pieces of an object of len bytes (1..PJ_MAX_TOKEN) for answers
  * of at most chunk bytes (contract "Long tokens: chunked answers").

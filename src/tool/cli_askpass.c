@@ -9,6 +9,7 @@
 #include "cli_target.h"
 #include "chunk.h"
 #include "jose.h"
+#include "keys.h" /* pj_strfmt (moving to util.h) */
 #include "util.h"
 
 #include <errno.h>
@@ -16,7 +17,6 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,18 +103,16 @@ typedef struct ask {
 } ask;
 
 /* Refuse to answer: nothing on stdout, one line on stderr naming the
- * target and the reason (escaped by pj_cli_log's sink). */
-static int refuse(const ask *A, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int refuse(const ask *A, const char *fmt, ...)
+ * target and the reason (escaped by pj_cli_log's sink).  1.  refuse(A,
+ * FORMAT, ...) formats the reason with pj_strfmt. */
+static int refuse_why(const ask *A, char *why)
 {
-    char why[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof(why), fmt, ap);
-    va_end(ap);
-    pj_logf(&pj_cli_log, LOG_ERR, "askpass: refused %s: %s", A->p.target, why);
+    pj_logf(&pj_cli_log, LOG_ERR, "askpass: refused %s: %s", A->p.target,
+            why ? why : "(out of memory)");
+    free(why);
     return 1;
 }
+#define refuse(A, ...) refuse_why((A), pj_strfmt(__VA_ARGS__))
 
 /* The directory, the tokens that have not expired and the targets file.
  * 0, or -1 with a message. */
@@ -226,7 +224,8 @@ static int send_next(ask *A, size_t at, size_t len)
             continue;
         free(state);
         state = pj_store_state_name(A->p.target, A->toks[i].tok, A->toks[i].len);
-        if (state == NULL || pj_store_read(A->dir, state, PJ_MAX_TOKEN, &obj, &n) < 0)
+        if (state == NULL ||
+            pj_store_read(A->dir, state, PJ_MAX_TOKEN, &obj, &n) == PJ_STORE_FAILED)
             goto out;
         if (obj && n != len) {
             pj_wipe_free(obj, n);
@@ -439,7 +438,7 @@ static int run_fallback(const char *prog, const char *prompt)
         char *args[] = {(char *)prog, (char *)prompt, NULL};
         unsetenv("PAMJWT_ASKPASS_FALLBACK"); /* a fallback that is us again asks the tty */
         execvp(prog, args);
-        fprintf(stderr, "pamjwt: cannot run %s: %s\n", prog, strerror(errno));
+        pj_logf(&pj_cli_log, LOG_ERR, "cannot run %s: %s", prog, strerror(errno));
         _exit(127);
     }
     while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)

@@ -3,6 +3,7 @@
 #include "cli_http.h"
 
 #include "cli.h"
+#include "keys.h" /* pj_strfmt (moving to util.h) */
 #include "util.h"
 
 #include <curl/curl.h>
@@ -144,41 +145,32 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
     return n;
 }
 
-int pj_http_request(const pj_http *h, const char *url, const char *form, const char *dpop,
-                    pj_http_resp *r)
+/* The request's headers: JSON wanted, no "Expect: 100-continue", and the
+ * DPoP proof when there is one.  NULL when out of memory. */
+static struct curl_slist *request_headers(const char *dpop)
 {
-    const char *why = NULL;
-    char err[CURL_ERROR_SIZE] = "";
-    CURLU *u = checked_url(url, &why);
-    CURL *c = NULL;
-    struct curl_slist *hdrs = NULL, *nh;
-    char *dh = NULL;
-    sink s = {r, 0, false};
-    CURLcode cc = CURLE_FAILED_INIT;
-    int rc = -1;
-
-    memset(r, 0, sizeof(*r));
-    if (u == NULL) {
-        pj_logf(&pj_cli_log, LOG_ERR, "refusing URL %s: %s", url, why);
-        return -1;
-    }
-    c = curl_easy_init();
-    if (c == NULL)
-        goto out;
-    nh = curl_slist_append(hdrs, "Accept: application/json");
-    hdrs = nh ? nh : hdrs;
-    nh = nh ? curl_slist_append(hdrs, "Expect:") : NULL;
-    hdrs = nh ? nh : hdrs;
+    struct curl_slist *hdrs = curl_slist_append(NULL, "Accept: application/json"), *nh;
+    char *dh;
+    nh = hdrs ? curl_slist_append(hdrs, "Expect:") : NULL;
     if (nh && dpop) {
-        size_t dl = strlen(dpop) + 7;
-        dh = malloc(dl);
-        if (dh)
-            snprintf(dh, dl, "DPoP: %s", dpop);
-        nh = dh ? curl_slist_append(hdrs, dh) : NULL;
-        hdrs = nh ? nh : hdrs;
+        dh = pj_strfmt("DPoP: %s", dpop);
+        nh = dh ? curl_slist_append(hdrs, dh) : NULL; /* curl keeps a copy */
+        free(dh);
     }
-    if (nh == NULL)
-        goto out;
+    if (nh == NULL) {
+        curl_slist_free_all(hdrs);
+        return NULL;
+    }
+    return hdrs;
+}
+
+/* Every option of one request: the checked URL, http and https only, no
+ * redirect, TLS 1.2 or later with the peer verified (against --ca-file
+ * alone when given), timeouts, the answer capped; a POST of form when
+ * there is one.  false when curl refuses one. */
+static bool set_options(CURL *c, const pj_http *h, CURLU *u, struct curl_slist *hdrs,
+                        const char *form, sink *s, char *err)
+{
     if (curl_easy_setopt(c, CURLOPT_CURLU, u) != CURLE_OK ||
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
         curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
@@ -193,17 +185,41 @@ int pj_http_request(const pj_http *h, const char *url, const char *form, const c
         curl_easy_setopt(c, CURLOPT_USERAGENT, "pamjwt/" PACKAGE_VERSION) != CURLE_OK ||
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, &s) != CURLE_OK ||
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, s) != CURLE_OK ||
         curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK ||
-        curl_easy_setopt(c, CURLOPT_HEADERDATA, r) != CURLE_OK ||
+        curl_easy_setopt(c, CURLOPT_HEADERDATA, s->r) != CURLE_OK ||
         curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err) != CURLE_OK)
-        goto out;
+        return false;
     /* --ca-file: that CA alone, not the system's as well */
     if (h->ca_file && (curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file) != CURLE_OK ||
                        curl_easy_setopt(c, CURLOPT_CAPATH, NULL) != CURLE_OK))
-        goto out;
+        return false;
     if (form && (curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK ||
                  curl_easy_setopt(c, CURLOPT_POSTFIELDS, form) != CURLE_OK))
+        return false;
+    return true;
+}
+
+int pj_http_request(const pj_http *h, const char *url, const char *form, const char *dpop,
+                    pj_http_resp *r)
+{
+    const char *why = NULL;
+    char err[CURL_ERROR_SIZE] = "";
+    CURLU *u = checked_url(url, &why);
+    CURL *c = NULL;
+    struct curl_slist *hdrs = NULL;
+    sink s = {r, 0, false};
+    CURLcode cc = CURLE_FAILED_INIT;
+    int rc = -1;
+
+    memset(r, 0, sizeof(*r));
+    if (u == NULL) {
+        pj_logf(&pj_cli_log, LOG_ERR, "refusing URL %s: %s", url, why);
+        return -1;
+    }
+    c = curl_easy_init();
+    hdrs = c ? request_headers(dpop) : NULL;
+    if (hdrs == NULL || !set_options(c, h, u, hdrs, form, &s, err))
         goto out;
     cc = curl_easy_perform(c);
     if (s.too_long || cc == CURLE_FILESIZE_EXCEEDED) {
@@ -230,7 +246,6 @@ out:
     curl_easy_cleanup(c);
     curl_slist_free_all(hdrs);
     curl_url_cleanup(u);
-    free(dh);
     if (rc != 0) {
         if (r->body)
             pj_wipe_free(r->body, s.cap);
@@ -251,16 +266,12 @@ void pj_http_resp_free(pj_http_resp *r)
 int pj_http_form_add(char **form, const char *name, const char *value)
 {
     char *ev = curl_easy_escape(NULL, value, 0), *nf;
-    size_t n;
     if (ev == NULL) {
         pj_free_str(*form);
         *form = NULL;
         return -1;
     }
-    n = (*form ? strlen(*form) + 1 : 0) + strlen(name) + 1 + strlen(ev) + 1;
-    nf = malloc(n);
-    if (nf)
-        snprintf(nf, n, "%s%s%s=%s", *form ? *form : "", *form ? "&" : "", name, ev);
+    nf = pj_strfmt("%s%s%s=%s", *form ? *form : "", *form ? "&" : "", name, ev);
     pj_free_str(*form);
     *form = nf;
     curl_free(ev);

@@ -56,7 +56,8 @@ static int holder_key(login *L)
             k = pj_cli_key_generate();
             pem = k ? pj_cli_key_pem(k, &pl) : NULL;
             EVP_PKEY_free(k);
-            if (pem == NULL || pj_store_create(L->dir, PJ_STORE_HOLDER, pem, pl) < 0) {
+            if (pem == NULL ||
+                pj_store_create(L->dir, PJ_STORE_HOLDER, pem, pl) == PJ_STORE_FAILED) {
                 pj_logf(&pj_cli_log, LOG_ERR, "cannot make a holder key in %s", path);
                 if (pem)
                     pj_wipe_free(pem, pl);
@@ -64,7 +65,7 @@ static int holder_key(login *L)
                 return -1;
             }
             pj_wipe_free(pem, pl);
-            fprintf(stderr, "pamjwt: new holder key %s\n", path);
+            pj_cli_line(stderr, "pamjwt: new holder key %s", path);
         }
         L->key = pj_cli_key_load(path); /* the file, whoever made it */
     }
@@ -92,18 +93,28 @@ static char *dpop_proof(void *ctx, const char *nonce)
     return out;
 }
 
-/* RFC 8628 3.3: tell the user what to do. */
+/* RFC 8628 3.3: tell the user what to do.  The address and the code come
+ * from the identity provider: escaped, backslashes too, as log lines are. */
 static int show(void *ctx, const char *vu, const char *uc, const char *vc, long expires_in)
 {
+    const char *url = vc ? vc : vu;
+    char *addr = pj_cli_escape(url, strlen(url)), *code = pj_cli_escape(uc, strlen(uc));
     (void)ctx;
-    if (vc) {
-        pj_cli_say_safe("To log in, open this address in a browser:\n  ", vc);
-        pj_cli_say_safe("and check that it shows the code ", uc);
-    } else {
-        pj_cli_say_safe("To log in, open this address in a browser:\n  ", vu);
-        pj_cli_say_safe("and enter the code ", uc);
+    if (addr == NULL || code == NULL) {
+        free(addr);
+        free(code);
+        pj_logf(&pj_cli_log, LOG_ERR, "out of memory");
+        return -1;
     }
-    fprintf(stderr, "Waiting for the login to be approved (up to %ld seconds)...\n", expires_in);
+    pj_cli_line(stderr, "To log in, open this address in a browser:");
+    pj_cli_line(stderr, "  %s", addr);
+    if (vc)
+        pj_cli_line(stderr, "and check that it shows the code %s", code);
+    else
+        pj_cli_line(stderr, "and enter the code %s", code);
+    pj_cli_line(stderr, "Waiting for the login to be approved (up to %ld seconds)...", expires_in);
+    free(addr);
+    free(code);
     return 0;
 }
 
@@ -127,11 +138,11 @@ static int check_token(login *L, const char *tok, size_t n, double *exp)
     claims = pj_token_claims(tok, n, &why);
     jkt = json_object_get(json_object_get(claims, "cnf"), "jkt");
     if (!json_is_string(jkt))
-        fprintf(stderr, "pamjwt: warning: the token is not bound to the holder key (no cnf.jkt): "
-                        "hosts with require_pop = yes refuse it\n");
+        pj_cli_line(stderr, "pamjwt: warning: the token is not bound to the holder key (no "
+                            "cnf.jkt): hosts with require_pop = yes refuse it");
     else if (strcmp(json_string_value(jkt), L->jkt) != 0)
-        fprintf(stderr, "pamjwt: warning: the token is bound to another key than the holder key "
-                        "(cnf.jkt differs): proofs of possession will fail\n");
+        pj_cli_line(stderr, "pamjwt: warning: the token is bound to another key than the holder "
+                            "key (cnf.jkt differs): proofs of possession will fail");
     json_decref(claims);
     return 0;
 }

@@ -6,6 +6,7 @@
 #include "b64url.h"
 #include "cli.h"
 #include "jose.h"
+#include "keys.h" /* pj_strfmt (moving to util.h) */
 #include "safefile.h"
 #include "util.h"
 
@@ -61,11 +62,7 @@ static int check_dir(const char *path)
 
 static char *join(const char *a, const char *b)
 {
-    size_t n = strlen(a) + 1 + strlen(b) + 1;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", a, b);
-    return p;
+    return pj_strfmt("%s/%s", a, b);
 }
 
 char *pj_store_path(const char *dir, const char *name)
@@ -129,13 +126,11 @@ static int write_all(int fd, const void *data, size_t len)
 static int write_temp(const char *dir, const char *name, const void *data, size_t len,
                       char **tmp)
 {
-    size_t n = strlen(dir) + strlen(name) + 16;
-    char *path = malloc(n);
+    char *path = pj_strfmt("%s/.%s.XXXXXX", dir, name);
     int fd;
     *tmp = NULL;
     if (path == NULL)
         return -1;
-    snprintf(path, n, "%s/.%s.XXXXXX", dir, name);
     fd = mkostemp(path, O_CLOEXEC); /* mode 0600, O_EXCL */
     if (fd < 0) {
         pj_logf(&pj_cli_log, LOG_ERR, "cannot create a file in %s: %s", dir, strerror(errno));
@@ -177,16 +172,16 @@ out:
     return rc;
 }
 
-int pj_store_create(const char *dir, const char *name, const void *data, size_t len)
+pj_store_rc pj_store_create(const char *dir, const char *name, const void *data, size_t len)
 {
     char *tmp = NULL, *path = join(dir, name);
-    int rc = -1;
+    pj_store_rc rc = PJ_STORE_FAILED;
     if (path == NULL || write_temp(dir, name, data, len, &tmp) != 0)
         goto out;
     if (link(tmp, path) == 0)
-        rc = 0;
+        rc = PJ_STORE_DONE;
     else if (errno == EEXIST)
-        rc = 1;
+        rc = PJ_STORE_EXISTED;
     else
         pj_logf(&pj_cli_log, LOG_ERR, "cannot create %s: %s", path, strerror(errno));
     unlink(tmp);
@@ -196,22 +191,50 @@ out:
     return rc;
 }
 
-int pj_store_read(const char *dir, const char *name, size_t max, char **buf, size_t *len)
+pj_store_rc pj_store_read(const char *dir, const char *name, size_t max, char **buf, size_t *len)
 {
     char *path = join(dir, name);
     struct stat st;
-    int rc;
+    pj_store_rc rc;
     *buf = NULL;
     *len = 0;
     if (path == NULL)
-        return -1;
+        return PJ_STORE_FAILED;
     if (lstat(path, &st) != 0 && errno == ENOENT) {
         free(path);
-        return 1;
+        return PJ_STORE_MISSING;
     }
-    rc = pj_read_file(path, name, PJ_FILE_SECRET, max, &pj_cli_log, buf, len) == 0 ? 0 : -1;
+    rc = pj_read_file(path, name, PJ_FILE_SECRET, max, &pj_cli_log, buf, len) == 0
+             ? PJ_STORE_DONE
+             : PJ_STORE_FAILED;
     free(path);
     return rc;
+}
+
+int pj_cli_read_secret(const char *path, const char *what, size_t max, char **buf, size_t *len)
+{
+    char *cwd = NULL, *abs = NULL;
+    int rc;
+    *buf = NULL;
+    *len = 0;
+    if (path[0] != '/') { /* pj_read_file wants an absolute path */
+        cwd = getcwd(NULL, 0);
+        if (cwd == NULL) {
+            pj_logf(&pj_cli_log, LOG_ERR, "%s %s: cannot find the current directory: %s", what,
+                    path, strerror(errno));
+            return -1;
+        }
+        abs = join(cwd, path);
+        free(cwd);
+        if (abs == NULL) {
+            pj_logf(&pj_cli_log, LOG_ERR, "out of memory");
+            return -1;
+        }
+    }
+    rc = pj_read_file_at(AT_FDCWD, abs ? abs : path, path, what, PJ_FILE_SECRET, max, &pj_cli_log,
+                         buf, len);
+    free(abs);
+    return rc == 0 ? 0 : -1;
 }
 
 int pj_store_remove(const char *dir, const char *name)
@@ -284,8 +307,8 @@ static char *hashed_name(const char *prefix, const char *a, const char *b, const
         EVP_DigestFinal_ex(ctx, md, &ml) == 1 && ml == sizeof(md))
         enc = pj_b64url_encode(md, ml);
     EVP_MD_CTX_free(ctx);
-    if (enc && asprintf(&out, "%s%.22s", prefix, enc) < 0)
-        out = NULL;
+    if (enc)
+        out = pj_strfmt("%s%.22s", prefix, enc);
     free(enc);
     return out;
 }
@@ -338,26 +361,32 @@ static int newest_first(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-/* Read one token file into t: 0 usable, 1 expired or not a JWT (skipped
- * quietly), -1 unsafe or unreadable (message). */
-static int read_token(const char *dir, const char *name, double now, pj_stored *t)
+typedef enum token_read {
+    TOKEN_BAD = -1,  /* unsafe or unreadable (message) */
+    TOKEN_USABLE,
+    TOKEN_SKIPPED,   /* expired, not a JWT, or gone meanwhile (quietly) */
+} token_read;
+
+/* Read one token file into t. */
+static token_read read_token(const char *dir, const char *name, double now, pj_stored *t)
 {
     char *path = join(dir, name);
     struct stat st;
     const char *why = NULL;
     double exp = 0;
-    int r;
+    pj_store_rc r;
+    bool gone;
     memset(t, 0, sizeof(*t));
     if (path == NULL)
-        return -1;
-    r = lstat(path, &st) == 0 ? 0 : -1;
+        return TOKEN_BAD;
+    gone = lstat(path, &st) != 0;
     free(path);
-    if (r != 0)
-        return 1; /* gone meanwhile */
+    if (gone)
+        return TOKEN_SKIPPED;
     /* one byte more than a token: the trailing newline (and a CR) */
     r = pj_store_read(dir, name, PJ_MAX_TOKEN + 2, &t->tok, &t->len);
-    if (r != 0)
-        return r < 0 ? -1 : 1;
+    if (r != PJ_STORE_DONE)
+        return r == PJ_STORE_FAILED ? TOKEN_BAD : TOKEN_SKIPPED;
     if (t->len > 0 && t->tok[t->len - 1] == '\n') {
         t->tok[--t->len] = '\0';
         if (t->len > 0 && t->tok[t->len - 1] == '\r')
@@ -369,10 +398,10 @@ static int read_token(const char *dir, const char *name, double now, pj_stored *
         pj_wipe_free(t->tok, t->len);
         json_decref(t->claims);
         memset(t, 0, sizeof(*t));
-        return 1;
+        return TOKEN_SKIPPED;
     }
     t->mtime = (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec / 1e9;
-    return 0;
+    return TOKEN_USABLE;
 }
 
 int pj_store_tokens(const char *dir, pj_stored **listp, size_t *np, size_t *expired)
@@ -408,10 +437,10 @@ int pj_store_tokens(const char *dir, pj_stored **listp, size_t *np, size_t *expi
     if (nn && list == NULL)
         goto out;
     for (size_t i = 0; i < nn; i++) {
-        int r = read_token(dir, names[i], now, &list[n]);
-        if (r == 0)
+        token_read r = read_token(dir, names[i], now, &list[n]);
+        if (r == TOKEN_USABLE)
             n++;
-        else if (r > 0)
+        else if (r == TOKEN_SKIPPED)
             (*expired)++;
     }
     if (n > 1)

@@ -26,20 +26,38 @@ char *pj_store_dir(bool create);
 /* "dir/name", malloc'd (NULL on no memory). */
 char *pj_store_path(const char *dir, const char *name);
 
+/* What pj_store_create and pj_store_read report.  The two "nothing done"
+ * cases share the value 1 but mean opposite things, so each has its name. */
+typedef enum pj_store_rc {
+    PJ_STORE_FAILED = -1, /* a message was printed */
+    PJ_STORE_DONE = 0,
+    PJ_STORE_EXISTED = 1, /* pj_store_create: the file was there already, left alone */
+    PJ_STORE_MISSING = 1, /* pj_store_read: no such file (no message) */
+} pj_store_rc;
+
 /* Replace dir/name with data: a temporary file (0600) in dir, written,
  * flushed to disk and renamed over name.  0, or -1 with a message. */
 int pj_store_write(const char *dir, const char *name, const void *data, size_t len);
 /* Create dir/name with data only if no such file exists (hard link of the
- * temporary file, so two processes never both create it): 0 created,
- * 1 it existed already (left alone), -1 error with a message. */
-int pj_store_create(const char *dir, const char *name, const void *data, size_t len);
+ * temporary file, so two processes never both create it): DONE created,
+ * EXISTED (left alone), or FAILED. */
+pj_store_rc pj_store_create(const char *dir, const char *name, const void *data, size_t len);
 /* Read dir/name: a regular file, not a link, ours, neither readable nor
- * writable by group or others, at most max bytes.  0 with *buf (malloc'd,
- * NUL-terminated; wipe it) and *len; 1 when there is no such file (no
- * message); -1 any other problem, with a message. */
-int pj_store_read(const char *dir, const char *name, size_t max, char **buf, size_t *len);
+ * writable by group or others, at most max bytes.  DONE with *buf
+ * (malloc'd, NUL-terminated; wipe it) and *len; MISSING when there is no
+ * such file; FAILED on any other problem. */
+pj_store_rc pj_store_read(const char *dir, const char *name, size_t max, char **buf, size_t *len);
 /* Remove dir/name; a missing file is fine.  0 or -1 with a message. */
 int pj_store_remove(const char *dir, const char *name);
+
+/* Read a private file the user names on the command line (pamjwt mint
+ * --key): through pj_read_file with PJ_FILE_SECRET, so a regular file, not
+ * a symbolic link, owned by the user (or root), neither readable nor
+ * writable by group or others, at most max bytes.  A relative path is
+ * taken from the current directory; messages name path as given, after
+ * what.  0 with *buf (malloc'd, NUL-terminated, *len + 1 bytes: wipe it),
+ * or -1 with a message. */
+int pj_cli_read_secret(const char *path, const char *what, size_t max, char **buf, size_t *len);
 
 /* A token's claims, read without checking its signature (the client only
  * looks at what it was given): a JSON object, or NULL with a static reason

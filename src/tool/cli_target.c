@@ -3,6 +3,7 @@
 #include "cli_target.h"
 
 #include "cli.h"
+#include "keys.h" /* pj_strfmt (moving to util.h) */
 #include "util.h"
 
 #include <errno.h>
@@ -130,8 +131,7 @@ char *pj_targets_path(void)
     const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
     char *out = NULL;
     if (xdg && xdg[0] == '/') {
-        if (asprintf(&out, "%s/pamjwt/targets", xdg) < 0)
-            out = NULL;
+        out = pj_strfmt("%s/pamjwt/targets", xdg);
     } else {
         if (home == NULL || home[0] != '/') {
             struct passwd *pw = getpwuid(geteuid());
@@ -141,8 +141,7 @@ char *pj_targets_path(void)
             pj_logf(&pj_cli_log, LOG_ERR, "no home directory: no targets file");
             return NULL;
         }
-        if (asprintf(&out, "%s/.config/pamjwt/targets", home) < 0)
-            out = NULL;
+        out = pj_strfmt("%s/.config/pamjwt/targets", home);
     }
     if (out == NULL)
         pj_logf(&pj_cli_log, LOG_ERR, "out of memory");

@@ -2,6 +2,7 @@
 
 #include "cliout.h"
 
+#include "cli.h"
 #include "log.h"
 
 #include <math.h>
@@ -92,12 +93,19 @@ void pj_cli_json(FILE *f, const char *label, const json_t *j)
     free(s);
 }
 
+/* The one sink for pamjwt's messages: every message may carry text from
+ * an identity provider, a server's prompt, a token or a file, so it is
+ * written as pamjwt check's output is (pj_cli_line): nothing can drive the
+ * terminal. */
 void pj_cli_emit_stderr(void *ctx, int prio, const char *msg)
 {
     const bool *verbose = ctx;
     if (prio <= LOG_WARNING || (verbose && *verbose))
         pj_cli_line(stderr, "pamjwt: %s", msg);
 }
+
+static bool every_priority = true;
+const pj_log pj_cli_log = {pj_cli_emit_stderr, &every_priority, false};
 
 /* 9999-12-31 23:59:59 UTC */
 #define LAST_PRINTABLE_TIME 253402300799.0

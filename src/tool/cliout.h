@@ -27,9 +27,10 @@ char *pj_cli_escape(const char *s, size_t n);
  * written as \u007f.  The text is still valid JSON.  Nothing for NULL. */
 void pj_cli_json(FILE *f, const char *label, const json_t *j);
 
-/* The pj_log sink for pamjwt: "pamjwt: MSG" on stderr, escaped.  ctx is
- * NULL or points to a bool: when false (or ctx is NULL) only warnings and
- * worse are printed. */
+/* The pj_log sink for pamjwt, the one way its messages reach stderr:
+ * "pamjwt: MSG", escaped as pj_cli_line does.  ctx is NULL or points to a
+ * bool: when false (or ctx is NULL) only warnings and worse are printed.
+ * pj_cli_log (cli.h) is this sink for every priority. */
 void pj_cli_emit_stderr(void *ctx, int prio, const char *msg);
 
 /* t (seconds since the epoch) as "YYYY-MM-DD HH:MM:SS UTC" (the fraction

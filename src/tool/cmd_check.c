@@ -26,17 +26,18 @@
 #define MAX_STDIN (1024 * 1024)
 
 /* The log sink of check: every line to stderr as before, and the first
- * error kept, so stdout can name the config problem behind "unavailable". */
+ * error kept whole (malloc'd), so stdout can name the config problem
+ * behind "unavailable". */
 struct check_log {
     bool verbose;
-    char first_error[512];
+    char *first_error;
 };
 
 static void emit(void *ctx, int prio, const char *msg)
 {
     struct check_log *cl = ctx;
-    if (prio <= LOG_ERR && cl->first_error[0] == '\0')
-        snprintf(cl->first_error, sizeof(cl->first_error), "%s", msg);
+    if (prio <= LOG_ERR && cl->first_error == NULL)
+        cl->first_error = strdup(msg); /* NULL (no memory): "problem:" is left out */
     pj_cli_emit_stderr(&cl->verbose, prio, msg);
 }
 
@@ -100,7 +101,16 @@ static void print_times(const pj_decision *d, double now, bool at_given, int64_t
     }
 }
 
-int pj_cmd_check(int argc, char **argv)
+/* The command line. */
+typedef struct check_args {
+    const char *config, *user, *service, *host;
+    double now;
+    bool at_given, debug;
+    char hostname[256];
+} check_args;
+
+/* 0, or 2 (usage error, told). */
+static int parse_args(int argc, char **argv, check_args *a)
 {
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"user", required_argument, NULL, 'u'},
@@ -109,18 +119,12 @@ int pj_cmd_check(int argc, char **argv)
                                          {"service", required_argument, NULL, 's'},
                                          {"host", required_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *config = PJ_DEFAULT_CONFIG, *user = NULL, *service = NULL, *host = NULL;
-    char hostname[256];
-    double now = pj_now();
-    bool at_given = false;
     int o;
-    struct check_log cl = {false, ""};
-    pj_log log = {emit, &cl, false};
 
     while ((o = getopt_long(argc, argv, "c:u:a:ds:h:", opts, NULL)) != -1) {
         switch (o) {
-        case 'c': config = optarg; break;
-        case 'u': user = *optarg ? optarg : NULL; break; /* empty = unset, as in the module */
+        case 'c': a->config = optarg; break;
+        case 'u': a->user = *optarg ? optarg : NULL; break; /* empty = unset, as in the module */
         case 'a': {
             char *end;
             errno = 0;
@@ -129,13 +133,13 @@ int pj_cmd_check(int argc, char **argv)
                 pj_cli_line(stderr, "pamjwt: --at wants a UNIX time in seconds");
                 return 2;
             }
-            now = at;
-            at_given = true;
+            a->now = at;
+            a->at_given = true;
             break;
         }
-        case 'd': log.debug = cl.verbose = true; break;
-        case 's': service = optarg; break; /* for %s in audience, require_claim */
-        case 'h': host = optarg; break;    /* for %h; default: this host's name */
+        case 'd': a->debug = true; break;
+        case 's': a->service = optarg; break; /* for %s in audience, require_claim */
+        case 'h': a->host = optarg; break;    /* for %h; default: this host's name */
         default: pj_cli_usage(stderr, "check"); return 2;
         }
     }
@@ -143,42 +147,93 @@ int pj_cmd_check(int argc, char **argv)
         pj_cli_usage(stderr, "check");
         return 2;
     }
-    if (config[0] != '/') {
+    if (a->config[0] != '/') {
         pj_cli_line(stderr, "pamjwt: --config wants an absolute path");
         return 2;
     }
-    if (strchr(config, '%') != NULL) { /* the module's config= rule */
+    if (strchr(a->config, '%') != NULL) { /* the module's config= rule */
         pj_cli_line(stderr, "pamjwt: --config: '%%' in a path (paths are not expanded)");
         return 2;
     }
-    if (host == NULL && gethostname(hostname, sizeof(hostname)) == 0) {
-        hostname[sizeof(hostname) - 1] = '\0';
-        host = hostname;
+    if (a->host == NULL && gethostname(a->hostname, sizeof(a->hostname)) == 0) {
+        a->hostname[sizeof(a->hostname) - 1] = '\0';
+        a->host = a->hostname;
     }
+    return 0;
+}
+
+/* Standard input, at most MAX_STDIN bytes, in a buffer of MAX_STDIN + 1
+ * (wipe it); NULL when out of memory. */
+static char *read_stdin(size_t *n)
+{
     char *buf = malloc(MAX_STDIN + 1);
-    size_t n = 0;
+    *n = 0;
     if (buf == NULL)
-        return 2;
-    while (n < MAX_STDIN) {
-        size_t r = fread(buf + n, 1, MAX_STDIN - n, stdin);
+        return NULL;
+    while (*n < MAX_STDIN) {
+        size_t r = fread(buf + *n, 1, MAX_STDIN - *n, stdin);
         if (r == 0)
             break;
-        n += r;
+        *n += r;
     }
-    buf[n] = '\0';
+    buf[*n] = '\0';
+    return buf;
+}
 
+/* The decision on stdout, and the token's size warnings (tl: its length
+ * without surrounding white space). */
+static void print_decision(const pj_decision *d, const check_args *a, const char *first_error,
+                           size_t tl)
+{
+    pj_cli_line(stdout, "decision: %s", pj_result_name(d->result));
+    pj_cli_line(stdout, "reason: %s", d->result == PJ_ACCEPT ? "all checks passed" : d->reason);
+    if (d->user) {
+        char *u = pj_cli_escape(d->user, strlen(d->user));
+        pj_cli_line(stdout, "user: %s", u ? u : "(out of memory)");
+        free(u);
+    }
+    if (d->result == PJ_UNAVAIL && first_error)
+        pj_cli_line(stdout, "problem: %s", first_error);
+    if (d->pop_jkt[0])
+        pj_cli_line(stdout, "proof: required (jkt %s, aud one of %s)", d->pop_jkt, d->pop_aud);
+    print_times(d, a->now, a->at_given, d->leeway);
+    pj_cli_json(stdout, "header", d->header);
+    pj_cli_json(stdout, "claims", d->claims);
+    if (tl > 1023)
+        pj_cli_line(stdout, "warning: token is %zu bytes: too long for the OpenSSH client (ssh "
+                            "sends at most 1023 characters)", tl);
+    if (tl > 511)
+        pj_cli_line(stdout, "warning: token is %zu bytes: sudo refuses answers of 512 bytes or more",
+                    tl);
+}
+
+int pj_cmd_check(int argc, char **argv)
+{
+    check_args a = {.config = PJ_DEFAULT_CONFIG, .now = pj_now()};
+    struct check_log cl = {false, NULL};
+    pj_log log = {emit, &cl, false};
     pj_request rq = {0};
     pj_decision d;
-    rq.config_path = config;
+    size_t n;
+    char *buf;
+    int rc = parse_args(argc, argv, &a);
+
+    if (rc != 0)
+        return rc;
+    log.debug = cl.verbose = a.debug;
+    buf = read_stdin(&n);
+    if (buf == NULL)
+        return 2;
+    rq.config_path = a.config;
     rq.input = buf;
     rq.input_len = n;
-    rq.pam_user = user;
-    rq.now = now;
+    rq.pam_user = a.user;
+    rq.now = a.now;
     rq.consume = false; /* check never uses up a one-time token */
     rq.keep_json = true;
     rq.check_all_keys = true;
-    rq.service = service;
-    rq.host = host;
+    rq.service = a.service;
+    rq.host = a.host;
     rq.pop_unproven_ok = true; /* check cannot prove possession: it says so */
     rq.log = &log;
     pj_decide(&rq, &d);
@@ -186,28 +241,10 @@ int pj_cmd_check(int argc, char **argv)
     const char *t = buf;
     size_t tl = n;
     pj_trim(&t, &tl);
-    pj_cli_line(stdout, "decision: %s", pj_result_name(d.result));
-    pj_cli_line(stdout, "reason: %s", d.result == PJ_ACCEPT ? "all checks passed" : d.reason);
-    if (d.user) {
-        char *u = pj_cli_escape(d.user, strlen(d.user));
-        pj_cli_line(stdout, "user: %s", u ? u : "(out of memory)");
-        free(u);
-    }
-    if (d.result == PJ_UNAVAIL && cl.first_error[0])
-        pj_cli_line(stdout, "problem: %s", cl.first_error);
-    if (d.pop_jkt[0])
-        pj_cli_line(stdout, "proof: required (jkt %s, aud one of %s)", d.pop_jkt, d.pop_aud);
-    print_times(&d, now, at_given, d.leeway);
-    pj_cli_json(stdout, "header", d.header);
-    pj_cli_json(stdout, "claims", d.claims);
-    if (tl > 1023)
-        pj_cli_line(stdout, "warning: token is %zu bytes: too long for the OpenSSH client (ssh "
-                            "sends at most 1023 characters)", tl);
-    if (tl > 511)
-        pj_cli_line(stdout, "warning: token is %zu bytes: sudo refuses answers of 512 bytes or more",
-                    tl);
-    int rc = d.result == PJ_ACCEPT ? 0 : d.result == PJ_UNAVAIL ? 2 : 1;
+    print_decision(&d, &a, cl.first_error, tl);
+    rc = d.result == PJ_ACCEPT ? 0 : d.result == PJ_UNAVAIL ? 2 : 1;
     pj_decision_free(&d);
+    free(cl.first_error);
     pj_wipe_free(buf, MAX_STDIN + 1);
     return rc;
 }

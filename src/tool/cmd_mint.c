@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "cli_jwk.h"
+#include "cli_store.h"
 #include "cliout.h"
 #include "keys.h"
 #include "pjconfig.h"
@@ -41,24 +42,6 @@ static int add_claim(json_t *claims, const char *arg)
     return rc;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    size_t n = 0;
-    if (f == NULL)
-        return NULL;
-    buf = malloc(PJ_MAX_KEY_SIZE + 1);
-    if (buf)
-        n = fread(buf, 1, PJ_MAX_KEY_SIZE, f);
-    fclose(f);
-    if (buf == NULL)
-        return NULL;
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 /* Header {"alg":ALG,"typ":"JWT"[,"kid":KID]} and the claims, signed. */
 static char *sign_token(pj_alg alg, EVP_PKEY *pk, const unsigned char *secret, size_t secret_len,
                         json_t *claims, const char *kid)
@@ -78,7 +61,15 @@ out:
     return tok;
 }
 
-int pj_cmd_mint(int argc, char **argv)
+/* The command line. */
+typedef struct mint_args {
+    const char *keypath, *algname, *sub, *kid, *aud, *iss, *holder;
+    int64_t ttl;
+    json_t *extra; /* the --claim NAME=VALUE claims */
+} mint_args;
+
+/* 0, or 2 (usage error, told). */
+static int parse_args(int argc, char **argv, mint_args *m)
 {
     static const struct option opts[] = {
         {"key", required_argument, NULL, 'k'}, {"alg", required_argument, NULL, 'a'},
@@ -86,115 +77,151 @@ int pj_cmd_mint(int argc, char **argv)
         {"claim", required_argument, NULL, 'c'}, {"kid", required_argument, NULL, 'i'},
         {"aud", required_argument, NULL, 'A'}, {"iss", required_argument, NULL, 'I'},
         {"holder-key", required_argument, NULL, 'H'}, {NULL, 0, NULL, 0}};
-    const char *keypath = NULL, *algname = NULL, *sub = NULL, *kid = NULL, *aud = NULL,
-               *iss = NULL, *holder = NULL;
-    int64_t ttl = 300;
-    json_t *claims = json_object(), *extra = json_object();
-    int o, rc = 2;
-    char *key = NULL, *tok = NULL;
-    size_t keylen = 0;
-    EVP_PKEY *pk = NULL;
+    int o;
 
-    if (claims == NULL || extra == NULL)
-        goto out;
     while ((o = getopt_long(argc, argv, "k:a:s:t:c:i:A:I:H:", opts, NULL)) != -1) {
         switch (o) {
-        case 'k': keypath = optarg; break;
-        case 'a': algname = optarg; break;
-        case 's': sub = optarg; break;
+        case 'k': m->keypath = optarg; break;
+        case 'a': m->algname = optarg; break;
+        case 's': m->sub = optarg; break;
         case 't':
-            if (pj_parse_int64(optarg, 1, PJ_MAX_MAX_LIFETIME, &ttl) != 0) {
+            if (pj_parse_int64(optarg, 1, PJ_MAX_MAX_LIFETIME, &m->ttl) != 0) {
                 pj_cli_line(stderr, "pamjwt: --ttl wants seconds from 1 to %d",
                             PJ_MAX_MAX_LIFETIME);
-                goto out;
+                return 2;
             }
             break;
         case 'c':
-            if (add_claim(extra, optarg) != 0) {
+            if (add_claim(m->extra, optarg) != 0) {
                 pj_cli_line(stderr, "pamjwt: --claim wants NAME=VALUE");
-                goto out;
+                return 2;
             }
             break;
-        case 'i': kid = optarg; break;
-        case 'A': aud = optarg; break;
-        case 'I': iss = optarg; break;
-        case 'H': holder = optarg; break; /* bind the token: cnf.jkt */
-        default: pj_cli_usage(stderr, "mint"); goto out;
+        case 'i': m->kid = optarg; break;
+        case 'A': m->aud = optarg; break;
+        case 'I': m->iss = optarg; break;
+        case 'H': m->holder = optarg; break; /* bind the token: cnf.jkt */
+        default: pj_cli_usage(stderr, "mint"); return 2;
         }
     }
-    if (keypath == NULL || sub == NULL || optind != argc) {
+    if (m->keypath == NULL || m->sub == NULL || optind != argc) {
         pj_cli_usage(stderr, "mint");
-        goto out;
+        return 2;
     }
-    key = slurp(keypath, &keylen);
-    if (key == NULL) {
-        pj_cli_line(stderr, "pamjwt: cannot read %s: %s", keypath, strerror(errno));
-        goto out;
-    }
-    int alg = algname ? pj_alg_from_name(algname) : -1;
-    if (algname && alg < 0) {
-        pj_cli_line(stderr, "pamjwt: unknown or unsupported algorithm %s", algname);
-        goto out;
-    }
-    bool hmac = alg >= 0 && pj_alg_get(alg)->fam == PJ_FAM_HMAC;
-    if (hmac) {
-        /* exactly what the module strips: one "\n" or "\r\n" */
-        if (keylen > 0 && key[keylen - 1] == '\n') {
-            keylen--;
-            if (keylen > 0 && key[keylen - 1] == '\r')
-                keylen--;
-        }
-        if (keylen == 0) {
-            pj_cli_line(stderr, "pamjwt: %s holds no secret", keypath);
-            goto out;
-        }
-    } else {
-        BIO *b = BIO_new_mem_buf(key, (int)keylen);
-        pk = b ? PEM_read_bio_PrivateKey(b, NULL, pj_cli_no_passphrase, NULL) : NULL;
-        BIO_free(b);
-        if (pk == NULL) {
-            pj_cli_line(stderr, "pamjwt: %s is not an unencrypted PEM private key", keypath);
-            goto out;
-        }
-        int def = pj_alg_for_key(pk);
-        if (alg < 0)
-            alg = def;
-        pj_keyset ks = {0};
-        pj_log log = {pj_cli_emit_stderr, NULL, false};
-        if (alg < 0 || pj_keys_add_pkey(&ks, pk, keypath, NULL, -1, &log) != 0 ||
-            !pj_alg_fits_key(alg, &ks.v[0])) {
-            pj_cli_line(stderr, "pamjwt: the key does not fit algorithm %s",
-                        alg >= 0 ? pj_alg_get(alg)->name : "?");
-            if (ks.n)
-                ks.v[0].pkey = NULL; /* still ours */
-            pj_keyset_free(&ks);
-            goto out;
-        }
-        ks.v[0].pkey = NULL;
-        pj_keyset_free(&ks);
-    }
+    return 0;
+}
 
+/* The signing key read from --key (k->key, k->size bytes): an HMAC
+ * secret (k->len without its newline), or a private key (k->pk); the
+ * algorithm from --alg or the key's own. */
+typedef struct mint_key {
+    char *key;
+    size_t size, len;
+    EVP_PKEY *pk;
+    int alg;
+    bool hmac;
+} mint_key;
+
+/* A private key for --alg (or its default algorithm): 0, or -1 (told). */
+static int take_private_key(mint_key *k, const char *keypath)
+{
+    BIO *b = BIO_new_mem_buf(k->key, (int)k->len);
+    pj_keyset ks = {0};
+    pj_log log = {pj_cli_emit_stderr, NULL, false};
+    int rc = -1;
+
+    k->pk = b ? PEM_read_bio_PrivateKey(b, NULL, pj_cli_no_passphrase, NULL) : NULL;
+    BIO_free(b);
+    if (k->pk == NULL) {
+        pj_cli_line(stderr, "pamjwt: %s is not an unencrypted PEM private key", keypath);
+        return -1;
+    }
+    if (k->alg < 0)
+        k->alg = pj_alg_for_key(k->pk);
+    if (k->alg < 0 || pj_keys_add_pkey(&ks, k->pk, keypath, NULL, -1, &log) != 0 ||
+        !pj_alg_fits_key(k->alg, &ks.v[0]))
+        pj_cli_line(stderr, "pamjwt: the key does not fit algorithm %s",
+                    k->alg >= 0 ? pj_alg_get(k->alg)->name : "?");
+    else
+        rc = 0;
+    if (ks.n)
+        ks.v[0].pkey = NULL; /* still ours */
+    pj_keyset_free(&ks);
+    return rc;
+}
+
+/* Read --key and check it against --alg: 0, or -1 (told). */
+static int load_key(const mint_args *m, mint_key *k)
+{
+    if (pj_cli_read_secret(m->keypath, "--key", PJ_MAX_KEY_SIZE, &k->key, &k->size) != 0)
+        return -1;
+    k->len = k->size;
+    k->alg = m->algname ? pj_alg_from_name(m->algname) : -1;
+    if (m->algname && k->alg < 0) {
+        pj_cli_line(stderr, "pamjwt: unknown or unsupported algorithm %s", m->algname);
+        return -1;
+    }
+    k->hmac = k->alg >= 0 && pj_alg_get(k->alg)->fam == PJ_FAM_HMAC;
+    if (!k->hmac)
+        return take_private_key(k, m->keypath);
+    /* exactly what the module strips: one "\n" or "\r\n" */
+    if (k->len > 0 && k->key[k->len - 1] == '\n') {
+        k->len--;
+        if (k->len > 0 && k->key[k->len - 1] == '\r')
+            k->len--;
+    }
+    if (k->len == 0) {
+        pj_cli_line(stderr, "pamjwt: %s holds no secret", m->keypath);
+        return -1;
+    }
+    return 0;
+}
+
+static void mint_key_free(mint_key *k)
+{
+    if (k->key)
+        pj_wipe_free(k->key, k->size + 1);
+    EVP_PKEY_free(k->pk);
+}
+
+/* sub, iat, exp, a random jti, aud, iss, then the --claim claims (which
+ * may replace any of them) and cnf for --holder-key: 0, or -1. */
+static int fill_claims(json_t *claims, const mint_args *m)
+{
     unsigned char rnd[16];
     char jti[33];
     if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-        goto out;
+        return -1;
     for (int i = 0; i < 16; i++)
         snprintf(jti + 2 * i, 3, "%02x", rnd[i]);
     int64_t now = (int64_t)time(NULL); /* never through long: 32 bits on i386 */
-    json_object_set_new(claims, "sub", json_string(sub));
+    json_object_set_new(claims, "sub", json_string(m->sub));
     json_object_set_new(claims, "iat", json_integer(now));
-    json_object_set_new(claims, "exp", json_integer(now + ttl));
+    json_object_set_new(claims, "exp", json_integer(now + m->ttl));
     json_object_set_new(claims, "jti", json_string(jti));
-    if (aud)
-        json_object_set_new(claims, "aud", json_string(aud));
-    if (iss)
-        json_object_set_new(claims, "iss", json_string(iss));
-    json_object_update(claims, extra);
-    if (holder && pj_cli_mint_cnf(claims, holder) != 0)
-        goto out;
+    if (m->aud)
+        json_object_set_new(claims, "aud", json_string(m->aud));
+    if (m->iss)
+        json_object_set_new(claims, "iss", json_string(m->iss));
+    json_object_update(claims, m->extra);
+    if (m->holder && pj_cli_mint_cnf(claims, m->holder) != 0)
+        return -1;
+    return 0;
+}
 
-    tok = sign_token((pj_alg)alg, pk, hmac ? (const unsigned char *)key : NULL,
-                     hmac ? keylen : 0, claims, kid);
+int pj_cmd_mint(int argc, char **argv)
+{
+    mint_args m = {.ttl = 300, .extra = json_object()};
+    mint_key k = {0};
+    json_t *claims = json_object();
+    int rc = 2;
+    char *tok = NULL;
+
+    if (claims == NULL || m.extra == NULL || parse_args(argc, argv, &m) != 0 ||
+        load_key(&m, &k) != 0 || fill_claims(claims, &m) != 0)
+        goto out;
+    tok = sign_token((pj_alg)k.alg, k.pk, k.hmac ? (const unsigned char *)k.key : NULL,
+                     k.hmac ? k.len : 0, claims, m.kid);
     if (tok == NULL) {
         pj_cli_line(stderr, "pamjwt: signing failed");
         goto out;
@@ -209,12 +236,10 @@ int pj_cmd_mint(int argc, char **argv)
                             "client (ssh)", tl);
     rc = 0;
 out:
-    if (key)
-        pj_wipe_free(key, PJ_MAX_KEY_SIZE + 1);
-    EVP_PKEY_free(pk);
+    mint_key_free(&k);
     if (tok)
         pj_wipe_free(tok, strlen(tok));
     json_decref(claims);
-    json_decref(extra);
+    json_decref(m.extra);
     return rc;
 }
