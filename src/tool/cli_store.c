@@ -211,7 +211,8 @@ pj_store_rc pj_store_read(const char *dir, const char *name, size_t max, char **
     return rc;
 }
 
-int pj_cli_read_secret(const char *path, const char *what, size_t max, char **buf, size_t *len)
+int pj_cli_read_file(const char *path, const char *what, int kind, size_t max, char **buf,
+                      size_t *len)
 {
     char *cwd = NULL, *abs = NULL;
     int rc;
@@ -231,8 +232,7 @@ int pj_cli_read_secret(const char *path, const char *what, size_t max, char **bu
             return -1;
         }
     }
-    rc = pj_read_file_at(AT_FDCWD, abs ? abs : path, path, what, PJ_FILE_SECRET, max, &pj_cli_log,
-                         buf, len);
+    rc = pj_read_file_at(AT_FDCWD, abs ? abs : path, path, what, kind, max, &pj_cli_log, buf, len);
     free(abs);
     return rc == 0 ? 0 : -1;
 }

@@ -50,14 +50,15 @@ pj_store_rc pj_store_read(const char *dir, const char *name, size_t max, char **
 /* Remove dir/name; a missing file is fine.  0 or -1 with a message. */
 int pj_store_remove(const char *dir, const char *name);
 
-/* Read a private file the user names on the command line (pamjwt mint
- * --key): through pj_read_file with PJ_FILE_SECRET, so a regular file, not
- * a symbolic link, owned by the user (or root), neither readable nor
- * writable by group or others, at most max bytes.  A relative path is
- * taken from the current directory; messages name path as given, after
- * what.  0 with *buf (malloc'd, NUL-terminated, *len + 1 bytes: wipe it),
- * or -1 with a message. */
-int pj_cli_read_secret(const char *path, const char *what, size_t max, char **buf, size_t *len);
+/* Read a file the user names on the command line (pamjwt mint --key):
+ * through pj_read_file with kind (PJ_FILE_PUBLIC or PJ_FILE_SECRET), so a
+ * regular file, not a symbolic link, owned by the user (or root), not
+ * writable by group or others (with PJ_FILE_SECRET not readable either),
+ * at most max bytes.  A relative path is taken from the current directory;
+ * messages name path as given, after what.  0 with *buf (malloc'd,
+ * NUL-terminated, *len + 1 bytes: wipe it), or -1 with a message. */
+int pj_cli_read_file(const char *path, const char *what, int kind, size_t max, char **buf,
+                     size_t *len);
 
 /* A token's claims, read without checking its signature (the client only
  * looks at what it was given): a JSON object, or NULL with a static reason

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 /* --claim NAME=VALUE: VALUE that parses as JSON (number, true/false, array,
@@ -153,8 +154,17 @@ static int take_private_key(mint_key *k, const char *keypath)
 /* Read --key and check it against --alg: 0, or -1 (told). */
 static int load_key(const mint_args *m, mint_key *k)
 {
-    if (pj_cli_read_secret(m->keypath, "--key", PJ_MAX_KEY_SIZE, &k->key, &k->size) != 0)
+    /* Safe like every file (a link, another owner or a group-writable key
+     * could be swapped under us: refused), but a key readable by others
+     * only warns: mint is a testing tool, and keys written by libraries
+     * are often 0644; the signature is the same either way. */
+    struct stat st;
+    if (pj_cli_read_file(m->keypath, "--key", PJ_FILE_PUBLIC, PJ_MAX_KEY_SIZE, &k->key,
+                         &k->size) != 0)
         return -1;
+    if (stat(m->keypath, &st) == 0 && (st.st_mode & 044) != 0)
+        pj_cli_line(stderr, "pamjwt: warning: --key %s is readable by group or others "
+                            "(chmod 600 it)", m->keypath);
     k->len = k->size;
     k->alg = m->algname ? pj_alg_from_name(m->algname) : -1;
     if (m->algname && k->alg < 0) {
