@@ -1360,7 +1360,7 @@ static void test_curves(void)
     for (int a = PJ_ALG_ES256; a <= PJ_ALG_ES512; a++) {
         const pj_alg_info *ai = pj_alg_get((pj_alg)a);
         const pj_curve *c = ai->curve;
-        bad += c == NULL || c->alg != (pj_alg)a || ai->coord != c->coord ||
+        bad += c == NULL || c->alg != (pj_alg)a ||
                c->coord > PJ_MAX_EC_COORD || pj_curve_by_crv(c->crv) != c ||
                pj_curve_by_nid(c->nid) != c || pj_curve_by_group(c->group) != c ||
                OBJ_sn2nid(c->group) != c->nid;
@@ -2416,6 +2416,96 @@ static void test_no_silent_cut(void)
     pj_config_free(c);
 }
 
+/* RFC 7638 3.1's example: the module's thumbprint (the one pamjwt uses
+ * too) of the example RSA key, whose "alg" and "kid" are not hashed. */
+static void test_jwk_thumbprint_rfc7638(void)
+{
+    static const char jwk_text[] =
+        "{\"kty\":\"RSA\",\"n\":\"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAt"
+        "VT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl"
+        "93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL"
+        "5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls"
+        "1jF44-csFCur-kEgU8awapJzKnqDKgw\",\"e\":\"AQAB\",\"alg\":\"RS256\","
+        "\"kid\":\"2011-04-29\"}";
+    const char *why = NULL;
+    json_t *jwk = pj_json_object(jwk_text, strlen(jwk_text), &why);
+    unsigned char tp[32];
+    char *b64 = NULL;
+    ok(jwk != NULL && pj_jwk_thumbprint(jwk, tp) == 0 &&
+           (b64 = pj_b64url_encode(tp, sizeof(tp))) != NULL &&
+           strcmp(b64, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs") == 0,
+       "RFC 7638 3.1: pj_jwk_thumbprint of the example RSA key (got %s)", b64 ? b64 : "NULL");
+    free(b64);
+    json_object_set_new(jwk, "e", json_string("AQ=B"));
+    ok(pj_jwk_thumbprint(jwk, tp) != 0, "thumbprint: a member that is not base64url is refused");
+    json_decref(jwk);
+    jwk = json_pack("{s:s, s:s, s:s, s:s}", "kty", "EC", "crv", "secp256k1", "x", "AA", "y", "AA");
+    ok(jwk && pj_jwk_thumbprint(jwk, tp) != 0, "thumbprint: an EC curve not in the table is refused");
+    json_decref(jwk);
+    jwk = json_pack("{s:s, s:s, s:s}", "kty", "OKP", "crv", "P-256", "x", "AA");
+    ok(jwk && pj_jwk_thumbprint(jwk, tp) != 0, "thumbprint: OKP with an EC curve is refused");
+    json_decref(jwk);
+}
+
+/* The curve table holds Ed25519 and Ed448 too, and names the curve of
+ * an OpenSSL key for the module and for pamjwt alike. */
+static void test_curve_table_keys(void)
+{
+    static const struct {
+        const char *type, *crv;
+        pj_kty kty;
+        size_t coord;
+        pj_alg alg;
+    } cs[] = {
+        {"p256", "P-256", PJ_KTY_EC, 32, PJ_ALG_ES256},
+        {"p384", "P-384", PJ_KTY_EC, 48, PJ_ALG_ES384},
+        {"p521", "P-521", PJ_KTY_EC, 66, PJ_ALG_ES512},
+        {"ed25519", "Ed25519", PJ_KTY_OKP, 32, PJ_ALG_EDDSA},
+        {"ed448", "Ed448", PJ_KTY_OKP, 57, PJ_ALG_EDDSA},
+    };
+    char group[80];
+    for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++) {
+        EVP_PKEY *k = tl_keygen(cs[i].type);
+        const pj_curve *c = k ? pj_curve_of_pkey(k, group, sizeof(group)) : NULL;
+        ok(c != NULL && strcmp(c->crv, cs[i].crv) == 0 && c->kty == cs[i].kty &&
+               c->coord == cs[i].coord && c->alg == cs[i].alg && pj_curve_by_crv(c->crv) == c &&
+               pj_curve_by_nid(c->nid) == c && pj_curve_by_group(c->group) == c &&
+               (c->kty == PJ_KTY_EC || EVP_PKEY_get_id(k) == c->nid) &&
+               (c->kty == PJ_KTY_OKP || strcmp(group, c->group) == 0),
+           "curves: a %s key is %s in the table (%s, %zu-byte coordinates)", cs[i].type,
+           cs[i].crv, pj_alg_get(cs[i].alg)->name, cs[i].coord);
+        EVP_PKEY_free(k);
+    }
+    EVP_PKEY *rsa = tl_keygen("rsa2048");
+    EVP_PKEY *k1 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1");
+    ok(rsa && pj_curve_of_pkey(rsa, group, sizeof(group)) == NULL && group[0] == '\0',
+       "curves: an RSA key has none");
+    ok(k1 && pj_curve_of_pkey(k1, group, sizeof(group)) == NULL && strcmp(group, "secp256k1") == 0,
+       "curves: secp256k1 is not in the table, and its name is given for the message");
+    ok(pj_curve_of_pkey(k1, NULL, 0) == NULL && pj_alg_get(PJ_ALG_EDDSA)->curve == NULL,
+       "curves: no group buffer is fine; EdDSA is on two curves");
+    EVP_PKEY_free(rsa);
+    EVP_PKEY_free(k1);
+}
+
+/* Building strings: pj_strfmt has no length limit; a proof's reason
+ * that does not fit its buffer ends in "..." (pj_format), never cut
+ * silently. */
+static void test_strfmt_pop_reason(void)
+{
+    char why[12];
+    pj_config c;
+    pj_pop_challenge ch;
+    char *s = pj_strfmt("%s-%d", "abcdefghijklmnopqrstuvwxyz", 12345);
+    ok(s && strcmp(s, "abcdefghijklmnopqrstuvwxyz-12345") == 0, "pj_strfmt: no length limit");
+    free(s);
+    memset(&c, 0, sizeof(c));
+    memset(&ch, 0, sizeof(ch));
+    ok(pj_pop_verify(&c, &ch, "x", 1, NULL, why, sizeof(why)) == -1 &&
+           strcmp(why, "answer i...") == 0,
+       "pop: a reason longer than its buffer ends in ... (%s)", why);
+}
+
 int main(void)
 {
     test_replay_concurrent();
@@ -2449,5 +2539,8 @@ int main(void)
     test_rule_runner();
     test_shipped_examples();
     test_no_silent_cut();
+    test_jwk_thumbprint_rfc7638();
+    test_curve_table_keys();
+    test_strfmt_pop_reason();
     return tap_done();
 }

@@ -1,5 +1,6 @@
 /* Strict base64url decoding (RFC 4648 section 5, no padding, canonical).
- * Encoding is in b64enc.h: the module never encodes. */
+ * Encoding is in b64enc.h (the module encodes only its proof of possession
+ * nonce). */
 #ifndef PJ_B64URL_H
 #define PJ_B64URL_H
 

@@ -207,8 +207,8 @@ static size_t fixed_sig_len(pj_alg alg)
 {
     const pj_alg_info *ai = pj_alg_get(alg);
     switch (ai->fam) {
-    case PJ_FAM_EC: return 2 * ai->coord;
-    case PJ_FAM_HMAC: return (size_t)EVP_MD_get_size(EVP_get_digestbynid(ai->md_nid));
+    case PJ_FAM_EC: return 2 * ai->curve->coord;
+    case PJ_FAM_HMAC: return (size_t)EVP_MD_get_size(pj_alg_md(ai));
     default: return 0;
     }
 }

@@ -60,8 +60,8 @@ json_t *pj_json_object(const char *text, size_t n, const char **why)
     json_error_t err;
     json_t *j;
     /* A raw NUL byte is never valid JSON, but jansson 2.14 skips one that
-     * follows a number ({"exp":1<NUL>}): refuse it here, as the JWK Set
-     * scanner does. */
+     * follows a number ({"exp":1<NUL>}): refuse it here, for every JSON
+     * text read through this function (tokens, proofs, JWK Sets). */
     if (memchr(text, '\0', n) != NULL) {
         *why = PJ_WHY_INVALID;
         return NULL;

@@ -12,9 +12,82 @@
 
 /* ------------------------------------------------------ load: classify */
 
-static bool has_string(json_t *jwk, const char *name)
+static pj_key_state bad(const char **why, const char *w)
 {
-    return json_is_string(json_object_get(jwk, name));
+    *why = w;
+    return PJ_KEY_BAD;
+}
+
+/* Members a and b (when not NULL) are strings. */
+static pj_key_state has_strings(json_t *jwk, const char *a, const char *b, const char **why)
+{
+    if (!json_is_string(json_object_get(jwk, a)) ||
+        (b != NULL && !json_is_string(json_object_get(jwk, b))))
+        return bad(why, "member missing or not a string");
+    return PJ_KEY_UNBUILT;
+}
+
+/* What every JWK is checked for before its type: an object, "use" (if
+ * any) "sig", a kty, a non-empty kid, an asymmetric "alg" this build
+ * verifies (fills k->alg), no private "d".  UNBUILT to go on, NOT_SIG,
+ * or BAD with *why. */
+static pj_key_state classify_members(pj_key *k, json_t *jwk, const char **why)
+{
+    json_t *use = json_object_get(jwk, "use"), *kid = json_object_get(jwk, "kid");
+    json_t *alg = json_object_get(jwk, "alg");
+
+    if (!json_is_object(jwk))
+        return bad(why, "not a JSON object");
+    if (use != NULL && !(json_is_string(use) && strcmp(json_string_value(use), "sig") == 0))
+        return PJ_KEY_NOT_SIG; /* an encryption key is not for us */
+    if (!json_is_string(json_object_get(jwk, "kty")))
+        return bad(why, "no kty");
+    if (kid != NULL && (!json_is_string(kid) || json_string_length(kid) == 0))
+        return bad(why, "kid is not a non-empty string");
+    if (alg != NULL) {
+        k->alg = json_is_string(alg) ? pj_alg_from_name(json_string_value(alg)) : -1;
+        if (k->alg < 0)
+            return bad(why, "alg is not one this build verifies");
+        if (pj_alg_get(k->alg)->fam == PJ_FAM_HMAC)
+            return bad(why, "symmetric alg in a JWK Set (use hmac_secret_file)");
+    }
+    if (json_object_get(jwk, "d") != NULL)
+        return bad(why, "holds private key material (publish the public key only)");
+    return PJ_KEY_UNBUILT;
+}
+
+/* Its type: kty, and crv from the curve table (fills k->kty and
+ * k->curve_nid), and the members that type needs.  UNBUILT, or BAD with
+ * *why. */
+static pj_key_state classify_type(pj_key *k, json_t *jwk, const char **why)
+{
+    const char *kty = json_string_value(json_object_get(jwk, "kty"));
+    const pj_curve *c = pj_curve_by_crv(json_string_value(json_object_get(jwk, "crv")));
+
+    if (strcmp(kty, "RSA") == 0) {
+        k->kty = PJ_KTY_RSA;
+        return has_strings(jwk, "n", "e", why);
+    }
+    if (strcmp(kty, "EC") == 0) {
+        k->kty = PJ_KTY_EC;
+        if (c == NULL || c->kty != PJ_KTY_EC)
+            return bad(why, "EC key without crv P-256, P-384 or P-521");
+        k->curve_nid = c->nid;
+        return has_strings(jwk, "x", "y", why);
+    }
+    if (strcmp(kty, "OKP") == 0) {
+        k->kty = PJ_KTY_OKP;
+#ifndef HAVE_EDDSA
+        return bad(why, "EdDSA keys are not supported by this build");
+#endif
+        if (c == NULL || c->kty != PJ_KTY_OKP)
+            return bad(why, "OKP key without crv Ed25519 or Ed448");
+        k->curve_nid = c->nid;
+        return has_strings(jwk, "x", NULL, why);
+    }
+    if (strcmp(kty, "oct") == 0)
+        return bad(why, "symmetric (oct) key in a JWK Set (use hmac_secret_file)");
+    return bad(why, "unsupported kty");
 }
 
 /* What a JWK is, from its string members alone (nothing is decoded):
@@ -22,88 +95,14 @@ static bool has_string(json_t *jwk, const char *name)
  * NOT_SIG, or BAD with *why. */
 static pj_key_state classify(pj_key *k, json_t *jwk, const char **why)
 {
-    json_t *use = json_object_get(jwk, "use"), *kid = json_object_get(jwk, "kid");
-    json_t *alg = json_object_get(jwk, "alg");
-    const char *kty = json_string_value(json_object_get(jwk, "kty"));
-    const char *crv = json_string_value(json_object_get(jwk, "crv"));
-
-    if (!json_is_object(jwk)) {
-        *why = "not a JSON object";
-        return PJ_KEY_BAD;
-    }
-    if (use != NULL && !(json_is_string(use) && strcmp(json_string_value(use), "sig") == 0))
-        return PJ_KEY_NOT_SIG; /* an encryption key is not for us */
-    if (kty == NULL) {
-        *why = "no kty";
-        return PJ_KEY_BAD;
-    }
-    if (kid != NULL && (!json_is_string(kid) || json_string_length(kid) == 0)) {
-        *why = "kid is not a non-empty string";
-        return PJ_KEY_BAD;
-    }
-    if (alg != NULL) {
-        k->alg = json_is_string(alg) ? pj_alg_from_name(json_string_value(alg)) : -1;
-        if (k->alg < 0) {
-            *why = "alg is not one this build verifies";
-            return PJ_KEY_BAD;
-        }
-        if (pj_alg_get(k->alg)->fam == PJ_FAM_HMAC) {
-            *why = "symmetric alg in a JWK Set (use hmac_secret_file)";
-            return PJ_KEY_BAD;
-        }
-    }
-    if (json_object_get(jwk, "d") != NULL) {
-        *why = "holds private key material (publish the public key only)";
-        return PJ_KEY_BAD;
-    }
-    if (strcmp(kty, "RSA") == 0) {
-        k->kty = PJ_KTY_RSA;
-        if (!has_string(jwk, "n") || !has_string(jwk, "e")) {
-            *why = "member missing or not a string";
-            return PJ_KEY_BAD;
-        }
-    } else if (strcmp(kty, "EC") == 0) {
-        const pj_curve *c = pj_curve_by_crv(crv);
-        k->kty = PJ_KTY_EC;
-        if (c == NULL) {
-            *why = "EC key without crv P-256, P-384 or P-521";
-            return PJ_KEY_BAD;
-        }
-        k->curve_nid = c->nid;
-        if (!has_string(jwk, "x") || !has_string(jwk, "y")) {
-            *why = "member missing or not a string";
-            return PJ_KEY_BAD;
-        }
-    } else if (strcmp(kty, "OKP") == 0) {
-        k->kty = PJ_KTY_OKP;
-#ifndef HAVE_EDDSA
-        *why = "EdDSA keys are not supported by this build";
-        return PJ_KEY_BAD;
-#endif
-        if (crv != NULL && strcmp(crv, "Ed25519") == 0) {
-            k->curve_nid = EVP_PKEY_ED25519;
-        } else if (crv != NULL && strcmp(crv, "Ed448") == 0) {
-            k->curve_nid = EVP_PKEY_ED448;
-        } else {
-            *why = "OKP key without crv Ed25519 or Ed448";
-            return PJ_KEY_BAD;
-        }
-        if (!has_string(jwk, "x")) {
-            *why = "member missing or not a string";
-            return PJ_KEY_BAD;
-        }
-    } else if (strcmp(kty, "oct") == 0) {
-        *why = "symmetric (oct) key in a JWK Set (use hmac_secret_file)";
-        return PJ_KEY_BAD;
-    } else {
-        *why = "unsupported kty";
-        return PJ_KEY_BAD;
-    }
+    pj_key_state st = classify_members(k, jwk, why);
+    if (st == PJ_KEY_UNBUILT)
+        st = classify_type(k, jwk, why);
+    if (st != PJ_KEY_UNBUILT)
+        return st;
     k->state = PJ_KEY_UNBUILT; /* its type is known now: may alg fit it? */
-    if (k->alg >= 0 && !pj_alg_fits_key(k->alg, k)) {
-        *why = "alg does not fit the key type";
-        return PJ_KEY_BAD;
-    }
+    if (k->alg >= 0 && !pj_alg_fits_key(k->alg, k))
+        return bad(why, "alg does not fit the key type");
     return PJ_KEY_UNBUILT;
 }
 
@@ -241,16 +240,17 @@ out:
     return pk;
 }
 
-static EVP_PKEY *build_okp(json_t *jwk, int type, const char **why)
+static EVP_PKEY *build_okp(json_t *jwk, int nid, const char **why)
 {
+    const pj_curve *c = pj_curve_by_nid(nid);
     size_t xl = 0;
     unsigned char *x = member(jwk, "x", &xl, why);
     EVP_PKEY *pk = NULL;
     if (x == NULL)
         return NULL;
-    if (xl != (type == EVP_PKEY_ED25519 ? 32u : 57u))
+    if (c == NULL || xl != c->coord)
         *why = "OKP public key has the wrong length";
-    else if ((pk = EVP_PKEY_new_raw_public_key(type, NULL, x, xl)) == NULL)
+    else if ((pk = EVP_PKEY_new_raw_public_key(c->nid, NULL, x, xl)) == NULL)
         *why = "OKP public key rejected by OpenSSL";
     free(x);
     return pk;

@@ -15,7 +15,6 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,13 +23,21 @@
 static const unsigned char oid_p256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
 static const unsigned char oid_p384[] = {0x2b, 0x81, 0x04, 0x00, 0x22};
 static const unsigned char oid_p521[] = {0x2b, 0x81, 0x04, 0x00, 0x23};
+static const unsigned char oid_ed25519[] = {0x2b, 0x65, 0x70};
+static const unsigned char oid_ed448[] = {0x2b, 0x65, 0x71};
+#define OID(o) o, sizeof(o)
 
 static const pj_curve curves[] = {
-    {"P-256", "prime256v1", NID_X9_62_prime256v1, 32, PJ_ALG_ES256, oid_p256, sizeof(oid_p256)},
-    {"P-384", "secp384r1", NID_secp384r1, 48, PJ_ALG_ES384, oid_p384, sizeof(oid_p384)},
-    {"P-521", "secp521r1", NID_secp521r1, 66, PJ_ALG_ES512, oid_p521, sizeof(oid_p521)},
+    {PJ_KTY_EC, "P-256", "prime256v1", NID_X9_62_prime256v1, 32, PJ_ALG_ES256, OID(oid_p256)},
+    {PJ_KTY_EC, "P-384", "secp384r1", NID_secp384r1, 48, PJ_ALG_ES384, OID(oid_p384)},
+    {PJ_KTY_EC, "P-521", "secp521r1", NID_secp521r1, 66, PJ_ALG_ES512, OID(oid_p521)},
+    {PJ_KTY_OKP, "Ed25519", "ED25519", NID_ED25519, 32, PJ_ALG_EDDSA, OID(oid_ed25519)},
+    {PJ_KTY_OKP, "Ed448", "ED448", NID_ED448, 57, PJ_ALG_EDDSA, OID(oid_ed448)},
 };
 #define NCURVES (sizeof(curves) / sizeof(curves[0]))
+#define P256 (&curves[0])
+#define P384 (&curves[1])
+#define P521 (&curves[2])
 
 const pj_curve *pj_curve_by_crv(const char *crv)
 {
@@ -56,20 +63,52 @@ const pj_curve *pj_curve_by_group(const char *group)
     return nid == NID_undef ? NULL : pj_curve_by_nid(nid);
 }
 
+/* The curve of kty whose OID is the DER contents [oid, oid + len). */
+static const pj_curve *curve_by_oid(pj_kty kty, const unsigned char *oid, size_t len)
+{
+    for (size_t i = 0; i < NCURVES; i++)
+        if (curves[i].kty == kty && curves[i].oid_len == len && memcmp(curves[i].oid, oid, len) == 0)
+            return &curves[i];
+    return NULL;
+}
+
+const pj_curve *pj_curve_of_pkey(EVP_PKEY *pk, char *group, size_t groupsz)
+{
+    char g[80];
+    size_t gl = 0;
+    if (group == NULL || groupsz == 0) {
+        group = g;
+        groupsz = sizeof(g);
+    }
+    group[0] = '\0';
+    if (EVP_PKEY_is_a(pk, "EC")) {
+        if (!EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, groupsz, &gl)) {
+            group[0] = '\0';
+            return NULL;
+        }
+        const pj_curve *c = pj_curve_by_group(group);
+        return c != NULL && c->kty == PJ_KTY_EC ? c : NULL;
+    }
+    for (size_t i = 0; i < NCURVES; i++)
+        if (curves[i].kty == PJ_KTY_OKP && EVP_PKEY_is_a(pk, curves[i].group))
+            return &curves[i];
+    return NULL;
+}
+
 static const pj_alg_info alg_table[PJ_ALG_COUNT] = {
-    [PJ_ALG_RS256] = {"RS256", PJ_FAM_RSA, NID_sha256, NULL, 0},
-    [PJ_ALG_RS384] = {"RS384", PJ_FAM_RSA, NID_sha384, NULL, 0},
-    [PJ_ALG_RS512] = {"RS512", PJ_FAM_RSA, NID_sha512, NULL, 0},
-    [PJ_ALG_PS256] = {"PS256", PJ_FAM_PSS, NID_sha256, NULL, 0},
-    [PJ_ALG_PS384] = {"PS384", PJ_FAM_PSS, NID_sha384, NULL, 0},
-    [PJ_ALG_PS512] = {"PS512", PJ_FAM_PSS, NID_sha512, NULL, 0},
-    [PJ_ALG_ES256] = {"ES256", PJ_FAM_EC, NID_sha256, &curves[0], 32},
-    [PJ_ALG_ES384] = {"ES384", PJ_FAM_EC, NID_sha384, &curves[1], 48},
-    [PJ_ALG_ES512] = {"ES512", PJ_FAM_EC, NID_sha512, &curves[2], 66},
-    [PJ_ALG_EDDSA] = {"EdDSA", PJ_FAM_EDDSA, 0, NULL, 0},
-    [PJ_ALG_HS256] = {"HS256", PJ_FAM_HMAC, NID_sha256, NULL, 0},
-    [PJ_ALG_HS384] = {"HS384", PJ_FAM_HMAC, NID_sha384, NULL, 0},
-    [PJ_ALG_HS512] = {"HS512", PJ_FAM_HMAC, NID_sha512, NULL, 0},
+    [PJ_ALG_RS256] = {"RS256", PJ_FAM_RSA, EVP_sha256, NULL},
+    [PJ_ALG_RS384] = {"RS384", PJ_FAM_RSA, EVP_sha384, NULL},
+    [PJ_ALG_RS512] = {"RS512", PJ_FAM_RSA, EVP_sha512, NULL},
+    [PJ_ALG_PS256] = {"PS256", PJ_FAM_PSS, EVP_sha256, NULL},
+    [PJ_ALG_PS384] = {"PS384", PJ_FAM_PSS, EVP_sha384, NULL},
+    [PJ_ALG_PS512] = {"PS512", PJ_FAM_PSS, EVP_sha512, NULL},
+    [PJ_ALG_ES256] = {"ES256", PJ_FAM_EC, EVP_sha256, P256},
+    [PJ_ALG_ES384] = {"ES384", PJ_FAM_EC, EVP_sha384, P384},
+    [PJ_ALG_ES512] = {"ES512", PJ_FAM_EC, EVP_sha512, P521},
+    [PJ_ALG_EDDSA] = {"EdDSA", PJ_FAM_EDDSA, NULL, NULL},
+    [PJ_ALG_HS256] = {"HS256", PJ_FAM_HMAC, EVP_sha256, NULL},
+    [PJ_ALG_HS384] = {"HS384", PJ_FAM_HMAC, EVP_sha384, NULL},
+    [PJ_ALG_HS512] = {"HS512", PJ_FAM_HMAC, EVP_sha512, NULL},
 };
 
 const pj_alg_info *pj_alg_get(pj_alg a)
@@ -137,22 +176,6 @@ void pj_keyset_free(pj_keyset *ks)
     memset(ks, 0, sizeof(*ks));
 }
 
-char *pj_strfmt(const char *fmt, ...)
-{
-    va_list ap;
-    char *s;
-    int n;
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (s = malloc((size_t)n + 1)) == NULL)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
 static pj_key *keyset_push(pj_keyset *ks)
 {
     if (ks->n == ks->cap) {
@@ -207,6 +230,8 @@ int pj_keys_add_pkey(pj_keyset *ks, EVP_PKEY *pk, const char *source, const char
 {
     pj_kty kty;
     int curve = 0;
+    char group[80];
+    const pj_curve *c;
 
     if (EVP_PKEY_is_a(pk, "RSA")) {
         int bits = EVP_PKEY_get_bits(pk);
@@ -216,30 +241,22 @@ int pj_keys_add_pkey(pj_keyset *ks, EVP_PKEY *pk, const char *source, const char
             return -1;
         }
         kty = PJ_KTY_RSA;
-    } else if (EVP_PKEY_is_a(pk, "EC")) {
-        char group[80];
-        size_t glen = 0;
-        if (!EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group,
-                                            sizeof(group), &glen)) {
-            pj_logf(log, LOG_ERR, "%s: EC key without a named curve", source);
+    } else if ((c = pj_curve_of_pkey(pk, group, sizeof(group))) != NULL) {
+#ifndef HAVE_EDDSA
+        if (c->kty == PJ_KTY_OKP) {
+            pj_logf(log, LOG_ERR, "%s: EdDSA keys are not supported by this build", source);
             return -1;
         }
-        const pj_curve *c = pj_curve_by_group(group);
-        if (c == NULL) {
+#endif
+        kty = c->kty;
+        curve = c->nid;
+    } else if (EVP_PKEY_is_a(pk, "EC")) {
+        if (group[0] == '\0')
+            pj_logf(log, LOG_ERR, "%s: EC key without a named curve", source);
+        else
             pj_logf(log, LOG_ERR, "%s: EC curve %s is not one of P-256, P-384, P-521", source,
                     group);
-            return -1;
-        }
-        curve = c->nid;
-        kty = PJ_KTY_EC;
-    } else if (EVP_PKEY_is_a(pk, "ED25519") || EVP_PKEY_is_a(pk, "ED448")) {
-#ifdef HAVE_EDDSA
-        kty = PJ_KTY_OKP;
-        curve = EVP_PKEY_is_a(pk, "ED25519") ? EVP_PKEY_ED25519 : EVP_PKEY_ED448;
-#else
-        pj_logf(log, LOG_ERR, "%s: EdDSA keys are not supported by this build", source);
         return -1;
-#endif
     } else {
         pj_logf(log, LOG_ERR, "%s: unsupported key type %s (need RSA, EC or Ed25519)", source,
                 EVP_PKEY_get0_type_name(pk) ? EVP_PKEY_get0_type_name(pk) : "?");
@@ -338,8 +355,7 @@ EVP_PKEY *pj_pkey_spki(const unsigned char *der, size_t len)
 {
     static const unsigned char oid_rsa[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
     static const unsigned char oid_ec[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
-    static const unsigned char oid_ed25519[] = {0x2b, 0x65, 0x70};
-    static const unsigned char oid_ed448[] = {0x2b, 0x65, 0x71};
+    const pj_curve *c;
     const unsigned char *p = der, *end = der + len, *spki, *alg, *oid, *bits, *params = NULL;
     size_t spl, al, ol, bl, pl = 0;
     EVP_PKEY *pk = NULL;
@@ -378,17 +394,11 @@ EVP_PKEY *pj_pkey_spki(const unsigned char *der, size_t len)
             goto slow;
         pk = pj_pkey_rsa(n, nl, e, el);
     } else if (der_is(oid, ol, oid_ec, sizeof(oid_ec)) && params != NULL) {
-        const pj_curve *c = NULL;
-        for (size_t i = 0; c == NULL && i < NCURVES; i++)
-            if (der_is(params, pl, curves[i].oid, curves[i].oid_len))
-                c = &curves[i];
-        if (c == NULL)
+        if ((c = curve_by_oid(PJ_KTY_EC, params, pl)) == NULL)
             goto slow; /* other curves: the slow path names them in its error */
         pk = pj_pkey_ec(c->group, bits, bl);
-    } else if ((der_is(oid, ol, oid_ed25519, sizeof(oid_ed25519)) ||
-                der_is(oid, ol, oid_ed448, sizeof(oid_ed448))) && params == NULL) {
-        pk = EVP_PKEY_new_raw_public_key(oid[2] == 0x70 ? EVP_PKEY_ED25519 : EVP_PKEY_ED448, NULL,
-                                         bits, bl);
+    } else if (params == NULL && (c = curve_by_oid(PJ_KTY_OKP, oid, ol)) != NULL) {
+        pk = EVP_PKEY_new_raw_public_key(c->nid, NULL, bits, bl);
     } else {
         goto slow;
     }
@@ -497,26 +507,22 @@ out:
 
 const EVP_MD *pj_alg_md(const pj_alg_info *ai)
 {
-    switch (ai->md_nid) {
-    case NID_sha256: return EVP_sha256();
-    case NID_sha384: return EVP_sha384();
-    case NID_sha512: return EVP_sha512();
-    default: return NULL;
-    }
+    return ai->md != NULL ? ai->md() : NULL;
 }
 
 /* JOSE carries ECDSA signatures as fixed-width r||s; OpenSSL wants DER. */
 static unsigned char *ecdsa_der(const pj_alg_info *ai, const unsigned char *sig, size_t siglen,
                                 int *derlen)
 {
+    size_t coord = ai->curve->coord;
     ECDSA_SIG *es = NULL;
     BIGNUM *r = NULL, *s = NULL;
     unsigned char *der = NULL;
-    if (siglen != 2 * ai->coord)
+    if (siglen != 2 * coord)
         return NULL;
     es = ECDSA_SIG_new();
-    r = BN_bin2bn(sig, (int)ai->coord, NULL);
-    s = BN_bin2bn(sig + ai->coord, (int)ai->coord, NULL);
+    r = BN_bin2bn(sig, (int)coord, NULL);
+    s = BN_bin2bn(sig + coord, (int)coord, NULL);
     if (es == NULL || r == NULL || s == NULL || !ECDSA_SIG_set0(es, r, s)) {
         BN_free(r);
         BN_free(s);

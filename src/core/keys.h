@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "log.h"
+#include "util.h" /* pj_strfmt, which lived here */
 
 typedef enum {
     PJ_FAM_RSA,   /* RS256/384/512: RSASSA-PKCS1-v1_5 */
@@ -27,34 +28,45 @@ typedef enum {
     PJ_ALG_COUNT
 } pj_alg;
 
-/* The EC curves JOSE uses (RFC 7518 6.2.1.1), one table for JWKs, PEM /
- * SubjectPublicKeyInfo keys, ES* verification and signing. */
+typedef enum { PJ_KTY_RSA, PJ_KTY_EC, PJ_KTY_OKP, PJ_KTY_HMAC } pj_kty;
+
+/* The curves JOSE uses (RFC 7518 6.2.1.1, RFC 8037 2): the one table for
+ * JWKs, PEM / SubjectPublicKeyInfo keys, thumbprints, verifying and
+ * signing (pamjwt's too). */
 typedef struct pj_curve {
-    const char *crv;          /* JWK "crv": "P-256" */
-    const char *group;        /* OpenSSL group name: "prime256v1" */
-    int nid;                  /* OpenSSL NID */
-    size_t coord;             /* bytes of x and of y; of r and of s in an ES
-                               * signature */
-    pj_alg alg;               /* the one ES alg on this curve */
-    const unsigned char *oid; /* DER contents of its OID (SPKI parameters) */
+    pj_kty kty;               /* PJ_KTY_EC or PJ_KTY_OKP */
+    const char *crv;          /* JWK "crv": "P-256", "Ed25519" */
+    const char *group;        /* OpenSSL name: "prime256v1", "ED25519" */
+    int nid;                  /* OpenSSL NID (OKP: also its EVP_PKEY type) */
+    size_t coord;             /* EC: bytes of x, of y, and of r and of s in a
+                               * signature; OKP: bytes of x.  Either way a
+                               * signature is 2 * coord bytes. */
+    pj_alg alg;               /* the one alg on this curve */
+    const unsigned char *oid; /* DER contents of the OID that names it in
+                               * a SubjectPublicKeyInfo (EC: parameters;
+                               * OKP: the algorithm) */
     size_t oid_len;
 } pj_curve;
 
-#define PJ_MAX_EC_COORD 66 /* P-521 */
+#define PJ_MAX_EC_COORD 66 /* the largest coord in the table (P-521): a
+                            * bound for buffers, checked by test_unit */
 
-/* NULL when the curve is not P-256, P-384 or P-521. */
+/* NULL when the curve is not P-256, P-384, P-521, Ed25519 or Ed448: a
+ * caller that wants one key type checks kty. */
 const pj_curve *pj_curve_by_crv(const char *crv);
 const pj_curve *pj_curve_by_nid(int nid);
 /* An OpenSSL group name (short or long name). */
 const pj_curve *pj_curve_by_group(const char *group);
+/* The curve of an EC or EdDSA key; NULL for any other key (RSA, an EC
+ * curve not in the table).  group, when not NULL, gets an EC key's
+ * OpenSSL group name ("" when it has none) for a message naming it. */
+const pj_curve *pj_curve_of_pkey(EVP_PKEY *pk, char *group, size_t groupsz);
 
 typedef struct pj_alg_info {
     const char *name;
     pj_family fam;
-    int md_nid;              /* digest (0 for EdDSA) */
-    const pj_curve *curve;   /* ES*: the one curve this alg uses */
-    size_t coord;            /* ES*: bytes of r and of s, = curve->coord
-                              * (kept while sign.c reads it) */
+    const EVP_MD *(*md)(void); /* digest (NULL for EdDSA) */
+    const pj_curve *curve;     /* ES*: the one curve this alg uses */
 } pj_alg_info;
 
 const pj_alg_info *pj_alg_get(pj_alg a);
@@ -68,8 +80,6 @@ unsigned pj_alg_supported_mask(void);
 /* RFC 7518 3.2: an HMAC key at least as long as the SHA-256 output. */
 #define PJ_MIN_HMAC_SECRET 32
 #define PJ_MIN_RSA_BITS 2048
-
-typedef enum { PJ_KTY_RSA, PJ_KTY_EC, PJ_KTY_OKP, PJ_KTY_HMAC } pj_kty;
 
 /* Where a key is in its life (JWKS keys; every other key is READY from
  * the start).  A JWK Set is parsed at load and each key classified from
@@ -121,19 +131,20 @@ int pj_keys_add_pkey(pj_keyset *ks, EVP_PKEY *pk, const char *source, const char
  * than its generic DER decoder).  NULL when OpenSSL rejects the parts. */
 EVP_PKEY *pj_pkey_rsa(const unsigned char *n, size_t nl, const unsigned char *e, size_t el);
 EVP_PKEY *pj_pkey_ec(const char *group, const unsigned char *point, size_t len);
-/* A SubjectPublicKeyInfo (the DER inside "BEGIN PUBLIC KEY"); RSA, EC on
- * P-256/384/521 and Ed25519/Ed448 are parsed here, anything else (or any
- * doubt) goes through d2i_PUBKEY. */
+/* A SubjectPublicKeyInfo (the DER inside "BEGIN PUBLIC KEY"); RSA and the
+ * curves of the table are parsed here, anything else (or any doubt) goes
+ * through d2i_PUBKEY.  Kept because it matters (callgrind, per login with
+ * a key_file, bench -p CASE): with d2i_PUBKEY alone ES256 costs 2.60 M
+ * instructions instead of 1.40 M (+86%), RS256 2.13 M instead of 0.80 M
+ * (+166%), EdDSA 2.84 M instead of 1.88 M (+51%); OSSL_DECODER told the
+ * key type is no cheaper (ES256 2.38 M, RS256 2.11 M).  fuzz_keyfile
+ * checks it builds the key d2i_PUBKEY builds, or refuses it. */
 EVP_PKEY *pj_pkey_spki(const unsigned char *der, size_t len);
 
 /* A new key at the end of the set, zeroed (alg -1) and already counted
  * (ks->n): the caller fills it in; what it set is freed with the set.
  * NULL on no memory. */
 pj_key *pj_keyset_add(pj_keyset *ks);
-
-/* A malloc'd string formatted into a buffer of exactly the size it
- * needs; NULL on no memory. */
-char *pj_strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Does this key's type (and curve) fit the algorithm?  False for a JWK
  * refused at load or not for signing (BAD, NOT_SIG); pj_key_fit (jwks.h)

@@ -12,7 +12,6 @@
 #include <math.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,26 +57,24 @@ static const char *b64_member(json_t *jwk, const char *name)
 int pj_jwk_thumbprint(json_t *jwk, unsigned char out[32])
 {
     const char *kty = json_string_value(json_object_get(jwk, "kty"));
-    const char *crv = json_string_value(json_object_get(jwk, "crv"));
+    const pj_curve *c = pj_curve_by_crv(json_string_value(json_object_get(jwk, "crv")));
     const char *a, *b;
     char *text = NULL;
-    int n = -1;
     unsigned int ml = 0;
     if (kty == NULL)
         return -1;
     /* the required members of each key type, already in lexicographic order */
     if (strcmp(kty, "RSA") == 0 && (a = b64_member(jwk, "e")) && (b = b64_member(jwk, "n")))
-        n = asprintf(&text, "{\"e\":\"%s\",\"kty\":\"RSA\",\"n\":\"%s\"}", a, b);
-    else if (strcmp(kty, "EC") == 0 && crv && (!strcmp(crv, "P-256") || !strcmp(crv, "P-384") ||
-                                              !strcmp(crv, "P-521")) &&
-             (a = b64_member(jwk, "x")) && (b = b64_member(jwk, "y")))
-        n = asprintf(&text, "{\"crv\":\"%s\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}", crv, a, b);
-    else if (strcmp(kty, "OKP") == 0 && crv && (!strcmp(crv, "Ed25519") || !strcmp(crv, "Ed448")) &&
-             (a = b64_member(jwk, "x")))
-        n = asprintf(&text, "{\"crv\":\"%s\",\"kty\":\"OKP\",\"x\":\"%s\"}", crv, a);
-    if (n < 0)
+        text = pj_strfmt("{\"e\":\"%s\",\"kty\":\"RSA\",\"n\":\"%s\"}", a, b);
+    else if (strcmp(kty, "EC") == 0 && c && c->kty == PJ_KTY_EC && (a = b64_member(jwk, "x")) &&
+             (b = b64_member(jwk, "y")))
+        text = pj_strfmt("{\"crv\":\"%s\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}", c->crv, a,
+                         b);
+    else if (strcmp(kty, "OKP") == 0 && c && c->kty == PJ_KTY_OKP && (a = b64_member(jwk, "x")))
+        text = pj_strfmt("{\"crv\":\"%s\",\"kty\":\"OKP\",\"x\":\"%s\"}", c->crv, a);
+    if (text == NULL)
         return -1;
-    int ok = EVP_Digest(text, (size_t)n, out, &ml, EVP_sha256(), NULL) == 1 && ml == 32;
+    int ok = EVP_Digest(text, strlen(text), out, &ml, EVP_sha256(), NULL) == 1 && ml == 32;
     free(text);
     return ok ? 0 : -1;
 }
@@ -176,12 +173,13 @@ void pj_pop_audiences(const pj_config *c, const pj_scope *sc, char *out, size_t 
     for (size_t i = 0; i < n; i++) {
         const char *a = pj_scope_expand(v[i], sc, want, sizeof(want)) == 0 ? want : v[i];
         pj_sanitize(safe, sizeof(safe), a, strlen(a));
-        int w = snprintf(out + o, outsz - o, "%s%s", o ? " " : "", safe);
-        if (w < 0 || (size_t)w >= outsz - o) {
-            memcpy(out + outsz - 4, "...", 4); /* cut: say so */
+        size_t w = (o ? 1 : 0) + strlen(safe);
+        pj_format(out + o, outsz - o, "%s%s", o ? " " : "", safe);
+        if (w >= outsz - o) {
+            memcpy(out + outsz - 4, "...", 4); /* cut: say so, even in a short tail */
             return;
         }
-        o += (size_t)w;
+        o += w;
     }
 }
 
@@ -197,11 +195,11 @@ static bool aud_accepted(const pj_config *c, json_t *cl, const pj_scope *sc, cha
     size_t n, al;
     const char *const *v = audiences(c, &n);
     if (m == NULL) {
-        snprintf(why, whysz, "proof has no aud (the client must name the host it proves to)");
+        pj_format(why, whysz, "proof has no aud (the client must name the host it proves to)");
         return false;
     }
     if (aud == NULL) {
-        snprintf(why, whysz, "proof's aud is not a string");
+        pj_format(why, whysz, "proof's aud is not a string");
         return false;
     }
     al = json_string_length(m);
@@ -211,7 +209,7 @@ static bool aud_accepted(const pj_config *c, json_t *cl, const pj_scope *sc, cha
             return true;
     pj_sanitize(got, sizeof(got), aud, al);
     pj_pop_audiences(c, sc, list, sizeof(list));
-    snprintf(why, whysz, "proof is for %s, this host accepts %s", got, list);
+    pj_format(why, whysz, "proof is for %s, this host accepts %s", got, list);
     return false;
 }
 
@@ -227,11 +225,11 @@ int pj_pop_verify(const pj_config *c, const pj_pop_challenge *ch, const char *pr
     why[0] = '\0';
     pj_trim(&proof, &n);
     if (n > PJ_MAX_TOKEN || !pj_jwt_shaped(proof, n)) {
-        snprintf(why, whysz, "answer is not a compact JWS");
+        pj_format(why, whysz, "answer is not a compact JWS");
         return -1;
     }
     if (pj_jws_parse(proof, n, &j, &w) != 0) {
-        snprintf(why, whysz, "%s", w ? w : "malformed proof");
+        pj_format(why, whysz, "%s", w ? w : "malformed proof");
         return -1;
     }
     w = check_header(c, j.header, ch->jkt, &alg, &k, log);
@@ -241,7 +239,7 @@ int pj_pop_verify(const pj_config *c, const pj_pop_challenge *ch, const char *pr
         !pj_sig_verify((pj_alg)alg, &k, (const unsigned char *)proof, j.signing_len, j.sig, j.sig_len))
         w = "signature does not verify with the jwk";
     if (w != NULL)
-        snprintf(why, whysz, "%s", w);
+        pj_format(why, whysz, "%s", w);
     else if (aud_accepted(c, j.claims, ch->scope, why, whysz))
         r = 0; /* the one place a proof is accepted */
     EVP_PKEY_free(k.pkey);

@@ -1,4 +1,5 @@
-/* Small helpers shared by every part of pam_jwt: wiping, trimming, lists. */
+/* Small helpers shared by every part of pam_jwt: wiping, trimming,
+ * building strings, lists, numbers. */
 #ifndef PJ_UTIL_H
 #define PJ_UTIL_H
 
@@ -19,6 +20,10 @@ static inline bool pj_is_space(int c)
 void pj_trim(const char **s, size_t *len);
 /* strndup that returns NULL on allocation failure only. */
 char *pj_strndup(const char *s, size_t n);
+/* The one way to build a string: malloc'd, formatted into a buffer of
+ * exactly the size it needs, so nothing is ever cut.  NULL on no memory.
+ * (Into a fixed buffer, for a log line or a reason: pj_format, log.h.) */
+char *pj_strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A growable array of owned strings. */
 typedef struct pj_strlist {

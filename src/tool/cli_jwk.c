@@ -3,9 +3,9 @@
 #include "cli_jwk.h"
 
 #include "b64enc.h"
-#include "b64url.h"
 #include "cli.h"
 #include "keys.h"
+#include "pop.h"
 #include "safefile.h"
 #include "sign.h"
 #include "util.h"
@@ -47,6 +47,7 @@ static int set_bn(json_t *o, const char *name, EVP_PKEY *k, const char *param, s
 json_t *pj_cli_jwk_public(EVP_PKEY *k)
 {
     json_t *o = json_object();
+    const pj_curve *c = k ? pj_curve_of_pkey(k, NULL, 0) : NULL;
     int ok = 0;
     if (o == NULL || k == NULL)
         goto out;
@@ -54,31 +55,19 @@ json_t *pj_cli_jwk_public(EVP_PKEY *k)
         ok = json_object_set_new(o, "kty", json_string("RSA")) == 0 &&
              set_bn(o, "n", k, OSSL_PKEY_PARAM_RSA_N, 0) == 0 &&
              set_bn(o, "e", k, OSSL_PKEY_PARAM_RSA_E, 0) == 0;
-    } else if (EVP_PKEY_is_a(k, "EC")) {
-        char g[64];
-        size_t gl = 0, coord = 0;
-        const char *crv = NULL;
-        if (EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, g, sizeof(g), &gl)) {
-            if (strcmp(g, "prime256v1") == 0)
-                crv = "P-256", coord = 32;
-            else if (strcmp(g, "secp384r1") == 0)
-                crv = "P-384", coord = 48;
-            else if (strcmp(g, "secp521r1") == 0)
-                crv = "P-521", coord = 66;
-        }
-        ok = crv != NULL && json_object_set_new(o, "kty", json_string("EC")) == 0 &&
-             json_object_set_new(o, "crv", json_string(crv)) == 0 &&
-             set_bn(o, "x", k, OSSL_PKEY_PARAM_EC_PUB_X, coord) == 0 &&
-             set_bn(o, "y", k, OSSL_PKEY_PARAM_EC_PUB_Y, coord) == 0;
-    } else if (EVP_PKEY_is_a(k, "ED25519") || EVP_PKEY_is_a(k, "ED448")) {
+    } else if (c != NULL && c->kty == PJ_KTY_EC) {
+        ok = json_object_set_new(o, "kty", json_string("EC")) == 0 &&
+             json_object_set_new(o, "crv", json_string(c->crv)) == 0 &&
+             set_bn(o, "x", k, OSSL_PKEY_PARAM_EC_PUB_X, c->coord) == 0 &&
+             set_bn(o, "y", k, OSSL_PKEY_PARAM_EC_PUB_Y, c->coord) == 0;
+    } else if (c != NULL && c->kty == PJ_KTY_OKP) {
         unsigned char raw[64];
         size_t rl = sizeof(raw);
         char *x = NULL;
         if (EVP_PKEY_get_raw_public_key(k, raw, &rl) == 1)
             x = pj_b64url_encode(raw, rl);
         ok = x != NULL && json_object_set_new(o, "kty", json_string("OKP")) == 0 &&
-             json_object_set_new(o, "crv", json_string(EVP_PKEY_is_a(k, "ED25519") ? "Ed25519"
-                                                                                    : "Ed448")) == 0 &&
+             json_object_set_new(o, "crv", json_string(c->crv)) == 0 &&
              json_object_set_new(o, "x", json_string(x)) == 0;
         free(x);
     }
@@ -103,11 +92,9 @@ char *pj_cli_sha256_b64url(const void *data, size_t n)
 char *pj_cli_jwk_thumbprint(EVP_PKEY *k)
 {
     json_t *jwk = pj_cli_jwk_public(k);
-    /* RFC 7638 3.3: members sorted, no white space; the values here are
-     * base64url and fixed names, which JSON never escapes */
-    char *text = jwk ? json_dumps(jwk, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    char *out = text ? pj_cli_sha256_b64url(text, strlen(text)) : NULL;
-    free(text);
+    unsigned char tp[32];
+    /* the module's RFC 7638 thumbprint, the one it checks cnf.jkt with */
+    char *out = jwk && pj_jwk_thumbprint(jwk, tp) == 0 ? pj_b64url_encode(tp, sizeof(tp)) : NULL;
     json_decref(jwk);
     return out;
 }
@@ -130,16 +117,12 @@ EVP_PKEY *pj_cli_key_load(const char *path)
 
     if (path[0] != '/') { /* pj_read_file wants an absolute path */
         char cwd[4096];
-        size_t n;
         if (getcwd(cwd, sizeof(cwd)) == NULL) {
             pj_logf(&pj_cli_log, LOG_ERR, "holder key %s: cannot find the current directory", path);
             return NULL;
         }
-        n = strlen(cwd) + strlen(path) + 2;
-        abs = malloc(n);
-        if (abs == NULL)
+        if ((abs = pj_strfmt("%s/%s", cwd, path)) == NULL)
             return NULL;
-        snprintf(abs, n, "%s/%s", cwd, path);
         path = abs;
     }
     if (pj_read_file(path, "holder key", PJ_FILE_SECRET, PJ_MAX_KEY_SIZE, &pj_cli_log, &pem,

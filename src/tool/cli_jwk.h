@@ -1,6 +1,6 @@
 /* Keys on the client side: a private key's public JWK and its RFC 7638
- * thumbprint (one implementation for mint --holder-key, login's DPoP proofs
- * and askpass's proofs of possession), loading and making holder keys, and
+ * thumbprint (the module's pj_jwk_thumbprint, for mint --holder-key,
+ * login's DPoP proofs and askpass's proofs of possession), loading and making holder keys, and
  * a compact JWS that carries its public key in the header. */
 #ifndef PJ_CLI_JWK_H
 #define PJ_CLI_JWK_H

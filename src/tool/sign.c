@@ -5,12 +5,10 @@
 #include "b64enc.h"
 #include "util.h"
 
-#include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/hmac.h>
 #include <openssl/rsa.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,12 +49,13 @@ char *pj_sign_input_evp(pj_alg alg, EVP_PKEY *key, const unsigned char *secret, 
             ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &q, (long)siglen);
             if (es == NULL)
                 return NULL;
-            ok = BN_bn2binpad(ECDSA_SIG_get0_r(es), sig, (int)ai->coord) > 0 &&
-                 BN_bn2binpad(ECDSA_SIG_get0_s(es), sig + ai->coord, (int)ai->coord) > 0;
+            size_t coord = ai->curve->coord;
+            ok = BN_bn2binpad(ECDSA_SIG_get0_r(es), sig, (int)coord) > 0 &&
+                 BN_bn2binpad(ECDSA_SIG_get0_s(es), sig + coord, (int)coord) > 0;
             ECDSA_SIG_free(es);
             if (!ok)
                 return NULL;
-            siglen = 2 * ai->coord;
+            siglen = 2 * coord;
         }
     }
     out = pj_b64url_encode(sig, siglen);
@@ -69,22 +68,10 @@ char *pj_sign_evp(pj_alg alg, EVP_PKEY *key, const unsigned char *secret, size_t
 {
     char *h = pj_b64url_encode((const unsigned char *)hj, strlen(hj));
     char *p = pj_b64url_encode((const unsigned char *)cj, strlen(cj));
-    char *input = NULL, *sig = NULL, *out = NULL;
-    size_t n;
-    if (h == NULL || p == NULL)
-        goto out;
-    n = strlen(h) + 1 + strlen(p);
-    input = malloc(n + 1);
-    if (input == NULL)
-        goto out;
-    snprintf(input, n + 1, "%s.%s", h, p);
-    sig = pj_sign_input_evp(alg, key, secret, secret_len, input, n);
-    if (sig == NULL)
-        goto out;
-    out = malloc(n + strlen(sig) + 2);
-    if (out)
-        sprintf(out, "%s.%s", input, sig);
-out:
+    char *input = h && p ? pj_strfmt("%s.%s", h, p) : NULL;
+    char *sig = input ? pj_sign_input_evp(alg, key, secret, secret_len, input, strlen(input))
+                      : NULL;
+    char *out = sig ? pj_strfmt("%s.%s", input, sig) : NULL;
     free(h);
     free(p);
     free(input);
@@ -94,21 +81,9 @@ out:
 
 int pj_alg_for_key(EVP_PKEY *key)
 {
+    const pj_curve *c;
     if (EVP_PKEY_is_a(key, "RSA"))
         return PJ_ALG_RS256;
-    if (EVP_PKEY_is_a(key, "ED25519") || EVP_PKEY_is_a(key, "ED448"))
-        return PJ_ALG_EDDSA;
-    if (EVP_PKEY_is_a(key, "EC")) {
-        char g[64];
-        size_t gl = 0;
-        if (!EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, g, sizeof(g), &gl))
-            return -1;
-        if (strcmp(g, "prime256v1") == 0)
-            return PJ_ALG_ES256;
-        if (strcmp(g, "secp384r1") == 0)
-            return PJ_ALG_ES384;
-        if (strcmp(g, "secp521r1") == 0)
-            return PJ_ALG_ES512;
-    }
-    return -1;
+    c = pj_curve_of_pkey(key, NULL, 0);
+    return c != NULL ? (int)c->alg : -1;
 }

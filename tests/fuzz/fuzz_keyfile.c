@@ -107,7 +107,7 @@ static void load_file(const uint8_t *data, size_t size)
                 CHECK(EVP_PKEY_get_bits(k->pkey) >= PJ_MIN_RSA_BITS);
             for (int a = 0; a < PJ_ALG_COUNT; a++) {
                 const pj_alg_info *ai = pj_alg_get((pj_alg)a);
-                size_t siglen = ai->fam == PJ_FAM_EC ? 2 * ai->coord
+                size_t siglen = ai->fam == PJ_FAM_EC ? 2 * ai->curve->coord
                                 : ai->fam == PJ_FAM_EDDSA ? 64
                                                           : (size_t)EVP_PKEY_get_size(k->pkey);
                 if (!pj_alg_fits_key((pj_alg)a, k) || siglen > sizeof(sig))
