@@ -2,7 +2,7 @@
 
 #include "policy.h"
 
-#include "keys.h" /* pj_strfmt (util.h once it moves there) */
+#include "util.h"
 #include "safefile.h"
 
 #include <dirent.h>

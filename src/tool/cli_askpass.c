@@ -9,7 +9,6 @@
 #include "cli_target.h"
 #include "chunk.h"
 #include "jose.h"
-#include "keys.h" /* pj_strfmt (moving to util.h) */
 #include "util.h"
 
 #include <errno.h>

@@ -3,7 +3,6 @@
 #include "cli_http.h"
 
 #include "cli.h"
-#include "keys.h" /* pj_strfmt (moving to util.h) */
 #include "util.h"
 
 #include <curl/curl.h>

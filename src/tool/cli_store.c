@@ -6,7 +6,6 @@
 #include "b64url.h"
 #include "cli.h"
 #include "jose.h"
-#include "keys.h" /* pj_strfmt (moving to util.h) */
 #include "safefile.h"
 #include "util.h"
 

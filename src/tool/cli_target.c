@@ -3,7 +3,6 @@
 #include "cli_target.h"
 
 #include "cli.h"
-#include "keys.h" /* pj_strfmt (moving to util.h) */
 #include "util.h"
 
 #include <errno.h>
