@@ -152,76 +152,105 @@ static void clear_exports(pam_handle_t *pamh, const pj_policies *ps)
     pj_strlist_free(&names);
 }
 
-PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
-{
-    pj_log log = {emit_syslog, pamh, false};
+/* What one authentication attempt holds between its steps. */
+typedef struct attempt {
     pj_args args;
+    int args_rc;            /* pj_args_parse: non-zero = a broken argument */
+    bool preloaded;         /* the policies were read before the prompt: ps */
+    pj_policies *ps;        /* (else pj_decide reads them) */
+    const pj_config *dev;   /* the policy offering device sign-in, if any */
+    char *tok;              /* the answer (wiped) */
+    bool via_device;        /* tok came from device sign-in */
+} attempt;
+
+/* Device sign-in changes the prompt, so when the module will prompt, the
+ * policies are read first (once: pj_decide then uses them). */
+static void read_policies_first(pam_handle_t *pamh, attempt *at, const pj_log *log)
+{
+    const void *authtok = NULL;
+    if (at->args_rc != 0 || at->args.use_first_pass ||
+        (pam_get_item(pamh, PAM_AUTHTOK, &authtok) == PAM_SUCCESS && authtok != NULL))
+        return;
+    at->ps = pj_policies_load(at->args.config, log);
+    at->preloaded = true;
+    if ((at->dev = pj_device_policy(at->ps)) != NULL && !at->args.prompt_set)
+        at->args.prompt = PJ_DEVICE_PROMPT;
+}
+
+/* An empty answer where a policy offers device sign-in: the token comes
+ * from the helper, or the attempt ends here with its PAM code. */
+static int sign_in_with_browser(pam_handle_t *pamh, attempt *at, const pj_log *log)
+{
+    char *dtok = NULL;
+    int rc;
+    switch (pj_device_signin(pamh, at->dev, log, &dtok)) {
+    case PJ_DEV_TOKEN:
+        pj_free_str(at->tok);
+        at->tok = dtok;
+        at->via_device = true;
+        return PAM_SUCCESS;
+    case PJ_DEV_REFUSED: rc = PAM_AUTH_ERR; break;
+    case PJ_DEV_CONV: rc = PAM_CONV_ERR; break;
+    case PJ_DEV_UNAVAIL:
+    default: rc = PAM_AUTHINFO_UNAVAIL; break;
+    }
+    clear_exports(pamh, at->ps);
+    return rc;
+}
+
+static bool empty_answer(const char *tok)
+{
+    const char *t = tok;
+    size_t n = strlen(tok);
+    pj_trim(&t, &n);
+    return n == 0;
+}
+
+/* The PAM code for a decision, once the application has what an accepted
+ * token gives it: PAM_USER (rule 6) and the exported claims. */
+static int pam_result(pam_handle_t *pamh, const pj_request *rq, const pj_decision *d,
+                      const pj_log *log)
+{
+    switch (d->result) {
+    case PJ_ACCEPT:
+        if (rq->pam_user == NULL && pam_set_item(pamh, PAM_USER, d->user) != PAM_SUCCESS) {
+            pj_logf(log, LOG_ERR, "refused: cannot set PAM_USER");
+            return PAM_AUTH_ERR;
+        }
+        for (size_t i = 0; i < d->env.n; i++)
+            if (pam_putenv(pamh, d->env.v[i]) != PAM_SUCCESS) {
+                pj_logf(log, LOG_ERR, "refused: cannot set the PAM environment");
+                return PAM_AUTH_ERR;
+            }
+        return PAM_SUCCESS;
+    case PJ_IGNORE: return PAM_IGNORE;
+    case PJ_USER_UNKNOWN: return PAM_USER_UNKNOWN;
+    case PJ_UNAVAIL: return PAM_AUTHINFO_UNAVAIL;
+    case PJ_CONV: return PAM_CONV_ERR; /* no answer at the proof prompt */
+    case PJ_REFUSE:
+    default: return PAM_AUTH_ERR;
+    }
+}
+
+/* The token decided by the rules (pj_decide, shared with pamjwt check). */
+static int decide(pam_handle_t *pamh, attempt *at, pj_log *log)
+{
+    const void *user = NULL, *service = NULL;
+    char host[256];
     pj_request rq;
     pj_decision d;
-    const void *user_item = NULL, *service_item = NULL;
-    char host[256];
-    char *tok = NULL;
-    int args_rc, rc;
-    /* device sign-in: the policies are read before the prompt, to know
-     * whether one offers it, and the decision uses them */
-    pj_policies *ps = NULL;
-    const pj_config *dev = NULL;
-    bool preloaded = false, via_device = false;
-
-    (void)flags;
-    args_rc = pj_args_parse(argc, argv, &args, &log);
-    log.debug = args.debug;
-
-    if (args_rc == 0 && !args.use_first_pass &&
-        (pam_get_item(pamh, PAM_AUTHTOK, &user_item) != PAM_SUCCESS || user_item == NULL)) {
-        ps = pj_policies_load(args.config, &log);
-        preloaded = true;
-        if ((dev = pj_device_policy(ps)) != NULL && !args.prompt_set)
-            args.prompt = PJ_DEVICE_PROMPT;
-    }
-    rc = get_token(pamh, &args, &log, &tok);
-    if (rc != PAM_SUCCESS) {
-        pj_policies_free(ps);
-        return rc;
-    }
-    if (dev != NULL) {
-        const char *t = tok;
-        size_t tn = strlen(tok);
-        pj_trim(&t, &tn);
-        if (tn == 0) { /* an empty answer: sign in with a browser */
-            char *dtok = NULL;
-            switch (pj_device_signin(pamh, dev, &log, &dtok)) {
-            case PJ_DEV_TOKEN:
-                pj_free_str(tok);
-                tok = dtok;
-                via_device = true;
-                break;
-            case PJ_DEV_REFUSED: rc = PAM_AUTH_ERR; break;
-            case PJ_DEV_CONV: rc = PAM_CONV_ERR; break;
-            case PJ_DEV_UNAVAIL:
-            default: rc = PAM_AUTHINFO_UNAVAIL; break;
-            }
-            if (!via_device) {
-                clear_exports(pamh, ps);
-                pj_free_str(tok);
-                pj_policies_free(ps);
-                return rc;
-            }
-        }
-    }
-    user_item = NULL;
-    if (pam_get_item(pamh, PAM_USER, &user_item) != PAM_SUCCESS)
-        user_item = NULL;
+    int rc;
 
     memset(&rq, 0, sizeof(rq));
-    rq.config_path = args.config;
-    rq.config_broken = args_rc != 0;
-    rq.input = tok;
-    rq.input_len = strlen(tok);
-    rq.pam_user = (user_item && *(const char *)user_item) ? user_item : NULL;
-    if (pam_get_item(pamh, PAM_SERVICE, &service_item) != PAM_SUCCESS)
-        service_item = NULL;
-    rq.service = service_item;
+    rq.config_path = at->args.config;
+    rq.config_broken = at->args_rc != 0;
+    rq.input = at->tok;
+    rq.input_len = strlen(at->tok);
+    if (pam_get_item(pamh, PAM_USER, &user) == PAM_SUCCESS && user != NULL &&
+        *(const char *)user != '\0')
+        rq.pam_user = user;
+    if (pam_get_item(pamh, PAM_SERVICE, &service) == PAM_SUCCESS)
+        rq.service = service;
     if (gethostname(host, sizeof(host)) == 0) {
         host[sizeof(host) - 1] = '\0';
         rq.host = host;
@@ -230,13 +259,12 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     rq.consume = true;
     rq.ask = ask; /* the proof of possession prompt */
     rq.ask_ctx = pamh;
-    rq.log = &log;
-    rq.policies_given = preloaded;
-    rq.policies = ps;
-    rq.device_policy = via_device ? dev : NULL;
+    rq.log = log;
+    rq.policies_given = at->preloaded;
+    rq.policies = at->ps;
+    rq.device_policy = at->via_device ? at->dev : NULL;
     pj_decide(&rq, &d);
-    pj_free_str(tok);
-    pj_policies_free(ps);
+
     /* export_claims: none of this config's PAM_JWT_ names keeps a value
      * it had before this attempt (an earlier module's or attempt's) */
     bool env_ok = true;
@@ -244,43 +272,34 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
         if (pam_getenv(pamh, d.unset.v[i]) != NULL && pam_putenv(pamh, d.unset.v[i]) != PAM_SUCCESS)
             env_ok = false;
     if (!env_ok && d.result == PJ_ACCEPT) {
-        pj_logf(&log, LOG_ERR, "refused: cannot clear the PAM environment");
+        pj_logf(log, LOG_ERR, "refused: cannot clear the PAM environment");
         d.result = PJ_REFUSE;
     }
-
-    switch (d.result) {
-    case PJ_ACCEPT:
-        rc = PAM_SUCCESS;
-        /* Rule 6: PAM_USER unset -> the module sets it. */
-        if (rq.pam_user == NULL && pam_set_item(pamh, PAM_USER, d.user) != PAM_SUCCESS) {
-            pj_logf(&log, LOG_ERR, "refused: cannot set PAM_USER");
-            rc = PAM_AUTH_ERR;
-        }
-        /* export_claims: the session sees who logged in */
-        for (size_t i = 0; rc == PAM_SUCCESS && i < d.env.n; i++)
-            if (pam_putenv(pamh, d.env.v[i]) != PAM_SUCCESS) {
-                pj_logf(&log, LOG_ERR, "refused: cannot set the PAM environment");
-                rc = PAM_AUTH_ERR;
-            }
-        break;
-    case PJ_IGNORE:
-        rc = PAM_IGNORE;
-        break;
-    case PJ_USER_UNKNOWN:
-        rc = PAM_USER_UNKNOWN;
-        break;
-    case PJ_UNAVAIL:
-        rc = PAM_AUTHINFO_UNAVAIL;
-        break;
-    case PJ_CONV: /* no answer at the proof prompt */
-        rc = PAM_CONV_ERR;
-        break;
-    case PJ_REFUSE:
-    default:
-        rc = PAM_AUTH_ERR;
-        break;
-    }
+    rc = pam_result(pamh, &rq, &d, log);
     pj_decision_free(&d);
+    return rc;
+}
+
+/* The contract in four steps: the arguments, the answer (typed, sent in
+ * pieces, or from device sign-in after an empty one), the decision, the
+ * PAM code. */
+PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    pj_log log = {emit_syslog, pamh, false};
+    attempt at = {0};
+    int rc;
+
+    (void)flags;
+    at.args_rc = pj_args_parse(argc, argv, &at.args, &log);
+    log.debug = at.args.debug;
+    read_policies_first(pamh, &at, &log);
+    rc = get_token(pamh, &at.args, &log, &at.tok);
+    if (rc == PAM_SUCCESS && at.dev != NULL && empty_answer(at.tok))
+        rc = sign_in_with_browser(pamh, &at, &log);
+    if (rc == PAM_SUCCESS)
+        rc = decide(pamh, &at, &log);
+    pj_free_str(at.tok);
+    pj_policies_free(at.ps);
     return rc;
 }
 
