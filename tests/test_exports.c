@@ -156,22 +156,14 @@ static int count_net_libs(struct dl_phdr_info *info, size_t size, void *data)
     return 0;
 }
 
-int main(void)
+/* dlopen: the entry points are there, no HTTP/TLS library comes along,
+ * the internal functions are not reachable. */
+static bool check_loads(const char *so)
 {
-    const char *so = getenv("PAM_JWT_SO");
-    void *h;
-    sym *v = NULL;
-    size_t n = 0;
-    int rc;
-
-    if (so == NULL) {
-        printf("1..0 # SKIP PAM_JWT_SO not set\n");
-        return 0;
-    }
-    h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+    void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
     ok(h != NULL, "dlopen %s: %s", so, h ? "ok" : dlerror());
     if (h == NULL)
-        return tap_done();
+        return false;
     ok(dlsym(h, "pam_sm_authenticate") != NULL, "pam_sm_authenticate exported");
     ok(dlsym(h, "pam_sm_setcred") != NULL, "pam_sm_setcred exported");
     int netlibs = 0;
@@ -183,9 +175,15 @@ int main(void)
     for (size_t i = 0; i < sizeof(internal) / sizeof(internal[0]); i++)
         ok(dlsym(h, internal[i]) == NULL, "%s not exported", internal[i]);
     dlclose(h);
+    return true;
+}
 
-    /* Every defined dynamic symbol: only pam_sm_*. */
-    rc = run_nm("-D --defined-only", so, &v, &n);
+/* Every defined dynamic symbol: only pam_sm_*. */
+static void check_exports(const char *so)
+{
+    sym *v = NULL;
+    size_t n = 0;
+    int rc = run_nm("-D --defined-only", so, &v, &n);
     is_int(rc, 0, "nm -D --defined-only ran");
     ok(has(v, n, "pam_sm_authenticate", true), "nm -D lists pam_sm_authenticate (%zu symbols)",
        n);
@@ -199,41 +197,52 @@ int main(void)
     }
     is_int(extra, 0, "no symbol other than pam_sm_* is exported");
     free(v);
-    v = NULL;
+}
 
-    /* What the module calls: verification, never signing. */
-    static const char *signing[] = {"EVP_DigestSign", "EVP_PKEY_sign", "EVP_SignInit",
-                                    "EVP_SignFinal",  "RSA_sign",      "ECDSA_sign",
-                                    "ECDSA_do_sign",  "jwt_"};
-    rc = run_nm("-D --undefined-only", so, &v, &n);
-    is_int(rc, 0, "nm -D --undefined-only ran");
-    ok(has(v, n, "EVP_DigestVerify", false) || has(v, n, "EVP_DigestVerifyInit", false),
-       "nm -D lists the module's EVP_DigestVerify* calls (%zu undefined symbols)", n);
+/* How many of the undefined symbols v[0..n) start with one of prefixes. */
+static int count_calls(const sym *v, size_t n, const char *const *prefixes, size_t np)
+{
     int calls = 0;
     for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < sizeof(signing) / sizeof(signing[0]); k++)
-            if (v[i].type == 'U' && has_prefix(v[i].name, signing[k])) {
+        for (size_t k = 0; k < np; k++)
+            if (v[i].type == 'U' && has_prefix(v[i].name, prefixes[k])) {
                 printf("# the module calls %s\n", v[i].name);
                 calls++;
             }
-    is_int(calls, 0, "the module calls no signing function (EVP_DigestSign*, EVP_PKEY_sign*, "
-                     "EVP_Sign*, RSA/ECDSA sign, libjwt)");
-    /* ... and no HTTP or TLS function: device sign-in's helper does that */
-    static const char *net[] = {"curl_", "SSL_", "TLS_", "DTLS_", "OPENSSL_init_ssl",
-                                "gnutls_", "mbedtls_", "wolfSSL_"};
-    int netcalls = 0;
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < sizeof(net) / sizeof(net[0]); k++)
-            if (v[i].type == 'U' && has_prefix(v[i].name, net[k])) {
-                printf("# the module calls %s\n", v[i].name);
-                netcalls++;
-            }
-    is_int(netcalls, 0, "the module calls no HTTP or TLS function (curl_*, SSL_*, TLS_*, "
-                        "OPENSSL_init_ssl, gnutls_*, ...)");
-    free(v);
-    v = NULL;
+    return calls;
+}
 
-    /* Its own code, when the .so still has a symbol table (not stripped). */
+/* What the module calls: verification, never signing, no HTTP or TLS. */
+static void check_calls(const char *so)
+{
+    static const char *const signing[] = {"EVP_DigestSign", "EVP_PKEY_sign", "EVP_SignInit",
+                                          "EVP_SignFinal",  "RSA_sign",      "ECDSA_sign",
+                                          "ECDSA_do_sign",  "jwt_"};
+    /* device sign-in's helper does the network, never the module */
+    static const char *const net[] = {"curl_",   "SSL_",      "TLS_",    "DTLS_", "OPENSSL_init_ssl",
+                                      "gnutls_", "mbedtls_", "wolfSSL_"};
+    sym *v = NULL;
+    size_t n = 0;
+    int rc = run_nm("-D --undefined-only", so, &v, &n);
+    is_int(rc, 0, "nm -D --undefined-only ran");
+    ok(has(v, n, "EVP_DigestVerify", false) || has(v, n, "EVP_DigestVerifyInit", false),
+       "nm -D lists the module's EVP_DigestVerify* calls (%zu undefined symbols)", n);
+    is_int(count_calls(v, n, signing, sizeof(signing) / sizeof(signing[0])), 0,
+           "the module calls no signing function (EVP_DigestSign*, EVP_PKEY_sign*, "
+           "EVP_Sign*, RSA/ECDSA sign, libjwt)");
+    is_int(count_calls(v, n, net, sizeof(net) / sizeof(net[0])), 0,
+           "the module calls no HTTP or TLS function (curl_*, SSL_*, TLS_*, "
+           "OPENSSL_init_ssl, gnutls_*, ...)");
+    free(v);
+}
+
+/* Its own code, when the .so still has a symbol table (not stripped). */
+static void check_own_code(const char *so)
+{
+    static const char *const test_only[] = {"pj_lines_next", "pj_user_map_validate",
+                                            "pj_ls_select"};
+    sym *v = NULL;
+    size_t n = 0;
     int elfclass;
     int symtab = elf_has_symtab(so, &elfclass);
     ok(symtab >= 0, "%s is a readable %s ELF file", so,
@@ -241,35 +250,45 @@ int main(void)
     /* the class this test was built for: a module of another class is not ours */
     is_int(elfclass, sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32,
            "the module's ELF class matches this machine's pointer size (%zu bytes)", sizeof(void *));
-    if (symtab == 1) {
-        rc = run_nm("", so, &v, &n);
-        is_int(rc, 0, "nm ran");
-        ok(has(v, n, "pam_sm_authenticate", true), "the symbol table lists pam_sm_authenticate");
-        int own = 0;
-        for (size_t i = 0; i < n; i++)
-            if (v[i].type != 'U' &&
-                (has_prefix(v[i].name, "pj_sign_") ||
-                 strcmp(v[i].name, "pj_alg_for_key") == 0)) {
-                printf("# the module defines %c %s\n", v[i].type, v[i].name);
-                own++;
-            }
-        is_int(own, 0, "the module defines no pj_sign_*, pj_alg_for_key");
-        /* helpers once linked in for tests alone */
-        static const char *test_only[] = {"pj_lines_next", "pj_user_map_validate",
-                                          "pj_ls_select"};
-        int helpers = 0;
-        for (size_t i = 0; i < n; i++)
-            for (size_t k = 0; k < sizeof(test_only) / sizeof(test_only[0]); k++)
-                if (v[i].type != 'U' && strcmp(v[i].name, test_only[k]) == 0) {
-                    printf("# the module defines %c %s\n", v[i].type, v[i].name);
-                    helpers++;
-                }
-        is_int(helpers, 0, "the module defines no test-only helper (pj_lines_next, ...)");
-        ok(!has(v, n, "pj_result_name", true), "the module does not define pj_result_name (pamjwt's)");
-    } else {
+    if (symtab != 1) {
         skip(5, "%s has no symbol table (stripped)", so);
+        return;
     }
+    int rc = run_nm("", so, &v, &n);
+    is_int(rc, 0, "nm ran");
+    ok(has(v, n, "pam_sm_authenticate", true), "the symbol table lists pam_sm_authenticate");
+    int own = 0, helpers = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].type == 'U')
+            continue;
+        if (has_prefix(v[i].name, "pj_sign_") || strcmp(v[i].name, "pj_alg_for_key") == 0) {
+            printf("# the module defines %c %s\n", v[i].type, v[i].name);
+            own++;
+        }
+        /* helpers once linked in for tests alone */
+        for (size_t k = 0; k < sizeof(test_only) / sizeof(test_only[0]); k++)
+            if (strcmp(v[i].name, test_only[k]) == 0) {
+                printf("# the module defines %c %s\n", v[i].type, v[i].name);
+                helpers++;
+            }
+    }
+    is_int(own, 0, "the module defines no pj_sign_*, pj_alg_for_key");
+    is_int(helpers, 0, "the module defines no test-only helper (pj_lines_next, ...)");
+    ok(!has(v, n, "pj_result_name", true), "the module does not define pj_result_name (pamjwt's)");
     free(v);
-    v = NULL;
+}
+
+int main(void)
+{
+    const char *so = getenv("PAM_JWT_SO");
+    if (so == NULL) {
+        printf("1..0 # SKIP PAM_JWT_SO not set\n");
+        return 0;
+    }
+    if (!check_loads(so))
+        return tap_done();
+    check_exports(so);
+    check_calls(so);
+    check_own_code(so);
     return tap_done();
 }
