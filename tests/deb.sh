@@ -167,9 +167,13 @@ done
 for f in /usr/bin/pamjwt /usr/share/man/man1/pamjwt.1.gz /usr/sbin/pamjwt-jwks-refresh \
     /usr/share/man/man8/pamjwt-jwks-refresh.8.gz \
     "$unitdir/pamjwt-jwks-refresh.service" "$unitdir/pamjwt-jwks-refresh.timer" \
-    /etc/default/pamjwt-jwks-refresh; do
+    /etc/default/pamjwt-jwks-refresh /usr/libexec/pamjwt/pamjwt-device; do
     check "pamjwt holds $f" has_file "$work/tool.list" "$f"
 done
+check "libpam-jwt holds no HTTP client (pamjwt-device is pamjwt's)" \
+    eval '! grep -q "pamjwt-device" "$work/lib.list"'
+check "libpam-jwt does not depend on libcurl" \
+    eval '! dpkg-deb -f "$deb_lib" Depends | grep -q curl' 
 conffiles() { dpkg-deb --ctrl-tarfile "$1" | tar -xOf - ./conffiles 2>/dev/null; }
 check "conffiles: /etc/security/pam_jwt.conf (libpam-jwt), /etc/default/pamjwt-jwks-refresh (pamjwt)" \
     eval '[ "$(conffiles "$deb_lib")" = /etc/security/pam_jwt.conf ] &&
@@ -213,6 +217,8 @@ grep -E '^(Setting up|Unpacking|E:|W:|dpkg:)' "$work/install.out" | sed 's/^/#  
 ok "apt-get install ./libpam-jwt_*.deb ./pamjwt_*.deb"
 diag_cmd dpkg -L libpam-jwt
 diag_cmd dpkg -L pamjwt
+check "pamjwt's postinst made the device sign-in helper's system user _pamjwt (no login shell)" \
+    eval 'getent passwd _pamjwt | grep -q ":/usr/sbin/nologin$"'
 check "installing changes no PAM stack (/etc/pam.d as before)" \
     eval 'diff <(grep " /etc/pam.d/" "$work/before.md5") <(snapshot | grep " /etc/pam.d/") >/dev/null'
 check "the profile is registered with pam-auth-update" grep -qx pam_jwt /var/lib/pam/seen
