@@ -219,6 +219,8 @@ tt "bearer token: refused to ssh://evil.example (its aud names another target): 
 cat "$dir/err" | sed 's/^/# /'
 ask 'Token: '
 tt "bearer token: refused to a local prompt (local://$host)" "refused local://$host"
+ask '(alice@good.example) Token (empty to sign in with a browser): '
+tt "the module's prompt where it offers device sign-in is a token prompt too" '[ $rc -eq 0 ] && [ "$out" = "$bearer" ]'
 ask '(alice@corp.example@good.example) Token: '
 tt "a user name with '@': the host is what follows the LAST '@' (ssh://good.example)" '[ $rc -eq 0 ] && [ "$out" = "$bearer" ]'
 ask '(alice@evil.example) (alice@good.example) Token: '

@@ -313,15 +313,22 @@ static size_t trimmed(const char *s)
 /* The module's token prompt ("Token: ", or $PAMJWT_PROMPT) at the end of
  * the prompt's body, trailing white space ignored on both sides: so
  * PAMJWT_PROMPT="password for alice:" fits "[sudo] password for alice: ". */
+static bool ends_with(const char *body, const char *want)
+{
+    size_t n = trimmed(body), m = trimmed(want);
+    return m > 0 && m <= n && memcmp(body + n - m, want, m) == 0;
+}
+
+/* The module's default prompts: "Token: ", and where a policy offers
+ * device sign-in "Token (empty to sign in with a browser): " (the
+ * module's PJ_DEVICE_PROMPT); or $PAMJWT_PROMPT alone when it is set. */
 static bool token_prompt(const char *body)
 {
     const char *want = getenv("PAMJWT_PROMPT");
-    size_t n, m;
-    if (want == NULL || *want == '\0')
-        want = "Token: ";
-    n = trimmed(body);
-    m = trimmed(want);
-    return m > 0 && m <= n && memcmp(body + n - m, want, m) == 0;
+    if (want != NULL && *want != '\0')
+        return ends_with(body, want);
+    return ends_with(body, "Token: ") ||
+           ends_with(body, "Token (empty to sign in with a browser): ");
 }
 
 /* Where "WORD " starts the prompt's last part: at its start or after a
