@@ -2750,6 +2750,97 @@ static void test_groups_cap(void)
     free(map);
 }
 
+/* sshd's keyboard-interactive authentication: pam_authenticate runs in a
+ * forked child, which carries only the PAM environment back to the handle
+ * that calls pam_setcred.  Here a child authenticates on the handle and
+ * sends its PAM environment through a pipe; the parent puts it in (as
+ * sshd's import_environments does), perhaps altered, and calls setcred. */
+static int setcred_after_child(const char *tok, const char *(*alter)(const char *line),
+                               bool *line_left)
+{
+    pam_handle_t *h = NULL;
+    struct pam_conv c = {conv, NULL};
+    char buf[32768];
+    size_t n = 0;
+    int fds[2], st = 0, rc;
+    write_text(service, jwt_stack(), 0644);
+    answer = tok;
+    if (pipe(fds) != 0 || pam_start_confdir(service, me, &c, dir, &h) != PAM_SUCCESS)
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        int a = pam_authenticate(h, 0);
+        char **env = pam_getenvlist(h);
+        dprintf(fds[1], "%d\n", a);
+        for (size_t i = 0; env && env[i]; i++)
+            dprintf(fds[1], "%s\n", env[i]);
+        _exit(0);
+    }
+    close(fds[1]);
+    for (ssize_t r; n < sizeof(buf) - 1 && (r = read(fds[0], buf + n, sizeof(buf) - 1 - n)) > 0;)
+        n += (size_t)r;
+    buf[n] = '\0';
+    close(fds[0]);
+    waitpid(pid, &st, 0);
+    loglen = 0;
+    logbuf[0] = '\0';
+    if (atoi(buf) != PAM_SUCCESS)
+        return -2;
+    for (char *save = NULL, *l = strtok_r(strchr(buf, '\n'), "\n", &save); l;
+         l = strtok_r(NULL, "\n", &save))
+        pam_putenv(h, alter && strncmp(l, "pam_jwt_setcred=", 16) == 0 ? alter(l) : l);
+    rc = pam_setcred(h, PAM_ESTABLISH_CRED);
+    *line_left = pam_getenv(h, "pam_jwt_setcred") != NULL;
+    pam_end(h, rc);
+    return rc;
+}
+
+static const char *add_group_to_line(const char *line)
+{
+    static char out[8192];
+    snprintf(out, sizeof(out), "%s %s", line, grp_name[1]);
+    return out;
+}
+
+static const char *forge_line(const char *line)
+{
+    static char out[8192];
+    (void)line;
+    snprintf(out, sizeof(out), "pam_jwt_setcred=%064d %s %s", 0, me, grp_name[1]);
+    return out;
+}
+
+static void test_groups_other_process(void)
+{
+    char map[512];
+    bool left = true;
+    int rc;
+    snprintf(map, sizeof(map), "/admins %s\n/ops %s\n", grp_name[0], grp_name[1]);
+    groups_conf(map, NULL);
+    char *t = es256(me, 300, "\"groups\":[\"/admins\"]");
+    rc = setcred_after_child(t, NULL, &left);
+    if (geteuid() == 0)
+        ok(rc == PAM_SUCCESS && has_group(grp_gid[0]) && !has_group(grp_gid[1]),
+           "groups: authenticate in a child (sshd keyboard-interactive): setcred in the parent "
+           "adds the group from the sealed line (rc %d)", rc);
+    else
+        is_int(rc, PAM_CRED_ERR, "groups: authenticate in a child: setcred tries (not root)");
+    ok(!left, "groups: setcred removes the sealed line from the PAM environment");
+    groups_restore();
+    rc = setcred_after_child(t, add_group_to_line, &left);
+    ok(rc == PAM_SUCCESS && !has_group(grp_gid[0]) && !has_group(grp_gid[1]) &&
+           log_has("pam_jwt_setcred in the PAM environment was not made by this module"),
+       "groups: a sealed line with a group added is refused (nothing added, logged)");
+    groups_restore();
+    rc = setcred_after_child(t, forge_line, &left);
+    ok(rc == PAM_SUCCESS && !has_group(grp_gid[1]) && !left &&
+           log_has("was not made by this module"),
+       "groups: a forged line is refused and removed");
+    groups_restore();
+    free(t);
+}
+
 static void test_groups(void)
 {
     if (!groups_setup()) {
@@ -2759,6 +2850,7 @@ static void test_groups(void)
     test_groups_added();
     test_groups_refused();
     test_groups_cap();
+    test_groups_other_process();
     conf(NULL);
 }
 

@@ -163,7 +163,7 @@ diag_file "$SUDOERS"
 start_sshd yes "${LOGNS[@]}"
 ok "sshd (PAM service $SVC_SSHD) listens on 127.0.0.1:$sport, pid $sshd_pid"
 
-REMOTE='echo "groups: $(id -Gn)"; sudo -n /usr/bin/id -un 2>&1 | sed "s/^/sudo: /"'
+REMOTE='echo "groups: $(id -Gn)"; echo "sealed: $(env | grep -c ^pam_jwt_setcred=)"; sudo -n /usr/bin/id -un 2>&1 | sed "s/^/sudo: /"'
 ssh_run() { # ssh_run METHOD FILE: log in as $U with FILE's content, run $REMOTE
     local pflag=
     [ "$1" = keyboard-interactive ] && pflag="-P Token:"
@@ -184,6 +184,7 @@ for m in password keyboard-interactive; do
         eval '[ "$rc" = 0 ] && ! in_group "$G2"'
     check "ssh ($m): sudo's %$G rule lets the user run id -un as root from that session" \
         eval 'has "sudo: root"'
+    check "ssh ($m): the session's environment has no pam_jwt_setcred line" eval 'has "sealed: 0"'
     check_log "ssh ($m): the module logs the group it added" "added groups $G("
     l0=$(log_lines)
     ssh_run "$m" "$tmp/plain.jwt"
