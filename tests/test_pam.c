@@ -2755,6 +2755,7 @@ static void test_groups_cap(void)
  * that calls pam_setcred.  Here a child authenticates on the handle and
  * sends its PAM environment through a pipe; the parent puts it in (as
  * sshd's import_environments does), perhaps altered, and calls setcred. */
+static const char *forge_line(const char *line);
 static int setcred_after_child(const char *tok, const char *(*alter)(const char *line),
                                bool *line_left)
 {
@@ -2790,6 +2791,8 @@ static int setcred_after_child(const char *tok, const char *(*alter)(const char 
     for (char *save = NULL, *l = strtok_r(strchr(buf, '\n'), "\n", &save); l;
          l = strtok_r(NULL, "\n", &save))
         pam_putenv(h, alter && strncmp(l, "pam_jwt_setcred=", 16) == 0 ? alter(l) : l);
+    if (alter == forge_line) /* whether or not the child sent a line */
+        pam_putenv(h, forge_line(NULL));
     rc = pam_setcred(h, PAM_ESTABLISH_CRED);
     *line_left = pam_getenv(h, "pam_jwt_setcred") != NULL;
     pam_end(h, rc);
