@@ -7,6 +7,7 @@
 #include "jwks_refresh.h"
 
 #include "decide.h"
+#include "jwks_lines.h"
 #include "pjconfig.h"
 #include "safefile.h"
 
@@ -33,34 +34,6 @@ static void emit(void *ctx, int prio, const char *msg)
         pj_refresh_note(s->r, msg);
 }
 
-/* Split one line as pam_jwt does: '#' starts a comment at the start of the
- * line or after white space; the line is split at its first '='; key and
- * value are trimmed.  Is it "jwks_file = target"? */
-static bool names_target(const char *line, size_t n, const char *target)
-{
-    const char *eq, *k = line, *v;
-    size_t kl, vl;
-    if (n > 0 && line[n - 1] == '\r')
-        n--;
-    if (n > 0 && line[0] == '#')
-        return false;
-    for (size_t i = 1; i < n; i++)
-        if (line[i] == '#' && (line[i - 1] == ' ' || line[i - 1] == '\t')) {
-            n = i;
-            break;
-        }
-    eq = memchr(line, '=', n);
-    if (eq == NULL)
-        return false;
-    kl = (size_t)(eq - line);
-    v = eq + 1;
-    vl = n - kl - 1;
-    pj_trim(&k, &kl);
-    pj_trim(&v, &vl);
-    return kl == 9 && memcmp(k, "jwks_file", 9) == 0 && vl == strlen(target) &&
-           memcmp(v, target, vl) == 0;
-}
-
 /* r->config with its "jwks_file = JWKS_FILE" line(s) naming the new set,
  * in r->conf_path.  0, or -1 (said). */
 static int write_copy(pj_refresh *r)
@@ -85,7 +58,7 @@ static int write_copy(pj_refresh *r)
     for (size_t at = 0; out && at < len;) {
         const char *nl = memchr(buf + at, '\n', len - at);
         size_t n = nl ? (size_t)(nl - (buf + at)) : len - at;
-        if (names_target(buf + at, n, r->jwks_file)) {
+        if (pj_conf_line_is(buf + at, n, "jwks_file", r->jwks_file)) {
             ol += (size_t)snprintf(out + ol, cap - ol, "jwks_file = %s\n", r->new_path);
             found = true;
         } else {

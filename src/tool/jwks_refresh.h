@@ -3,6 +3,7 @@
  *   jwks_check.c     the live configuration, with the new set, loads (4a)
  *   jwks_probe.c     which keys of the new set verify a token (4b)
  *   jwks_services.c  the PAM services that use the configuration
+ *   jwks_lines.c     its line parsers (PAM service files, configurations)
  * Every message is one line: pj_refresh_say (cmd_jwks.c). */
 #ifndef PJ_JWKS_REFRESH_H
 #define PJ_JWKS_REFRESH_H
