@@ -44,13 +44,22 @@ typedef struct opts {
 } opts;
 
 /* The temporary files, removed on every exit, a signal's too. */
-static char *tmp_paths[5];
+static char *volatile tmp_paths[5];
 
 static void remove_tmp(void)
 {
     for (size_t i = 0; i < sizeof(tmp_paths) / sizeof(tmp_paths[0]); i++)
         if (tmp_paths[i])
             unlink(tmp_paths[i]);
+}
+
+/* Drop one from the list before freeing it: the signal handler never
+ * sees a freed path. */
+static void forget_tmp(size_t i)
+{
+    char *p = tmp_paths[i];
+    tmp_paths[i] = NULL;
+    free(p);
 }
 
 static void on_signal(int sig)
@@ -328,8 +337,8 @@ static int refresh(pj_refresh *r, const opts *o, const char *jwks_uri, const cha
                        strerror(errno));
         goto out;
     }
-    free(tmp_paths[0]);
-    tmp_paths[0] = r->new_path = NULL; /* installed: not removed */
+    forget_tmp(0); /* installed: not removed */
+    r->new_path = NULL;
     alg_words(usable, algs, sizeof(algs));
     pj_refresh_say(LOG_INFO, "installed a new JWK Set from %s in %s (%zu bytes, %zu keys; keys for%s)",
                    jwks_uri, r->jwks_file, len, nkeys, algs);
@@ -388,10 +397,8 @@ int pj_cmd_jwks(int argc, char **argv)
         pj_refresh_say(LOG_ERR, "%s left unchanged", o.jwks_file);
 out:
     remove_tmp();
-    for (size_t i = 0; i < sizeof(tmp_paths) / sizeof(tmp_paths[0]); i++) {
-        free(tmp_paths[i]);
-        tmp_paths[i] = NULL;
-    }
+    for (size_t i = 0; i < sizeof(tmp_paths) / sizeof(tmp_paths[0]); i++)
+        forget_tmp(i);
     free(jwks_uri);
     free(dir);
     free(default_jwks);
