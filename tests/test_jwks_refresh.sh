@@ -91,7 +91,7 @@ refresh() {
 has() { printf '%s\n' "$out" | grep -qF -- "$1"; }
 one_line() { ! printf '%s\n' "$out" | grep -v '^pamjwt' | grep -q .; } # every line a whole message
 left_alone() { [ "$rc" = 1 ] && has "left unchanged" && cmp -s "$1" "$2"; }
-no_tmp() { ! ls -A "$etc" | grep -q '^\.pam_jwt-jwks'; }
+no_tmp() { for f in "$etc"/.pam_jwt-jwks.*; do [ ! -e "$f" ] || return 1; done; }
 R="ISSUER=$URL CA_FILE=$CA JWKS_FILE=$JWKS PAMJWT_CONFIG=$conf"
 
 # ---- discovery, install, unchanged, rotation

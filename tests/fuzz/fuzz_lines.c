@@ -84,8 +84,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     uses = pj_pam_line_uses(line, conf, "/etc/security/pam_jwt.conf");
     if (uses) {
-        CHECK(memmem(data, n, "pam_jwt.so", 10) != NULL);
-        CHECK(memmem(data, n, "config=/etc/security/pam_jwt.d", 31) != NULL);
+        static const char so[] = "pam_jwt.so", arg[] = "config=/etc/security/pam_jwt.d";
+        CHECK(memmem(data, n, so, sizeof(so) - 1) != NULL);
+        CHECK(memmem(data, n, arg, sizeof(arg) - 1) != NULL);
     }
     free(line);
     free(key);
