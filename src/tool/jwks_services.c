@@ -48,7 +48,7 @@ int pj_jwks_services(const char *pam_dir, const char *config, const char *defaul
         char *path;
         if (e->d_name[0] == '.' || e->d_name[nl - 1] == '~' || strchr(e->d_name, '.') != NULL)
             continue; /* ., .., backups, foo.dpkg-old: libpam reads none of them as a service */
-        if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN)
+        if (e->d_type != DT_REG && e->d_type != DT_LNK && e->d_type != DT_UNKNOWN)
             continue;
         files++;
         path = pj_strfmt("%s/%s", pam_dir, e->d_name);
