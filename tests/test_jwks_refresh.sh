@@ -223,7 +223,7 @@ tt "pam_jwt-ssh.conf with SERVICES=sshd: checked for sshd, installed" \
    '[ "$rc" = 0 ] && has "for the PAM service sshd" && has "installed" && [ -s "$etc/pam_jwt/idp.jwks" ]'
 rm -f "$etc/pam_jwt/idp.jwks"
 refresh $IDP PAMJWT_CONFIG="$etc/pam_jwt-ssh.conf" PAM_DIR="$dir/pam.d"
-tt "pam_jwt-ssh.conf: the service sshd is found in PAM_DIR (pam.d-sshd names it): installed" \
+tt "pam_jwt-ssh.conf: the service sshd is found in PAM_DIR (the pam_jwt.so line its header gives): installed" \
    '[ "$rc" = 0 ] && has "for the PAM service sshd" && ! has "sudo" && has "installed" && one_line'
 example pam_jwt-sudo.conf
 rm -f "$etc/pam_jwt/idp.jwks"
