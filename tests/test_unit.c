@@ -2215,11 +2215,11 @@ static pj_verdict r_ignore(struct pj_ctx *x, pj_decision *d)
 static void test_rule_runner(void)
 {
     pj_decision d;
-    const pj_rule all_pass[] = {{"a", r_pass}, {"b", r_pass}, {"c", r_pass}};
-    const pj_rule forgot[] = {{"a", r_pass}, {"forgetful", r_forgot}, {"c", r_pass}};
-    const pj_rule self[] = {{"a", r_pass}, {"eager", r_self_accept}, {"c", r_pass}};
-    const pj_rule silent[] = {{"silent", r_stop_silent}, {"b", r_pass}};
-    const pj_rule ignore[] = {{"shape", r_ignore}, {"b", r_pass}};
+    const pj_rule all_pass[] = {{"a", r_pass, NULL}, {"b", r_pass, NULL}, {"c", r_pass, NULL}};
+    const pj_rule forgot[] = {{"a", r_pass, NULL}, {"forgetful", r_forgot, NULL}, {"c", r_pass, NULL}};
+    const pj_rule self[] = {{"a", r_pass, NULL}, {"eager", r_self_accept, NULL}, {"c", r_pass, NULL}};
+    const pj_rule silent[] = {{"silent", r_stop_silent, NULL}, {"b", r_pass, NULL}};
+    const pj_rule ignore[] = {{"shape", r_ignore, NULL}, {"b", r_pass, NULL}};
 
     memset(&d, 0, sizeof(d));
     is_int(d.result, PJ_REFUSE, "a blank decision is a refusal (PJ_REFUSE is the zero value)");
