@@ -158,7 +158,7 @@ int pj_check_claims(const pj_config *c, json_t *claims, double now, const pj_sco
 int pj_check_claims_as(const pj_config *c, json_t *claims, double now, const pj_scope *scope,
                        const char *audience, char *why, size_t sz, char *tell, size_t tsz)
 {
-    static const char lacks[] = "Token lacks a claim this host requires: get a new one.";
+    static const char lacks[] = "Token has a malformed time claim: get a new one.";
     char want[PJ_MAX_LINE + 1], when[40];
     double exp = 0, nbf = 0, iat = 0, leeway = (double)c->leeway;
     int r;
