@@ -58,7 +58,7 @@ static void tell_audience(char *tell, size_t sz, const char *want, json_t *aud)
     json_t *first = json_is_array(aud) ? json_array_get(aud, 0) : aud;
     size_t more = json_is_array(aud) && json_array_size(aud) > 0 ? json_array_size(aud) - 1 : 0;
     pj_sanitize(w, sizeof(w), want, strlen(want));
-    if (aud == NULL) {
+    if (aud == NULL || (json_is_array(aud) && json_array_size(aud) == 0)) {
         told(tell, sz, "Token names no audience, this host takes %s.", w);
         return;
     }
