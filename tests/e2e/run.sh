@@ -241,7 +241,7 @@ check "sudo: the user's password works (pam_unix fallthrough)" sudo_ok "$tmp/pas
 # default LogLevel (INFO): the OpenSSH client shows a keyboard-interactive
 # message with logit(), which LogLevel=ERROR (and -q) hide.
 told_ssh() {
-    SSHPASS=$(cat "$1") tx "SSHPASS=\$(cat $(basename "$1")) sshpass -e -P Token: ssh -o PreferredAuthentications=keyboard-interactive -p $port $U@127.0.0.1 true" \
+    SSHPASS=$(cat "$1") tx "SSHPASS=\$(cat $(basename "$1")) sshpass -e -P Token: ssh -o PreferredAuthentications=keyboard-interactive -p $port $U@127.0.0.1 'echo e2e-ok-\$(id -un)'" \
         timeout 30 sshpass -e -P Token: \
         ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
         -o LogLevel=INFO -o ConnectTimeout=10 -o ControlMaster=no -o ControlPath=none \
