@@ -3,9 +3,10 @@
 # Man page lint: the pages render without a warning.  mandoc -T lint
 # (warnings and errors; style notes are left alone) and groff with every
 # warning (-ww) over man/*.[158] and debian/*.8, whichever of the two is
-# installed (tests/debian-packages.txt has both); and in pam_jwt.conf(5)
-# every key's heading starts its own tagged paragraph (.TP), so no key's
-# text runs into the one before it.  TAP output.
+# installed (tests/debian-packages.txt has both); text after an example
+# starts a new paragraph; and in pam_jwt.conf(5) every key's heading
+# starts its own tagged paragraph (.TP), so no key's text runs into the
+# one before it.  TAP output.
 top=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 n=0; bad=0
 t() { # t DESCRIPTION OUTPUT: ok when OUTPUT is empty
@@ -35,6 +36,19 @@ for page in "$top"/man/*.[158] "$top"/debian/*.8; do
         t "$name: groff -man -ww renders it without a warning" \
             "$(LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z "$page" 2>&1)"
     fi
+done
+# After an indented example (.RS, .EX or .nf, ... .EE or .fi, .RE) the
+# text starts a new paragraph: a line that runs on there is a fragment
+# left behind (the example's text was cut, or a paragraph was moved).
+for page in "$top"/man/*.[158] "$top"/debian/*.8; do
+    [ -f "$page" ] || continue
+    t "${page#"$top"/}: text after an example starts a new paragraph" "$(awk '
+        /^\.(EE|fi)$/ { closed = NR }
+        /^\.RE$/ && closed == NR - 1 { after = NR; next }
+        after && NR == after + 1 {
+            if ($0 !~ /^\.(PP|LP|P|SH|SS|TP|IP|RS)( |$)/) print FILENAME ":" FNR ": " $0
+            after = 0
+        }' "$page")"
 done
 conf5=$top/man/pam_jwt.conf.5
 if [ -f "$conf5" ]; then
