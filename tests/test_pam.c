@@ -1769,6 +1769,16 @@ static void test_hardening_cut_signatures(const char *t)
         ok(log_has("ES256 signature is 84 characters, expected 86: token cut off?"),
            "... logged as a cut-off signature (84 of 86)");
         free(cut);
+        /* longer than ES256 makes: never "cut off" */
+        char *longer = malloc(tl + 3);
+        snprintf(longer, tl + 3, "%sAA", t);
+        is_int(auth(me, longer), PAM_AUTH_ERR, "ES256 signature two characters long: refused");
+        ok(log_has("ES256 signature is 88 characters, expected 86: longer than ES256 makes") &&
+               !log_has("cut off"),
+           "... logged as longer than ES256 makes, not as cut off (%s)", logbuf);
+        ok(strcmp(told, "Token is malformed: copy it again whole, or get a new one.\n") == 0,
+           "... told: malformed (got '%s')", told);
+        free(longer);
     }
     /* RS* and PS*: the key's modulus fixes the length (2048 bits: 256 bytes,
      * 342 characters) */

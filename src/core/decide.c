@@ -291,7 +291,7 @@ static bool sig_length_wrong(const char *tok, size_t n, pj_decision *d)
         tell(d, "%s", TELL_CUT);
     } else {
         stop(d, PJ_REFUSE, "%s signature is %zu characters, expected %zu: longer than %s makes "
-             "(another algorithm's, or a DER signature?)", d->alg, have, b64_chars(want), d->alg);
+             "(another key's or algorithm's, or a DER signature?)", d->alg, have, b64_chars(want), d->alg);
         tell(d, "%s", TELL_MALFORMED);
     }
     return true;
