@@ -3660,6 +3660,16 @@ static void test_told(void)
     told_is("Token login is unavailable on this host (see the system log).", "bad argument");
     free(t);
 
+    /* the token prompt's own refusals */
+    conf(NULL);
+    is_int(auth_args("use_first_pass", me, "unused", NULL), PAM_AUTH_ERR,
+           "told: use_first_pass without a token -> PAM_AUTH_ERR");
+    told_is("Token login is unavailable on this host (see the system log).",
+            "use_first_pass without a token");
+    is_int(auth(me, "pamjwt-chunked:x:abc"), PAM_AUTH_ERR, "told: a malformed chunked answer -> "
+           "PAM_AUTH_ERR");
+    told_is("Token arrived in pieces that do not fit together: try again.", "malformed pieces");
+
     /* PAM_USER_UNKNOWN: the same line as a user barred by min_uid, so it
      * does not tell who exists here */
     conf(NULL);
