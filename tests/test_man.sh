@@ -6,7 +6,9 @@
 # installed (tests/debian-packages.txt has both); text after an example
 # starts a new paragraph; and in pam_jwt.conf(5) every key's heading
 # starts its own tagged paragraph (.TP), so no key's text runs into the
-# one before it.  TAP output.
+# one before it; and pam_jwt(8) lists every line the module can tell the
+# person at the prompt (tests/told_lines.py reads them from the sources).
+# TAP output.
 top=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 n=0; bad=0
 t() { # t DESCRIPTION OUTPUT: ok when OUTPUT is empty
@@ -56,6 +58,12 @@ if [ -f "$conf5" ]; then
     t "pam_jwt.conf.5: every key heading follows .TP" "$(awk '
         /^\.BI "(\\%)?[a-z_]+ = "/ && prev != ".TP" { print FILENAME ":" FNR ": " $0 " (after " prev ")" }
         { prev = $0 }' "$conf5")"
+fi
+# pam_jwt(8) lists every line the module can tell the person at the prompt
+if [ -x /usr/bin/python3 ]; then
+    told=$(/usr/bin/python3 "$top/tests/told_lines.py" "$top" 2>&1)
+    t "pam_jwt(8) lists every line the module can tell ($(printf '%s\n' "$told" | grep -c '^ok') lines)" \
+        "$(printf '%s\n' "$told" | grep -v '^ok\|^1\.\.')"
 fi
 echo "1..$n"
 [ "$bad" -eq 0 ]
