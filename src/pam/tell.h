@@ -11,8 +11,8 @@
  * just before the module returns rc.  Nothing is sent when quiet (the
  * module argument), when line is NULL or empty, or when rc is PAM_SUCCESS
  * or PAM_IGNORE (the next module handles the answer).  PAM_SILENT does
- * not silence it: sudo passes that flag by default (sudoers' pam_silent),
- * and sudo is where the line helps most; "quiet" is the switch.  Whoever
+ * not silence it: sudo calls pam_authenticate with that flag, and sudo is
+ * where the line helps most; "quiet" is the switch.  Whoever
  * refused (the decision, device sign-in, the token prompt) only fills in
  * the line. */
 void pj_tell(pam_handle_t *pamh, bool quiet, int rc, const char *line);
