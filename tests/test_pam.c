@@ -27,6 +27,7 @@
 
 #include <jansson.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include "b64enc.h"
 #include "b64url.h"
@@ -81,9 +82,19 @@ static char *(*pop_answer)(const char *nonce);
 static char *pending;
 static size_t pending_off, max_answer;
 
+/* every PAM_ERROR_MSG of the last auth, one per line: what the person at
+ * the prompt was told (not counted in conv_calls: no question) */
+static char told[4096];
+
 static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *ad)
 {
     (void)ad;
+    if (n == 1 && msg[0]->msg_style == PAM_ERROR_MSG && !conv_fail) {
+        size_t o = strlen(told);
+        snprintf(told + o, sizeof(told) - o, "%s\n", msg[0]->msg);
+        *resp = NULL;
+        return PAM_SUCCESS;
+    }
     conv_calls++;
     if (conv_fail)
         return PAM_CONV_ERR;
@@ -178,6 +189,7 @@ static int auth_stack(const char *stack, const char *user, const char *tok, char
     conv_calls = 0;
     last_prompt[0] = '\0';
     prompts[0] = '\0';
+    told[0] = '\0';
     loglen = 0;
     logbuf[0] = '\0';
     rc = pam_start_confdir(service, user, &c, dir, &h);
@@ -1758,6 +1770,16 @@ static void test_hardening_cut_signatures(const char *t)
         ok(log_has("ES256 signature is 84 characters, expected 86: token cut off?"),
            "... logged as a cut-off signature (84 of 86)");
         free(cut);
+        /* longer than ES256 makes: never "cut off" */
+        char *longer = malloc(tl + 3);
+        snprintf(longer, tl + 3, "%sAA", t);
+        is_int(auth(me, longer), PAM_AUTH_ERR, "ES256 signature two characters long: refused");
+        ok(log_has("ES256 signature is 88 characters, expected 86: longer than ES256 makes") &&
+               !log_has("cut off"),
+           "... logged as longer than ES256 makes, not as cut off (%s)", logbuf);
+        ok(strcmp(told, "Token is malformed: copy it again whole, or get a new one.\n") == 0,
+           "... told: malformed (got '%s')", told);
+        free(longer);
     }
     /* RS* and PS*: the key's modulus fixes the length (2048 bits: 256 bytes,
      * 342 characters) */
@@ -1768,12 +1790,27 @@ static void test_hardening_cut_signatures(const char *t)
         size_t rl = strlen(rs), pl = strlen(ps);
         rs[rl - 2] = '\0';
         is_int(auth(me, rs), PAM_AUTH_ERR, "RS256 signature two characters short: refused");
-        ok(log_has("RS256 signature is 255 bytes, the key needs 256: token cut off?"),
-           "... logged as a cut-off signature (255 of 256 bytes)");
+        ok(log_has("RS256 signature is 255 bytes, the key needs 256: token cut off, or signed by "
+                   "another key?"),
+           "... logged as a cut-off signature, or another key's (255 of 256 bytes)");
+        ok(strcmp(told, "Token is cut off or not from an issuer this host trusts.\n") == 0,
+           "... told: cut off or another issuer's (got '%s')", told);
         ps[pl - 6] = '\0';
         is_int(auth(me, ps), PAM_AUTH_ERR, "PS256 signature six characters short: refused");
-        ok(log_has("PS256 signature is 252 bytes, the key needs 256: token cut off?"),
-           "... logged as a cut-off signature (252 of 256 bytes)");
+        ok(log_has("PS256 signature is 252 bytes, the key needs 256: token cut off, or signed by "
+                   "another key?"),
+           "... logged as a cut-off signature, or another key's (252 of 256 bytes)");
+        /* longer than the key needs: another (larger) key's, never "cut off" */
+        EVP_PKEY *big = EVP_RSA_gen(3072);
+        char *long_rs = sign_pem("RS384", big, cl, NULL);
+        is_int(auth(me, long_rs), PAM_AUTH_ERR, "RS384 signature of a 3072-bit key: refused");
+        ok(log_has("RS384 signature is 384 bytes, the key needs 256: signed by another key?") &&
+               !log_has("cut off"),
+           "... logged as another key's, not as cut off (%s)", logbuf);
+        ok(strcmp(told, "Token is not from an issuer this host trusts.\n") == 0,
+           "... told: not from an issuer this host trusts (got '%s')", told);
+        free(long_rs);
+        EVP_PKEY_free(big);
         free(rs);
         rs = sign_pem("RS256", k_rsa, cl, NULL);
         rs[rl - 1] = '\0';
@@ -3176,6 +3213,7 @@ static int dev_conv(int n, const struct pam_message **msg, struct pam_response *
         const char *style = msg[i]->msg_style == PAM_PROMPT_ECHO_OFF  ? "OFF"
                             : msg[i]->msg_style == PAM_PROMPT_ECHO_ON ? "ON"
                             : msg[i]->msg_style == PAM_TEXT_INFO      ? "INFO"
+                            : msg[i]->msg_style == PAM_ERROR_MSG      ? "ERR"
                                                                       : "OTHER";
         snprintf(dev_msgs + o, sizeof(dev_msgs) - o, "%s|%s\n", style, msg[i]->msg);
         if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
@@ -3386,7 +3424,7 @@ static void test_device_uri_complete_and_pop(void)
     char body[20000], *tok;
     int rc;
     /* verification_uri_complete: an info line before the prompt */
-    tok = iss_token(k_ec256, "ES256", "https://idp.example", me, NULL);
+    tok = iss_token(k_ec256, "ES256", "https://idp.example", me, "\"aud\":\"pam-test\"");
     snprintf(body, sizeof(body),
              "echo 'show https://idp.example/device ABCD-EFGH "
              "https://idp.example/device?code=ABCD-EFGH'\necho 'token %s'", tok);
@@ -3515,7 +3553,8 @@ static void test_device_lying_helpers(const char *show)
         {"unsigned", strdup("eyJhbGciOiJub25lIn0.eyJzdWIiOiJyb290In0.eA"),
          "alg none is never accepted"},
         {"expired", expired_tok, "expired"},
-        {"otheruser", iss_token(k_ec256, "ES256", "https://idp.example", other, NULL),
+        {"otheruser", iss_token(k_ec256, "ES256", "https://idp.example", other,
+                                "\"aud\":\"pam-test\""),
          "token is for user"},
     };
     for (size_t i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
@@ -3525,6 +3564,13 @@ static void test_device_lying_helpers(const char *show)
         is_int(rc, PAM_AUTH_ERR, "device: a lying helper (%s token) -> PAM_AUTH_ERR", lies[i].name);
         ok(log_has("refused (via device sign-in): ") && log_has(lies[i].log),
            "device: ... refused by the verifier: %s (got %s)", lies[i].log, logbuf);
+        if (strcmp(lies[i].name, "otheruser") == 0) {
+            char want[600];
+            snprintf(want, sizeof(want), "ERR|Signed in as %s, but this login is for %s.\n",
+                     other, me);
+            ok(strstr(dev_msgs, want) != NULL, "told: device sign-in as another account: '%s' "
+               "(got %s)", want, dev_msgs);
+        }
         free(lies[i].tok);
     }
 }
@@ -3616,6 +3662,61 @@ static void test_device_policy_dir(const char *show)
     remove(P("pol/b.conf"));
 }
 
+/* device_audience: one policy serves typed tokens (audience) and device
+ * sign-in (device_audience, default device_client_id) */
+static void test_device_audience(const char *show)
+{
+    char body[20000], host[256], aud[300], extra[400], want[600];
+    char *typed, *viadev;
+    int rc;
+    gethostname(host, sizeof(host));
+    host[sizeof(host) - 1] = '\0';
+    snprintf(aud, sizeof(aud), "ssh://%s", host);
+    snprintf(extra, sizeof(extra), "\"aud\":\"%s\"", aud);
+    typed = iss_token(k_ec256, "ES256", "https://idp.example", me, extra);
+    viadev = iss_token(k_ec256, "ES256", "https://idp.example", me, "\"aud\":\"pam-test\"");
+    snprintf(body, sizeof(body), "%s\necho 'token %s'", show, viadev);
+    char h[512]; /* dev_helper's path is in a buffer P() reuses */
+    snprintf(h, sizeof(h), "%s", dev_helper("devaud", body));
+    dev_conf(h, "audience = ssh://%h\n");
+    dev_first = typed;
+    rc = dev_auth(NULL, me, NULL);
+    ok(rc == PAM_SUCCESS && !log_has("refused"),
+       "device_audience: audience = ssh://%%h: a typed token for %s -> PAM_SUCCESS, nothing "
+       "refused (%s)", aud, logbuf);
+    dev_first = "";
+    rc = dev_auth(NULL, me, NULL);
+    ok(rc == PAM_SUCCESS && log_has("via device sign-in") && !log_has("refused"),
+       "device_audience: ... and device sign-in (aud pam-test, the client id) -> PAM_SUCCESS by "
+       "the same line (%s)", logbuf);
+    /* each kind of token is held to its own audience only */
+    dev_first = viadev;
+    rc = dev_auth(NULL, me, NULL);
+    is_int(rc, PAM_AUTH_ERR, "device_audience: the client id's token typed -> PAM_AUTH_ERR");
+    snprintf(body, sizeof(body), "%s\necho 'token %s'", show, typed);
+    dev_conf(dev_helper("devaud2", body), "audience = ssh://%h\n");
+    dev_first = "";
+    rc = dev_auth(NULL, me, NULL);
+    is_int(rc, PAM_AUTH_ERR, "device_audience: a token for %s from device sign-in -> PAM_AUTH_ERR",
+           aud);
+    snprintf(want, sizeof(want), "ERR|Token is for %s, this host takes pam-test.\n", aud);
+    ok(strstr(dev_msgs, want) != NULL, "device_audience: ... told '%s' (got %s)", want, dev_msgs);
+    /* device_audience set: %h expanded, the client id no longer used */
+    dev_conf(dev_helper("devaud3", body), "audience = ssh://%h\ndevice_audience = ssh://%h\n");
+    rc = dev_auth(NULL, me, NULL);
+    ok(rc == PAM_SUCCESS && log_has("via device sign-in"),
+       "device_audience = ssh://%%h: a token for %s from device sign-in -> PAM_SUCCESS (%s)", aud,
+       logbuf);
+    dev_conf(h, "device_audience = ssh://%h\n");
+    rc = dev_auth(NULL, me, NULL);
+    is_int(rc, PAM_AUTH_ERR,
+           "device_audience = ssh://%%h: a token for the client id from device sign-in -> "
+           "PAM_AUTH_ERR");
+    dev_first = NULL;
+    free(typed);
+    free(viadev);
+}
+
 static void test_device(void)
 {
     static const char show[] = "echo 'show https://idp.example/device ABCD-EFGH'";
@@ -3631,7 +3732,7 @@ static void test_device(void)
     mkdir(devdir, 0777);
     chmod(devdir, 0777); /* the stubs write what they saw here */
     char *tok = iss_token(k_ec256, "ES256", "https://idp.example", me,
-                          "\"email\":\"me@example.com\"");
+                          "\"email\":\"me@example.com\",\"aud\":\"pam-test\"");
     test_device_approved(show, tok);
     test_device_helper_sandbox();
     test_device_typed_token(tok);
@@ -3643,6 +3744,7 @@ static void test_device(void)
     test_device_lying_helpers(show);
     test_device_helper_user();
     test_device_policy_dir(show);
+    test_device_audience(show);
     dev_first = NULL;
 }
 
@@ -3829,6 +3931,185 @@ static void setup(void)
     EVP_PKEY_free(small);
 }
 
+/* ---------------------------------------------------------- what the user is told */
+/* Each line of the contract's table ("What the person at the prompt is
+ * told"), through the application's conversation as PAM_ERROR_MSG: one
+ * line, the exact words, and none for a pass-on or with quiet. */
+static void told_is(const char *want, const char *what)
+{
+    char w[600];
+    snprintf(w, sizeof(w), "%s\n", want);
+    ok(strcmp(told, w) == 0, "told: %s: '%s' (got '%s')", what, want, told);
+}
+
+static void test_told(void)
+{
+    char host[256], want[600], pl[1024], *t;
+    gethostname(host, sizeof(host));
+    host[sizeof(host) - 1] = '\0';
+
+    /* expired, not valid yet: the times in UTC, to the minute */
+    conf(NULL);
+    t = signed_claims(k_ec256, "ES256", "{\"sub\":\"x\",\"iat\":1699999000,\"exp\":1700000000}");
+    is_int(auth(me, t), PAM_AUTH_ERR, "told: expired -> PAM_AUTH_ERR");
+    told_is("Token expired at 2023-11-14 22:13 UTC: get a new one.", "expired");
+    ok(log_has("refused: token expired"), "told: ... and the log line as always");
+    is_int(auth_args("quiet", me, t, NULL), PAM_AUTH_ERR, "told: quiet: still PAM_AUTH_ERR");
+    ok(told[0] == '\0', "told: quiet: nothing is told (got '%s')", told);
+    ok(log_has("refused: token expired"), "told: quiet: ... the log line is written as always");
+    free(t);
+    t = signed_claims(k_ec256, "ES256", "{\"sub\":\"x\",\"nbf\":4102444800,\"exp\":4102444900}");
+    is_int(auth(me, t), PAM_AUTH_ERR, "told: not valid yet -> PAM_AUTH_ERR");
+    told_is("Token is not valid before 2100-01-01 00:00 UTC.", "not valid yet");
+    free(t);
+
+    /* audience: the token's (sanitized, first of an array) and the host's */
+    conf("audience = ssh://%h");
+    t = es256(me, 300, "\"aud\":\"ssh://a.example\"");
+    is_int(auth(me, t), PAM_AUTH_ERR, "told: audience -> PAM_AUTH_ERR");
+    snprintf(want, sizeof(want), "Token is for ssh://a.example, this host takes ssh://%s.", host);
+    told_is(want, "audience");
+    free(t);
+    t = es256(me, 300, "\"aud\":[\"local://b\\u001b[2J\",\"x\",\"y\"]");
+    is_int(auth(me, t), PAM_AUTH_ERR, "told: audience array -> PAM_AUTH_ERR");
+    snprintf(want, sizeof(want),
+             "Token is for local://b\\x1b[2J and 2 others, this host takes ssh://%s.", host);
+    told_is(want, "audience array (first named, sanitized)");
+    free(t);
+    t = es256(me, 300, NULL);
+    is_int(auth(me, t), PAM_AUTH_ERR, "told: no aud -> PAM_AUTH_ERR");
+    snprintf(want, sizeof(want), "Token names no audience, this host takes ssh://%s.", host);
+    told_is(want, "no audience");
+    free(t);
+
+    /* another user */
+    conf(NULL);
+    t = es256(me, 300, NULL);
+    is_int(auth(other, t), PAM_AUTH_ERR, "told: token for another user -> PAM_AUTH_ERR");
+    snprintf(want, sizeof(want), "Token is for user %s, not %s.", me, other);
+    told_is(want, "another user");
+    is_int(auth(me, t), PAM_SUCCESS, "told: accepted token");
+    ok(told[0] == '\0', "told: nothing on success (got '%s')", told);
+    free(t);
+
+    /* a pass-on is not a refusal */
+    is_int(auth(me, "hunter2"), PAM_IGNORE, "told: a password -> PAM_IGNORE");
+    ok(told[0] == '\0', "told: nothing for a pass-on (got '%s')", told);
+
+    /* revoked, already used */
+    write_text("told-revoked", "told-1\n", 0644);
+    snprintf(pl, sizeof(pl), "revoked_file = %s/told-revoked", dir);
+    conf(pl);
+    t = es256(me, 300, "\"jti\":\"told-1\"");
+    is_int(auth(me, t), PAM_AUTH_ERR, "told: revoked -> PAM_AUTH_ERR");
+    told_is("Token was revoked.", "revoked");
+    free(t);
+    mkdir(P("told-replay"), 0700);
+    snprintf(pl, sizeof(pl), "replay_cache = %s/told-replay", dir);
+    conf(pl);
+    t = es256(me, 300, "\"jti\":\"told-2\"");
+    is_int(auth(me, t), PAM_SUCCESS, "told: a one-time token, first use");
+    is_int(auth(me, t), PAM_AUTH_ERR, "told: ... second use -> PAM_AUTH_ERR");
+    told_is("Token was already used.", "already used");
+    free(t);
+
+    /* signature, issuer, algorithm, key, no policy: one line for all */
+    const char *trust = "Token is not from an issuer this host trusts.";
+    conf(NULL);
+    snprintf(pl, sizeof(pl), "{\"sub\":\"%s\",\"iat\":%ld,\"exp\":%ld}", me, now, now + 300);
+    t = signed_claims(k_ec_other, "ES256", pl);
+    is_int(auth(me, t), PAM_AUTH_ERR, "told: bad signature -> PAM_AUTH_ERR");
+    told_is(trust, "bad signature");
+    free(t);
+    conf("issuer = https://idp.example");
+    t = es256(me, 300, "\"iss\":\"https://evil.example\"");
+    is_int(auth(me, t), PAM_AUTH_ERR, "told: wrong issuer -> PAM_AUTH_ERR");
+    told_is(trust, "wrong issuer");
+    ok(!strstr(told, "idp.example"), "told: ... the issuer this host expects is not named");
+    free(t);
+    conf("algorithms = RS256");
+    t = es256(me, 300, NULL);
+    is_int(auth(me, t), PAM_AUTH_ERR, "told: algorithm not allowed -> PAM_AUTH_ERR");
+    told_is(trust, "algorithm not allowed");
+    free(t);
+    conf(NULL);
+    t = es256_kid(me, 300, NULL, "no-such-kid");
+    char *jw = tl_jwk(k_ec256, "some-kid", "ES256", "sig");
+    char jwks[4096];
+    snprintf(jwks, sizeof(jwks), "{\"keys\":[%s]}", jw);
+    free(jw);
+    write_text("told.jwks", jwks, 0644);
+    snprintf(pl, sizeof(pl), "jwks_file = %s/told.jwks\nallowed_subjects = *\n", dir);
+    write_text("told-jwks.conf", pl, 0644);
+    char args[600];
+    snprintf(args, sizeof(args), "config=%s/told-jwks.conf", dir);
+    is_int(auth_args(args, me, t, NULL), PAM_AUTH_ERR, "told: no key for the kid -> PAM_AUTH_ERR");
+    told_is(trust, "no key");
+    ok(!strstr(told, "kid"), "told: ... no key id named");
+    free(t);
+
+    /* cut off */
+    t = es256(me, 300, NULL);
+    t[strlen(t) - 5] = '\0';
+    is_int(auth(me, t), PAM_AUTH_ERR, "told: signature cut off -> PAM_AUTH_ERR");
+    told_is("Token is cut off: copy it again whole.", "cut off");
+    free(t);
+
+    /* subject not allowed (sanitized) */
+    t = es256("mallory\\u001b[2J@example.com", 300, NULL);
+    snprintf(pl, sizeof(pl), "key_file = %s/ec256.pub\nallowed_subjects = alice\n", dir);
+    write_text("pam_jwt.conf", pl, 0644);
+    is_int(auth(me, t), PAM_AUTH_ERR, "told: subject not allowed -> PAM_AUTH_ERR");
+    told_is("Subject mallory\\x1b[2J@example.com may not log in here.",
+            "subject not allowed (sanitized)");
+    free(t);
+
+    /* proof of possession */
+    conf("require_pop = yes");
+    t = es256(me, 300, NULL);
+    is_int(auth(me, t), PAM_AUTH_ERR, "told: require_pop, no cnf -> PAM_AUTH_ERR");
+    told_is("Proof of possession failed: sign in again (pamjwt login).", "proof of possession");
+    free(t);
+
+    /* config or key problem, a token given; none for a password */
+    conf("bogus_key = 1");
+    t = es256(me, 300, NULL);
+    is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "told: broken config -> PAM_AUTHINFO_UNAVAIL");
+    told_is("Token login is unavailable on this host (see the system log).", "config problem");
+    ok(!strstr(told, dir), "told: ... no path named");
+    is_int(auth(me, "hunter2"), PAM_IGNORE, "told: broken config, a password -> PAM_IGNORE");
+    ok(told[0] == '\0', "told: ... nothing told (got '%s')", told);
+    is_int(auth_args("no-such-argument", me, t, NULL), PAM_AUTHINFO_UNAVAIL,
+           "told: a bad module argument -> PAM_AUTHINFO_UNAVAIL");
+    told_is("Token login is unavailable on this host (see the system log).", "bad argument");
+    free(t);
+
+    /* the token prompt's own refusals */
+    conf(NULL);
+    is_int(auth_args("use_first_pass", me, "unused", NULL), PAM_AUTH_ERR,
+           "told: use_first_pass without a token -> PAM_AUTH_ERR");
+    told_is("Token login is unavailable on this host (see the system log).",
+            "use_first_pass without a token");
+    is_int(auth(me, "pamjwt-chunked:x:abc"), PAM_AUTH_ERR, "told: a malformed chunked answer -> "
+           "PAM_AUTH_ERR");
+    told_is("Token arrived in pieces that do not fit together: try again.", "malformed pieces");
+
+    /* PAM_USER_UNKNOWN: the same line as a user barred by min_uid, so it
+     * does not tell who exists here */
+    conf(NULL);
+    t = es256("nosuchuser-pamjwt", 300, NULL);
+    is_int(auth("nosuchuser-pamjwt", t), PAM_USER_UNKNOWN, "told: no such user -> PAM_USER_UNKNOWN");
+    told_is("User nosuchuser-pamjwt cannot log in here with a token.", "no such user");
+    free(t);
+    conf("min_uid = 4000000000");
+    t = es256(me, 300, NULL);
+    is_int(auth(me, t), PAM_AUTH_ERR, "told: below min_uid -> PAM_AUTH_ERR");
+    snprintf(want, sizeof(want), "User %s cannot log in here with a token.", me);
+    told_is(want, "below min_uid (the same words as no such user)");
+    free(t);
+    conf(NULL);
+}
+
 int main(void)
 {
     so = getenv("PAM_JWT_SO");
@@ -3859,6 +4140,7 @@ int main(void)
     test_pop();
     test_device();
     test_pop_audience();
+    test_told();
     tl_rmtree(dir);
     return tap_done();
 }

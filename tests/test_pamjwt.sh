@@ -141,6 +141,7 @@ timed=$("$JWTMINT" raw ES256 "$dir/ec256.key" '{"alg":"ES256","typ":"JWT"}' \
   "{\"sub\":\"$me\",\"jti\":\"t1\",\"iat\":$t0,\"nbf\":$t0,\"exp\":$((t0 + 600))}")
 check "$timed" "$dir/c.conf" "$me" $((t0 + 350)); rc=$?
 t "times: accepted 5m 50s after iat (exit 0)" [ $rc -eq 0 ]
+t "tell: nothing to tell when accepted" sh -c "! grep -q '^tell:' '$dir/out'"
 t "times: the evaluation time, UTC and unix, marked as --at" \
   grep -qx 'evaluated at: 2026-11-29 11:55:50 UTC (unix 1795953350, from --at)' "$dir/out"
 t "times: the leeway in force (default 30s)" grep -qx 'leeway: 30s' "$dir/out"
@@ -150,6 +151,7 @@ t "times: iat 5m 50s ago" grep -qx 'iat: 2026-11-29 11:50:00 UTC (5m 50s ago)' "
 t "times: printed before the header" sh -c "sed -n '/^header:/q;p' '$dir/out' | grep -q '^exp: '"
 check "$timed" "$dir/c.conf" "$me" $((t0 + 600 + 7380)); rc=$?
 t "times: 2h 3m after exp: refused, 'expired 2h 3m ago'" sh -c "[ $rc -eq 1 ] && grep -qx 'exp: 2026-11-29 12:00:00 UTC (expired 2h 3m ago)' '$dir/out'"
+t "tell: the line the module would tell the user, after the reason" sh -c "grep -qx 'tell: Token expired at 2026-11-29 12:00 UTC: get a new one.' '$dir/out' && sed -n 2p '$dir/out' | grep -q '^reason: ' && sed -n 3p '$dir/out' | grep -q '^tell: '"
 check "$timed" "$dir/c.conf" "$me" $((t0 + 610)); rc=$?
 t "times: 10s after exp: accepted, within the leeway" sh -c "[ $rc -eq 0 ] && grep -qx 'exp: 2026-11-29 12:00:00 UTC (expired 10s ago, within the 30s leeway)' '$dir/out'"
 check "$timed" "$dir/c.conf" "$me" $((t0 - 10)); rc=$?

@@ -564,6 +564,53 @@ static json_t *J(const char *s)
     return json_loads(s, 0, &e);
 }
 
+/* The claim checks' lines for the person at the prompt: UTC to the minute,
+ * the token's audience (sanitized, the first of an array, or none). */
+static void test_claims_tell(void)
+{
+    int rc;
+    char why[256], tell[256], t[64];
+    pj_config *c = parse("key_file = /k\nallowed_subjects = *\naudience = ssh://%h\n", &rc);
+    pj_scope sc = {"sshd", "h1"};
+    struct { const char *claims; double now; const char *line; } cases[] = {
+        {"{\"exp\":1700000000,\"aud\":\"ssh://h1\"}", 1700000031.0,
+         "Token expired at 2023-11-14 22:13 UTC: get a new one."},
+        {"{\"exp\":4102444900,\"nbf\":4102444800,\"aud\":\"ssh://h1\"}", 1700000000.0,
+         "Token is not valid before 2100-01-01 00:00 UTC."},
+        {"{\"exp\":1000,\"aud\":\"ssh://h2\"}", 900.0, "Token is for ssh://h2, this host takes ssh://h1."},
+        {"{\"exp\":1000,\"aud\":[\"a\\u001bb\",\"c\"]}", 900.0,
+         "Token is for a\\x1bb and 1 other, this host takes ssh://h1."},
+        {"{\"exp\":1000,\"aud\":[]}", 900.0, "Token names no audience, this host takes ssh://h1."},
+        {"{\"exp\":1000,\"aud\":[1]}", 900.0,
+         "Token's audience is not a list of names, this host takes ssh://h1."},
+        {"{\"aud\":\"ssh://h1\"}", 900.0,
+         "Token has no expiry time (exp): this host takes only tokens that expire."},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *j = J(cases[i].claims);
+        tell[0] = '\0';
+        int r = pj_check_claims_as(c, j, cases[i].now, &sc, c->audience, why, sizeof(why), tell,
+                                   sizeof(tell));
+        ok(r == -1 && strcmp(tell, cases[i].line) == 0, "tell: %s -> '%s' (got '%s')",
+           cases[i].claims, cases[i].line, tell);
+        json_decref(j);
+    }
+    /* device_audience: the audience given is the one checked */
+    json_t *j = J("{\"exp\":1000,\"aud\":\"cli\"}");
+    is_int(pj_check_claims_as(c, j, 900.0, &sc, "cli", why, sizeof(why), NULL, 0), 0,
+           "claims: the audience given (device_audience) replaces audience");
+    is_int(pj_check_claims(c, j, 900.0, &sc, why, sizeof(why)), -1,
+           "claims: ... which still refuses aud cli");
+    json_decref(j);
+    pj_utc_minute(1e300, t, sizeof(t));
+    ok(strcmp(t, "a time out of range") == 0, "utc: 1e300 is out of range (got '%s')", t);
+    pj_utc_minute(0.0 / 0.0, t, sizeof(t));
+    ok(strcmp(t, "a time out of range") == 0, "utc: NaN is out of range (got '%s')", t);
+    pj_utc_minute(59.9, t, sizeof(t));
+    ok(strcmp(t, "1970-01-01 00:00 UTC") == 0, "utc: whole minutes (got '%s')", t);
+    pj_config_free(c);
+}
+
 static void test_claims(void)
 {
     int rc;
@@ -2420,11 +2467,11 @@ static pj_verdict r_ignore(struct pj_ctx *x, pj_decision *d)
 static void test_rule_runner(void)
 {
     pj_decision d;
-    const pj_rule all_pass[] = {{"a", r_pass}, {"b", r_pass}, {"c", r_pass}};
-    const pj_rule forgot[] = {{"a", r_pass}, {"forgetful", r_forgot}, {"c", r_pass}};
-    const pj_rule self[] = {{"a", r_pass}, {"eager", r_self_accept}, {"c", r_pass}};
-    const pj_rule silent[] = {{"silent", r_stop_silent}, {"b", r_pass}};
-    const pj_rule ignore[] = {{"shape", r_ignore}, {"b", r_pass}};
+    const pj_rule all_pass[] = {{"a", r_pass, NULL}, {"b", r_pass, NULL}, {"c", r_pass, NULL}};
+    const pj_rule forgot[] = {{"a", r_pass, NULL}, {"forgetful", r_forgot, NULL}, {"c", r_pass, NULL}};
+    const pj_rule self[] = {{"a", r_pass, NULL}, {"eager", r_self_accept, NULL}, {"c", r_pass, NULL}};
+    const pj_rule silent[] = {{"silent", r_stop_silent, NULL}, {"b", r_pass, NULL}};
+    const pj_rule ignore[] = {{"shape", r_ignore, NULL}, {"b", r_pass, NULL}};
 
     memset(&d, 0, sizeof(d));
     is_int(d.result, PJ_REFUSE, "a blank decision is a refusal (PJ_REFUSE is the zero value)");
@@ -2736,6 +2783,7 @@ int main(void)
     test_policy_dir_at();
     test_claims();
     test_scope_reasons();
+    test_claims_tell();
     test_claims_number_edges();
     test_subjects();
     test_jti_revocable();

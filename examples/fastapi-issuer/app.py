@@ -9,7 +9,9 @@ GET  /jwks.json  the public key as a JWK Set (for pam_jwt's jwks_file).
 Configuration (environment):
   PAMJWT_ISSUER_KEY       PEM EC P-256 private key (required)
   PAMJWT_ISSUER_USERS     JSON users file {"alice": "scrypt$...", ...} (required)
-  PAMJWT_ISSUER_AUDIENCE  aud claim (default "ssh")
+  PAMJWT_ISSUER_AUDIENCE  aud claim (default "ssh://" and this machine's
+                          name: the target pamjwt askpass names for ssh to
+                          it; local://HOST for sudo on HOST)
   PAMJWT_ISSUER_ISSUER    iss claim (default: none)
   PAMJWT_ISSUER_TTL       token lifetime in seconds (default 120)
   PAMJWT_ISSUER_KID       kid (default: the key's RFC 7638 thumbprint)
@@ -29,6 +31,7 @@ import hmac
 import json
 import os
 import secrets
+import socket
 import stat
 import sys
 import tempfile
@@ -111,7 +114,8 @@ class Settings:
                 and self.key.curve.name == "secp256r1"):
             raise RuntimeError(f"{key_path}: want an EC P-256 private key (ES256)")
         load_users(self.users_path)  # fail at start, not at the first login
-        self.audience = os.environ.get("PAMJWT_ISSUER_AUDIENCE", "ssh")
+        self.audience = os.environ.get("PAMJWT_ISSUER_AUDIENCE",
+                                       "ssh://" + socket.gethostname())
         self.issuer = os.environ.get("PAMJWT_ISSUER_ISSUER") or None
         self.ttl = int(os.environ.get("PAMJWT_ISSUER_TTL", "120"))
         if not 1 <= self.ttl <= 3600:

@@ -13,6 +13,7 @@ int pj_args_parse(int argc, const char **argv, pj_args *a, const pj_log *log)
     a->prompt = PJ_DEFAULT_PROMPT;
     a->debug = false;
     a->use_first_pass = false;
+    a->quiet = false;
     a->prompt_set = false;
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i];
@@ -20,6 +21,8 @@ int pj_args_parse(int argc, const char **argv, pj_args *a, const pj_log *log)
             continue;
         if (strcmp(s, "debug") == 0) {
             a->debug = true;
+        } else if (strcmp(s, "quiet") == 0) {
+            a->quiet = true;
         } else if (strcmp(s, "use_first_pass") == 0) {
             a->use_first_pass = true;
         } else if (strcmp(s, "try_first_pass") == 0) {

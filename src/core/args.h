@@ -14,6 +14,7 @@ typedef struct pj_args {
     bool prompt_set;      /* prompt= was given */
     bool debug;
     bool use_first_pass;
+    bool quiet;           /* tell the user nothing on a refusal */
 } pj_args;
 
 /* Fill a from argv.  Every known argument is applied even when another is

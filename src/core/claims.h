@@ -11,5 +11,13 @@
 /* 0 when every claim check passes; -1 with a reason written to why. */
 int pj_check_claims(const pj_config *c, json_t *claims, double now, const pj_scope *scope,
                     char *why, size_t whysz);
+/* The same, checking aud against audience (unexpanded; NULL: aud is not
+ * checked) instead of the config's audience key, and on refusal writing
+ * the line for the person at the prompt to tell (NULL: not wanted). */
+int pj_check_claims_as(const pj_config *c, json_t *claims, double now, const pj_scope *scope,
+                       const char *audience, char *why, size_t whysz, char *tell,
+                       size_t tellsz);
+/* "2026-12-07 19:03 UTC": a NumericDate for a person, to the minute. */
+void pj_utc_minute(double t, char *buf, size_t sz);
 
 #endif

@@ -63,22 +63,55 @@ static pj_verdict stop(pj_decision *d, pj_result r, const char *fmt, ...)
     return PJ_RULE_STOP;
 }
 
+/* The lines for the person at the prompt that several rules share (the
+ * contract's "What the person at the prompt is told"; pam_jwt(8) lists
+ * every line). */
+#define TELL_ISSUER "Token is not from an issuer this host trusts."
+#define TELL_UNAVAIL "Token login is unavailable on this host (see the system log)."
+#define TELL_MALFORMED "Token is malformed: copy it again whole, or get a new one."
+#define TELL_CUT "Token is cut off: copy it again whole."
+#define TELL_CUT_OR_KEY "Token is cut off or not from an issuer this host trusts."
+#define TELL_POP "Proof of possession failed: sign in again (pamjwt login)."
+#define TELL_REFUSED "Token was refused by this host."
+
+/* The user line of a refusal (printf-style, into d->user_line). */
+static void tell(pj_decision *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tell(pj_decision *d, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pj_vformat(d->user_line, sizeof(d->user_line), fmt, ap);
+    va_end(ap);
+}
+
 void pj_run_rules(const pj_rule *rules, size_t n, struct pj_ctx *x, pj_decision *d)
 {
     d->result = PJ_REFUSE;
+    d->user_line[0] = '\0';
     for (size_t i = 0; i < n; i++) {
         pj_verdict v = rules[i].check(x, d);
-        if (v == PJ_RULE_PASS)
+        if (v == PJ_RULE_PASS) {
+            d->user_line[0] = '\0'; /* a line a passing rule prepared is not the next one's */
             continue;
+        }
         /* a rule may end the decision, never accept it */
         if (v != PJ_RULE_STOP || d->result == PJ_ACCEPT || d->reason[0] == '\0') {
             d->result = PJ_REFUSE;
             snprintf(d->reason, sizeof(d->reason), "rule %s gave no verdict", rules[i].name);
+            tell(d, "%s", TELL_REFUSED);
         }
+        /* every refusal tells the person one line; a pass-on tells nothing */
+        if (d->result == PJ_IGNORE)
+            d->user_line[0] = '\0';
+        else if (d->result == PJ_UNAVAIL)
+            tell(d, "%s", TELL_UNAVAIL);
+        else if (d->user_line[0] == '\0')
+            tell(d, "%s", rules[i].tell ? rules[i].tell : TELL_REFUSED);
         return;
     }
     /* The one place a decision is accepted. */
     d->result = PJ_ACCEPT;
+    d->user_line[0] = '\0';
     snprintf(d->reason, sizeof(d->reason), "all checks passed");
 }
 
@@ -248,12 +281,20 @@ static bool sig_length_wrong(const char *tok, size_t n, pj_decision *d)
             return false;
         stop(d, PJ_REFUSE, "%s signature is %zu characters and does not decode to whole bytes: "
              "token cut off?", d->alg, have);
+        tell(d, "%s", TELL_CUT);
         return true;
     }
     if (have == b64_chars(want))
         return false;
-    stop(d, PJ_REFUSE, "%s signature is %zu characters, expected %zu: token cut off?", d->alg,
-         have, b64_chars(want));
+    if (have < b64_chars(want)) {
+        stop(d, PJ_REFUSE, "%s signature is %zu characters, expected %zu: token cut off?", d->alg,
+             have, b64_chars(want));
+        tell(d, "%s", TELL_CUT);
+    } else {
+        stop(d, PJ_REFUSE, "%s signature is %zu characters, expected %zu: longer than %s makes "
+             "(another key's or algorithm's, or a DER signature?)", d->alg, have, b64_chars(want), d->alg);
+        tell(d, "%s", TELL_MALFORMED);
+    }
     return true;
 }
 
@@ -329,7 +370,7 @@ static pj_verdict rule_signature(struct pj_ctx *x, pj_decision *d)
     const char *alg_name = json_string_value(m), *kid = NULL;
     const char *with_kid = "";
     char kidpart[sizeof(" and kid ") + sizeof(d->kid)] = ""; /* never cut */
-    size_t candidates = 0, tried = 0, unusable = 0, wrong_len = 0, need = 0;
+    size_t candidates = 0, tried = 0, unusable = 0, wrong_len = 0, need = 0, least = SIZE_MAX;
     int alg;
 
     if (alg_name == NULL)
@@ -387,14 +428,23 @@ static pj_verdict rule_signature(struct pj_ctx *x, pj_decision *d)
         if (kl != 0 && kl != x->j.sig_len) {
             wrong_len++;
             need = need == 0 || need == kl ? kl : SIZE_MAX;
+            least = kl < least ? kl : least;
         }
     }
-    if (tried > 0 && wrong_len == tried && need != SIZE_MAX)
-        return stop(d, PJ_REFUSE, "%s signature is %zu bytes, the key%s need%s %zu: token cut off?",
-                    d->alg, x->j.sig_len, tried == 1 ? "" : "s", tried == 1 ? "s" : "", need);
-    if (tried > 0 && wrong_len == tried)
-        return stop(d, PJ_REFUSE, "%s signature is %zu bytes, no key tried needs that length: "
-                                  "token cut off?", d->alg, x->j.sig_len);
+    if (tried > 0 && wrong_len == tried) {
+        /* shorter than every key needs: cut off, or another (shorter)
+         * key's; longer: another key's, never a cut */
+        bool shorter = x->j.sig_len < least;
+        const char *cause = shorter ? "token cut off, or signed by another key?"
+                                    : "signed by another key?";
+        tell(d, "%s", shorter ? TELL_CUT_OR_KEY : TELL_ISSUER);
+        if (need != SIZE_MAX)
+            return stop(d, PJ_REFUSE, "%s signature is %zu bytes, the key%s need%s %zu: %s",
+                        d->alg, x->j.sig_len, tried == 1 ? "" : "s", tried == 1 ? "s" : "", need,
+                        cause);
+        return stop(d, PJ_REFUSE, "%s signature is %zu bytes, no key tried needs that length: %s",
+                    d->alg, x->j.sig_len, cause);
+    }
     if (tried == 0 && unusable > 0)
         return stop(d, PJ_REFUSE, "no usable key for alg %s%s (%zu unusable, see above)", d->alg,
                     with_kid, unusable);
@@ -403,11 +453,32 @@ static pj_verdict rule_signature(struct pj_ctx *x, pj_decision *d)
     return stop(d, PJ_REFUSE, "bad signature (%zu key%s tried)", tried, tried == 1 ? "" : "s");
 }
 
+/* The audience a token must name: audience, or for a token from device
+ * sign-in device_audience (default: device_client_id, taken literally,
+ * so its '%' are escaped here). */
+static const char *audience_for(const struct pj_ctx *x, char *buf, size_t sz)
+{
+    const pj_config *c = x->c;
+    size_t o = 0;
+    if (x->rq->device_policy == NULL)
+        return c->audience;
+    if (c->device_audience != NULL || c->device_client_id == NULL)
+        return c->device_audience;
+    for (const char *p = c->device_client_id; *p && o + 2 < sz; p++) {
+        if (*p == '%')
+            buf[o++] = '%';
+        buf[o++] = *p;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 static pj_verdict rule_claims(struct pj_ctx *x, pj_decision *d)
 {
-    char why[sizeof(d->reason)];
+    char why[sizeof(d->reason)], aud[2 * PJ_MAX_DEVICE_FIELD + 1];
     pj_scope sc = {x->rq->service, x->rq->host};
-    if (pj_check_claims(x->c, x->j.claims, x->rq->now, &sc, why, sizeof(why)) != 0)
+    if (pj_check_claims_as(x->c, x->j.claims, x->rq->now, &sc, audience_for(x, aud, sizeof(aud)),
+                           why, sizeof(why), d->user_line, sizeof(d->user_line)) != 0)
         return stop(d, PJ_REFUSE, "%s", why);
     pj_debugf(x->rq->log, "claims accepted");
     return PJ_RULE_PASS;
@@ -427,10 +498,14 @@ static pj_verdict rule_jti(struct pj_ctx *x, pj_decision *d)
     if (x->jti && c->revoked.path && !pj_jti_revocable(x->jti, strlen(x->jti)))
         return stop(d, PJ_REFUSE, "jti cannot be revoked (it cannot be written as a line of "
                                   "revoked_file)");
-    if (x->jti && pj_jti_revoked(c, x->jti))
+    if (x->jti && pj_jti_revoked(c, x->jti)) {
+        tell(d, "Token was revoked.");
         return stop(d, PJ_REFUSE, "token revoked (jti listed in revoked_file)");
-    if (c->replay_cache && x->jti == NULL)
+    }
+    if (c->replay_cache && x->jti == NULL) {
+        tell(d, "Token has no jti: this host takes only one-time tokens.");
         return stop(d, PJ_REFUSE, "token has no jti (replay_cache requires one)");
+    }
     return PJ_RULE_PASS;
 }
 
@@ -445,9 +520,13 @@ static pj_verdict rule_subject(struct pj_ctx *x, pj_decision *d)
     char safe[160];
 
     if (sub == NULL || json_string_length(s) == 0 || strlen(sub) != json_string_length(s)) {
+        tell(d, "Token names no subject: get a new one.");
         pj_sanitize(safe, sizeof(safe), c->subject_claim, strlen(c->subject_claim));
         return stop(d, PJ_REFUSE, "subject claim %s is missing, empty or not a string", safe);
     }
+    /* the subject's own words for every refusal of this rule; short */
+    pj_sanitize(safe, 100, sub, strlen(sub));
+    tell(d, "Subject %s may not log in here.", safe);
     if (!pj_subject_allowed(c, sub))
         return stop(d, PJ_REFUSE, "subject not allowed");
     switch (pj_map_user(c, sub, &d->user, x->rq->log)) {
@@ -476,6 +555,10 @@ static pj_verdict rule_pam_user(struct pj_ctx *x, pj_decision *d)
         return PJ_RULE_PASS;
     pj_sanitize(safe, sizeof(safe), d->user, strlen(d->user));
     pj_sanitize(pu, sizeof(pu), x->rq->pam_user, strlen(x->rq->pam_user));
+    if (x->rq->device_policy != NULL)
+        tell(d, "Signed in as %s, but this login is for %s.", safe, pu);
+    else
+        tell(d, "Token is for user %s, not %s.", safe, pu);
     return stop(d, PJ_REFUSE, "token is for user %s, not %s", safe, pu);
 }
 
@@ -539,6 +622,9 @@ static pj_verdict rule_user_exists(struct pj_ctx *x, pj_decision *d)
     char safe[160];
     uid_t uid = 0;
     pj_sanitize(safe, sizeof(safe), d->user, strlen(d->user));
+    /* one line whether the user is missing or barred (min_uid, max_uid,
+     * nobody): it does not tell who exists here */
+    tell(d, "User %s cannot log in here with a token.", safe);
     switch (lookup_user(d->user, &uid, x->rq->log)) {
     case USER_FOUND: break;
     case USER_MISSING: return stop(d, PJ_USER_UNKNOWN, "user %s does not exist", safe);
@@ -662,9 +748,14 @@ static pj_verdict rule_one_time(struct pj_ctx *x, pj_decision *d)
     case PJ_REPLAY_NOT_USED:
         return PJ_RULE_PASS;
     case PJ_REPLAY_ALREADY_USED:
+        tell(d, "Token was already used.");
         return stop(d, PJ_REFUSE, "one-time token already used (jti in replay_cache)");
-    case PJ_REPLAY_TOO_LATE:
+    case PJ_REPLAY_TOO_LATE: {
+        char when[40];
+        pj_utc_minute(exp, when, sizeof(when));
+        tell(d, "Token expired at %s: get a new one.", when);
         return stop(d, PJ_REFUSE, "token expired before replay_cache could record it");
+    }
     case PJ_REPLAY_UNUSABLE:
         break;
     }
@@ -673,21 +764,21 @@ static pj_verdict rule_one_time(struct pj_ctx *x, pj_decision *d)
 
 /* The contract's rules, in its order. */
 static const pj_rule rules[] = {
-    {"input size", rule_size},            /* 1 */
-    {"JWT shape", rule_shape},            /* 2 */
-    {"config", rule_config},
-    {"token syntax", rule_parse},
-    {"issuer policy", rule_policy},
-    {"signature", rule_signature},        /* 3, 4 */
-    {"claims", rule_claims},              /* 4 */
-    {"jti", rule_jti},                    /* 4: revoked_file, replay_cache */
-    {"subject", rule_subject},            /* 5 */
-    {"PAM user", rule_pam_user},          /* 6 */
-    {"user exists", rule_user_exists},    /* 7 */
-    {"export_claims", rule_export},
-    {"group_map", rule_groups},
-    {"proof of possession", rule_pop},
-    {"one-time token", rule_one_time},    /* 8 */
+    {"input size", rule_size, "Input is longer than a token may be (16384 bytes)."}, /* 1 */
+    {"JWT shape", rule_shape, NULL},      /* 2 */
+    {"config", rule_config, NULL},
+    {"token syntax", rule_parse, TELL_MALFORMED},
+    {"issuer policy", rule_policy, TELL_ISSUER},
+    {"signature", rule_signature, TELL_ISSUER}, /* 3, 4 */
+    {"claims", rule_claims, NULL},        /* 4 */
+    {"jti", rule_jti, "Token has an unusable jti claim: get a new one."}, /* 4 */
+    {"subject", rule_subject, NULL},      /* 5 */
+    {"PAM user", rule_pam_user, NULL},    /* 6 */
+    {"user exists", rule_user_exists, NULL}, /* 7 */
+    {"export_claims", rule_export, NULL},
+    {"group_map", rule_groups, NULL},
+    {"proof of possession", rule_pop, TELL_POP},
+    {"one-time token", rule_one_time, NULL}, /* 8 */
 };
 
 void pj_decide(const pj_request *rq, pj_decision *d)
@@ -704,7 +795,10 @@ void pj_decide(const pj_request *rq, pj_decision *d)
     for (size_t i = 0; x.ps != NULL && i < x.ps->n; i++)
         if (x.ps->v[i].c != NULL && pj_export_names(x.ps->v[i].c, &d->unset) != 0) {
             pj_logf(rq->log, LOG_ERR, "out of memory while exporting claims");
-            d->result = d->result == PJ_ACCEPT ? PJ_UNAVAIL : d->result;
+            if (d->result == PJ_ACCEPT) {
+                d->result = PJ_UNAVAIL;
+                tell(d, "%s", TELL_UNAVAIL);
+            }
             break;
         }
     log_decision(rq, d);

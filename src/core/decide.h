@@ -57,9 +57,18 @@ typedef struct pj_request {
     const struct pj_config *device_policy;
 } pj_request;
 
+/* The longest line told to the person at the prompt, with its NUL. */
+#define PJ_USER_LINE_MAX 256
+
 typedef struct pj_decision {
     pj_result result;
     char reason[256];
+    /* refused (not PJ_IGNORE, not PJ_ACCEPT): one line for the person at
+     * the prompt, in words they can act on and without what the
+     * administrator keeps private (no paths, key ids or config beyond the
+     * audience this host expects).  The module sends it as PAM_ERROR_MSG
+     * unless "quiet"; pamjwt check prints it as "tell:". */
+    char user_line[PJ_USER_LINE_MAX];
     char *user;            /* mapped local user, once known */
     /* sanitized, for log lines; empty when unknown */
     char alg[24], kid[96], sub[160], jti[96], iss[160];
@@ -100,10 +109,15 @@ struct pj_ctx;
 typedef struct pj_rule {
     const char *name;
     pj_verdict (*check)(struct pj_ctx *x, pj_decision *d);
+    /* the user line when the rule stops refused without setting one
+     * (NULL: a generic line; PJ_UNAVAIL always gets the "unavailable" one) */
+    const char *tell;
 } pj_rule;
 
 /* Run rules in order on a decision that starts refused; d->result becomes
- * PJ_ACCEPT only when every rule returned PJ_RULE_PASS. */
+ * PJ_ACCEPT only when every rule returned PJ_RULE_PASS.  A refusal always
+ * ends with a user line (the rule's, its table entry's, or a generic one);
+ * PJ_IGNORE and PJ_ACCEPT never have one. */
 void pj_run_rules(const pj_rule *rules, size_t n, struct pj_ctx *x, pj_decision *d);
 
 #endif

@@ -49,6 +49,7 @@ static const struct keydef keydefs[] = {
     {"device_flow", V_BOOL, OFF(device_flow), 0, NULL},
     {"device_client_id", V_STRING, OFF(device_client_id), 0, NULL},
     {"device_scope", V_STRING, OFF(device_scope), 0, NULL},
+    {"device_audience", V_SCOPED, OFF(device_audience), 0, NULL},
     {"device_timeout", V_NUMBER, OFF(device_timeout), PJ_MAX_DEVICE_TIMEOUT,
      "expected whole seconds from 1 to 600"},
     {"device_ca_file", V_PATH, OFF(device_ca_file), 0, NULL},
@@ -119,6 +120,7 @@ void pj_config_free(pj_config *c)
     free(c->replay_cache);
     free(c->device_client_id);
     free(c->device_scope);
+    free(c->device_audience);
     free(c->device_ca_file);
     free(c->device_user);
     free(c->device_helper);
@@ -621,6 +623,8 @@ int pj_config_finish(pj_config *c, const pj_log *log)
 bool pj_config_uses_service(const pj_config *c)
 {
     if (c->audience && pj_scope_uses_service(c->audience))
+        return true;
+    if (c->device_flow && c->device_audience && pj_scope_uses_service(c->device_audience))
         return true;
     for (size_t i = 0; i < c->nreqs; i++)
         if (pj_scope_uses_service(c->reqs[i].value))

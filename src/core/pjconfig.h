@@ -69,6 +69,8 @@ typedef struct pj_config {
     /* device sign-in: the module runs device_helper as device_user */
     bool device_flow;
     char *device_client_id, *device_scope, *device_ca_file, *device_user, *device_helper;
+    char *device_audience;   /* aud of a token from device sign-in (scoped);
+                              * NULL: device_client_id */
     int64_t device_timeout;  /* seconds, 1..600 (V_NUMBER: int64_t) */
     pj_strlist pop_audience; /* a proof's aud must be one of these (scoped);
                               * empty: the default, PJ_POP_DEFAULT_AUDIENCE */

@@ -15,8 +15,10 @@
 #include "policy.h"
 #include "log.h"
 #include "setcred.h"
+#include "tell.h"
 #include "util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -81,11 +83,15 @@ static void log_conv_failure(pam_handle_t *pamh, const pj_log *log, const char *
                  : "");
 }
 
+#define TELL_UNAVAIL "Token login is unavailable on this host (see the system log)."
+
 /* Get the token: PAM_AUTHTOK if an earlier module set one, else (unless
  * use_first_pass) ask through the conversation; an answer that starts a
  * chunked token is completed with continuation prompts.  *tok is a
- * private copy, wiped by the caller. */
-static int get_token(pam_handle_t *pamh, const pj_args *a, const pj_log *log, char **tok)
+ * private copy, wiped by the caller.  A refusal writes the user's line
+ * (PJ_USER_LINE_MAX bytes) to line. */
+static int get_token(pam_handle_t *pamh, const pj_args *a, const pj_log *log, char **tok,
+                     char *line)
 {
     const void *item = NULL;
     const char *why = NULL;
@@ -99,6 +105,7 @@ static int get_token(pam_handle_t *pamh, const pj_args *a, const pj_log *log, ch
         if (a->use_first_pass && pj_chunk_started(*tok)) {
             pj_logf(log, LOG_NOTICE,
                     "refused: a chunked token needs prompts, use_first_pass allows none");
+            snprintf(line, PJ_USER_LINE_MAX, "%s", TELL_UNAVAIL);
             pj_free_str(*tok);
             *tok = NULL;
             return PAM_AUTH_ERR;
@@ -106,6 +113,7 @@ static int get_token(pam_handle_t *pamh, const pj_args *a, const pj_log *log, ch
         r = pj_chunk_complete(tok, ask, pamh, &why);
     } else if (a->use_first_pass) {
         pj_logf(log, LOG_NOTICE, "refused: use_first_pass given but no token was entered before");
+        snprintf(line, PJ_USER_LINE_MAX, "%s", TELL_UNAVAIL);
         return PAM_AUTH_ERR;
     } else {
         r = pj_chunk_ask(ask, pamh, a->prompt, tok, &why);
@@ -127,6 +135,8 @@ static int get_token(pam_handle_t *pamh, const pj_args *a, const pj_log *log, ch
     case PJ_CHUNK_BAD:
     default:
         pj_logf(log, LOG_NOTICE, "refused: chunked token: %s", why ? why : "malformed");
+        snprintf(line, PJ_USER_LINE_MAX, "Token arrived in pieces that do not fit together: "
+                                         "try again.");
         return PAM_AUTH_ERR;
     }
     /* Hand the answer on, so "pam_unix.so try_first_pass" after us can use
@@ -162,6 +172,7 @@ typedef struct attempt {
     const pj_config *dev;   /* the policy offering device sign-in, if any */
     char *tok;              /* the answer (wiped) */
     bool via_device;        /* tok came from device sign-in */
+    char user_line[PJ_USER_LINE_MAX]; /* a refusal's line for the user (pj_tell) */
 } attempt;
 
 /* Device sign-in changes the prompt, so when the module will prompt, the
@@ -210,17 +221,19 @@ static bool empty_answer(const char *tok)
 /* The PAM code for a decision, once the application has what an accepted
  * token gives it: PAM_USER (rule 6) and the exported claims. */
 static int pam_result(pam_handle_t *pamh, const pj_request *rq, const pj_decision *d,
-                      const pj_log *log)
+                      const pj_log *log, char *line)
 {
     switch (d->result) {
     case PJ_ACCEPT:
         if (rq->pam_user == NULL && pam_set_item(pamh, PAM_USER, d->user) != PAM_SUCCESS) {
             pj_logf(log, LOG_ERR, "refused: cannot set PAM_USER");
+            snprintf(line, PJ_USER_LINE_MAX, "%s", TELL_UNAVAIL);
             return PAM_AUTH_ERR;
         }
         for (size_t i = 0; i < d->env.n; i++)
             if (pam_putenv(pamh, d->env.v[i]) != PAM_SUCCESS) {
                 pj_logf(log, LOG_ERR, "refused: cannot set the PAM environment");
+                snprintf(line, PJ_USER_LINE_MAX, "%s", TELL_UNAVAIL);
                 return PAM_AUTH_ERR;
             }
         return PAM_SUCCESS;
@@ -275,8 +288,10 @@ static int decide(pam_handle_t *pamh, attempt *at, pj_log *log)
     if (!env_ok && d.result == PJ_ACCEPT) {
         pj_logf(log, LOG_ERR, "refused: cannot clear the PAM environment");
         d.result = PJ_REFUSE;
+        snprintf(d.user_line, sizeof(d.user_line), "%s", TELL_UNAVAIL);
     }
-    rc = pam_result(pamh, &rq, &d, log);
+    snprintf(at->user_line, sizeof(at->user_line), "%s", d.user_line);
+    rc = pam_result(pamh, &rq, &d, log, at->user_line);
     /* group_map: what setcred adds, kept only for an accepted token */
     if (rc == PAM_SUCCESS && d.groups.n > 0)
         rc = pj_grant_store(pamh, d.user, &d.groups, log);
@@ -293,16 +308,17 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     attempt at = {0};
     int rc;
 
-    (void)flags;
+    (void)flags; /* PAM_SILENT: see pj_tell */
     at.args_rc = pj_args_parse(argc, argv, &at.args, &log);
     log.debug = at.args.debug;
     pj_grant_clear(pamh); /* only this attempt's accepted token gives groups */
     read_policies_first(pamh, &at, &log);
-    rc = get_token(pamh, &at.args, &log, &at.tok);
+    rc = get_token(pamh, &at.args, &log, &at.tok, at.user_line);
     if (rc == PAM_SUCCESS && at.dev != NULL && empty_answer(at.tok))
         rc = sign_in_with_browser(pamh, &at, &log);
     if (rc == PAM_SUCCESS)
         rc = decide(pamh, &at, &log);
+    pj_tell(pamh, at.args.quiet, rc, at.user_line);
     pj_free_str(at.tok);
     pj_policies_free(at.ps);
     return rc;

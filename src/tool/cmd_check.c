@@ -205,6 +205,8 @@ static void print_decision(const pj_decision *d, const check_args *a, const char
 {
     pj_cli_line(stdout, "decision: %s", pj_result_name(d->result));
     pj_cli_line(stdout, "reason: %s", d->result == PJ_ACCEPT ? "all checks passed" : d->reason);
+    if (d->user_line[0]) /* what the module would tell the person at the prompt */
+        pj_cli_line(stdout, "tell: %s", d->user_line);
     if (d->user) {
         char *u = pj_cli_escape(d->user, strlen(d->user));
         pj_cli_line(stdout, "user: %s", u ? u : "(out of memory)");

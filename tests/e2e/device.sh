@@ -132,7 +132,7 @@ write_conf() { # write_conf DEVICE_TIMEOUT
     cat >"$conf" <<EOF
 issuer = $ISSUER
 jwks_file = $JWKS
-audience = cli
+audience = ssh://%h
 algorithms = RS256 ES256
 allowed_subjects = $ACCOUNT
 user_map_file = $etc/users.map
@@ -305,6 +305,55 @@ check "sudo: after the approval it runs id -u as root (prints 0)" \
     eval '[ "$rc" = 0 ] && [ "$(printf "%s\n" "$out" | tail -n 1)" = 0 ]'
 check "ps after: no pamjwt-device left" helper_gone
 check_log "the module logs 'via device sign-in' for sudo" "via device sign-in"
+
+# One sshd stack with one pam_jwt.so line and one policy: a typed token
+# (aud ssh://HOST: audience) and a browser sign-in (the ID token, aud the
+# client id: device_audience's default) both log in, and neither logs a
+# refusal on the way.
+one_line_serves_both() {
+    local host l0
+    host=$(hostname)
+    echo "# ---- 5. one pam_jwt.so line: a typed token for ssh://$host and a browser sign-in"
+    check "the sshd stack has one pam_jwt.so line" \
+        eval '[ "$(grep -c "pam_jwt\.so" "/etc/pam.d/$SVC_SSHD")" = 1 ]'
+    if ! oidc_device_token "$ACCOUNT" "ssh://$host" "$tmp/typed.jwt"; then
+        notok "a typed token for ssh://$host (device.mjs, approved as $ACCOUNT)"
+        return
+    fi
+    ok "a typed token for ssh://$host (device.mjs, approved as $ACCOUNT)"
+    chmod 0644 "$tmp/typed.jwt"
+    printf '%s\n' '#!/bin/sh' \
+        '# TEST ONLY (tests/e2e/device.sh): note the prompt, answer with the token' \
+        'printf "%s\n" "$1" >>"$PROMPT_LOG"' 'cat "$TOKEN_FILE"' >"$tmp/bin/askpass-token"
+    chmod 0755 "$tmp/bin/askpass-token"
+    prompts=$tmp/prompts-typed
+    : >"$prompts"
+    chmod 0666 "$prompts"
+    l0=$(log_lines)
+    tx "SSH_ASKPASS=askpass-token SSH_ASKPASS_REQUIRE=force ssh -o PreferredAuthentications=keyboard-interactive -p $sport $U@127.0.0.1 'echo e2e-ok-\$(id -un)'" \
+        timeout -k 5 60 setsid -w env -i PATH=/usr/bin:/bin HOME="$tmp" LC_ALL=C \
+        SSH_ASKPASS="$tmp/bin/askpass-token" SSH_ASKPASS_REQUIRE=force PROMPT_LOG="$prompts" \
+        TOKEN_FILE="$tmp/typed.jwt" \
+        ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+        -o LogLevel=INFO -o ConnectTimeout=10 -o BatchMode=no -o ControlMaster=no \
+        -o ControlPath=none -o PreferredAuthentications=keyboard-interactive \
+        -o PubkeyAuthentication=no -o GSSAPIAuthentication=no -o NumberOfPasswordPrompts=1 \
+        -p "$sport" "$U@127.0.0.1" 'echo e2e-ok-$(id -un)' </dev/null
+    sed 's/^/#   prompt: /' "$prompts"
+    sleep 0.3
+    slog=$(log_since "$l0")
+    [ -n "$slog" ] && printf '%s\n' "$slog" | sed 's/^/#   log: /'
+    check "ssh: the typed token logs in through the same line" ssh_ok
+    check_log "the module logs 'accepted token for user $U' (typed)" "accepted token for user $U;"
+    [ -n "$have_log" ] &&
+        check "no refusal logged for the typed token" eval 'case $slog in *refused*) false ;; esac'
+    ssh_device approve 'echo e2e-ok-$(id -un)'
+    check "ssh: a browser sign-in logs in through the same line" ssh_ok
+    check_log "the module logs 'via device sign-in'" "accepted token for user $U via device sign-in"
+    [ -n "$have_log" ] &&
+        check "no refusal logged for the browser sign-in" eval 'case $slog in *refused*) false ;; esac'
+}
+one_line_serves_both
 
 # ---- the end ------------------------------------------------------------------------
 

@@ -231,6 +231,60 @@ check "sudo: a forged token is refused" sudo_refused "$tmp/forged.jwt"
 check "sudo: a token for $OTHER is refused for $U" sudo_refused "$tmp/other.jwt"
 check "sudo: the user's password works (pam_unix fallthrough)" sudo_ok "$tmp/password.jwt"
 
+# ---- what the person at the prompt is told ------------------------------------
+
+# One line per refusal (PAM_ERROR_MSG): through the OpenSSH client
+# (keyboard-interactive) and sudo.  sudo here reads a policy of its own,
+# audience = local://%h (the target pamjwt askpass names for sudo), with a
+# revoked jti, then gets the suite's stack back.
+# told_ssh FILE: ssh_login's keyboard-interactive login at the client's
+# default LogLevel (INFO): the OpenSSH client shows a keyboard-interactive
+# message with logit(), which LogLevel=ERROR (and -q) hide.
+told_ssh() {
+    SSHPASS=$(cat "$1") tx "SSHPASS=\$(cat $(basename "$1")) sshpass -e -P Token: ssh -o PreferredAuthentications=keyboard-interactive -p $port $U@127.0.0.1 'echo e2e-ok-\$(id -un)'" \
+        timeout 30 sshpass -e -P Token: \
+        ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+        -o LogLevel=INFO -o ConnectTimeout=10 -o ControlMaster=no -o ControlPath=none \
+        -o PreferredAuthentications=keyboard-interactive -o PubkeyAuthentication=no \
+        -o GSSAPIAuthentication=no -o NumberOfPasswordPrompts=1 \
+        -p "$port" "$U@127.0.0.1" 'echo e2e-ok-$(id -un)' </dev/null
+    ! has "e2e-ok-" && has "Permission denied"
+}
+told_tests() {
+    local host sconf=$tmp/pam_jwt-sudo.conf
+    host=$(hostname)
+    check "told: ssh (keyboard-interactive), expired token: 'Token expired at ...: get a new one.'" \
+        eval 'told_ssh "$tmp/expired.jwt" && has "Token expired at " && has " UTC: get a new one."'
+    check "told: ssh (keyboard-interactive), token for $OTHER: 'Token is for user $OTHER, not $U.'" \
+        eval 'told_ssh "$tmp/other.jwt" && has "Token is for user $OTHER, not $U."'
+    printf 'told-revoked-1\n' >"$tmp/revoked" && chmod 0644 "$tmp/revoked"
+    {
+        echo "key_file = $tmp/signer.pub.pem"
+        echo "allowed_subjects = $U $OTHER"
+        echo "audience = local://%h"
+        echo "algorithms = ES256"
+        echo "revoked_file = $tmp/revoked"
+    } >"$sconf" && chmod 0644 "$sconf"
+    "$pamjwt" mint --key "$tmp/signer.pem" --sub "$U" --aud "local://$host" >"$tmp/local.jwt"
+    "$pamjwt" mint --key "$tmp/signer.pem" --sub "$OTHER" --aud "local://$host" >"$tmp/local-other.jwt"
+    "$pamjwt" mint --key "$tmp/signer.pem" --sub "$U" --aud "local://$host" \
+        --claim jti=told-revoked-1 >"$tmp/local-revoked.jwt"
+    "$pamjwt" mint --key "$tmp/signer.pem" --sub "$U" --aud "ssh://$host" >"$tmp/ssh-host.jwt"
+    put_pam_stack "$SVC_SUDO" "$sconf" "$pam_mod"
+    diag_file "$sconf"
+    check "told: sudo, a token for local://$host works" sudo_ok "$tmp/local.jwt"
+    check "told: sudo, expired token: 'Token expired at ...: get a new one.'" \
+        eval 'sudo_refused "$tmp/expired.jwt" && has "Token expired at " && has " UTC: get a new one."'
+    check "told: sudo, token for $OTHER: 'Token is for user $OTHER, not $U.'" \
+        eval 'sudo_refused "$tmp/local-other.jwt" && has "Token is for user $OTHER, not $U."'
+    check "told: sudo, an ssh token pasted: 'Token is for ssh://$host, this host takes local://$host.'" \
+        eval 'sudo_refused "$tmp/ssh-host.jwt" && has "Token is for ssh://$host, this host takes local://$host."'
+    check "told: sudo, revoked token: 'Token was revoked.'" \
+        eval 'sudo_refused "$tmp/local-revoked.jwt" && has "Token was revoked."'
+    put_pam_stack "$SVC_SUDO" "$conf" "$pam_mod"
+}
+told_tests
+
 # ---- the example FastAPI issuer ----------------------------------------------
 
 issuer_tests() {

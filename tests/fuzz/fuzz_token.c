@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *s = (const char *)data;
     size_t n = size, outlen = 0;
     unsigned char *dec;
-    char why[256], san[64];
+    char why[256], san[64], tell[256];
 
     if (strict == NULL)
         init_strict();
@@ -82,8 +82,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             CHECK(j.sig != NULL);
             CHECK(j.signing_len < n && s[j.signing_len] == '.');
             why[0] = '\0';
-            pj_check_claims(strict, j.claims, 1700000000.0, NULL, why, sizeof(why));
+            tell[0] = '\0';
+            pj_check_claims_as(strict, j.claims, 1700000000.0, NULL, strict->audience, why,
+                               sizeof(why), tell, sizeof(tell));
             CHECK(strlen(why) < sizeof(why));
+            /* the line for the person at the prompt: bounded, and only
+             * printable ASCII (every value from the token sanitized) */
+            CHECK(strlen(tell) < sizeof(tell));
+            for (const char *p = tell; *p; p++)
+                CHECK(*p >= 0x20 && *p <= 0x7e);
             pj_jws_free(&j);
             CHECK(j.header == NULL && j.claims == NULL && j.sig == NULL);
         } else {
