@@ -217,8 +217,11 @@ policy() { # policy AUDIENCE [EXTRA LINE...]: the provider's policy on stdout
     local l
     for l in "$@"; do echo "$l"; done
 }
-# the long RS256 tokens, in pieces; the session sees sub and email
-policy "$LONG" "export_claims = sub email" >"$conf_long"
+# the long RS256 tokens, in pieces; the session sees sub and email.  They
+# are bound (login asks for DPoP), so a proof is asked for them too
+# (issue 23: a bound token is never a bearer token): ssh://127.0.0.1 is
+# listed in pop_audience
+policy "$LONG" "export_claims = sub email" "pop_audience = ssh://127.0.0.1 local://%h" >"$conf_long"
 # the ES256 tokens, bound to the holder key: proof of possession.  ssh
 # reaches the host as 127.0.0.1 (the client's target ssh://127.0.0.1):
 # pop_audience names it, when the module knows pop_audience
@@ -231,7 +234,8 @@ printf '%s\n' "key_file = $etc/mint.pub.pem" "allowed_subjects = *" "pop_audienc
     >"$etc/probe.conf"
 chmod 0644 "$etc/probe.conf" "$etc/mint.pub.pem"
 "$pamjwt" check --config "$etc/probe.conf" --user "$U" <"$tmp/probe.jwt" >/dev/null 2>&1
-[ $? = 2 ] && policy "$RESOURCE" "require_pop = yes" "export_claims = sub" >"$conf_pop"
+[ $? = 2 ] && policy "$RESOURCE" "require_pop = yes" "export_claims = sub" >"$conf_pop" &&
+    policy "$LONG" "export_claims = sub email" >"$conf_long"
 chmod 0644 "$conf_long" "$conf_pop" "$etc/users.map" "$etc/mint.pub.pem"
 diag_file "$conf_long"
 diag_file "$conf_pop"
@@ -593,11 +597,13 @@ echo "# ---- the token stolen: a copy in $T's runtime directory"
 install -d -m 0700 -o "$T" -g "$(id -g "$T")" "$(store "$T")"
 install -m 0600 -o "$T" -g "$(id -g "$T")" "$tmp/bound.jwt" "$(store "$T")/token"
 diag "copied $tokf to $(store "$T")/token ($T has no holder key)"
+# the thief's askpass is his own: he lists the target
+as_user "$T" sh -c 'mkdir -p "$HOME/.config/pamjwt" && echo "ssh://127.0.0.1" >"$HOME/.config/pamjwt/targets"'
 ssh_kbd "$T" 'echo e2e-ok-$(id -un)'
 read -r th_tp _ th_pp _ _ _ <<<"$(pieces "$alog")"
 check "stolen token, no holder key: ssh as $U refused at the challenge in $elapsed s (the pamjwt-pop prompt came, askpass could not answer)" \
     eval 'ssh_refused && in_time && [ "$th_tp" -ge 1 ] && grep -q "pamjwt-pop .*${TAB}1${TAB}0\$" "$alog"'
-check_log "the module logs that the proof of possession got no answer" "proof of possession: no answer"
+check_log "the module logs that no proof came (ssh sent an empty answer: PAM_AUTH_ERR)" "proof of possession failed: no proof (an empty answer)"
 note "stolen token, no holder key: ssh refused in $elapsed s ($(printf '%s\n' "$slog" | grep -o 'proof of possession failed[^(]*' | head -n 1 || true))"
 # the thief makes a key of his own
 as_user "$T" sh -c 'umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1"' \
