@@ -2758,7 +2758,7 @@ static void test_pop_settings_one_time_pieces(EVP_PKEY *hec, EVP_PKEY *other_key
 static void test_pop_time_and_audience(EVP_PKEY *hec)
 {
     char *t = bound_token(hec, NULL);
-    conf("leeway = 0");
+    conf("leeway = 0\nrequire_pop = yes");
     pop_reset(hec, "ES256");
     pop.next_second = true;
     is_int(pop_auth(t), PAM_SUCCESS,

@@ -195,6 +195,7 @@ static void test_config_errors(void)
         {"pop_audience = 1ssh://a\n", "/test.conf:1: pop_audience: expected a target"},
         {"pop_audience = ss_h://a\n", "/test.conf:1: pop_audience: expected a target"},
         {"pop_audience = ssh:/a\n", "/test.conf:1: pop_audience: expected a target"},
+        {"pop_audience = ssh:///a\n", "/test.conf:1: pop_audience: a target names a host"},
         {"pop_audience = ssh://a local://a ssh://a\n", "/test.conf:1: pop_audience: target listed twice"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -330,6 +331,7 @@ static void test_target_equal(void)
         {"ssh://h", "ssh://h/", false},
         {"host.example", "host.example", false},  /* not a target */
         {"ssh://", "ssh://", false},
+        {"ssh:///x", "ssh:///x", false}, /* no host */
         {"ssh://a b", "ssh://a b", false},
     };
     const char *why = NULL;

@@ -37,7 +37,7 @@ bool pj_target_valid(const char *v, size_t n, const char **why)
         *why = "expected a target of the form SCHEME://HOST (ssh://HOST, local://HOSTNAME)";
         return false;
     }
-    if (n == s + 3) {
+    if (n == s + 3 || v[s + 3] == '/') {
         *why = "a target names a host after SCHEME://";
         return false;
     }

@@ -2,7 +2,8 @@
 /* Targets: the names a proof of possession's aud, pop_audience and
  * pamjwt askpass give a host (contract "Proof of possession": "The
  * target").  A target is a URI, SCHEME://REST: the scheme is RFC 3986's
- * (a letter, then letters, digits, "+", "-", "."), REST is not empty.
+ * (a letter, then letters, digits, "+", "-", "."), REST starts with a
+ * host part that is not empty.
  * Two targets name the same host when their schemes are equal ignoring
  * case, their host parts (REST up to the first "/") are equal ignoring
  * case and one trailing "." (OpenSSH lowercases the host in its

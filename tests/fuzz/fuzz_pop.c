@@ -121,6 +121,8 @@ static char *normal_target(const char *v, size_t n)
     host_end = rest;
     while (host_end < n && v[host_end] != '/')
         host_end++;
+    if (host_end == rest) /* no host */
+        return NULL;
     char *out = malloc(n + 1);
     if (out == NULL)
         return NULL;
@@ -159,10 +161,10 @@ static void check_target(const char *a, size_t n)
     if (valid) { /* SCHEME and HOST uppercased, a dot added: the same target */
         char *up = malloc(n + 2);
         CHECK(up != NULL);
-        const char *sl = memchr(a, '/', n);          /* the first of "://" */
-        const char *path = memchr(sl + 3, '/', n - (size_t)(sl + 3 - a));
+        const char *host = (const char *)memchr(a, '/', n) + 2; /* after "://" */
+        const char *path = memchr(host, '/', n - (size_t)(host - a));
         size_t host_end = path ? (size_t)(path - a) : n, o = 0;
-        bool dotted = host_end - (size_t)(sl + 3 - a) > 1 && a[host_end - 1] == '.';
+        bool dotted = host_end - (size_t)(host - a) > 1 && a[host_end - 1] == '.';
         for (size_t k = 0; k < host_end; k++)
             up[o++] = (char)toupper((unsigned char)a[k]);
         if (!dotted)
