@@ -3051,6 +3051,16 @@ static void test_device_uri_complete_and_pop(void)
     is_int(rc, PAM_SUCCESS, "device: require_pop = yes does not apply to device sign-in (%s)",
            logbuf);
     free(tok);
+
+    /* nor a cnf the token carries: it never passed through a client */
+    tok = iss_token(k_ec256, "ES256", "https://idp.example", me,
+                    "\"cnf\":{\"jkt\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}");
+    snprintf(body, sizeof(body), "echo 'show https://idp.example/device ABCD-EFGH'\necho 'token %s'", tok);
+    dev_conf(dev_helper("pop-cnf", body), NULL);
+    rc = dev_auth(NULL, me, NULL);
+    ok(rc == PAM_SUCCESS && strstr(dev_msgs, "pamjwt-pop") == NULL,
+       "device: a token from device sign-in with cnf.jkt: accepted, no proof prompt (%s)", logbuf);
+    free(tok);
 }
 
 /* the helper's error words: each its own code and log line */
