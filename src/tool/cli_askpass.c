@@ -191,8 +191,9 @@ static int no_token(const ask *A, char *why)
 static int refuse_no_token(const ask *A, bool proof)
 {
     if (A->ntok == 0 && A->expired > 0)
-        return no_token(A, pj_strfmt("the stored token%s in %s %s expired", A->expired > 1 ? "s" : "",
-                                     A->dir, A->expired > 1 ? "have" : "has"));
+        return no_token(A, pj_strfmt("the stored token%s in %s %s expired",
+                                     A->expired > 1 ? "s" : "", A->dir,
+                                     A->expired > 1 ? "have" : "has"));
     if (A->ntok == 0)
         return no_token(A, pj_strfmt("no stored token in %s", A->dir));
     if (proof)

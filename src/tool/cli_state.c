@@ -149,7 +149,8 @@ pj_state_rc pj_state_find(const char *dir, const char *target, pid_t parent, siz
         size_t bl = 0, off;
         intmax_t who = 0;
         rc = PJ_STATE_FAILED;
-        if (pick && pj_store_read(dir, pick, HEADER_MAX + PJ_MAX_TOKEN, &buf, &bl) == PJ_STORE_DONE &&
+        if (pick &&
+            pj_store_read(dir, pick, HEADER_MAX + PJ_MAX_TOKEN, &buf, &bl) == PJ_STORE_DONE &&
             (off = header_fits(buf, bl, target, len, &who)) != 0 &&
             (*obj = pj_strndup(buf + off, len)) != NULL && (*name = strdup(pick)) != NULL) {
             *n = len;

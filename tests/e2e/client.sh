@@ -531,14 +531,16 @@ check "sudo -A: askpass says it has no token for local://$HOSTNAME_ and how to g
 echo "# ---- issue 24: the sudo token expired, the ssh token is valid: sudo -A gets nothing"
 "$pamjwt" mint --key "$tmp/keys/mint.pem" --sub "$ACCOUNT" --iss "$ISSUER" --aud "local://$HOSTNAME_" \
     --claim "exp=$((now - 60))" --claim "iat=$((now - 120))" >"$tmp/sudo-expired.jwt" &&
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/keys/ssh-holder.pem" 2>/dev/null &&
     "$pamjwt" mint --key "$tmp/keys/mint.pem" --sub "$ACCOUNT" --iss "$ISSUER" --aud ssh://127.0.0.1 \
-        --ttl 300 >"$tmp/ssh-valid.jwt" || notok "pamjwt mint the sudo and ssh tokens"
+        --ttl 300 --holder-key "$tmp/keys/ssh-holder.pem" >"$tmp/ssh-valid.jwt" ||
+    notok "pamjwt mint the sudo and ssh tokens"
 saved_store=$tmp/saved-store
 mkdir -m 0700 "$saved_store" && mv "$(store "$U")"/token* "$saved_store"/
 install -m 0600 -o "$U" -g "$(id -g "$U")" "$tmp/sudo-expired.jwt" "$(store "$U")/token.sudo"
 install -m 0600 -o "$U" -g "$(id -g "$U")" "$tmp/ssh-valid.jwt" "$(store "$U")/token.ssh"
 targets_file # the user lists nothing: each token goes where its aud says
-diag "stored: token.sudo (aud local://$HOSTNAME_, expired 60 s ago), token.ssh (aud ssh://127.0.0.1, valid)"
+diag "stored: token.sudo (aud local://$HOSTNAME_, expired 60 s ago), token.ssh (aud ssh://127.0.0.1, bound, valid)"
 sudo_a
 check "sudo -A: refused; askpass answered nothing at every prompt (the ssh token never sent)" \
     eval 'sudo_said_no && [ -s "$alog" ] && ! grep -q "${TAB}0${TAB}" "$alog" && ! grep -qv "${TAB}0\$" "$alog"'
