@@ -19,6 +19,7 @@
 #include "cli_store.h"
 #include "cli_state.h"
 #include "cli_target.h"
+#include "jwks_lines.h"
 #include "jose.h"
 #include "keys.h"
 #include "tap.h"
@@ -589,6 +590,57 @@ static void test_chunk_ask(void)
     free(given);
 }
 
+/* pamjwt jwks refresh: which PAM lines use a configuration, and which
+ * configuration line names the JWK Set (jwks_lines.c). */
+static void test_jwks_lines(void)
+{
+    static const char conf[] = "/etc/security/pam_jwt-ssh.conf", def[] = "/etc/security/pam_jwt.conf";
+    static const struct {
+        const char *line, *config;
+        bool uses;
+    } pam[] = {
+        {"auth [success=done ignore=ignore default=die] pam_jwt.so config=/etc/security/pam_jwt-ssh.conf prompt=Token:", conf, true},
+        {"auth\tsufficient\t/usr/lib/x86_64-linux-gnu/security/pam_jwt.so config=/etc/security/pam_jwt-ssh.conf", conf, true},
+        {"-auth sufficient pam_jwt.so config=/etc/security/pam_jwt-ssh.conf", conf, true},
+        {"auth sufficient pam_jwt.so", def, true},             /* no config=: the default */
+        {"auth sufficient pam_jwt.so", conf, false},
+        {"auth sufficient pam_jwt.so config=/etc/security/pam_jwt.d", "/etc/security/pam_jwt.d/idp.conf", true},
+        {"auth sufficient pam_jwt.so config=/etc/security/pam_jwt.d/", "/etc/security/pam_jwt.d/idp.conf", true},
+        {"auth sufficient pam_jwt.so config=/etc/security/pam_jwt.d", "/etc/security/pam_jwt.d/x/idp.conf", false},
+        {"auth sufficient pam_jwt.so config=/etc/security/pam_jwt", "/etc/security/pam_jwt.d/idp.conf", false},
+        {"#auth sufficient pam_jwt.so config=/etc/security/pam_jwt-ssh.conf", conf, false},
+        {"auth sufficient pam_unix.so config=/etc/security/pam_jwt-ssh.conf", conf, false},
+        {"auth sufficient pam_jwt.so.bak config=/etc/security/pam_jwt-ssh.conf", conf, false},
+        {"@include pam_jwt.so config=/etc/security/pam_jwt-ssh.conf", conf, false},
+        {"auth sufficient pam_jwt.so # config=/etc/security/pam_jwt-ssh.conf", conf, false},
+        {"auth [success=done default=die]", conf, false},
+    };
+    for (size_t i = 0; i < sizeof(pam) / sizeof(pam[0]); i++) {
+        char line[512];
+        snprintf(line, sizeof(line), "%s", pam[i].line);
+        ok(pj_pam_line_uses(line, pam[i].config, def) == pam[i].uses, "PAM line %s %s %s", pam[i].line,
+           pam[i].uses ? "uses" : "does not use", pam[i].config);
+    }
+    static const struct {
+        const char *line;
+        bool is;
+    } cl[] = {
+        {"jwks_file = /etc/security/pam_jwt.jwks", true},
+        {"  jwks_file=/etc/security/pam_jwt.jwks\t\r", true},
+        {"jwks_file = /etc/security/pam_jwt.jwks # the provider's", true},
+        {"jwks_file = /etc/security/pam_jwt.jwks#x", false},
+        {"#jwks_file = /etc/security/pam_jwt.jwks", false},
+        {"jwks_file = /etc/security/pam_jwt.jwks.old", false},
+        {"key_file = /etc/security/pam_jwt.jwks", false},
+        {"jwks_file /etc/security/pam_jwt.jwks", false},
+    };
+    for (size_t i = 0; i < sizeof(cl) / sizeof(cl[0]); i++)
+        ok(pj_conf_line_is(cl[i].line, strlen(cl[i].line), "jwks_file", "/etc/security/pam_jwt.jwks") ==
+               cl[i].is,
+           "config line \"%s\" %s jwks_file = /etc/security/pam_jwt.jwks", cl[i].line,
+           cl[i].is ? "is" : "is not");
+}
+
 int main(void)
 {
     test_rfc7638();
@@ -610,5 +662,6 @@ int main(void)
     test_holder_key();
     test_targets();
     test_chunk_ask();
+    test_jwks_lines();
     return tap_done();
 }

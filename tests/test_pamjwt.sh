@@ -51,6 +51,21 @@ t "check never prints the signature" sh -c "! grep -qF '${tok##*.}' '$dir/out'"
 check "$tok" "$dir/c.conf" nobody; rc=$?
 t "check --user another user: exit 1" [ $rc -eq 1 ]
 t "check: reason names both users" grep -q "not nobody" "$dir/out"
+# group_map: check prints the groups setcred would add (those that exist flagged)
+g1=$(getent group 1 | cut -d: -f1)
+if [ -n "$g1" ]; then
+  printf 'a %s\nb pjtest-no-such-group\nzz %s\n' "$g1" "$g1" > "$dir/groups.map"; chmod 644 "$dir/groups.map"
+  { cat "$dir/c.conf"; echo "group_map = $dir/groups.map"; } > "$dir/g.conf"; chmod 644 "$dir/g.conf"
+  check "$tok" "$dir/g.conf" "$me"; rc=$?
+  t "check with group_map prints the groups line" sh -c "[ $rc -eq 0 ] && grep -qx 'groups: $g1 pjtest-no-such-group (no such group: skipped)' '$dir/out'"
+  notok=$(pj mint --key "$dir/ec256.key" --sub "$me" --claim groups='["c"]')
+  check "$notok" "$dir/g.conf" "$me"
+  t "check with group_map: no rule matches -> groups: none" grep -qx 'groups: none (no group_map rule matches)' "$dir/out"
+  check "$tok" "$dir/c.conf" "$me"
+  t "check without group_map prints no groups line" sh -c "! grep -q '^groups:' '$dir/out'"
+else
+  ok "# SKIP no group with gid 1"; ok "# SKIP"; ok "# SKIP"
+fi
 check "$tok" "$dir/c.conf" "$me" "$(( $(date +%s) + 600 ))"; rc=$?
 t "check --at 10 minutes later: expired, exit 1" sh -c "[ $rc -eq 1 ] && grep -q 'expired' '$dir/out'"
 check "$tok" "$dir/c.conf" "$me" "$(( $(date +%s) - 3600 ))"; rc=$?

@@ -4,6 +4,7 @@
 
 #include "claims.h"
 #include "export.h"
+#include "groups.h"
 #include "jose.h"
 #include "jwks.h"
 #include "keys.h"
@@ -566,6 +567,28 @@ static pj_verdict rule_export(struct pj_ctx *x, pj_decision *d)
     return PJ_RULE_PASS;
 }
 
+/* group_map: the local groups setcred adds if this is accepted.  Nothing
+ * is done without group_map. */
+static pj_verdict rule_groups(struct pj_ctx *x, pj_decision *d)
+{
+    size_t dropped = 0;
+    if (x->c->group_map.path == NULL)
+        return PJ_RULE_PASS;
+    d->group_map = true;
+    if (pj_groups_map(&x->c->group_map, x->j.claims, x->c->group_claim, &d->groups,
+                      &dropped) != 0) {
+        pj_logf(x->rq->log, LOG_ERR, "out of memory while mapping groups");
+        return stop(d, PJ_UNAVAIL, "out of memory");
+    }
+    if (dropped > 0)
+        pj_logf(x->rq->log, LOG_NOTICE, "group_map %s: %zu more mapped group%s not added (at "
+                "most %d)", x->c->group_map.path, dropped, dropped == 1 ? "" : "s",
+                PJ_MAX_GROUPS_ADDED);
+    pj_debugf(x->rq->log, "token maps to %zu local group%s", d->groups.n,
+              d->groups.n == 1 ? "" : "s");
+    return PJ_RULE_PASS;
+}
+
 /* Proof of possession: after every other check, before rule 8 records a
  * one-time token, so a failed proof never uses one up.  A bound token
  * (cnf) is never a bearer token: its proof is asked for whatever
@@ -674,6 +697,7 @@ static const pj_rule rules[] = {
     {"PAM user", rule_pam_user},          /* 6 */
     {"user exists", rule_user_exists},    /* 7 */
     {"export_claims", rule_export},
+    {"group_map", rule_groups},
     {"proof of possession", rule_pop},
     {"one-time token", rule_one_time},    /* 8 */
 };
@@ -699,8 +723,10 @@ void pj_decide(const pj_request *rq, pj_decision *d)
     pj_jws_free(&x.j);
     if (x.ps != rq->policies)
         pj_policies_free(x.ps);
-    if (d->result != PJ_ACCEPT)
+    if (d->result != PJ_ACCEPT) {
         pj_strlist_free(&d->env); /* nothing is exported on refusal */
+        pj_strlist_free(&d->groups); /* nor are groups given */
+    }
 }
 
 void pj_decision_free(pj_decision *d)
@@ -708,6 +734,7 @@ void pj_decision_free(pj_decision *d)
     free(d->user);
     pj_strlist_free(&d->env);
     pj_strlist_free(&d->unset);
+    pj_strlist_free(&d->groups);
     if (d->header)
         json_decref(d->header);
     if (d->claims)

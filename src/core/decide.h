@@ -72,6 +72,9 @@ typedef struct pj_decision {
     pj_strlist unset;      /* "PAM_JWT_NAME" of every name export_claims of the
                             * loaded config (every policy) lists, whatever the
                             * result: removed before env is set */
+    pj_strlist groups;     /* accepted, with group_map: the local groups the token
+                            * maps to (at most PJ_MAX_GROUPS_ADDED), for setcred */
+    bool group_map;        /* the deciding policy sets group_map */
     char pop_jkt[48];      /* a bound token's cnf.jkt (sanitized): a proof is required */
     char pop_aud[160];     /* then: the audiences a proof may name */
     bool pop_proven;       /* a proof by pop_jkt's key was verified */

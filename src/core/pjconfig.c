@@ -56,6 +56,8 @@ static const struct keydef keydefs[] = {
     {"device_user", V_STRING, OFF(device_user), 0, NULL},
     {"device_helper", V_PATH, OFF(device_helper), 0, NULL},
     {"pop_audience", V_TARGETS, OFF(pop_audience), 0, NULL},
+    {"group_map", V_PATH, OFF(group_map.path), 0, NULL},
+    {"group_claim", V_STRING, OFF(group_claim), 0, NULL},
 };
 #define NKEYS (sizeof(keydefs) / sizeof(keydefs[0]))
 /* set_value writes V_NUMBER keys as int64_t and V_UID keys as uid_t */
@@ -121,6 +123,8 @@ void pj_config_free(pj_config *c)
     free(c->device_ca_file);
     free(c->device_user);
     free(c->device_helper);
+    pj_group_map_free(&c->group_map);
+    free(c->group_claim);
     pj_keyset_free(&c->keys);
     if (c->replay_dirfd >= 0)
         close(c->replay_dirfd);
@@ -450,6 +454,20 @@ static int load_text(pj_text *t, const char *what, const pj_log *log)
     return pj_read_file(t->path, what, PJ_FILE_PUBLIC, PJ_MAX_LIST_SIZE, log, &t->buf, &t->len);
 }
 
+/* group_map: a safe file, its rules, none naming a gid 0 group. */
+static int load_group_map(pj_group_map *m, const pj_log *log)
+{
+    char *buf;
+    size_t len;
+    int rc;
+    if (pj_read_file(m->path, "group_map", PJ_FILE_PUBLIC, PJ_MAX_GROUP_MAP_SIZE, log, &buf,
+                     &len) != 0)
+        return -1;
+    rc = pj_group_map_parse(m, buf, len, log);
+    free(buf);
+    return rc == 0 ? pj_group_map_check_gids(m, log) : -1;
+}
+
 static int load_hmac(pj_config *c, const pj_log *log)
 {
     char *buf;
@@ -583,6 +601,8 @@ int pj_config_finish(pj_config *c, const pj_log *log)
     if (load_text(&c->subjects_file, "allowed_subjects_file", log) != 0 ||
         load_text(&c->user_map, "user_map_file", log) != 0 ||
         load_text(&c->revoked, "revoked_file", log) != 0)
+        return -1;
+    if (c->group_map.path && load_group_map(&c->group_map, log) != 0)
         return -1;
     if (c->replay_cache) {
         c->replay_dirfd = pj_open_dir(c->replay_cache, "replay_cache", log);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "groups.h"
 #include "keys.h"
 #include "log.h"
 #include "util.h"
@@ -71,6 +72,8 @@ typedef struct pj_config {
     int64_t device_timeout;  /* seconds, 1..600 (V_NUMBER: int64_t) */
     pj_strlist pop_audience; /* a proof's aud must be one of these (scoped);
                               * empty: the default, PJ_POP_DEFAULT_AUDIENCE */
+    pj_group_map group_map;  /* group_map = PATH (path NULL: not set) and its rules */
+    char *group_claim;       /* NULL: PJ_DEFAULT_GROUP_CLAIM */
     /* loaded */
     pj_keyset keys;
     int replay_dirfd;

@@ -14,6 +14,7 @@
 #include "export.h"
 #include "policy.h"
 #include "log.h"
+#include "setcred.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -276,6 +277,9 @@ static int decide(pam_handle_t *pamh, attempt *at, pj_log *log)
         d.result = PJ_REFUSE;
     }
     rc = pam_result(pamh, &rq, &d, log);
+    /* group_map: what setcred adds, kept only for an accepted token */
+    if (rc == PAM_SUCCESS && d.groups.n > 0)
+        rc = pj_grant_store(pamh, d.user, &d.groups, log);
     pj_decision_free(&d);
     return rc;
 }
@@ -292,6 +296,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     (void)flags;
     at.args_rc = pj_args_parse(argc, argv, &at.args, &log);
     log.debug = at.args.debug;
+    pj_grant_clear(pamh); /* only this attempt's accepted token gives groups */
     read_policies_first(pamh, &at, &log);
     rc = get_token(pamh, &at.args, &log, &at.tok);
     if (rc == PAM_SUCCESS && at.dev != NULL && empty_answer(at.tok))
@@ -303,11 +308,12 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
     return rc;
 }
 
+/* PAM_SUCCESS, but for the groups of group_map (src/pam/setcred.c): when
+ * they cannot be set, PAM_CRED_ERR. */
 PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-    (void)pamh;
-    (void)flags;
+    pj_log log = {emit_syslog, pamh, false};
     (void)argc;
     (void)argv;
-    return PAM_SUCCESS;
+    return pj_grant_apply(pamh, flags, &log);
 }

@@ -3,6 +3,7 @@
 #include "cli_device.h"
 
 #include "cli.h"
+#include "cli_discover.h"
 #include "jose.h"
 #include "log.h"
 #include "util.h"
@@ -89,45 +90,14 @@ static int endpoint(json_t *cfg, const char *name, char **out)
 
 int pj_dg_discover(pj_dgrant *g)
 {
-    size_t il = strlen(g->issuer);
-    static const char wk[] = "/.well-known/openid-configuration";
-    char *url;
-    pj_http_resp r;
-    json_t *cfg = NULL;
-    const char *iss;
+    char *url = NULL;
+    json_t *cfg = pj_discover(g->issuer, g->http.ca_file, &url);
     int rc = -1;
 
-    if (il > 0 && g->issuer[il - 1] == '/')
-        il--; /* "any terminating / MUST be removed before appending" */
-    url = malloc(il + sizeof(wk));
-    if (url == NULL)
-        return -1;
-    memcpy(url, g->issuer, il);
-    memcpy(url + il, wk, sizeof(wk));
-    if (pj_http_request(&g->http, url, NULL, NULL, &r) != 0)
-        goto out;
-    if (r.status != 200) {
-        pj_logf(&pj_cli_log, LOG_ERR, "%s: HTTP %ld (redirects are not followed)", url, r.status);
-        goto out_r;
-    }
-    cfg = answer_json(url, &r);
-    if (cfg == NULL)
-        goto out_r;
-    iss = pj_dg_str(cfg, "issuer");
-    if (iss == NULL || strcmp(iss, g->issuer) != 0) {
-        char s[256];
-        pj_sanitize(s, sizeof(s), iss ? iss : "(none)", strlen(iss ? iss : "(none)"));
-        pj_logf(&pj_cli_log, LOG_ERR, "discovery: issuer %s is not %s (refused)", s, g->issuer);
-        goto out_r;
-    }
-    if (endpoint(cfg, "device_authorization_endpoint", &g->device_ep) != 0 ||
-        endpoint(cfg, "token_endpoint", &g->token_ep) != 0)
-        goto out_r;
-    rc = 0;
-out_r:
+    if (cfg != NULL && endpoint(cfg, "device_authorization_endpoint", &g->device_ep) == 0 &&
+        endpoint(cfg, "token_endpoint", &g->token_ep) == 0)
+        rc = 0;
     json_decref(cfg);
-    pj_http_resp_free(&r);
-out:
     free(url);
     return rc;
 }

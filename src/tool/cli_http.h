@@ -18,6 +18,8 @@ int pj_http_url_ok(const char *url, const char **why);
 
 typedef struct pj_http {
     const char *ca_file;   /* --ca-file: trust this CA (PEM) instead, or NULL */
+    size_t max_body;       /* longest answer body read; 0: PJ_HTTP_MAX_BODY */
+    long timeout;          /* seconds per request; 0: PJ_HTTP_TIMEOUT */
 } pj_http;
 
 typedef struct pj_http_resp {
@@ -32,7 +34,7 @@ typedef struct pj_http_resp {
  * is not NULL.  The url must pass pj_http_url_ok.  0 when an answer
  * arrived (any status: a redirect is an answer, never followed), -1 with a
  * message on stderr (refused URL, network or TLS error, time out, body
- * longer than PJ_HTTP_MAX_BODY). */
+ * longer than h->max_body). */
 int pj_http_request(const pj_http *h, const char *url, const char *form, const char *dpop,
                     pj_http_resp *r);
 void pj_http_resp_free(pj_http_resp *r);

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -180,6 +181,23 @@ static char *read_stdin(size_t *n)
     return buf;
 }
 
+/* group_map: the local groups setcred would add (those that exist). */
+static void print_groups(const pj_strlist *g)
+{
+    char line[64 * 40];
+    size_t o = 0;
+    line[0] = '\0';
+    for (size_t i = 0; i < g->n; i++) {
+        char *e = pj_cli_escape(g->v[i], strlen(g->v[i]));
+        struct group *gr = getgrnam(g->v[i]);
+        if (o < sizeof(line))
+            o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s%s", o ? " " : "",
+                                  e ? e : "?", gr ? "" : " (no such group: skipped)");
+        free(e);
+    }
+    pj_cli_line(stdout, "groups: %s", g->n ? line : "none (no group_map rule matches)");
+}
+
 /* The decision on stdout, and the token's size warnings (tl: its length
  * without surrounding white space). */
 static void print_decision(const pj_decision *d, const check_args *a, const char *first_error,
@@ -192,6 +210,8 @@ static void print_decision(const pj_decision *d, const check_args *a, const char
         pj_cli_line(stdout, "user: %s", u ? u : "(out of memory)");
         free(u);
     }
+    if (d->result == PJ_ACCEPT && d->group_map)
+        print_groups(&d->groups);
     if (d->result == PJ_UNAVAIL && first_error)
         pj_cli_line(stdout, "problem: %s", first_error);
     if (d->pop_jkt[0])

@@ -2,6 +2,7 @@
  * the table below; each command lives in its own file (cli.h):
  *   pamjwt check  -- the module's decision for a token, same code path
  *   pamjwt mint   -- sign a token to set up or test a host
+ *   pamjwt jwks refresh -- keep a jwks_file up to date (cmd_jwks.c)
  * and the user's (cli_*.c): login, token, askpass. */
 #include "config.h"
 
@@ -27,6 +28,10 @@ static const struct command {
      "--issuer URL --client-id ID [--scope S] [--resource R] [--ca-file FILE]"},
     {"token", pj_cmd_token, "[--issuer URL [--resource R] | --target TARGET]"},
     {"askpass", pj_cmd_askpass, "PROMPT"},
+    {"jwks", pj_cmd_jwks,
+     "refresh (--issuer URL | --jwks-uri URL) [--ca-file FILE]\n"
+     "                   [--jwks-file PATH] [--config PATH] [--service NAME ...]\n"
+     "                   [--host NAME] [--pam-dir DIR]"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -351,4 +351,9 @@ put("device", "token-first", "\x00token " + dev_tok + "\n")
 put("device", "extra", "\x10" + dev_show + "error denied\nshow x\n")
 put("device", "escape", "\x00show https://idp.example/\x1b[2J ABCD\n")
 put("device", "not-jwt", "\x00" + dev_show + "token hunter2\n")
+# fuzz_groups: a group_map file, a line "%%", claims JSON.
+put("groups", "keycloak-entra", "/admins adm\n0a1b2c3d-0000-4000-8000-000000000001 developers # Entra\n"
+    "/Engineering Team eng\n%%\n" + json.dumps({"groups": ["/admins", 5, "/Engineering Team"]}) + "\n")
+put("groups", "string", "a b\na c\nb c\n%%\n" + json.dumps({"groups": "a"}) + "\n")
+put("groups", "odd", "# only comments\r\n\t\n x y \r\n%%\n" + json.dumps({"groups": [["x"], {"x": 1}, "x", "x"]}) + "\n")
 print("corpus written to", out)
