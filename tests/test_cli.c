@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "cli_jwk.h"
 #include "cli_store.h"
+#include "cli_state.h"
 #include "cli_target.h"
 #include "jwks_lines.h"
 #include "jose.h"
@@ -409,8 +410,14 @@ static void test_targets_fit_and_list(void)
     ok(pj_target_fit(bearer, "ssh://evil", &none) == PJ_FIT_NONE, "fit: bearer, other target: refused");
     ok(pj_target_fit(bearer, "ssh://good.evil", &none) == PJ_FIT_NONE, "fit: aud compared exactly");
     ok(pj_target_fit(arr, "ssh://good", &none) == PJ_FIT_AUD, "fit: aud array naming the target");
-    ok(pj_target_fit(bound, "ssh://evil", &none) == PJ_FIT_BOUND, "fit: bound token, any target");
+    ok(pj_target_fit(bound, "ssh://evil", &none) == PJ_FIT_NONE,
+       "fit: bound token, a target its aud does not name and no list: refused (an older module "
+       "takes it as a bearer token)");
     ok(pj_target_fit(bound_aud, "ssh://good", &none) == PJ_FIT_AUD_BOUND, "fit: bound and aud: best");
+    ok(pj_target_fit(bearer, "ssh://GOOD.", &none) == PJ_FIT_AUD,
+       "fit: aud compared as pop_audience is (host ignoring case and a trailing dot)");
+    ok(pj_target_fit(bearer, "SSH://good", &none) == PJ_FIT_AUD, "fit: the scheme ignoring case");
+    ok(pj_target_fit(bearer, "local://good", &none) == PJ_FIT_NONE, "fit: another scheme: refused");
 
     char tmp[] = "/tmp/pamjwt-test-targets.XXXXXX", path[256];
     ok(mkdtemp(tmp) != NULL, "targets: temporary directory");
@@ -424,6 +431,11 @@ static void test_targets_fit_and_list(void)
     ok(pj_target_fit(bearer, "ssh://db1.corp.example", &g) == PJ_FIT_LISTED, "fit: bearer, listed by a glob");
     ok(pj_target_fit(bearer, "local://myhost", &g) == PJ_FIT_LISTED, "fit: bearer, listed exactly");
     ok(pj_target_fit(bearer, "ssh://corp.example.evil", &g) == PJ_FIT_NONE, "fit: bearer, no glob matches");
+    ok(pj_target_fit(bound, "ssh://db1.corp.example", &g) == PJ_FIT_LISTED_BOUND,
+       "fit: bound, listed: after aud-named ones, before listed bearer ones");
+    ok(PJ_FIT_AUD_BOUND < PJ_FIT_AUD && PJ_FIT_AUD < PJ_FIT_LISTED_BOUND &&
+           PJ_FIT_LISTED_BOUND < PJ_FIT_LISTED,
+       "fit: the order: aud names the target, then bound");
     pj_targets_free(&g);
     chmod(path, 0664);
     ok(pj_targets_load(path, &g) != 0 && g.n == 0, "targets: group-writable file refused");
@@ -445,13 +457,15 @@ static void test_targets_fit_and_list(void)
 static void test_targets_store_names(void)
 {
     char *a = pj_store_token_name("https://idp", "ssh://one"), *b = pj_store_token_name("https://idp", "ssh://two"),
-         *c = pj_store_token_name("https://idp", NULL), *s1 = pj_store_state_name("ssh://one", "tok", 3),
-         *s2 = pj_store_state_name("ssh://two", "tok", 3), *s3 = pj_store_state_name("ssh://one", "tik", 3);
+         *c = pj_store_token_name("https://idp", NULL), *s1 = pj_state_name("ssh://one", "proof", "n1", 2),
+         *s2 = pj_state_name("ssh://two", "proof", "n1", 2), *s3 = pj_state_name("ssh://one", "proof", "n2", 2);
+    char *s4 = pj_state_name("ssh://one", "token", "n1", 2);
     ok(a && b && c && strcmp(a, b) != 0 && strcmp(a, c) != 0 && strncmp(a, "token.", 6) == 0 &&
            strlen(a) == 6 + 22,
        "store: one token file per issuer and resource (%s, %s)", a ? a : "-", b ? b : "-");
-    ok(s1 && s2 && s3 && strcmp(s1, s2) != 0 && strcmp(s1, s3) != 0,
-       "store: askpass state keyed by target and token");
+    ok(s1 && s2 && s3 && s4 && strcmp(s1, s2) != 0 && strcmp(s1, s3) != 0 && strcmp(s1, s4) != 0,
+       "store: askpass state keyed by target and object (a proof's nonce, a token)");
+    free(s4);
     free(a);
     free(b);
     free(c);
@@ -460,12 +474,54 @@ static void test_targets_store_names(void)
     free(s3);
 }
 
+/* Two chunked proofs to the same target at once (two ssh processes):
+ * each keeps its own state, and a continuation gets the one its parent
+ * started. */
+static void test_targets_state(void)
+{
+    char tmp[] = "/tmp/pamjwt-test-state.XXXXXX", *name = NULL, *obj = NULL;
+    size_t n = 0;
+    ok(mkdtemp(tmp) != NULL, "state: temporary directory");
+    char *a = pj_state_name("ssh://h", "proof", "nonceA", 6), *b = pj_state_name("ssh://h", "proof", "nonceB", 6);
+    ok(pj_state_put(tmp, a, "ssh://h", 1001, "AAAAAAAAAA", 10) == 0 &&
+           pj_state_put(tmp, b, "ssh://h", 1002, "BBBBBBBBBB", 10) == 0,
+       "state: two proofs of 10 bytes to ssh://h, from two processes");
+    ok(pj_state_find(tmp, "ssh://h", 1001, 10, &name, &obj, &n) == PJ_STATE_FOUND && n == 10 &&
+           memcmp(obj, "AAAAAAAAAA", 10) == 0 && strcmp(name, a) == 0,
+       "state: the first process's continuation gets its own proof");
+    free(name);
+    free(obj);
+    ok(pj_state_find(tmp, "ssh://h", 1002, 10, &name, &obj, &n) == PJ_STATE_FOUND &&
+           memcmp(obj, "BBBBBBBBBB", 10) == 0,
+       "state: the second's gets its own");
+    free(name);
+    free(obj);
+    ok(pj_state_find(tmp, "ssh://h", 1003, 10, &name, &obj, &n) == PJ_STATE_AMBIGUOUS && obj == NULL,
+       "state: a third process, two candidates: neither is sent");
+    ok(pj_state_find(tmp, "ssh://other", 1001, 10, &name, &obj, &n) == PJ_STATE_NONE,
+       "state: another target gets nothing");
+    ok(pj_state_find(tmp, "ssh://h", 1001, 11, &name, &obj, &n) == PJ_STATE_NONE,
+       "state: another length gets nothing");
+    ok(pj_store_remove(tmp, b) == 0 &&
+           pj_state_find(tmp, "ssh://h", 1003, 10, &name, &obj, &n) == PJ_STATE_FOUND &&
+           memcmp(obj, "AAAAAAAAAA", 10) == 0,
+       "state: the only one there is goes to a process that did not start it (a wrapper "
+       "without exec)");
+    free(name);
+    free(obj);
+    pj_store_remove(tmp, a);
+    rmdir(tmp);
+    free(a);
+    free(b);
+}
+
 static void test_targets(void)
 {
     test_targets_prompt_prefix();
     test_targets_pop_nonce();
     test_targets_fit_and_list();
     test_targets_store_names();
+    test_targets_state();
 }
 
 /* pj_chunk_ask and pj_chunk_complete, the one collector the token prompt

@@ -81,6 +81,10 @@ out=$(pj token 2>/dev/null)
 t "token: a trailing newline is ignored" [ "$out" = "$issued" ]
 
 # ---- askpass: the token, whole and in pieces
+# (until "what it gives to whom" below, the user lists every target, so
+# these tests are about pieces and proofs, not about the release rule)
+mkdir -p "$XDG_CONFIG_HOME/pamjwt"
+printf '*\n' > "$targets"; chmod 600 "$targets"
 out=$(PAMJWT_CHUNK=4096 pj askpass 'Token: '); rc=$?
 tt "askpass 'Token: ': the whole token when it fits PAMJWT_CHUNK" '[ $rc -eq 0 ] && [ "$out" = "$issued" ]'
 # reassemble LIMIT PROMPT [ENV...]: answer the prompt and every continuation
@@ -209,16 +213,24 @@ t "pamjwt-askpass passes its arguments on" grep -qF 'askpass "$@"' "${top_buildd
 # ---- askpass: what it gives to whom (contract "What pamjwt askpass gives to whom")
 # ask PROMPT [VAR=VALUE...]: askpass's answer in $out, its exit status in $rc, stderr in $dir/err
 ask() { p=$1; shift; out=$(env PAMJWT_CHUNK=4096 "$@" ${TEST_WRAPPER:-} "$PAMJWT" askpass "$p" 2>"$dir/err"); rc=$?; }
-refused() { [ $rc -ne 0 ] && [ -z "$out" ] && grep -qF "refused $1" "$dir/err"; }
+# refused TARGET: nothing printed, exit non-zero, stderr names the target
+# (a malformed prompt) or says it has no token and how to get one
+refused() { [ $rc -ne 0 ] && [ -z "$out" ] && { grep -qF "refused $1" "$dir/err" || no_token_line "$1"; }; }
+no_token_line() { grep -qF "askpass: no token for $1 (" "$dir/err" && grep -qF "get one with: pamjwt login --resource $1 " "$dir/err"; }
+rm -f "$targets"
 bearer=$(pj mint --key "$dir/issuer.key" --sub alice --aud ssh://good.example)
 put_token "$bearer"
 ask '(alice@good.example) Token: '
 tt "bearer token, aud ssh://good.example: given to (alice@good.example)" '[ $rc -eq 0 ] && [ "$out" = "$bearer" ]'
 ask '(alice@evil.example) Token: '
-tt "bearer token: refused to ssh://evil.example (its aud names another target): nothing printed, says which target" 'refused ssh://evil.example'
+tt "bearer token: refused to ssh://evil.example (its aud names another target): nothing printed, exit 1, 'no token for ssh://evil.example' and the pamjwt login --resource line" '[ $rc -eq 1 ] && [ -z "$out" ] && no_token_line ssh://evil.example'
 cat "$dir/err" | sed 's/^/# /'
 ask 'Token: '
-tt "bearer token: refused to a local prompt (local://$host)" "refused local://$host"
+tt "bearer token: refused to a local prompt (local://$host), with the line for it" '[ $rc -eq 1 ] && [ -z "$out" ] && no_token_line "local://$host"'
+ask '(alice@GOOD.EXAMPLE.) Token: '
+tt "bearer token, aud ssh://good.example: given to (alice@GOOD.EXAMPLE.), compared as pop_audience is" '[ $rc -eq 0 ] && [ "$out" = "$bearer" ]'
+ask '(alice@good.example) pamjwt-pop '"$nonce"'x: '
+tt "a malformed proof prompt (44-character nonce): refused the same way, nothing printed" '[ $rc -eq 1 ] && [ -z "$out" ] && refused ssh://good.example' 
 ask '(alice@good.example) Token (empty to sign in with a browser): '
 tt "the module's prompt where it offers device sign-in is a token prompt too" '[ $rc -eq 0 ] && [ "$out" = "$bearer" ]'
 ask '(alice@corp.example@good.example) Token: '
@@ -253,9 +265,13 @@ chmod 600 "$dir/h-ES256.pem"
 bound=$(pj mint --key "$dir/issuer.key" --sub alice --aud ssh://good.example --holder-key "$dir/h-ES256.pem")
 put_token "$bound"
 ask '(alice@anything.example) Token: '
-tt "bound token (cnf.jkt): given to any target" '[ $rc -eq 0 ] && [ "$out" = "$bound" ]'
+tt "bound token (cnf.jkt), aud ssh://good.example: refused to ssh://anything.example (an older module would take it as a bearer token)" '[ $rc -eq 1 ] && [ -z "$out" ] && no_token_line ssh://anything.example'
+ask '(alice@good.example) Token: '
+tt "bound token: given to ssh://good.example, which its aud names" '[ $rc -eq 0 ] && [ "$out" = "$bound" ]'
 ask "(alice@relay.example) pamjwt-pop $nonce: " PAMJWT_HOLDER_KEY="$dir/h-ES256.pem"
-tt "proof for '(alice@relay.example) pamjwt-pop N: ' has aud ssh://relay.example" '[ $rc -eq 0 ] && "$PY" "$STUB" verify-proof "$out" "$nonce" "$bound" ssh://relay.example'
+tt "a proof prompt from ssh://relay.example, which the bound token's aud does not name: nothing signed, the no-token line" '[ $rc -eq 1 ] && [ -z "$out" ] && no_token_line ssh://relay.example'
+ask "(alice@good.example) pamjwt-pop $nonce: " PAMJWT_HOLDER_KEY="$dir/h-ES256.pem"
+tt "proof for '(alice@good.example) pamjwt-pop N: ' has aud ssh://good.example" '[ $rc -eq 0 ] && "$PY" "$STUB" verify-proof "$out" "$nonce" "$bound" ssh://good.example'
 ask "pamjwt-pop $nonce: " PAMJWT_HOLDER_KEY="$dir/h-ES256.pem"
 tt "proof for a local prompt has aud local://$host" '[ $rc -eq 0 ] && "$PY" "$STUB" verify-proof "$out" "$nonce" "$bound" "local://$host"'
 ask "(alice@good.example) pamjwt-pop ${nonce%?}: " PAMJWT_HOLDER_KEY="$dir/h-ES256.pem"
@@ -268,13 +284,14 @@ ask "(alice@good.example) pamjwt-pop $nonce: " PAMJWT_HOLDER_KEY="$dir/nonexiste
 tt "proof prompt, holder key missing: refused" '[ $rc -ne 0 ] && [ -z "$out" ]'
 mv "$store/holder.pem" "$store/holder.pem.away"
 ask "(alice@good.example) pamjwt-pop $nonce: "
-tt "proof prompt without a holder key: refused, says so" 'refused ssh://good.example && grep -q "no holder key" "$dir/err"'
+tt "proof prompt without a holder key: refused, says so, with the pamjwt login line" 'refused ssh://good.example && grep -q "no holder key" "$dir/err" && no_token_line ssh://good.example'
 mv "$store/holder.pem.away" "$store/holder.pem"
 put_token "$bearer"
 ask "(alice@good.example) pamjwt-pop $nonce: " PAMJWT_HOLDER_KEY="$dir/h-ES256.pem"
 tt "proof prompt with only a bearer token: refused" 'refused ssh://good.example && grep -q "bound" "$dir/err"'
 
 # pieces of two logins at once, to two hosts: each its own state
+printf 'ssh://one.example\nssh://two.example\nssh://same.example\n' >> "$targets"
 put_token "$bound"
 export PAMJWT_HOLDER_KEY="$dir/h-ES256.pem"
 nonce2=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')
@@ -292,6 +309,58 @@ pa=$(finish "$a1" "(alice@one.example) ")
 pb=$(finish "$b1" "(alice@two.example) ")
 unset PAMJWT_HOLDER_KEY
 tt "two logins at once (ssh://one.example, ssh://two.example): each reassembles its own proof" '"$PY" "$STUB" verify-proof "$pa" "$nonce" "$bound" ssh://one.example && "$PY" "$STUB" verify-proof "$pb" "$nonce2" "$bound" ssh://two.example'
+# two logins at once to the SAME target, each from its own process (two
+# ssh clients): each continuation gets the pieces of its own proof
+cat > "$dir/two-logins.py" <<'PYEOF'
+import os, subprocess, sys
+pamjwt, n1, n2 = sys.argv[1:4]
+pre = "(alice@same.example) "
+def ask(p):
+    return subprocess.run([pamjwt, "askpass", p], capture_output=True, text=True,
+                          env=dict(os.environ, PAMJWT_CHUNK="100")).stdout.rstrip("\n")
+def login(nonce, go, done, out):
+    # one "ssh client": the first answer, wait for the other's, then the rest
+    first = ask(pre + "pamjwt-pop %s: " % nonce)
+    os.write(done, b"x"); os.read(go, 1)
+    l, got = first[len("pamjwt-chunked:"):].split(":", 1)
+    for _ in range(70):
+        if len(got) >= int(l): break
+        got += ask(pre + "pamjwt-continue %d/%s: " % (len(got), l))
+    os.write(out, (got + "\n").encode())
+a_go, b_done = os.pipe(); b_go, a_done = os.pipe(); ra, wa = os.pipe(); rb, wb = os.pipe()
+pids = []
+for args in ((n1, a_go, a_done, wa), (n2, b_go, b_done, wb)):
+    pid = os.fork()
+    if pid == 0:
+        login(*args); os._exit(0)
+    pids.append(pid)
+for p in pids: os.waitpid(p, 0)
+print(os.read(ra, 65536).decode().strip()); print(os.read(rb, 65536).decode().strip())
+PYEOF
+export PAMJWT_HOLDER_KEY="$dir/h-ES256.pem"
+"$PY" "$dir/two-logins.py" "$PAMJWT" "$nonce" "$nonce2" > "$dir/two" 2>"$dir/two.err"
+unset PAMJWT_HOLDER_KEY
+pa=$(sed -n 1p "$dir/two"); pb=$(sed -n 2p "$dir/two")
+tt "two logins at once to the same target (ssh://same.example), two processes: each reassembles its own proof" '"$PY" "$STUB" verify-proof "$pa" "$nonce" "$bound" ssh://same.example && "$PY" "$STUB" verify-proof "$pb" "$nonce2" "$bound" ssh://same.example'
+t "... and leaves no state behind" [ "$(ls "$store" | grep -c askpass-state)" -eq 0 ]
+
+# the choice: aud names the target first, then bound
+b_other=$(pj mint --key "$dir/issuer.key" --sub alice --aud ssh://other.example --holder-key "$dir/h-ES256.pem")
+b_named=$(pj mint --key "$dir/issuer.key" --sub alice --aud ssh://same.example)
+rm -f "$store"/token "$store"/token.*
+printf '%s' "$b_named" > "$store/token.aaaa"; printf '%s' "$b_other" > "$store/token.bbbb"; chmod 600 "$store"/token.*
+touch -d '-1 min' "$store/token.aaaa"
+ask '(alice@same.example) Token: '
+tt "two tokens for a listed target: the (older, bearer) one whose aud names it before a (newer) bound one" '[ $rc -eq 0 ] && [ "$out" = "$b_named" ]'
+b_listed=$(pj mint --key "$dir/issuer.key" --sub alice --aud ssh://x.example)
+printf '%s' "$b_listed" > "$store/token.aaaa"; touch -d '-1 min' "$store/token.aaaa"
+ask '(alice@same.example) Token: '
+tt "two listed tokens, neither aud names the target: the (older) bound one before the (newer) bearer one" '[ $rc -eq 0 ] && [ "$out" = "$b_other" ]'
+touch -d '-1 min' "$store/token.bbbb"; touch "$store/token.aaaa"
+ask '(alice@same.example) Token: '
+tt "... whichever is newer" '[ $rc -eq 0 ] && [ "$out" = "$b_other" ]'
+put_token "$bound"
+
 out=$(PAMJWT_CHUNK=100 pj askpass "(alice@three.example) pamjwt-continue 100/300: " 2>"$dir/err"); rc=$?
 tt "a continuation for a target nothing is being sent to: refused" 'refused ssh://three.example'
 

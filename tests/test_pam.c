@@ -2928,6 +2928,7 @@ static struct {
     const char *jwk_extra;    /* appended inside the jwk object */
     int chunk;                /* answer in pieces of this size (0: whole) */
     char *replay;             /* a proof to send instead of a fresh one */
+    bool next_second;         /* sign in the second after the prompt came */
     char *last;               /* the last proof made */
     const char *aud;          /* the aud member's JSON; NULL: "ssh://HOST"; "" leaves it out */
 } pop;
@@ -2953,6 +2954,11 @@ static char *make_proof(const char *nonce)
         snprintf(aud, sizeof(aud), ",\"aud\":\"ssh://%s\"", pop_host);
     else
         snprintf(aud, sizeof(aud), "%s%s", pop.aud[0] ? ",\"aud\":" : "", pop.aud);
+    if (pop.next_second) { /* a slow client: the clock reaches the next second first */
+        long t0 = now;
+        while (now == t0)
+            nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+    }
     snprintf(pl, sizeof(pl), "{\"nonce\":\"%s\",\"iat\":%ld,\"ath\":\"%s\"%s}",
              pop.nonce_override ? pop.nonce_override : nonce, now + pop.iat_off, ath, aud);
     char *proof;
@@ -3080,8 +3086,9 @@ static void test_pop_bad_proofs(EVP_PKEY *hec, EVP_PKEY *other_key)
     }
     pop_reset(hec, "ES256");
     pop.replay = strdup(" ");
-    is_int(pop_auth(t), PAM_CONV_ERR, "pop: an empty answer to the proof prompt (no proof given): PAM_CONV_ERR");
-    ok(log_has("proof of possession: no answer"), "... logged as no answer (%s)", logbuf);
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop: an empty answer to the proof prompt (no proof given): PAM_AUTH_ERR");
+    ok(log_has("proof of possession failed: no proof (an empty answer)"),
+       "... logged as no proof (%s)", logbuf);
     pop_reset(hec, "ES256");
     pop.nonce_override = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
     is_int(pop_auth(t), PAM_AUTH_ERR, "pop: wrong nonce: refused");
@@ -3144,11 +3151,38 @@ static void test_pop_settings_one_time_pieces(EVP_PKEY *hec, EVP_PKEY *other_key
     ok(log_has("has no cnf.jkt"), "... logged");
     is_int(conv_calls, 1, "... before the proof prompt");
     free(t);
-    /* require_pop = no ignores cnf */
+    /* a bound token is never a bearer token: require_pop = no still asks */
     conf("require_pop = no");
     t = bound_token(hec, NULL);
-    is_int(auth(me, t), PAM_SUCCESS, "pop: require_pop = no: a bound token logs in without a proof");
-    is_int(conv_calls, 1, "... and no proof prompt");
+    is_int(auth(me, t), PAM_AUTH_ERR,
+           "pop: require_pop = no: a bound token without a proof (empty answer): refused");
+    is_int(conv_calls, 2, "... after the proof prompt");
+    ok(strncmp(last_prompt, "pamjwt-pop ", 11) == 0, "... which was 'pamjwt-pop NONCE: ' (%s)",
+       last_prompt);
+    pop_reset(hec, "ES256");
+    is_int(pop_auth(t), PAM_SUCCESS, "pop: require_pop = no: a bound token with its proof: accepted");
+    pop_reset(other_key, "ES256");
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop: require_pop = no: another key's proof: refused");
+    conf("");
+    is_int(auth(me, t), PAM_AUTH_ERR, "pop: require_pop unset (default): a bound token without a proof: refused");
+    free(t);
+    /* a cnf this module cannot check is no bearer token either */
+    {
+        const char *cnfs[] = {"\"cnf\":\"x\"", "\"cnf\":null", "\"cnf\":{\"jkt\":5}",
+                              "\"cnf\":{\"jkt\":\"short\"}",
+                              "\"cnf\":{\"jkt\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+\"}",
+                              "\"cnf\":{\"x5t#S256\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}",
+                              "\"cnf\":{}", "\"cnf\":[]"};
+        for (size_t i = 0; i < sizeof(cnfs) / sizeof(cnfs[0]); i++) {
+            t = es256(me, 300, cnfs[i]);
+            pop_reset(hec, "ES256");
+            is_int(pop_auth(t), PAM_AUTH_ERR, "pop: require_pop unset, %s: refused", cnfs[i]);
+            ok(log_has("bound (cnf) by a method this module cannot check") && conv_calls == 1,
+               "... as bound by a method it cannot check, before any proof prompt (%s)", logbuf);
+            free(t);
+        }
+    }
+    t = bound_token(hec, NULL);
     conf("require_pop = maybe");
     is_int(auth(me, t), PAM_AUTHINFO_UNAVAIL, "require_pop = maybe: config error");
     /* a one-time token is not used up by a failed proof */
@@ -3180,6 +3214,42 @@ static void test_pop_settings_one_time_pieces(EVP_PKEY *hec, EVP_PKEY *other_key
     free(t);
 }
 
+/* iat is compared with the time the answer arrived, in whole seconds;
+ * pop_audience takes any scheme and compares hosts as OpenSSH names them. */
+static void test_pop_time_and_audience(EVP_PKEY *hec)
+{
+    char *t = bound_token(hec, NULL);
+    conf("leeway = 0\nrequire_pop = yes");
+    pop_reset(hec, "ES256");
+    pop.next_second = true;
+    is_int(pop_auth(t), PAM_SUCCESS,
+           "pop: leeway = 0, a proof signed in the second after the prompt: accepted (%s)", logbuf);
+    pop_reset(hec, "ES256");
+    pop.iat_off = -2;
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop: leeway = 0, iat 2 s before the answer: refused");
+    ok(log_has("iat is not within leeway of the time the proof arrived"), "... logged");
+    conf("pop_audience = host://x");
+    pop_reset(hec, "ES256");
+    pop.aud = "\"host://x\"";
+    is_int(pop_auth(t), PAM_SUCCESS, "pop: pop_audience = host://x (another scheme): accepted");
+    pop_reset(hec, "ES256");
+    is_int(pop_auth(t), PAM_AUTH_ERR, "... and then ssh://HOST is not");
+    ok(log_has("this host accepts host://x"), "... logged (%s)", logbuf);
+    conf("pop_audience = ssh://host.example");
+    pop_reset(hec, "ES256");
+    pop.aud = "\"ssh://HOST.EXAMPLE.\"";
+    is_int(pop_auth(t), PAM_SUCCESS,
+           "pop: a proof for ssh://HOST.EXAMPLE. where pop_audience is ssh://host.example: accepted");
+    conf("pop_audience = SSH://Host.Example.");
+    pop_reset(hec, "ES256");
+    pop.aud = "\"ssh://host.example\"";
+    is_int(pop_auth(t), PAM_SUCCESS, "pop: and the other way round: accepted");
+    pop_reset(hec, "ES256");
+    pop.aud = "\"ssh://host.example.evil\"";
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop: ssh://host.example.evil: refused");
+    free(t);
+}
+
 static void test_pop(void)
 {
     EVP_PKEY *hec = tl_keygen("p256"), *hed = tl_keygen("ed25519"), *hrsa = tl_keygen("rsa"),
@@ -3187,6 +3257,7 @@ static void test_pop(void)
     test_pop_holder_keys(hec, hed, hrsa);
     test_pop_bad_proofs(hec, other_key);
     test_pop_settings_one_time_pieces(hec, other_key, hrsa);
+    test_pop_time_and_audience(hec);
     free(pop.last);
     free(pop.replay);
     memset(&pop, 0, sizeof(pop));
@@ -3441,6 +3512,16 @@ static void test_device_uri_complete_and_pop(void)
     rc = dev_auth(NULL, me, NULL);
     is_int(rc, PAM_SUCCESS, "device: require_pop = yes does not apply to device sign-in (%s)",
            logbuf);
+    free(tok);
+
+    /* nor a cnf the token carries: it never passed through a client */
+    tok = iss_token(k_ec256, "ES256", "https://idp.example", me,
+                    "\"cnf\":{\"jkt\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}");
+    snprintf(body, sizeof(body), "echo 'show https://idp.example/device ABCD-EFGH'\necho 'token %s'", tok);
+    dev_conf(dev_helper("pop-cnf", body), NULL);
+    rc = dev_auth(NULL, me, NULL);
+    ok(rc == PAM_SUCCESS && strstr(dev_msgs, "pamjwt-pop") == NULL,
+       "device: a token from device sign-in with cnf.jkt: accepted, no proof prompt (%s)", logbuf);
     free(tok);
 }
 
@@ -3775,7 +3856,11 @@ static void test_pop_audience_default(EVP_PKEY *hec, const char *t)
     snprintf(aud, sizeof(aud), "\"ssh://%s.\"", pop_host);
     pop_reset(hec, "ES256");
     pop.aud = aud;
-    is_int(pop_auth(t), PAM_AUTH_ERR, "pop aud: ssh://HOST. (a prefix match): refused");
+    is_int(pop_auth(t), PAM_SUCCESS, "pop aud: ssh://HOST. (a trailing dot, the same DNS name): accepted");
+    snprintf(aud, sizeof(aud), "\"ssh://%s.x\"", pop_host);
+    pop_reset(hec, "ES256");
+    pop.aud = aud;
+    is_int(pop_auth(t), PAM_AUTH_ERR, "pop aud: ssh://HOST.x (a prefix match): refused");
     snprintf(aud, sizeof(aud), "\"ssh://%s\\u0000x\"", pop_host);
     pop_reset(hec, "ES256");
     pop.aud = aud;
@@ -3859,7 +3944,7 @@ static void test_pop_audience_config_errors(EVP_PKEY *hec, const char *t)
         {"pop_audience = ssh://h\x01x", "pop_audience: control character"},
         {"pop_audience = ssh://a\npop_audience = ssh://b", ":7: pop_audience: duplicate key (first set on line 6)"},
         {"pop_audience = ", "pop_audience: empty value"},
-        {"pop_audience = myhost.example", "pop_audience: expected targets of the form ssh://HOST"},
+        {"pop_audience = myhost.example", "pop_audience: expected a target of the form SCHEME://HOST"},
         {"pop_audience = ssh://a ssh://a", "pop_audience: target listed twice"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -3871,10 +3956,13 @@ static void test_pop_audience_config_errors(EVP_PKEY *hec, const char *t)
         ok(log_has(bad[i].log) && log_has("pam_jwt.conf:"), "... logged with file, line and key: %s (%s)",
            bad[i].log, logbuf);
     }
-    /* without require_pop, pop_audience changes nothing and costs nothing */
+    /* without require_pop, a bound token is proven all the same, for pop_audience */
     conf("pop_audience = ssh://alias.example");
-    is_int(auth(me, t), PAM_SUCCESS, "pop_audience without require_pop: a bound token logs in");
-    is_int(conv_calls, 1, "... without a proof prompt");
+    is_int(auth(me, t), PAM_AUTH_ERR, "pop_audience without require_pop: a bound token without a proof: refused");
+    is_int(conv_calls, 2, "... after the proof prompt");
+    pop_reset(hec, "ES256");
+    pop.aud = "\"ssh://alias.example\"";
+    is_int(pop_auth(t), PAM_SUCCESS, "pop_audience without require_pop: a proof for ssh://alias.example: accepted");
 }
 
 /* The proof's aud (contract "Proof of possession", the target): a proof

@@ -223,6 +223,14 @@ check "$bound" "$dir/p2.conf" "$me"; rc=$?
 t "check: pop_audience uses %s, no --service: exit 2" [ $rc -eq 2 ]
 check "$ta" "$dir/p.conf" "$me"; rc=$?
 t "check: an unbound token under require_pop: refused" sh -c "[ $rc -eq 1 ] && grep -q 'has no cnf.jkt' '$dir/out'"
+# a bound token is never a bearer token: the same without require_pop
+printf 'key_file = %s\nallowed_subjects = *\n' "$dir/ec256.pub" > "$dir/p0.conf"
+chmod 644 "$dir/p0.conf"
+check "$bound" "$dir/p0.conf" "$me"; rc=$?
+t "check: a bound token without require_pop: exit 0, 'proof: required (jkt ...)' all the same" sh -c "[ $rc -eq 0 ] && grep -q '^proof: required (jkt [A-Za-z0-9_-]\{43\}, aud one of ssh://$h local://$h)\$' '$dir/out'"
+odd=$(pj mint --key "$dir/ec256.key" --sub "$me" --claim 'cnf={"x5t#S256":"abc"}')
+check "$odd" "$dir/p0.conf" "$me"; rc=$?
+t "check: a cnf this module cannot check (x5t#S256), no require_pop: refused" sh -c "[ $rc -eq 1 ] && grep -q 'bound (cnf) by a method this module cannot check' '$dir/out'"
 pj --version > "$dir/out"
 t "--version lists the verified algorithms" grep -q "^verifies: .*ES256" "$dir/out"
 t "--version: mint signs with OpenSSL EVP, not libjwt" sh -c "grep -q '^mint signs: .*EdDSA.*(OpenSSL EVP)' '$dir/out' && ! grep -qi libjwt '$dir/out'"

@@ -35,6 +35,7 @@
 #include "pjconfig.h"
 #include "policy.h"
 #include "pop.h"
+#include "target.h"
 #include "replay.h"
 #include "safefile.h"
 #include "subject.h"
@@ -190,10 +191,13 @@ static void test_config_errors(void)
         {"pop_audience = ssh://a\x7f\n", "/test.conf:1: pop_audience: control character"},
         {"\npop_audience = ssh://a\npop_audience = ssh://b\n",
          "/test.conf:3: pop_audience: duplicate key (first set on line 2)"},
-        {"pop_audience = host.example\n", "/test.conf:1: pop_audience: expected targets of the form"},
-        {"pop_audience = ssh://\n", "/test.conf:1: pop_audience: expected targets of the form"},
-        {"pop_audience = local:// ssh://a\n", "/test.conf:1: pop_audience: expected targets"},
-        {"pop_audience = https://a\n", "/test.conf:1: pop_audience: expected targets"},
+        {"pop_audience = host.example\n", "/test.conf:1: pop_audience: expected a target of the form SCHEME://HOST"},
+        {"pop_audience = ssh://\n", "/test.conf:1: pop_audience: a target names a host after SCHEME://"},
+        {"pop_audience = local:// ssh://a\n", "/test.conf:1: pop_audience: a target names a host"},
+        {"pop_audience = 1ssh://a\n", "/test.conf:1: pop_audience: expected a target"},
+        {"pop_audience = ss_h://a\n", "/test.conf:1: pop_audience: expected a target"},
+        {"pop_audience = ssh:/a\n", "/test.conf:1: pop_audience: expected a target"},
+        {"pop_audience = ssh:///a\n", "/test.conf:1: pop_audience: a target names a host"},
         {"pop_audience = ssh://a local://a ssh://a\n", "/test.conf:1: pop_audience: target listed twice"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -300,8 +304,47 @@ static void test_config_pop_audience(void)
     }
     pj_config_free(c);
     c = parse("pop_audience = local://%s\n", &rc);
-    ok(rc == 0 && !pj_config_uses_service(c), "config: pop_audience without require_pop needs no service");
+    ok(rc == 0 && pj_config_uses_service(c),
+       "config: pop_audience with %%s needs the service without require_pop too (every bound "
+       "token is proven)");
     pj_config_free(c);
+    c = parse("pop_audience = host://x https://a.example/p x-y.z+w://h git+ssh://h.\n", &rc);
+    ok(rc == 0 && c->pop_audience.n == 4,
+       "config: pop_audience takes any SCHEME://REST (host://x, https://, RFC 3986 scheme "
+       "characters) (%s)", lastlog);
+    pj_config_free(c);
+}
+
+/* Targets compare as the contract says: scheme and host part ignoring
+ * case, one trailing dot of the host ignored, the path exactly. */
+static void test_target_equal(void)
+{
+    struct { const char *a, *b; bool eq; } v[] = {
+        {"ssh://HOST.EXAMPLE.", "ssh://host.example", true},
+        {"ssh://host.example", "ssh://Host.Example.", true},
+        {"SSH://host", "ssh://host", true},
+        {"host://x", "host://x", true},
+        {"ssh://host.example", "local://host.example", false},
+        {"ssh://host.example", "ssh://host.example.evil", false},
+        {"ssh://host.example..", "ssh://host.example", false},
+        {"ssh://a.", "ssh://a", true},
+        {"https://h/Path", "https://H./Path", true},
+        {"https://h/Path", "https://h/path", false},
+        {"ssh://h", "ssh://h/", false},
+        {"host.example", "host.example", false},  /* not a target */
+        {"ssh://", "ssh://", false},
+        {"ssh:///x", "ssh:///x", false}, /* no host */
+        {"ssh://a b", "ssh://a b", false},
+    };
+    const char *why = NULL;
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        ok(pj_target_equal(v[i].a, strlen(v[i].a), v[i].b, strlen(v[i].b)) == v[i].eq &&
+               pj_target_equal(v[i].b, strlen(v[i].b), v[i].a, strlen(v[i].a)) == v[i].eq,
+           "target: %s %s %s", v[i].a, v[i].eq ? "==" : "!=", v[i].b);
+    }
+    ok(!pj_target_equal("ssh://a\0b", 9, "ssh://a", 7), "target: a NUL inside is never part of one");
+    ok(pj_target_valid("host://x", 8, &why) && !pj_target_valid("x", 1, &why),
+       "target: host://x valid, a bare name not (%s)", why);
 }
 
 static void test_config(void)
@@ -310,6 +353,7 @@ static void test_config(void)
     test_config_valid_file();
     test_config_defaults();
     test_config_pop_audience();
+    test_target_equal();
 }
 
 /* The one number parser: digits only, [min, max], no wrap past UINTMAX_MAX. */
@@ -1403,6 +1447,91 @@ static void test_big_lists(void)
     big_list_prefixes();
     big_list_offsets(false);
     big_list_offsets(true);
+}
+
+/* A proof's iat is compared with the time its answer arrived (the
+ * request's answer_clock), in whole seconds, not with the login's start. */
+static double fake_arrival;
+static long proof_iat;
+static EVP_PKEY *holder;
+static const char *proof_token;
+
+static double arrival_clock(void)
+{
+    return fake_arrival;
+}
+
+static int answer_proof(void *ctx, const char *prompt, char **answer)
+{
+    char nonce[64], claims[512], hdr[1024];
+    unsigned char md[32];
+    unsigned int ml = 0;
+    (void)ctx;
+    snprintf(nonce, sizeof(nonce), "%s", prompt + strlen("pamjwt-pop "));
+    nonce[strcspn(nonce, ":")] = '\0';
+    EVP_Digest(proof_token, strlen(proof_token), md, &ml, EVP_sha256(), NULL);
+    char *ath = pj_b64url_encode(md, 32), *jwk = tl_jwk(holder, NULL, NULL, NULL);
+    snprintf(claims, sizeof(claims), "{\"nonce\":\"%s\",\"iat\":%ld,\"ath\":\"%s\","
+             "\"aud\":\"local://h1\"}", nonce, proof_iat, ath);
+    snprintf(hdr, sizeof(hdr), "{\"typ\":\"pamjwt-pop+jwt\",\"alg\":\"ES256\",\"jwk\":%s}", jwk);
+    *answer = tl_sign_raw(hdr, claims, "ES256", holder, NULL, 0);
+    free(ath);
+    free(jwk);
+    fake_arrival = 1000000101.9; /* the client took its time */
+    return 0;
+}
+
+static void test_decide_pop_clock(void)
+{
+    char *dir = tl_tmpdir(), path[4096], conf[8192], user[256], payload[512], jkt[64];
+    unsigned char tp[32];
+    struct passwd *pw = getpwuid(geteuid());
+    snprintf(user, sizeof(user), "%s", pw ? pw->pw_name : "root");
+    EVP_PKEY *k = tl_keygen("p256");
+    holder = tl_keygen("p256");
+    char *hjwk = tl_jwk(holder, NULL, NULL, NULL);
+    json_t *hj = json_loads(hjwk, 0, NULL);
+    ok(pj_jwk_thumbprint(hj, tp) == 0, "pop clock: holder key thumbprint");
+    char *e = pj_b64url_encode(tp, 32);
+    snprintf(jkt, sizeof(jkt), "%s", e);
+    free(e);
+    json_decref(hj);
+    free(hjwk);
+    snprintf(path, sizeof(path), "%s/k.pub", dir);
+    tl_write_pub(k, path);
+    snprintf(conf, sizeof(conf), "key_file = %s\nallowed_subjects = *\nleeway = 0\n", path);
+    snprintf(path, sizeof(path), "%s/c.conf", dir);
+    tl_write_file(path, conf, strlen(conf), 0644);
+    snprintf(payload, sizeof(payload),
+             "{\"sub\":\"%s\",\"iat\":1000000000,\"exp\":1000000600,\"cnf\":{\"jkt\":\"%s\"}}",
+             user, jkt);
+    char *tok = tl_sign_raw("{\"alg\":\"ES256\"}", payload, "ES256", k, NULL, 0);
+    pj_request rq = {0};
+    pj_decision d;
+    rq.config_path = path;
+    rq.input = tok;
+    rq.input_len = strlen(tok);
+    rq.log = &LOG;
+    rq.host = "h1";
+    rq.now = 1000000100.5; /* the login starts */
+    rq.ask = answer_proof;
+    rq.answer_clock = arrival_clock;
+    proof_token = tok;
+    proof_iat = 1000000101; /* signed in the second the answer arrives */
+    pj_decide(&rq, &d);
+    is_int(d.result, PJ_ACCEPT, "pop clock: leeway 0, proof signed in the second it arrived, a "
+                                "second after the login started: accepted (%s)", d.reason);
+    pj_decision_free(&d);
+    proof_iat = 1000000100; /* signed when the login started: a second before it arrived */
+    pj_decide(&rq, &d);
+    is_int(d.result, PJ_REFUSE, "pop clock: leeway 0, iat a second before the answer arrived: refused");
+    ok(strstr(d.reason, "iat is not within leeway") != NULL, "... reason '%s'", d.reason);
+    pj_decision_free(&d);
+    free(tok);
+    EVP_PKEY_free(k);
+    EVP_PKEY_free(holder);
+    tl_rmtree(dir);
+    free(dir);
 }
 
 /* pj_decide with an injected clock: the same token is good before exp and
@@ -2791,6 +2920,7 @@ int main(void)
     test_group_map_gids();
     test_groups_mapping();
     test_big_lists();
+    test_decide_pop_clock();
     test_decide_clock();
     test_rule_runner();
     test_shipped_examples();

@@ -676,20 +676,29 @@ static pj_verdict rule_groups(struct pj_ctx *x, pj_decision *d)
 }
 
 /* Proof of possession: after every other check, before rule 8 records a
- * one-time token, so a failed proof never uses one up.  A login without
- * require_pop does nothing here. */
+ * one-time token, so a failed proof never uses one up.  A bound token
+ * (cnf) is never a bearer token: its proof is asked for whatever
+ * require_pop says; require_pop also refuses an unbound one. */
 static pj_verdict rule_pop(struct pj_ctx *x, pj_decision *d)
 {
     const pj_request *rq = x->rq;
     const char *jkt, *why = NULL;
     char nonce[48], prompt[sizeof("pamjwt-pop : ") + sizeof(nonce)], *proof;
     char pwhy[sizeof(d->reason)];
-    if (!x->c->require_pop)
-        return PJ_RULE_PASS; /* cnf is ignored */
     if (rq->device_policy != NULL)
         return PJ_RULE_PASS; /* device sign-in: the token never passed through a client */
-    if ((jkt = pj_pop_jkt(x->j.claims)) == NULL)
+    switch (pj_pop_jkt(x->j.claims, &jkt)) {
+    case PJ_POP_JKT:
+        break;
+    case PJ_POP_UNBOUND:
+        if (!x->c->require_pop)
+            return PJ_RULE_PASS; /* a bearer token where bearer tokens are taken */
         return stop(d, PJ_REFUSE, "proof of possession failed: the token has no cnf.jkt");
+    case PJ_POP_UNCHECKABLE:
+    default:
+        return stop(d, PJ_REFUSE, "proof of possession failed: the token is bound (cnf) by a "
+                                  "method this module cannot check (only cnf.jkt)");
+    }
     pj_scope sc = {rq->service, rq->host};
     pj_sanitize(d->pop_jkt, sizeof(d->pop_jkt), jkt, strlen(jkt));
     pj_pop_audiences(x->c, &sc, d->pop_aud, sizeof(d->pop_aud));
@@ -708,7 +717,7 @@ static pj_verdict rule_pop(struct pj_ctx *x, pj_decision *d)
     case PJ_CHUNK_DONE:
         break;
     case PJ_CHUNK_NO_ANSWER:
-        return stop(d, PJ_CONV, "proof of possession: no answer");
+        return stop(d, PJ_CONV, "proof of possession: no answer (the conversation failed)");
     case PJ_CHUNK_CONV:
         return stop(d, PJ_CONV, "proof of possession: no answer (the conversation failed during "
                                 "a chunked proof)");
@@ -717,14 +726,17 @@ static pj_verdict rule_pop(struct pj_ctx *x, pj_decision *d)
         return stop(d, PJ_REFUSE, "proof of possession failed: chunked proof: %s",
                     why ? why : "malformed");
     }
+    /* iat is compared with the time the answer arrived, not with the
+     * start of the login: a client may take its time to sign */
+    double arrived = rq->answer_clock ? rq->answer_clock() : pj_now();
     const char *p = proof;
     size_t pl = strlen(proof);
     pj_trim(&p, &pl);
     if (pl == 0) { /* what a client sends when it gives no proof (ssh, askpass refused) */
         pj_free_str(proof);
-        return stop(d, PJ_CONV, "proof of possession: no answer (an empty one)");
+        return stop(d, PJ_REFUSE, "proof of possession failed: no proof (an empty answer)");
     }
-    pj_pop_challenge ch = {x->tok, x->n, jkt, nonce, rq->now, &sc};
+    pj_pop_challenge ch = {x->tok, x->n, jkt, nonce, arrived, &sc};
     int r = pj_pop_verify(x->c, &ch, proof, strlen(proof), rq->log, pwhy, sizeof(pwhy));
     pj_free_str(proof);
     if (r != 0)

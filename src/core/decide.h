@@ -22,7 +22,7 @@ typedef enum {
     PJ_IGNORE,       /* PAM_IGNORE: not JWT-shaped */
     PJ_USER_UNKNOWN, /* PAM_USER_UNKNOWN */
     PJ_UNAVAIL,      /* PAM_AUTHINFO_UNAVAIL: config, key or file problem */
-    PJ_CONV,         /* PAM_CONV_ERR: no answer at the proof prompt */
+    PJ_CONV,         /* PAM_CONV_ERR: the conversation failed at the proof prompt */
 } pj_result;
 
 typedef struct pj_request {
@@ -45,6 +45,9 @@ typedef struct pj_request {
     int (*ask)(void *ctx, const char *prompt, char **answer);
     void *ask_ctx;
     bool pop_unproven_ok;
+    /* The clock read when the proof's answer has arrived (its iat is
+     * compared with it); NULL: pj_now.  Tests inject a fake one. */
+    double (*answer_clock)(void);
     const pj_log *log;
     /* Policies the caller has loaded already (borrowed): with
      * policies_given, pj_decide uses them (NULL: the config was unusable,
@@ -52,7 +55,8 @@ typedef struct pj_request {
     bool policies_given;
     struct pj_policies *policies;
     /* Device sign-in: the token came from the helper for this policy.  It
-     * must select this policy, require_pop does not apply to it, and the
+     * must select this policy, no proof of possession is asked for it (neither
+     * by require_pop nor for a cnf it carries), and the
      * log line says so. */
     const struct pj_config *device_policy;
 } pj_request;
@@ -80,8 +84,8 @@ typedef struct pj_decision {
     pj_strlist groups;     /* accepted, with group_map: the local groups the token
                             * maps to (at most PJ_MAX_GROUPS_ADDED), for setcred */
     bool group_map;        /* the deciding policy sets group_map */
-    char pop_jkt[48];      /* require_pop: the token's cnf.jkt (sanitized) */
-    char pop_aud[160];     /* require_pop: the audiences a proof may name */
+    char pop_jkt[48];      /* a bound token's cnf.jkt (sanitized): a proof is required */
+    char pop_aud[160];     /* then: the audiences a proof may name */
     bool pop_proven;       /* a proof by pop_jkt's key was verified */
     int64_t leeway;        /* the deciding policy's leeway; -1 before one is chosen */
 } pj_decision;

@@ -5,6 +5,7 @@
 #include "jwks.h"
 #include "safefile.h"
 #include "scope.h"
+#include "target.h"
 #include "subject.h"
 
 #include <fcntl.h>
@@ -250,20 +251,13 @@ static int parse_names(pj_strlist *l, char *v, const char **why)
 }
 
 /* pop_audience = ssh://HOST local://HOST ...: the targets a client may name
- * in a proof's aud (scoped: %h, %s, %%), each once. */
+ * in a proof's aud (scoped: %h, %s, %%), each once; any SCHEME://REST
+ * (target.h), a bare host name is an error. */
 static int parse_targets(pj_strlist *l, char *v, const char **why)
 {
     for (char *save = NULL, *w = strtok_r(v, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-        for (const char *p = w; *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-                *why = "control character in a target";
-                return -1;
-            }
-        if (!((strncmp(w, "ssh://", 6) == 0 && w[6] != '\0') ||
-              (strncmp(w, "local://", 8) == 0 && w[8] != '\0'))) {
-            *why = "expected targets of the form ssh://HOST or local://HOSTNAME";
+        if (!pj_target_valid(w, strlen(w), why))
             return -1;
-        }
         if (!pj_scope_valid(w, why))
             return -1;
         if (pj_strlist_has(l, w)) {
@@ -629,7 +623,8 @@ bool pj_config_uses_service(const pj_config *c)
     for (size_t i = 0; i < c->nreqs; i++)
         if (pj_scope_uses_service(c->reqs[i].value))
             return true;
-    for (size_t i = 0; c->require_pop && i < c->pop_audience.n; i++)
+    /* every bound token is proven, whatever require_pop says */
+    for (size_t i = 0; i < c->pop_audience.n; i++)
         if (pj_scope_uses_service(c->pop_audience.v[i]))
             return true;
     return false;

@@ -7,6 +7,7 @@
 #include "jose.h"
 #include "jwks.h"
 #include "keys.h"
+#include "target.h"
 #include "util.h"
 
 #include <math.h>
@@ -15,13 +16,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *pj_pop_jkt(json_t *claims)
+pj_pop_binding pj_pop_jkt(json_t *claims, const char **jkt)
 {
     json_t *cnf = json_object_get(claims, "cnf"), *m = json_object_get(cnf, "jkt");
-    const char *jkt = json_string_value(m);
-    if (!json_is_object(cnf) || jkt == NULL || json_string_length(m) != 43)
-        return NULL;
-    return jkt;
+    const char *v = json_string_value(m);
+    *jkt = NULL;
+    if (cnf == NULL)
+        return PJ_POP_UNBOUND;
+    if (!json_is_object(cnf) || v == NULL || json_string_length(m) != 43)
+        return PJ_POP_UNCHECKABLE;
+    for (size_t i = 0; i < 43; i++)
+        if (!pj_b64url_char((unsigned char)v[i]))
+            return PJ_POP_UNCHECKABLE;
+    *jkt = v;
+    return PJ_POP_JKT;
 }
 
 int pj_pop_nonce(char out[48])
@@ -140,8 +148,11 @@ static const char *check_claims(const pj_config *c, json_t *cl, const char *tok,
     if (json_string_value(m) == NULL || json_string_length(m) != strlen(nonce) ||
         strcmp(json_string_value(m), nonce) != 0)
         return "nonce does not match";
-    if (!json_is_number(iat) || !(fabs(json_number_value(iat) - now) <= (double)c->leeway))
-        return "iat is not within leeway of now";
+    /* in whole seconds: a proof signed in the second its answer arrived
+     * is in time even with leeway = 0 */
+    if (!json_is_number(iat) ||
+        !(fabs(floor(json_number_value(iat)) - floor(now)) <= (double)c->leeway))
+        return "iat is not within leeway of the time the proof arrived";
     if (EVP_Digest(tok, toklen, h, &hl, EVP_sha256(), NULL) != 1 || hl != 32)
         return "cannot hash the token";
     if (!b64_equals(ath, h))
@@ -204,8 +215,8 @@ static bool aud_accepted(const pj_config *c, json_t *cl, const pj_scope *sc, cha
     }
     al = json_string_length(m);
     for (size_t i = 0; i < n; i++)
-        if (pj_scope_expand(v[i], sc, want, sizeof(want)) == 0 && strlen(want) == al &&
-            memcmp(want, aud, al) == 0)
+        if (pj_scope_expand(v[i], sc, want, sizeof(want)) == 0 &&
+            pj_target_equal(want, strlen(want), aud, al))
             return true;
     pj_sanitize(got, sizeof(got), aud, al);
     pj_pop_audiences(c, sc, list, sizeof(list));

@@ -18,8 +18,15 @@
  * gives this host for ssh and for sudo/su (pop.c holds them as a list) */
 #define PJ_POP_DEFAULT_AUDIENCE "ssh://%h local://%h"
 
-/* The token's cnf.jkt: a base64url SHA-256 (43 characters), or NULL. */
-const char *pj_pop_jkt(json_t *claims);
+/* How a token is bound to a key (RFC 7800 cnf). */
+typedef enum {
+    PJ_POP_UNBOUND = 0,  /* no cnf claim: a bearer token */
+    PJ_POP_JKT,          /* cnf.jkt, a base64url SHA-256 (43 characters): *jkt */
+    PJ_POP_UNCHECKABLE,  /* a cnf that is not an object with such a jkt (x5t#S256,
+                          * jwk, a malformed jkt...): bound by a method this
+                          * module cannot check, never a bearer token */
+} pj_pop_binding;
+pj_pop_binding pj_pop_jkt(json_t *claims, const char **jkt);
 
 /* 32 fresh bytes from the OS CSPRNG, base64url (43 characters + NUL).
  * -1 when the CSPRNG fails. */
@@ -36,7 +43,7 @@ typedef struct pj_pop_challenge {
     size_t toklen;
     const char *jkt;        /* its cnf.jkt */
     const char *nonce;      /* the prompt's nonce */
-    double now;
+    double now;             /* when the answer arrived (iat is compared with it) */
     const pj_scope *scope;  /* %h, %s in pop_audience */
 } pj_pop_challenge;
 

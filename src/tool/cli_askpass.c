@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "cli_jwk.h"
+#include "cli_state.h"
 #include "cli_store.h"
 #include "cli_target.h"
 #include "chunk.h"
@@ -134,14 +135,16 @@ static void ask_free(ask *A)
     free(A->dir);
 }
 
-/* The stored token for the target: the best pj_target_fit, newest first
- * among equals; bound ones only for a proof.  Its index, or -1. */
+/* The stored token for the target: the best pj_target_fit (aud names
+ * the target, then bound), newest first among equals; bound ones only
+ * for a proof.  Its index, or -1. */
 static int pick(const ask *A, bool bound_only)
 {
     int best = -1, best_fit = 0;
     for (size_t i = 0; i < A->ntok; i++) {
         int fit = pj_target_fit(A->toks[i].claims, A->p.target, &A->globs);
-        if (fit == PJ_FIT_NONE || (bound_only && fit != PJ_FIT_AUD_BOUND && fit != PJ_FIT_BOUND))
+        if (fit == PJ_FIT_NONE ||
+            (bound_only && fit != PJ_FIT_AUD_BOUND && fit != PJ_FIT_LISTED_BOUND))
             continue;
         if (best < 0 || fit < best_fit) {
             best = (int)i;
@@ -151,24 +154,60 @@ static int pick(const ask *A, bool bound_only)
     return best;
 }
 
+/* The issuer and client id of a stored token, for the command that gets
+ * another: "--issuer ISS --client-id ID", or placeholders. */
+static char *login_hint(const ask *A)
+{
+    const char *iss = NULL, *cid = NULL;
+    for (size_t i = 0; i < A->ntok && (iss == NULL || cid == NULL); i++) {
+        json_t *c = A->toks[i].claims;
+        const char *a = json_string_value(json_object_get(c, "iss"));
+        const char *b = json_string_value(json_object_get(c, "client_id"));
+        if (b == NULL)
+            b = json_string_value(json_object_get(c, "azp"));
+        if (a && iss == NULL) {
+            iss = a;
+            cid = b;
+        }
+    }
+    return pj_strfmt("--issuer %s --client-id %s", iss ? iss : "URL", cid ? cid : "ID");
+}
+
+/* No token may go to the target (or, for a proof, no bound one or no
+ * holder key): nothing on stdout, and on stderr which target has none,
+ * why, and the command that gets one; sudo -A and ssh show it. */
+static int no_token(const ask *A, char *why)
+{
+    char *hint = login_hint(A);
+    pj_logf(&pj_cli_log, LOG_ERR, "askpass: no token for %s (%s); get one with: pamjwt login "
+            "--resource %s %s", A->p.target, why ? why : "out of memory", A->p.target,
+            hint ? hint : "--issuer URL --client-id ID");
+    free(hint);
+    free(why);
+    return 1;
+}
+
 /* Why no token was picked. */
 static int refuse_no_token(const ask *A, bool proof)
 {
     if (A->ntok == 0 && A->expired > 0)
-        return refuse(A, "the stored token%s in %s %s expired (run pamjwt login)",
-                      A->expired > 1 ? "s" : "", A->dir, A->expired > 1 ? "have" : "has");
+        return no_token(A, pj_strfmt("the stored token%s in %s %s expired",
+                                     A->expired > 1 ? "s" : "", A->dir,
+                                     A->expired > 1 ? "have" : "has"));
     if (A->ntok == 0)
-        return refuse(A, "no stored token in %s (run pamjwt login)", A->dir);
+        return no_token(A, pj_strfmt("no stored token in %s", A->dir));
     if (proof)
-        return refuse(A, "a proof of possession was asked for, but no stored token is bound "
-                         "to a holder key (cnf.jkt)");
-    return refuse(A, "no stored token may go there: a bearer token (no cnf.jkt) goes only to "
-                     "a target its aud names, or that %s lists",
-                  A->targets_path ? A->targets_path : "the targets file");
+        return no_token(A, pj_strfmt("a proof of possession was asked for, but no stored token "
+                                     "for it is bound to a holder key (cnf.jkt)"));
+    return no_token(A, pj_strfmt("%zu stored token%s, none whose aud names it, and %s does not "
+                                 "list it%s", A->ntok, A->ntok > 1 ? "s" : "",
+                                 A->targets_path ? A->targets_path : "the targets file",
+                                 A->expired ? "; others have expired" : ""));
 }
 
 /* Answer with obj: whole when it fits in one answer, else its first piece,
- * keeping obj in the state file for the continuation prompts. */
+ * keeping obj in its own state file (cli_state.h) for the continuation
+ * prompts of the process that asks. */
 static int send_object(const ask *A, const char *state, const char *obj, size_t len)
 {
     size_t chunk;
@@ -185,7 +224,8 @@ static int send_object(const ask *A, const char *state, const char *obj, size_t 
                 PJ_CHUNK_MAX_ROUNDS + 1, chunk);
         return 1;
     }
-    if (pj_store_write(A->dir, state, obj, len) == 0 && answer(first, chunk) == 0)
+    if (pj_state_put(A->dir, state, A->p.target, getppid(), obj, len) == 0 &&
+        answer(first, chunk) == 0)
         rc = 0;
     pj_wipe_free(first, chunk + 1);
     return rc;
@@ -201,15 +241,15 @@ static int send_token(ask *A)
         return 1;
     if ((i = pick(A, false)) < 0)
         return refuse_no_token(A, false);
-    state = pj_store_state_name(A->p.target, A->toks[i].tok, A->toks[i].len);
+    state = pj_state_name(A->p.target, "token", A->toks[i].tok, A->toks[i].len);
     rc = state ? send_object(A, state, A->toks[i].tok, A->toks[i].len) : 1;
     free(state);
     return rc;
 }
 
-/* "pamjwt-continue N/LEN: ": the next piece of the object being sent to
- * this target: the state of the first token allowed there whose object
- * has LEN bytes. */
+/* "pamjwt-continue N/LEN: ": the next piece of the object of LEN bytes
+ * being sent to this target, the one this process's parent (ssh, sudo)
+ * started (cli_state.h). */
 static int send_next(ask *A, size_t at, size_t len)
 {
     size_t chunk, n = 0;
@@ -218,22 +258,19 @@ static int send_next(ask *A, size_t at, size_t len)
     int rc = 1;
     if (chunk_size(&chunk) != 0 || load_store(A) != 0)
         return 1;
-    for (size_t i = 0; i < A->ntok && obj == NULL; i++) {
-        if (pj_target_fit(A->toks[i].claims, A->p.target, &A->globs) == PJ_FIT_NONE)
-            continue;
-        free(state);
-        state = pj_store_state_name(A->p.target, A->toks[i].tok, A->toks[i].len);
-        if (state == NULL ||
-            pj_store_read(A->dir, state, PJ_MAX_TOKEN, &obj, &n) == PJ_STORE_FAILED)
-            goto out;
-        if (obj && n != len) {
-            pj_wipe_free(obj, n);
-            obj = NULL;
-        }
-    }
-    if (obj == NULL) {
+    switch (pj_state_find(A->dir, A->p.target, getppid(), len, &state, &obj, &n)) {
+    case PJ_STATE_FOUND:
+        break;
+    case PJ_STATE_NONE:
         refuse(A, "asked for bytes from %zu of %zu, but no object of %zu bytes is being sent "
                   "there", at, len, len);
+        goto out;
+    case PJ_STATE_AMBIGUOUS:
+        refuse(A, "asked for bytes from %zu of %zu, and several objects of %zu bytes are being "
+                  "sent there by other processes", at, len, len);
+        goto out;
+    case PJ_STATE_FAILED:
+    default:
         goto out;
     }
     if (at >= len) {
@@ -271,10 +308,12 @@ static int send_proof(ask *A, const char *nonce)
     if (env && *env) {
         k = pj_cli_key_load(env);
     } else if ((path = pj_store_path(A->dir, PJ_STORE_HOLDER)) != NULL) {
-        if (access(path, F_OK) != 0 && errno == ENOENT)
-            refuse(A, "a proof of possession was asked for, but there is no holder key %s "
-                      "(pamjwt login makes one, or set PAMJWT_HOLDER_KEY)", path);
-        else
+        if (access(path, F_OK) != 0 && errno == ENOENT) {
+            no_token(A, pj_strfmt("a proof of possession was asked for, but there is no holder "
+                                  "key %s: pamjwt login makes one, or set PAMJWT_HOLDER_KEY",
+                                  path));
+            goto out;
+        } else
             k = pj_cli_key_load(path);
     }
     if (k == NULL)
@@ -284,7 +323,7 @@ static int send_proof(ask *A, const char *nonce)
                         "ath", ath, "aud", A->p.target)
             : NULL;
     proof = c ? pj_cli_jws_with_jwk(k, "pamjwt-pop+jwt", c) : NULL;
-    state = pj_store_state_name(A->p.target, t->tok, t->len);
+    state = pj_state_name(A->p.target, "proof", nonce, strlen(nonce));
     if (proof == NULL || state == NULL)
         pj_logf(&pj_cli_log, LOG_ERR, "cannot sign the proof of possession");
     else

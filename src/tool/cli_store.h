@@ -14,7 +14,7 @@
 #define PJ_STORE_MAX_TOKENS 32
 #define PJ_STORE_HOLDER "holder.pem"
 /* "askpass-state.KEY": the object askpass is sending in pieces, one per
- * target and token */
+ * object (cli_state.h) */
 #define PJ_STORE_STATE_PREFIX "askpass-state."
 
 /* The directory: $XDG_RUNTIME_DIR/pamjwt when XDG_RUNTIME_DIR is an
@@ -73,9 +73,9 @@ int pj_token_check_exp(const char *tok, size_t n, double now, double *exp, const
  * NUL, resource)) (resource "" when none): where pamjwt login keeps the
  * token for that issuer and resource.  malloc'd, or NULL. */
 char *pj_store_token_name(const char *issuer, const char *resource);
-/* "askpass-state.KEY", KEY likewise from the target and the token: the
- * pieces of two logins to two targets (or with two tokens) never mix.
- * malloc'd, or NULL. */
+/* "askpass-state.KEY", KEY likewise from the target and the object's key
+ * (cli_state.h: "token:" and the token, "proof:" and the nonce): the
+ * pieces of two objects never mix.  malloc'd, or NULL. */
 char *pj_store_state_name(const char *target, const char *tok, size_t len);
 
 /* One stored token that has not expired. */

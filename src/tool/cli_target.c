@@ -3,6 +3,7 @@
 #include "cli_target.h"
 
 #include "cli.h"
+#include "target.h"
 #include "util.h"
 
 #include <errno.h>
@@ -250,14 +251,20 @@ bool pj_token_bound(json_t *claims)
     return json_is_string(json_object_get(json_object_get(claims, "cnf"), "jkt"));
 }
 
+static bool names(json_t *v, const char *target)
+{
+    return json_is_string(v) &&
+           pj_target_equal(json_string_value(v), json_string_length(v), target, strlen(target));
+}
+
 bool pj_aud_names(json_t *claims, const char *target)
 {
     json_t *aud = json_object_get(claims, "aud"), *v;
     size_t i;
     if (json_is_string(aud))
-        return strcmp(json_string_value(aud), target) == 0;
+        return names(aud, target);
     json_array_foreach(aud, i, v)
-        if (json_is_string(v) && strcmp(json_string_value(v), target) == 0)
+        if (names(v, target))
             return true;
     return false;
 }
@@ -267,9 +274,7 @@ int pj_target_fit(json_t *claims, const char *target, const pj_globs *g)
     bool bound = pj_token_bound(claims);
     if (pj_aud_names(claims, target))
         return bound ? PJ_FIT_AUD_BOUND : PJ_FIT_AUD;
-    if (bound)
-        return PJ_FIT_BOUND;
     if (g && pj_targets_match(g, target))
-        return PJ_FIT_LISTED;
+        return bound ? PJ_FIT_LISTED_BOUND : PJ_FIT_LISTED;
     return PJ_FIT_NONE;
 }

@@ -46,7 +46,7 @@ int pj_prompt_check(const char *prompt, const pj_prompt *p, const char **why);
  * proof prompt with a malformed nonce; 0 when it is no proof prompt. */
 int pj_prompt_pop(const char *body, char nonce[PJ_NONCE_LEN + 1], const char **why);
 
-/* The user's list of targets that may have bearer tokens: one shell glob
+/* The user's list of targets that may have their tokens: one shell glob
  * (fnmatch(3), no flags: "*" also matches "/" and ".") a line, "#"
  * comments, blank lines ignored, white space around a line trimmed. */
 typedef struct pj_globs {
@@ -70,13 +70,17 @@ bool pj_targets_match(const pj_globs *g, const char *target);
 
 /* What a token's claims allow for target, best first (lower is better):
  * 1 aud names the target and the token is bound (cnf.jkt), 2 aud names
- * it (bearer), 3 bound (any target: without the holder key's proof it
- * logs no one in), 4 bearer and the target is listed in g; 0 refused. */
-enum { PJ_FIT_NONE = 0, PJ_FIT_AUD_BOUND, PJ_FIT_AUD, PJ_FIT_BOUND, PJ_FIT_LISTED };
+ * it (bearer), 3 bound and the target is listed in g, 4 bearer and
+ * listed; 0 refused.  Bound or not, a token goes only where its aud or
+ * the user's list says: a host running an older module may take a bound
+ * token as a bearer token. */
+enum { PJ_FIT_NONE = 0, PJ_FIT_AUD_BOUND, PJ_FIT_AUD, PJ_FIT_LISTED_BOUND, PJ_FIT_LISTED };
 int pj_target_fit(json_t *claims, const char *target, const pj_globs *g);
 /* cnf.jkt is a string. */
 bool pj_token_bound(json_t *claims);
-/* aud (a string, or an array of strings) names target exactly. */
+/* aud (a string, or an array of strings) names target, compared as the
+ * module compares pop_audience (target.h: scheme and host ignoring case
+ * and a trailing dot). */
 bool pj_aud_names(json_t *claims, const char *target);
 
 #endif

@@ -217,8 +217,11 @@ policy() { # policy AUDIENCE [EXTRA LINE...]: the provider's policy on stdout
     local l
     for l in "$@"; do echo "$l"; done
 }
-# the long RS256 tokens, in pieces; the session sees sub and email
-policy "$LONG" "export_claims = sub email" >"$conf_long"
+# the long RS256 tokens, in pieces; the session sees sub and email.  They
+# are bound (login asks for DPoP), so a proof is asked for them too
+# (issue 23: a bound token is never a bearer token): ssh://127.0.0.1 is
+# listed in pop_audience
+policy "$LONG" "export_claims = sub email" "pop_audience = ssh://127.0.0.1 local://%h" >"$conf_long"
 # the ES256 tokens, bound to the holder key: proof of possession.  ssh
 # reaches the host as 127.0.0.1 (the client's target ssh://127.0.0.1):
 # pop_audience names it, when the module knows pop_audience
@@ -231,7 +234,8 @@ printf '%s\n' "key_file = $etc/mint.pub.pem" "allowed_subjects = *" "pop_audienc
     >"$etc/probe.conf"
 chmod 0644 "$etc/probe.conf" "$etc/mint.pub.pem"
 "$pamjwt" check --config "$etc/probe.conf" --user "$U" <"$tmp/probe.jwt" >/dev/null 2>&1
-[ $? = 2 ] && policy "$RESOURCE" "require_pop = yes" "export_claims = sub" >"$conf_pop"
+[ $? = 2 ] && policy "$RESOURCE" "require_pop = yes" "export_claims = sub" >"$conf_pop" &&
+    policy "$LONG" "export_claims = sub email" >"$conf_long"
 chmod 0644 "$conf_long" "$conf_pop" "$etc/users.map" "$etc/mint.pub.pem"
 diag_file "$conf_long"
 diag_file "$conf_pop"
@@ -427,6 +431,17 @@ put_stored() {
     install -m 0600 -o "$U" -g "$(id -g "$U")" "$1" "$(store "$U")/token"
 }
 
+# targets_file LINE...: $U's targets file (askpass gives a token only to a
+# target its aud names or this file lists); none: no file
+targets_file() {
+    as_user "$U" sh -c 'mkdir -p "$HOME/.config/pamjwt" && rm -f "$HOME/.config/pamjwt/targets" &&
+        for l in "$@"; do echo "$l" >>"$HOME/.config/pamjwt/targets"; done' _ "$@"
+}
+HOSTNAME_=$(hostname)
+# the long token's aud (urn:pamjwt:long) names neither ssh://127.0.0.1 nor
+# local://HOSTNAME: the user lists both
+targets_file ssh://127.0.0.1 "local://$HOSTNAME_"
+
 # ==== 1. the device flow, a long token, in pieces =====================================
 
 echo "# ---- pamjwt login (device flow + DPoP), resource $LONG"
@@ -510,6 +525,34 @@ sudo_a
 check "sudo -A: with the expired token refused in $elapsed s (under $WAIT s)" \
     eval 'sudo_said_no && in_time'
 summary[${#summary[@]} - 1]+="; sudo -A refused in $elapsed s"
+check "sudo -A: askpass says it has no token for local://$HOSTNAME_ and how to get one" \
+    eval 'has "no token for local://$HOSTNAME_" && has "pamjwt login --resource local://$HOSTNAME_"'
+
+echo "# ---- issue 24: the sudo token expired, the ssh token is valid: sudo -A gets nothing"
+"$pamjwt" mint --key "$tmp/keys/mint.pem" --sub "$ACCOUNT" --iss "$ISSUER" --aud "local://$HOSTNAME_" \
+    --claim "exp=$((now - 60))" --claim "iat=$((now - 120))" >"$tmp/sudo-expired.jwt" &&
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/keys/ssh-holder.pem" 2>/dev/null &&
+    "$pamjwt" mint --key "$tmp/keys/mint.pem" --sub "$ACCOUNT" --iss "$ISSUER" --aud ssh://127.0.0.1 \
+        --ttl 300 --holder-key "$tmp/keys/ssh-holder.pem" >"$tmp/ssh-valid.jwt" ||
+    notok "pamjwt mint the sudo and ssh tokens"
+saved_store=$tmp/saved-store
+mkdir -m 0700 "$saved_store" && mv "$(store "$U")"/token* "$saved_store"/
+install -m 0600 -o "$U" -g "$(id -g "$U")" "$tmp/sudo-expired.jwt" "$(store "$U")/token.sudo"
+install -m 0600 -o "$U" -g "$(id -g "$U")" "$tmp/ssh-valid.jwt" "$(store "$U")/token.ssh"
+targets_file # the user lists nothing: each token goes where its aud says
+diag "stored: token.sudo (aud local://$HOSTNAME_, expired 60 s ago), token.ssh (aud ssh://127.0.0.1, bound, valid)"
+sudo_a
+check "sudo -A: refused; askpass answered nothing at every prompt (the ssh token never sent)" \
+    eval 'sudo_said_no && [ -s "$alog" ] && ! grep -q "${TAB}0${TAB}" "$alog" && ! grep -qv "${TAB}0\$" "$alog"'
+check "sudo -A shows: no token for local://$HOSTNAME_ ... pamjwt login --resource local://$HOSTNAME_" \
+    eval 'has "askpass: no token for local://$HOSTNAME_ (" && has "get one with: pamjwt login --resource local://$HOSTNAME_ --issuer $ISSUER"'
+note "issue 24: sudo token expired, ssh token valid: sudo -A refused, askpass sent nothing and said: $(printf '%s\n' "$out" | grep -o 'no token for [^;]*' | head -n 1)"
+ssh_kbd "$U" 'echo e2e-ok-$(id -un)'
+check "... while ssh (ssh://127.0.0.1, which its aud names) still gets the ssh token (refused by this host's audience, but sent)" \
+    eval 'grep -q "Token: ${TAB}0${TAB}[1-9]" "$alog"'
+rm -f "$(store "$U")"/token*
+mv "$saved_store"/token* "$(store "$U")"/ && rmdir "$saved_store"
+targets_file ssh://127.0.0.1 "local://$HOSTNAME_"
 
 # ==== 2. proof of possession ===========================================================
 
@@ -556,11 +599,13 @@ echo "# ---- the token stolen: a copy in $T's runtime directory"
 install -d -m 0700 -o "$T" -g "$(id -g "$T")" "$(store "$T")"
 install -m 0600 -o "$T" -g "$(id -g "$T")" "$tmp/bound.jwt" "$(store "$T")/token"
 diag "copied $tokf to $(store "$T")/token ($T has no holder key)"
+# the thief's askpass is his own: he lists the target
+as_user "$T" sh -c 'mkdir -p "$HOME/.config/pamjwt" && echo "ssh://127.0.0.1" >"$HOME/.config/pamjwt/targets"'
 ssh_kbd "$T" 'echo e2e-ok-$(id -un)'
 read -r th_tp _ th_pp _ _ _ <<<"$(pieces "$alog")"
 check "stolen token, no holder key: ssh as $U refused at the challenge in $elapsed s (the pamjwt-pop prompt came, askpass could not answer)" \
     eval 'ssh_refused && in_time && [ "$th_tp" -ge 1 ] && grep -q "pamjwt-pop .*${TAB}1${TAB}0\$" "$alog"'
-check_log "the module logs that the proof of possession got no answer" "proof of possession: no answer"
+check_log "the module logs that no proof came (ssh sent an empty answer: PAM_AUTH_ERR)" "proof of possession failed: no proof (an empty answer)"
 note "stolen token, no holder key: ssh refused in $elapsed s ($(printf '%s\n' "$slog" | grep -o 'proof of possession failed[^(]*' | head -n 1 || true))"
 # the thief makes a key of his own
 as_user "$T" sh -c 'umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1"' \
@@ -591,6 +636,7 @@ echo "# ---- tokens from pamjwt mint under require_pop = yes"
     >"$tmp/unbound.jwt" || notok "pamjwt mint a token without cnf"
 put_stored "$tmp/unbound.jwt"
 show_token "$tokf" "stored token: minted, no cnf"
+targets_file "local://$HOSTNAME_"
 ssh_kbd "$U" 'echo e2e-ok-$(id -un)'
 check "a token without cnf.jkt (aud $RESOURCE): askpass refuses to give it to ssh://127.0.0.1" \
     eval 'ssh_refused && in_time && grep -q "^(.*) Token: ${TAB}1${TAB}0\$" "$alog"'

@@ -7,7 +7,10 @@
 # target goes to the client, every answer back.  The client is ssh with
 # SSH_ASKPASS=pamjwt-askpass SSH_ASKPASS_REQUIRE=force.  The relay must get
 # no bearer token it may not have, and no proof the real target takes; the
-# same client still logs in to the real target directly.  TAP output.
+# same client still logs in to the real target directly.  A bound token is
+# never a bearer token (issue 23): presented without a proof at a host
+# without require_pop (tests/e2e/present.py) it is refused, and askpass
+# does not give it to a server its aud does not name.  TAP output.
 #
 #   sudo E2E_BUILD_DIR=$PWD/build tests/e2e/relay.sh
 #
@@ -79,6 +82,8 @@ policy "require_pop = yes" "pop_audience = ssh://127.0.0.1 local://%h" >"$etc/pr
 "$pamjwt" check --config "$etc/probe.conf" --user "$U" <"$tmp/bound.jwt" >/dev/null 2>&1
 [ $? -ne 2 ] && have_pop_audience=1 || have_pop_audience=
 policy >"$etc/bearer.conf"
+# no require_pop, but the name the client gives this host in pop_audience
+policy "pop_audience = ssh://127.0.0.1 local://%h" >"$etc/nopop.conf"
 if [ -n "$have_pop_audience" ]; then
     policy "require_pop = yes" "pop_audience = ssh://127.0.0.1 local://%h" >"$etc/pop.conf"
 else
@@ -127,21 +132,61 @@ check "bearer token: ssh $U@127.0.0.1 logs in directly (aud ssh://127.0.0.1 name
 ssh_to "$RELAY_ADDR" "$rport"
 sed 's/^/#   relay: /' "$tmp/relay.log" | mask
 check "bearer token, through the relay: askpass refuses ssh://$RELAY_ADDR, the login fails" \
-    eval '[ "$rc" != 0 ] && ! has e2e-ok && has "refused ssh://$RELAY_ADDR"'
+    eval '[ "$rc" != 0 ] && ! has e2e-ok && has "no token for ssh://$RELAY_ADDR"'
 check "the relay received no token (it forwarded the prompt: $(relay_has '"prompt": "Token: "' && echo yes || echo no))" \
     eval 'relay_has "\"prompt\": \"Token: \"" && ! relay_has "$(cut -c1-40 "$tmp/bearer.jwt")"'
 check "the real target did not let the relay in" relay_has '"upstream": "refused"'
 
-# ==== a bound token, require_pop = yes
-put_pam_stack "$SVC_SSHD" "$etc/pop.conf"
+# ==== a bound token (cnf.jkt, aud ssh://127.0.0.1) at a host WITHOUT require_pop
+# (issue 23): a bound token is never a bearer token.  The module layer:
+# a server that has the token (here it simply holds it, as one that
+# collected it from an older askpass would) presents it at the real target,
+# whose policy has no require_pop, and cannot answer the proof prompt.
+put_pam_stack "$SVC_SSHD" "$etc/nopop.conf"
+: >"$tmp/present.log"
+tx "(the attacker) present.py: log in to 127.0.0.1:$sport as $U with the bound token, no proof" \
+    timeout -k 5 "$WAIT" "$PY" "$here/present.py" "$sport" "$U" "$tmp/bound.jwt" "$tmp/present.log"
+sed 's/^/#   present: /' "$tmp/present.log" | mask
+check "module: the bound token presented without a proof at a host with require_pop = no: asked for a proof, refused" \
+    eval '[ "$rc" != 0 ] && grep -qF "\"prompt\": \"pamjwt-pop " "$tmp/present.log" && grep -qF "\"result\": \"refused\"" "$tmp/present.log"'
+
+# The askpass layer: the same bound token is not given to a server its
+# aud does not name.
 put_token "$tmp/bound.jwt"
 install -m 0600 -o "$U" -g "$(id -g "$U")" "$tmp/keys/holder.pem" "$store/holder.pem"
 ssh_to 127.0.0.1 "$sport"
-check "bound token: ssh $U@127.0.0.1 logs in directly with the proof (aud ssh://127.0.0.1)" \
+check "bound token, require_pop = no: ssh $U@127.0.0.1 logs in directly with the proof (aud ssh://127.0.0.1)" \
     eval '[ "$rc" = 0 ] && has e2e-ok'
 ssh_to "$RELAY_ADDR" "$rport"
 sed 's/^/#   relay: /' "$tmp/relay.log" | mask
-check "bound token, through the relay: the relay gets a proof, for ssh://$RELAY_ADDR (aud), not for the real target" \
+check "askpass: bound token, through the relay: not given to ssh://$RELAY_ADDR (its aud names ssh://127.0.0.1), the user is told how to get one" \
+    eval '[ "$rc" != 0 ] && ! has e2e-ok && has "no token for ssh://$RELAY_ADDR" && has "pamjwt login --resource ssh://$RELAY_ADDR"'
+check "the relay received no token (it forwarded the prompt: $(relay_has '"prompt": "Token: "' && echo yes || echo no))" \
+    eval 'relay_has "\"prompt\": \"Token: \"" && ! relay_has "$(cut -c1-40 "$tmp/bound.jwt")"'
+
+# Both layers at once: the user lists the relay in the targets file (a
+# mistake), so askpass gives it the bound token; the relay presents it at
+# the real target (require_pop = no), which asks for a proof, and the
+# client signs it for the relay: refused.
+home_u=$(getent passwd "$U" | cut -d: -f6)
+install -d -m 0700 -o "$U" -g "$(id -g "$U")" "$home_u/.config" "$home_u/.config/pamjwt"
+printf 'ssh://%s\n' "$RELAY_ADDR" >"$tmp/targets"
+install -m 0600 -o "$U" -g "$(id -g "$U")" "$tmp/targets" "$home_u/.config/pamjwt/targets"
+ssh_to "$RELAY_ADDR" "$rport"
+sed 's/^/#   relay: /' "$tmp/relay.log" | mask
+check "relay listed by the user, require_pop = no: the relay gets the token, the target asks for a proof, the relay gets one for ssh://$RELAY_ADDR only" \
+    eval 'relay_has "\"prompt\": \"pamjwt-pop " && relay_has "\"aud\": \"ssh://$RELAY_ADDR\"" && ! relay_has "\"aud\": \"ssh://127.0.0.1\""'
+check "... and the real target refuses it: the relay is not let in" \
+    eval 'relay_has "\"upstream\": \"refused\"" && ! relay_has "\"upstream\": \"accepted\"" && ! has e2e-ok'
+
+# ==== the same with require_pop = yes
+put_pam_stack "$SVC_SSHD" "$etc/pop.conf"
+ssh_to 127.0.0.1 "$sport"
+check "bound token, require_pop = yes: ssh $U@127.0.0.1 logs in directly with the proof (aud ssh://127.0.0.1)" \
+    eval '[ "$rc" = 0 ] && has e2e-ok'
+ssh_to "$RELAY_ADDR" "$rport"
+sed 's/^/#   relay: /' "$tmp/relay.log" | mask
+check "bound token, through the listed relay: the relay gets a proof, for ssh://$RELAY_ADDR (aud), not for the real target" \
     eval 'relay_has "\"aud\": \"ssh://$RELAY_ADDR\"" && ! relay_has "\"aud\": \"ssh://127.0.0.1\""'
 if [ -n "$have_pop_audience" ]; then
     check "the real target refuses the relayed proof: the relay is not let in, the client not logged in" \
@@ -149,6 +194,7 @@ if [ -n "$have_pop_audience" ]; then
 else
     skip "the real target refuses the relayed proof" "the module does not check pop_audience yet (popmod not merged)"
 fi
+rm -rf "$home_u/.config"
 
 cleanup_and_check "$sshd_pid" "$relay_pid"
 report_undone "processes stopped, $U removed, system files as before"

@@ -12,7 +12,15 @@
  *   - a reason is printable ASCII (what comes from the proof is escaped);
  *   - a proof signed here with the fixed key is accepted once (the
  *     harness is not vacuous), and the same proof for another nonce, for
- *     another host, or without aud is not. */
+ *     another host, or without aud is not;
+ *   - the input as a target (a pop_audience value, a proof's aud;
+ *     src/core/target.c): pj_target_valid agrees with an independent
+ *     reading of SCHEME://REST, a target equals itself, equality is
+ *     symmetric and agrees with an independent normalisation (scheme and
+ *     host lowercased, one trailing dot of the host dropped), and the
+ *     input with its scheme and host uppercased and a dot added equals it.
+ * iat is compared in whole seconds with the time the answer arrived
+ * (NOW here): floor(iat) within leeway of NOW. */
 #include "config.h"
 
 #define FUZZ_NAME "fuzz_pop"
@@ -24,6 +32,7 @@
 #include "pjconfig.h"
 #include "pop.h"
 #include "sign.h"
+#include "target.h"
 #include "util.h"
 
 #include <openssl/bn.h>
@@ -31,6 +40,8 @@
 #include <openssl/evp.h>
 #include <jansson.h>
 #include <openssl/pem.h>
+#include <ctype.h>
+#include <math.h>
 #include <stdint.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -90,6 +101,82 @@ static bool signed_by_key(const char *a, size_t n)
     return ok;
 }
 
+/* A target read here, without target.c: SCHEME "://" REST, the scheme
+ * RFC 3986's, REST not empty, no byte <= 0x20 or 0x7f anywhere.  The
+ * normalised form (scheme and host lowercased, one trailing dot of the
+ * host dropped) in out (malloc'd), or NULL when it is no target. */
+static char *normal_target(const char *v, size_t n)
+{
+    size_t i = 0, host_end, rest;
+    for (size_t k = 0; k < n; k++)
+        if ((unsigned char)v[k] <= 0x20 || v[k] == 0x7f)
+            return NULL;
+    if (n == 0 || !isalpha((unsigned char)v[0]))
+        return NULL;
+    while (i < n && (isalnum((unsigned char)v[i]) || v[i] == '+' || v[i] == '-' || v[i] == '.'))
+        i++;
+    if (n - i < 4 || memcmp(v + i, "://", 3) != 0)
+        return NULL;
+    rest = i + 3;
+    host_end = rest;
+    while (host_end < n && v[host_end] != '/')
+        host_end++;
+    if (host_end == rest) /* no host */
+        return NULL;
+    char *out = malloc(n + 1);
+    if (out == NULL)
+        return NULL;
+    size_t o = 0;
+    for (size_t k = 0; k < host_end; k++)
+        out[o++] = (char)tolower((unsigned char)v[k]);
+    if (host_end - rest > 1 && out[o - 1] == '.')
+        o--;
+    memcpy(out + o, v + host_end, n - host_end);
+    out[o + n - host_end] = '\0';
+    return out;
+}
+
+static bool same_target(const char *a, size_t al, const char *b, size_t bl)
+{
+    char *x = normal_target(a, al), *y = normal_target(b, bl);
+    bool eq = x && y && strcmp(x, y) == 0;
+    free(x);
+    free(y);
+    return eq;
+}
+
+/* The input as a target: target.c against the reading above. */
+static void check_target(const char *a, size_t n)
+{
+    const char *why = NULL;
+    char *norm = normal_target(a, n);
+    bool valid = pj_target_valid(a, n, &why);
+    CHECK(valid == (norm != NULL));
+    CHECK(pj_target_equal(a, n, a, n) == valid);
+    for (size_t i = 0; i < sizeof(AUDS) / sizeof(AUDS[0]); i++) {
+        bool eq = pj_target_equal(a, n, AUDS[i], strlen(AUDS[i]));
+        CHECK(eq == pj_target_equal(AUDS[i], strlen(AUDS[i]), a, n));
+        CHECK(eq == same_target(a, n, AUDS[i], strlen(AUDS[i])));
+    }
+    if (valid) { /* SCHEME and HOST uppercased, a dot added: the same target */
+        char *up = malloc(n + 2);
+        CHECK(up != NULL);
+        const char *host = (const char *)memchr(a, '/', n) + 2; /* after "://" */
+        const char *path = memchr(host, '/', n - (size_t)(host - a));
+        size_t host_end = path ? (size_t)(path - a) : n, o = 0;
+        bool dotted = host_end - (size_t)(host - a) > 1 && a[host_end - 1] == '.';
+        for (size_t k = 0; k < host_end; k++)
+            up[o++] = (char)toupper((unsigned char)a[k]);
+        if (!dotted)
+            up[o++] = '.';
+        memcpy(up + o, a + host_end, n - host_end);
+        o += n - host_end;
+        CHECK(pj_target_equal(a, n, up, o) && pj_target_equal(up, o, a, n));
+        free(up);
+    }
+    free(norm);
+}
+
 /* The answer's second segment as JSON: nonce, ath and iat as the prompt
  * asked for?  Read without the module's parser. */
 static bool claims_hold(const char *a, size_t n)
@@ -105,12 +192,12 @@ static bool claims_hold(const char *a, size_t n)
     json_t *aud = json_object_get(c, "aud");
     bool aud_ok = false;
     for (size_t i = 0; i < sizeof(AUDS) / sizeof(AUDS[0]); i++)
-        if (json_is_string(aud) && json_string_length(aud) == strlen(AUDS[i]) &&
-            memcmp(json_string_value(aud), AUDS[i], strlen(AUDS[i])) == 0)
+        if (json_is_string(aud) &&
+            same_target(json_string_value(aud), json_string_length(aud), AUDS[i], strlen(AUDS[i])))
             aud_ok = true;
     bool ok = nonce && strcmp(nonce, NONCE) == 0 && ath && strcmp(ath, ATH) == 0 &&
-              json_is_number(iat) && json_number_value(iat) >= NOW - (double)conf->leeway &&
-              json_number_value(iat) <= NOW + (double)conf->leeway && aud_ok;
+              json_is_number(iat) && floor(json_number_value(iat)) >= NOW - (double)conf->leeway &&
+              floor(json_number_value(iat)) <= NOW + (double)conf->leeway && aud_ok;
     json_decref(c);
     free(p);
     return ok;
@@ -152,7 +239,8 @@ static void init(void)
 
     /* the harness can tell a good proof from a bad one */
     const char *good_auds[] = {",\"aud\":\"ssh://fuzz.example\"", ",\"aud\":\"ssh://alias.example\"",
-                               ",\"aud\":\"local://sshd.fuzz.example\""};
+                               ",\"aud\":\"local://sshd.fuzz.example\"",
+                               ",\"aud\":\"SSH://FUZZ.Example.\""};
     for (size_t i = 0; i < sizeof(good_auds) / sizeof(good_auds[0]); i++) {
         char *good = sign_proof(good_auds[i]);
         CHECK(good != NULL);
@@ -162,6 +250,7 @@ static void init(void)
         free(good);
     }
     const char *bad_auds[] = {",\"aud\":\"ssh://evil.example\"", ",\"aud\":\"local://%s.%h\"",
+                              ",\"aud\":\"ssh://fuzz.example..\"", ",\"aud\":\"fuzz.example\"",
                               ",\"aud\":[\"ssh://fuzz.example\"]", ",\"aud\":1", ""};
     for (size_t i = 0; i < sizeof(bad_auds) / sizeof(bad_auds[0]); i++) {
         char *bad = sign_proof(bad_auds[i]);
@@ -182,6 +271,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(a, data, size);
     a[size] = '\0';
+    check_target(a, size);
     if (verify(a, size, NONCE) == 0) {
         const char *s = a;
         size_t n = size;

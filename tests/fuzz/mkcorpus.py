@@ -335,6 +335,10 @@ put("pop", "jwk-rsa", es256(dict(pop_hdr, jwk={"kty": "RSA", "n": pop_jwk["x"], 
 put("pop", "bad-sig", es256(pop_hdr, pop_claims)[:-4] + "AAAA")
 put("pop", "two-segments", tok(pop_hdr, pop_claims).rsplit(".", 1)[0])
 put("pop", "password", "hunter2")
+# fuzz_pop also reads every input as a target (pop_audience, a proof's aud)
+put("pop", "aud-case-dot", es256(pop_hdr, dict(pop_claims, aud="SSH://Fuzz.Example.")))
+put("pop", "target-host-case-dot", "SSH://Fuzz.Example./x")
+put("pop", "target-other-scheme", "host://x")
 # fuzz_device: the helper's output; byte 0 picks the piece size.
 dev_tok = tok({"alg": "ES256"}, {"sub": "alice"}) + ".c2ln"
 dev_show = "show https://idp.example/device ABCD-EFGH https://idp.example/device?user_code=ABCD-EFGH\n"
