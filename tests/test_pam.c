@@ -3516,7 +3516,7 @@ static void test_device_uri_complete_and_pop(void)
 
     /* nor a cnf the token carries: it never passed through a client */
     tok = iss_token(k_ec256, "ES256", "https://idp.example", me,
-                    "\"cnf\":{\"jkt\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}");
+                    "\"aud\":\"pam-test\",\"cnf\":{\"jkt\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}");
     snprintf(body, sizeof(body), "echo 'show https://idp.example/device ABCD-EFGH'\necho 'token %s'", tok);
     dev_conf(dev_helper("pop-cnf", body), NULL);
     rc = dev_auth(NULL, me, NULL);
