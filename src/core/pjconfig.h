@@ -10,6 +10,7 @@
 
 #include "keys.h"
 #include "log.h"
+#include "roster_index.h"
 #include "util.h"
 
 #ifndef PJ_DEFAULT_CONFIG
@@ -32,6 +33,11 @@
 #define PJ_DEFAULT_DEVICE_HELPER "/usr/libexec/pamjwt/pamjwt-device"
 #endif
 #define PJ_MAX_DEVICE_FIELD 512  /* longest device_client_id, device_scope */
+/* Rosters: the ids they may use, and the days a user who left stays locked. */
+#define PJ_DEFAULT_ROSTER_LOW 200000u
+#define PJ_DEFAULT_ROSTER_HIGH 299999u
+#define PJ_DEFAULT_ROSTER_GRACE_DAYS 30
+#define PJ_MAX_ROSTER_GRACE_DAYS 3650
 
 typedef struct pj_claim_req {
     char *name;
@@ -71,6 +77,14 @@ typedef struct pj_config {
     int64_t device_timeout;  /* seconds, 1..600 (V_NUMBER: int64_t) */
     pj_strlist pop_audience; /* a proof's aud must be one of these (scoped);
                               * empty: the default, PJ_POP_DEFAULT_AUDIENCE */
+    /* rosters (roster_index.h): roster = yes maps a roster user's (iss,
+     * sub); the other keys are read by `pamjwt roster apply` only */
+    bool roster;
+    char *roster_key_file;
+    uint32_t roster_low, roster_high;
+    int64_t roster_grace_days;
+    const char *roster_dir;  /* not a key: the state directory, which the
+                              * tests change (PJ_ROSTER_STATE_DIR) */
     /* loaded */
     pj_keyset keys;
     int replay_dirfd;

@@ -2,6 +2,7 @@
  * the table below; each command lives in its own file (cli.h):
  *   pamjwt check  -- the module's decision for a token, same code path
  *   pamjwt mint   -- sign a token to set up or test a host
+ *   pamjwt roster -- sign, apply or fetch a roster of users and groups
  * and the user's (cli_*.c): login, token, askpass. */
 #include "config.h"
 
@@ -27,6 +28,11 @@ static const struct command {
      "--issuer URL --client-id ID [--scope S] [--resource R] [--ca-file FILE]"},
     {"token", pj_cmd_token, "[--issuer URL [--resource R] | --target TARGET]"},
     {"askpass", pj_cmd_askpass, "PROMPT"},
+    {"roster", pj_cmd_roster,
+     "sign --key PRIVATE.pem FILE.json\n"
+     "       pamjwt roster apply [--config PATH] FILE|-\n"
+     "       pamjwt roster sync [--config PATH] [--ca-file FILE] URL\n"
+     "                   (apply and sync also take --userdb-dir DIR --state-dir DIR)"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
