@@ -57,6 +57,7 @@ static const struct keydef keydefs[] = {
     {"pop_audience", V_TARGETS, OFF(pop_audience), 0, NULL},
     {"roster", V_BOOL, OFF(roster), 0, NULL},
     {"roster_key_file", V_PATH, OFF(roster_key_file), 0, NULL},
+    {"roster_state_dir", V_PATH, OFF(roster_state_dir), 0, NULL},
     {"roster_id_range", V_RANGE, 0, 0, NULL},
     {"roster_grace_days", V_NUMBER, OFF(roster_grace_days), PJ_MAX_ROSTER_GRACE_DAYS,
      "expected whole days from 0 to 3650"},
@@ -131,6 +132,7 @@ void pj_config_free(pj_config *c)
     free(c->device_user);
     free(c->device_helper);
     free(c->roster_key_file);
+    free(c->roster_state_dir);
     pj_keyset_free(&c->keys);
     if (c->replay_dirfd >= 0)
         close(c->replay_dirfd);
@@ -609,6 +611,8 @@ int pj_config_finish(pj_config *c, const pj_log *log)
         return -1;
     if (check_device(c, log) != 0)
         return -1;
+    if (c->roster_state_dir)
+        c->roster_dir = c->roster_state_dir;
 
     for (size_t i = 0; i < c->key_files.n; i++)
         if (pj_keys_load_pem(&c->keys, c->key_files.v[i], log) != 0)

@@ -81,10 +81,11 @@ typedef struct pj_config {
      * sub); the other keys are read by `pamjwt roster apply` only */
     bool roster;
     char *roster_key_file;
+    char *roster_state_dir;  /* as written; NULL: PJ_ROSTER_STATE_DIR */
     uint32_t roster_low, roster_high;
     int64_t roster_grace_days;
-    const char *roster_dir;  /* not a key: the state directory, which the
-                              * tests change (PJ_ROSTER_STATE_DIR) */
+    const char *roster_dir;  /* the state directory in use: roster_state_dir
+                              * or PJ_ROSTER_STATE_DIR (tests set it) */
     /* loaded */
     pj_keyset keys;
     int replay_dirfd;

@@ -119,7 +119,7 @@ typedef struct apply_args {
 
 /* The one config (file, or the policy of a directory) that sets
  * roster_key_file: its id range, grace and key.  0, or -1 (told). */
-static int roster_config(const char *path, pj_roster_opts *o, pj_keyset *ks)
+static int roster_config(const char *path, pj_roster_opts *o, pj_keyset *ks, char **state)
 {
     pj_log log = {pj_cli_emit_stderr, NULL, false};
     pj_policies *ps = pj_policies_load(path, &log);
@@ -145,6 +145,8 @@ static int roster_config(const char *path, pj_roster_opts *o, pj_keyset *ks)
     o->low = c->roster_low;
     o->high = c->roster_high;
     o->grace_days = c->roster_grace_days;
+    if ((*state = strdup(c->roster_dir)) == NULL)
+        goto out;
     rc = pj_keys_load_pem(ks, c->roster_key_file, &log);
 out:
     pj_policies_free(ps);
@@ -180,13 +182,14 @@ static int apply_text(const apply_args *a, const char *text, size_t n)
 {
     pj_roster_opts o = {0};
     pj_keyset ks = {0};
-    pj_roster_dirs dirs = {a->userdb ? a->userdb : PJ_USERDB_DIR,
-                           a->state ? a->state : PJ_ROSTER_STATE_DIR};
-    char why[512], *payload = NULL;
+    pj_roster_dirs dirs = {a->userdb ? a->userdb : PJ_USERDB_DIR, a->state};
+    char why[512], *payload = NULL, *state = NULL;
     size_t plen = 0;
     int rc = 1;
-    if (roster_config(a->config ? a->config : PJ_DEFAULT_CONFIG, &o, &ks) != 0)
+    if (roster_config(a->config ? a->config : PJ_DEFAULT_CONFIG, &o, &ks, &state) != 0)
         goto out;
+    if (dirs.state == NULL) /* --state-dir, else the config's roster_state_dir */
+        dirs.state = state;
     if (pj_roster_verify(text, n, &ks, &payload, &plen, why, sizeof(why)) != 0) {
         pj_cli_line(stderr, "pamjwt: roster refused, nothing changed: %s", why);
         goto out;
@@ -203,6 +206,7 @@ static int apply_text(const apply_args *a, const char *text, size_t n)
     rc = 0;
 out:
     free(payload);
+    free(state);
     pj_keyset_free(&ks);
     return rc;
 }

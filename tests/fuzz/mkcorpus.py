@@ -347,4 +347,14 @@ put("device", "token-first", "\x00token " + dev_tok + "\n")
 put("device", "extra", "\x10" + dev_show + "error denied\nshow x\n")
 put("device", "escape", "\x00show https://idp.example/\x1b[2J ABCD\n")
 put("device", "not-jwt", "\x00" + dev_show + "token hunter2\n")
+# fuzz_roster: a roster payload (JSON text).
+put("roster", "full.json", """{"serial": 42, "iat": 1796670000, "exp": 1897274800,
+ "users": [{"name": "alice", "uid": 200001, "iss": "https://idp.example.com", "sub": "248289761001",
+            "groups": ["developers"], "real_name": "Alice Doe", "shell": "/bin/bash"},
+           {"name": "bob", "uid": 200002, "iss": "https://idp.example.com", "sub": "b"}],
+ "groups": [{"name": "developers", "gid": 200100}]}
+""")
+put("roster", "local.json", '{"serial":1,"users":[{"name":"root","uid":200003,"iss":"i","sub":"s"}],'
+    '"groups":[{"name":"sudo","gid":200004}]}\n')
+put("roster", "localuid.json", '{"serial":1,"users":[{"name":"x","uid":200077,"iss":"i","sub":"s"}]}\n')
 print("corpus written to", out)
