@@ -326,6 +326,10 @@ static void test_apply(void)
        "200001.user links to alice.user");
     ok(exists(udb, "alice:developers.membership") && !exists(udb, "bob:developers.membership"),
        "memberships: alice:developers.membership only");
+    json_t *mb = read_json(udb, "alice:developers.membership");
+    ok(mb && strcmp(json_string_value(json_object_get(mb, "groupName")), "developers") == 0,
+       "the membership file is not empty (systemd skips an empty one as masked)");
+    json_decref(mb);
     char sf[PJ_ROSTER_SUBJECT_FILE], idx[512];
     snprintf(idx, sizeof(idx), "%s/index", state);
     pj_roster_subject_file(ISS, strlen(ISS), "s-alice", 7, sf);

@@ -266,9 +266,14 @@ static int plan_roster(const json_t *old, const pj_roster *r, const pj_roster_op
                         : NULL;
         int bad = e == NULL || json_object_set_new(ids, id_key(k, u->uid), json_string(u->name)) ||
                   json_object_set_new(users, u->name, e) || put_user(files, u->name, u->uid, rec);
+        /* USER:GROUP.membership: systemd reads only the name, but skips
+         * an empty file as masked (conf_files_list's CONF_FILES_FILTER_MASKED),
+         * so it holds a line saying what it is */
         for (size_t g = 0; !bad && g < u->groups.n; g++) {
             char *m = pj_strfmt("%s:%s.membership", u->name, u->groups.v[g]);
-            bad = m == NULL || json_object_set_new(files, m, json_string(""));
+            bad = m == NULL ||
+                  put_text(files, m, dump(json_pack("{s:s, s:s}", "userName", u->name,
+                                                    "groupName", u->groups.v[g])));
             free(m);
         }
         json_decref(rec);
