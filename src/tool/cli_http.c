@@ -82,18 +82,19 @@ typedef struct sink {
     pj_http_resp *r;
     size_t cap;
     bool too_long;
+    size_t max; /* longest body: pj_http's max_body, or PJ_HTTP_MAX_BODY */
 } sink;
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
 {
     sink *s = ctx;
     size_t n = size * nmemb;
-    if (n > PJ_HTTP_MAX_BODY - s->r->len) {
+    if (n > s->max - s->r->len) {
         s->too_long = true;
         return 0; /* ends the transfer with CURLE_WRITE_ERROR */
     }
     if (s->r->len + n + 1 > s->cap) {
-        size_t cap = s->r->len + n + 1 < 4096 ? 4096 : PJ_HTTP_MAX_BODY + 1;
+        size_t cap = s->r->len + n + 1 < 4096 ? 4096 : s->max + 1;
         char *nb = malloc(cap);
         if (nb == NULL)
             return 0;
@@ -180,7 +181,7 @@ static bool set_options(CURL *c, const pj_http *h, CURLU *u, struct curl_slist *
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)PJ_HTTP_CONNECT_TIMEOUT) != CURLE_OK ||
         curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)PJ_HTTP_TIMEOUT) != CURLE_OK ||
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-        curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)PJ_HTTP_MAX_BODY) != CURLE_OK ||
+        curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->max) != CURLE_OK ||
         curl_easy_setopt(c, CURLOPT_USERAGENT, "pamjwt/" PACKAGE_VERSION) != CURLE_OK ||
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
@@ -207,7 +208,7 @@ int pj_http_request(const pj_http *h, const char *url, const char *form, const c
     CURLU *u = checked_url(url, &why);
     CURL *c = NULL;
     struct curl_slist *hdrs = NULL;
-    sink s = {r, 0, false};
+    sink s = {r, 0, false, h->max_body ? h->max_body : PJ_HTTP_MAX_BODY};
     CURLcode cc = CURLE_FAILED_INIT;
     int rc = -1;
 
@@ -222,8 +223,7 @@ int pj_http_request(const pj_http *h, const char *url, const char *form, const c
         goto out;
     cc = curl_easy_perform(c);
     if (s.too_long || cc == CURLE_FILESIZE_EXCEEDED) {
-        pj_logf(&pj_cli_log, LOG_ERR, "%s: answer longer than %d bytes (refused)", url,
-                PJ_HTTP_MAX_BODY);
+        pj_logf(&pj_cli_log, LOG_ERR, "%s: answer longer than %zu bytes (refused)", url, s.max);
         goto out;
     }
     if (cc != CURLE_OK) {

@@ -18,6 +18,7 @@ int pj_http_url_ok(const char *url, const char **why);
 
 typedef struct pj_http {
     const char *ca_file;   /* --ca-file: trust this CA (PEM) instead, or NULL */
+    size_t max_body;       /* longest answer body; 0: PJ_HTTP_MAX_BODY */
 } pj_http;
 
 typedef struct pj_http_resp {

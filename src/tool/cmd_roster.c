@@ -278,7 +278,7 @@ static int roster_sync(int argc, char **argv)
 {
     apply_args a = {0};
     const char *why = NULL;
-    pj_http h = {NULL};
+    pj_http h = {NULL, PJ_ROSTER_MAX_SIZE};
     pj_http_resp r = {0};
     int rc = apply_options(argc, argv, &a, true);
     if (rc != 0)
@@ -287,7 +287,7 @@ static int roster_sync(int argc, char **argv)
         pj_cli_line(stderr, "pamjwt: roster URL refused: %s", why);
         return 2;
     }
-    h.ca_file = a.ca_file;
+    h.ca_file = a.ca_file && a.ca_file[0] ? a.ca_file : NULL; /* "": the system's CAs */
     if (pj_http_init() != 0)
         return 1;
     rc = 1;

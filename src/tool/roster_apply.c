@@ -180,6 +180,15 @@ static void remove_tree(int dirfd, const char *name)
 static int open_made_dir(const char *path, const char *what, char *why, size_t whysz)
 {
     pj_log quiet = {NULL, NULL, false};
+    char parent[4096];
+    const char *slash = strrchr(path, '/');
+    /* the parent too (/var/lib/pamjwt), one level */
+    if (slash && slash > path && (size_t)(slash - path) < sizeof(parent)) {
+        memcpy(parent, path, (size_t)(slash - path));
+        parent[slash - path] = '\0';
+        if (mkdir(parent, 0755) != 0 && errno != EEXIST)
+            return fail(why, whysz, "cannot create %s: %s", parent, strerror(errno));
+    }
     if (mkdir(path, 0755) != 0 && errno != EEXIST)
         return fail(why, whysz, "cannot create %s: %s", path, strerror(errno));
     int fd = pj_open_dir(path, what, &quiet);
