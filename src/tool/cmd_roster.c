@@ -257,11 +257,13 @@ static int roster_apply(int argc, char **argv)
     if (strcmp(a.file, "-") == 0) {
         FILE *m;
         char buf[65536];
-        size_t got;
+        size_t got, total = 0; /* n is set only when m is closed */
         if ((m = open_memstream(&text, &n)) == NULL)
             return 1;
-        while ((got = fread(buf, 1, sizeof(buf), stdin)) > 0 && n <= PJ_ROSTER_MAX_SIZE)
+        while (total <= PJ_ROSTER_MAX_SIZE && (got = fread(buf, 1, sizeof(buf), stdin)) > 0) {
             fwrite(buf, 1, got, m);
+            total += got;
+        }
         fclose(m);
     } else if (pj_cli_read_file(a.file, "roster", PJ_FILE_PUBLIC, PJ_ROSTER_MAX_SIZE, &text,
                                 &n) != 0)
