@@ -9,7 +9,6 @@
 #include "log.h"
 #include "roster_index.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,8 +58,9 @@ static const char *unknown_member(json_t *o, const char *const *allowed)
     return NULL;
 }
 
-/* A printable string of 1..max bytes (no control characters; where
- * strict, no ':' and no white space either, as a path in a record). */
+/* A printable string of 1..max bytes: no control characters, no ':'
+ * (a field of /etc/passwd's form), and where strict no space either (a
+ * path in a record). */
 static char *text_member(json_t *o, const char *key, size_t max, bool strict, bool *bad)
 {
     json_t *v = json_object_get(o, key);
@@ -75,7 +75,7 @@ static char *text_member(json_t *o, const char *key, size_t max, bool strict, bo
     }
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == 0x7f || (strict && (c == ':' || c == ' ')) || c == ':') {
+        if (c < 0x20 || c == 0x7f || c == ':' || (strict && c == ' ')) {
             *bad = true;
             return NULL;
         }
@@ -102,10 +102,10 @@ static int parse_group(json_t *g, size_t i, uint32_t low, uint32_t high, pj_rost
                        char *why, size_t whysz)
 {
     static const char *const allowed[] = {"name", "gid", NULL};
-    const char *k, *name;
+    const char *name;
     if (!json_is_object(g))
         return fail(why, whysz, "groups[%zu] is not an object", i);
-    if ((k = unknown_member(g, allowed)) != NULL)
+    if (unknown_member(g, allowed) != NULL)
         return fail(why, whysz, "groups[%zu] has an unknown member", i);
     name = json_string_value(json_object_get(g, "name"));
     if (name == NULL || !pj_roster_name_ok(name))
