@@ -58,6 +58,7 @@
 #include "log.h"
 #include "pjconfig.h"
 #include "replay.h"
+#include "roster.h"
 #include "testlib.h"
 
 /* ------------------------------------------------------------ options */
@@ -825,6 +826,76 @@ static void setup_policies(void)
     free(pub);
 }
 
+/* Rosters: a policy with roster = yes whose roster has ROSTER_USERS users
+ * (the token's iss and sub are the last one's, named like the bench's own
+ * user), against the same policy without it (allowed_subjects names the
+ * user): a login reads two small index files, never the roster, so the
+ * target is <= 2x.  The state is written by the real pj_roster_apply,
+ * told that the host knows no one (so the bench's user may be on it). */
+#define ROSTER_USERS 10000
+static lcase roster_case, noroster_case;
+
+static int nobody_name(void *c, const char *n, uint32_t *id)
+{
+    (void)c, (void)n, (void)id;
+    return 0;
+}
+static int nobody_id(void *c, uint32_t id, char **n)
+{
+    (void)c, (void)id, (void)n;
+    return 0;
+}
+
+static void setup_roster(void)
+{
+    const algcase *rs = &algs[1];
+    static const pj_roster_nss nobody = {nobody_name, nobody_id, nobody_name, nobody_id, NULL};
+    size_t cap = ROSTER_USERS * 128 + 256, o = 0;
+    char *text = malloc(cap), why[512];
+    if (text == NULL)
+        die("out of memory");
+    o += (size_t)snprintf(text + o, cap - o, "{\"serial\":1,\"users\":[");
+    for (size_t i = 0; i < ROSTER_USERS; i++) {
+        bool last = i + 1 == ROSTER_USERS;
+        char name[40];
+        snprintf(name, sizeof(name), "u%06zu", i);
+        o += (size_t)snprintf(text + o, cap - o,
+                              "%s{\"name\":\"%s\",\"uid\":%zu,\"iss\":\"https://idp.example.com\","
+                              "\"sub\":\"roster-sub-%06zu\"}",
+                              i ? "," : "", last ? me : name, 200000 + i, i);
+    }
+    o += (size_t)snprintf(text + o, cap - o, "],\"groups\":[]}");
+    roster_case.bytes = o;
+    char *ud = path_of("roster-userdb"), *sd = path_of("roster-state");
+    pj_roster_dirs dirs = {ud, sd};
+    pj_roster_opts ro = {200000, 299999, 30, (double)time(NULL), &nobody, NULL};
+    if (pj_roster_apply(&dirs, text, o, &ro, why, sizeof(why)) != 0)
+        die("roster apply: %s", why);
+    free(text);
+    char *conf = xasprintf("key_file = %s\nroster = yes\nroster_state_dir = %s\n", rs->pub, sd);
+    write_text("roster.conf", conf, strlen(conf));
+    free(conf);
+    conf = xasprintf("key_file = %s\nallowed_subjects = %s\n", rs->pub, me);
+    write_text("noroster.conf", conf, strlen(conf));
+    free(conf);
+    roster_case.config = path_of("roster.conf");
+    noroster_case.config = path_of("noroster.conf");
+    char *line = xasprintf("%s config=%s", so, roster_case.config);
+    make_service(&roster_case, "roster", line);
+    free(line);
+    line = xasprintf("%s config=%s", so, noroster_case.config);
+    make_service(&noroster_case, "noroster", line);
+    free(line);
+    roster_case.label = xasprintf("roster = yes, %d users", ROSTER_USERS);
+    noroster_case.label = xasprintf("the same policy without roster");
+    char sub[40];
+    snprintf(sub, sizeof(sub), "roster-sub-%06d", ROSTER_USERS - 1);
+    roster_case.token = mint("RS256", rs->key, NULL, sub, "bench-jti-1");
+    noroster_case.token = mint("RS256", rs->key, NULL, me, "bench-jti-1");
+    free(ud);
+    free(sd);
+}
+
 static void print_row(const char *what, size_t size, const lcase *c, const stats *s,
                       const stats *base, double target)
 {
@@ -875,6 +946,13 @@ static void section_scaling(void)
         print_row("one config file", 1, pair[0], &ps[0], &ps[0], 0);
         print_row("policy directory", POLICIES, pair[1], &ps[1], &ps[0], 0);
     }
+    {
+        lcase *pair[2] = {&noroster_case, &roster_case};
+        stats ps[2];
+        run_logins(pair, 2, opt_n, budget, min_n, ps);
+        print_row("without roster", 1, pair[0], &ps[0], &ps[0], 0);
+        print_row("roster = yes (users)", ROSTER_USERS, pair[1], &ps[1], &ps[0], 2.0);
+    }
     for (int f = 0; f < NFILES; f++) {
         for (size_t i = 0; i < NSIZES; i++)
             cs[i] = &file_cases[f][i];
@@ -894,7 +972,10 @@ static void section_scaling(void)
            "   revoked_file: every line is another jti (\"bench-jti-000001\"); the\n"
            "   token's jti (\"bench-jti-live\") is not listed.\n"
            "   10 keys + map lines: the 10-key JWK Set and a user_map_file of such\n"
-           "   lines, ratio to the 1-key JWK Set.\n",
+           "   lines, ratio to the 1-key JWK Set.\n"
+           "   roster = yes: a 10,000-user roster applied (pamjwt roster apply's code)\n"
+           "   whose last user is the token's iss and sub; ratio to the same policy\n"
+           "   without roster (allowed_subjects names the user).\n",
            JWKS_DISTINCT);
 }
 
@@ -1156,7 +1237,8 @@ static void usage(void)
             "           ES256 RS256 EdDSA permit jwks-1 jwks-10 jwks-100\n"
             "           subjects-N usermap-N revoked-N (N = 1, 1000, 100000),\n"
             "           combo (jwks-10 with a 10,000-line user map),\n"
-            "           policy-file, policy-dir (5 issuers' policies; iss picks the last);\n"
+            "           policy-file, policy-dir (5 issuers' policies; iss picks the last),\n"
+            "           roster, noroster (a 10,000-user roster; the same policy without);\n"
             "           for callgrind use --toggle-collect=login_cycle;\n"
             "           replay runs section 4 (replay_cache) alone\n"
             "  (-c SERVICE is internal: section 1b's fresh-process login)\n"
@@ -1185,6 +1267,11 @@ static void profile(const char *name)
         setup_jwks(0);
         setup_policies();
         c = name[7] == 'f' ? &policy_file_case : &policy_dir_case;
+    }
+    if (strcmp(name, "roster") == 0 || strcmp(name, "noroster") == 0) {
+        setup_alg(&algs[1]);
+        setup_roster();
+        c = name[0] == 'r' ? &roster_case : &noroster_case;
     }
     if (strcmp(name, "combo") == 0) {
         setup_jwks(1);
@@ -1288,6 +1375,7 @@ int main(int argc, char **argv)
             setup_file(f, i);
     setup_combo();
     setup_policies();
+    setup_roster();
     printf("\n   (scaling setup: %zu distinct RSA keys generated, files written in %.1f s)\n",
            jwks_keys_n, (mono_us() - ks) / 1e6);
     section_scaling();

@@ -346,6 +346,25 @@ package_steps() {
         notok "$tag: apt-get install ./libpam-jwt_*.deb ./pamjwt_*.deb"
         return
     fi
+    # a roster applied in the chroot: nss-systemd (libnss-systemd, which
+    # pamjwt recommends) serves its user from /etc/userdb without
+    # systemd-userdbd running
+    if in_root "$root" "$arch" "set -e; d=\$(mktemp -d); cd \$d; chmod 755 \$d
+        openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out k.pem 2>/dev/null
+        openssl pkey -in k.pem -pubout -out k.pub; chmod 600 k.pem; chmod 644 k.pub
+        printf 'key_file = %s/k.pub\\nroster = yes\\nroster_key_file = %s/k.pub\\nroster_state_dir = %s/state\\n' \$d \$d \$d > c.conf
+        printf '{\"serial\":1,\"users\":[{\"name\":\"pjwt-chroot\",\"uid\":299981,\"iss\":\"i\",\"sub\":\"s\"}]}' > r.json
+        pamjwt roster sign --key k.pem r.json > r.jws
+        grep -E '^(passwd|group):' /etc/nsswitch.conf
+        pamjwt roster apply --config \$d/c.conf r.jws
+        getent passwd pjwt-chroot
+        rm -f /etc/userdb/pjwt-chroot.* /etc/userdb/299981.*; rmdir /etc/userdb 2>/dev/null || :; rm -rf \$d" >"$w/roster.log" 2>&1 &&
+        grep -q '^pjwt-chroot:x:299981:299981:' "$w/roster.log"; then
+        ok "$tag: pamjwt roster apply, then getent passwd shows the roster user (nss-systemd)"
+    else
+        sed 's/^/#   /' "$w/roster.log"
+        notok "$tag: pamjwt roster apply, then getent passwd shows the roster user (nss-systemd)"
+    fi
     in_root "$root" "$arch" "apt-get purge -y -q libpam-jwt pamjwt" >"$w/purge.log" 2>&1
     rc=$?
     grep -E '^(Removing|Purging)|warning|W:|E:' "$w/purge.log" | sed "s/^/# $tag: /"

@@ -167,6 +167,8 @@ done
 for f in /usr/bin/pamjwt /usr/share/man/man1/pamjwt.1.gz /usr/sbin/pamjwt-jwks-refresh \
     /usr/share/man/man8/pamjwt-jwks-refresh.8.gz \
     "$unitdir/pamjwt-jwks-refresh.service" "$unitdir/pamjwt-jwks-refresh.timer" \
+    "$unitdir/pamjwt-roster-sync.service" "$unitdir/pamjwt-roster-sync.timer" \
+    /etc/default/pamjwt-roster-sync \
     /etc/default/pamjwt-jwks-refresh /usr/libexec/pamjwt/pamjwt-device; do
     check "pamjwt holds $f" has_file "$work/tool.list" "$f"
 done
@@ -175,9 +177,9 @@ check "libpam-jwt holds no HTTP client (pamjwt-device is pamjwt's)" \
 check "libpam-jwt does not depend on libcurl" \
     eval '! dpkg-deb -f "$deb_lib" Depends | grep -q curl' 
 conffiles() { dpkg-deb --ctrl-tarfile "$1" | tar -xOf - ./conffiles 2>/dev/null; }
-check "conffiles: /etc/security/pam_jwt.conf (libpam-jwt), /etc/default/pamjwt-jwks-refresh (pamjwt)" \
+check "conffiles: /etc/security/pam_jwt.conf (libpam-jwt), /etc/default/pamjwt-jwks-refresh and pamjwt-roster-sync (pamjwt)" \
     eval '[ "$(conffiles "$deb_lib")" = /etc/security/pam_jwt.conf ] &&
-          [ "$(conffiles "$deb_tool")" = /etc/default/pamjwt-jwks-refresh ]'
+          [ "$(conffiles "$deb_tool" | sort | tr "\n" " ")" = "/etc/default/pamjwt-jwks-refresh /etc/default/pamjwt-roster-sync " ]'
 dpkg-deb --fsys-tarfile "$deb_lib" | tar -xOf - ./usr/share/pam-configs/pam_jwt >"$work/profile"
 check "the pam-auth-update profile is not enabled by default (Default: no)" \
     grep -qx 'Default: no' "$work/profile"
@@ -224,6 +226,10 @@ check "installing changes no PAM stack (/etc/pam.d as before)" \
 check "the profile is registered with pam-auth-update" grep -qx pam_jwt /var/lib/pam/seen
 check "the refresher's timer is not enabled" \
     eval '[ ! -e /etc/systemd/system/timers.target.wants/pamjwt-jwks-refresh.timer ]'
+check "the roster sync timer is not enabled" \
+    eval '[ ! -e /etc/systemd/system/timers.target.wants/pamjwt-roster-sync.timer ]'
+check "pamjwt recommends libnss-systemd (rosters)" \
+    eval 'dpkg-deb -f "$deb_tool" Recommends | grep -q libnss-systemd'
 check "pamjwt runs (pamjwt --version)" eval '/usr/bin/pamjwt --version >/dev/null'
 # as installed, every setting is commented out: tokens are refused as
 # "unavailable", ordinary passwords are left to the next module

@@ -74,7 +74,7 @@ p=$(grep -c '^ok ' build/fuzz.out); f=$(grep -c '^not ok ' build/fuzz.out)
 pass=$((pass + p)); fail=$((fail + f))
 [ $rc -eq 0 ] || { tail -80 build/fuzz.out; die "fuzzing found a problem (artifacts in build-fuzz/run/*/artifacts)"; }
 
-step "end to end as root: real sshd, sudo, the FastAPI issuer (tests/e2e/run.sh), an OpenID provider (tests/e2e/oidc.sh) and the client, pamjwt login and askpass (tests/e2e/client.sh), device sign-in at the prompt (tests/e2e/device.sh), groups from the token (tests/e2e/groups.sh), in parallel"
+step "end to end as root: real sshd, sudo, the FastAPI issuer (tests/e2e/run.sh), an OpenID provider (tests/e2e/oidc.sh) and the client, pamjwt login and askpass (tests/e2e/client.sh), device sign-in at the prompt (tests/e2e/device.sh), groups from the token (tests/e2e/groups.sh), users from a roster (tests/e2e/roster.sh), in parallel"
 if [ "$(id -u)" -eq 0 ]; then
   # The suites share /run/sshd (tests/e2e/lib.sh): run them as on a fresh
   # machine, where it does not exist, whenever that is safe (no sshd runs
@@ -97,12 +97,14 @@ if [ "$(id -u)" -eq 0 ]; then
   E2E_BUILD_DIR="$top/build" tests/e2e/relay.sh >build/e2e-relay.out 2>&1 & relay_pid=$!
   E2E_BUILD_DIR="$top/build" tests/e2e/device.sh >build/e2e-device.out 2>&1 & device_pid=$!
   E2E_BUILD_DIR="$top/build" tests/e2e/groups.sh >build/e2e-groups.out 2>&1 & groups_pid=$!
+  E2E_BUILD_DIR="$top/build" tests/e2e/roster.sh >build/e2e-roster.out 2>&1 & roster_pid=$!
   wait $e2e_pid; rc=$?
   wait $oidc_pid; rc_oidc=$?
   wait $client_pid; rc_client=$?
   wait $relay_pid; rc_relay=$?
   wait $device_pid; rc_device=$?
   wait $groups_pid; rc_groups=$?
+  wait $roster_pid; rc_roster=$?
   if [ -n "$run_sshd_absent" ]; then
     if [ -e /run/sshd ] || [ -e /run/pamjwt-e2e-sshd.users ]; then
       echo "not ok - e2e: /run/sshd, created by the suites, was removed after the last one"; fail=$((fail + 1))
@@ -111,14 +113,14 @@ if [ "$(id -u)" -eq 0 ]; then
     fi
   fi
   [ -n "$run_sshd_moved" ] && mkdir -m 0755 /run/sshd
-  for o in build/e2e.out build/e2e-oidc.out build/e2e-client.out build/e2e-relay.out build/e2e-device.out build/e2e-groups.out; do
+  for o in build/e2e.out build/e2e-oidc.out build/e2e-client.out build/e2e-relay.out build/e2e-device.out build/e2e-groups.out build/e2e-roster.out; do
     echo "--- $o"; cat "$o"
     p=$(grep -c '^ok ' "$o"); f=$(grep -c '^not ok ' "$o")
     pass=$((pass + p)); fail=$((fail + f))
     grep -q '^1\.\.0 # SKIP' "$o" && not_run "$o: $(sed -n 's/^1\.\.0 # SKIP //p' "$o")"
   done
-  [ $rc -eq 0 ] && [ $rc_oidc -eq 0 ] && [ $rc_client -eq 0 ] && [ $rc_relay -eq 0 ] && [ $rc_device -eq 0 ] && [ $rc_groups -eq 0 ] ||
-    die "end-to-end tests failed (run.sh: exit $rc, oidc.sh: exit $rc_oidc, client.sh: exit $rc_client, relay.sh: exit $rc_relay, device.sh: exit $rc_device, groups.sh: exit $rc_groups)"
+  [ $rc -eq 0 ] && [ $rc_oidc -eq 0 ] && [ $rc_client -eq 0 ] && [ $rc_relay -eq 0 ] && [ $rc_device -eq 0 ] && [ $rc_groups -eq 0 ] && [ $rc_roster -eq 0 ] ||
+    die "end-to-end tests failed (run.sh: exit $rc, oidc.sh: exit $rc_oidc, client.sh: exit $rc_client, relay.sh: exit $rc_relay, device.sh: exit $rc_device, groups.sh: exit $rc_groups, roster.sh: exit $rc_roster)"
 else
   not_run "end to end (needs root: it starts sshd and edits /etc/sudoers.d, restoring everything)"
 fi

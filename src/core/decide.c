@@ -13,6 +13,7 @@
 #include "policy.h"
 #include "pop.h"
 #include "replay.h"
+#include "roster_index.h"
 #include "subject.h"
 #include "util.h"
 
@@ -511,6 +512,30 @@ static pj_verdict rule_jti(struct pj_ctx *x, pj_decision *d)
 
 /* ------------------------------------------------------------ rules 5-8 */
 
+/* roster = yes, before the allow-lists and user_map: a token whose iss
+ * and sub are a roster user's is that user (PJ_RULE_PASS with d->user
+ * set), or refused when the user left the roster; any other token goes on
+ * (PJ_RULE_NONE: not a verdict, the caller continues). */
+static pj_verdict roster_subject(struct pj_ctx *x, pj_decision *d, const char *sub)
+{
+    json_t *m = json_object_get(x->j.claims, "iss");
+    const char *iss = json_string_value(m);
+    char safe[160];
+    if (iss == NULL || strlen(iss) != json_string_length(m))
+        return PJ_RULE_NONE;
+    switch (pj_roster_by_subject(x->c->roster_dir, iss, strlen(iss), sub, strlen(sub), &d->user,
+                                 x->rq->log)) {
+    case PJ_ROSTER_NONE: return PJ_RULE_NONE;
+    case PJ_ROSTER_UNAVAIL: return stop(d, PJ_UNAVAIL, "roster index unusable");
+    case PJ_ROSTER_LOCKED:
+        pj_sanitize(safe, sizeof(safe), d->user, strlen(d->user));
+        return stop(d, PJ_REFUSE, "roster user %s is locked (left the roster)", safe);
+    case PJ_ROSTER_ACTIVE: break;
+    }
+    pj_debugf(x->rq->log, "roster: the subject is roster user %s", d->user);
+    return PJ_RULE_PASS;
+}
+
 /* Rule 5: an allowed subject that maps to a plausible user name. */
 static pj_verdict rule_subject(struct pj_ctx *x, pj_decision *d)
 {
@@ -527,6 +552,11 @@ static pj_verdict rule_subject(struct pj_ctx *x, pj_decision *d)
     /* the subject's own words for every refusal of this rule; short */
     pj_sanitize(safe, 100, sub, strlen(sub));
     tell(d, "Subject %s may not log in here.", safe);
+    if (c->roster) {
+        pj_verdict v = roster_subject(x, d, sub);
+        if (v != PJ_RULE_NONE)
+            return v;
+    }
     if (!pj_subject_allowed(c, sub))
         return stop(d, PJ_REFUSE, "subject not allowed");
     switch (pj_map_user(c, sub, &d->user, x->rq->log)) {
@@ -543,6 +573,14 @@ static pj_verdict rule_subject(struct pj_ctx *x, pj_decision *d)
     pj_sanitize(safe, sizeof(safe), d->user, strlen(d->user));
     if (!pj_user_name_ok(d->user))
         return stop(d, PJ_REFUSE, "mapped user name '%s' is not a valid user name", safe);
+    if (c->roster) /* no rule maps another subject onto a roster user */
+        switch (pj_roster_by_name(c->roster_dir, d->user, x->rq->log)) {
+        case PJ_ROSTER_NONE: break;
+        case PJ_ROSTER_UNAVAIL: return stop(d, PJ_UNAVAIL, "roster index unusable");
+        default:
+            return stop(d, PJ_REFUSE, "user %s is a roster user: only its own iss and sub log "
+                                      "in as it", safe);
+        }
     pj_debugf(x->rq->log, "subject maps to user %s", safe);
     return PJ_RULE_PASS;
 }

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 enum vtype { V_PATH, V_PATHS, V_DIR, V_STRING, V_SCOPED, V_ALGS, V_SUBJECTS, V_NUMBER, V_CLAIM,
-             V_NAMES, V_BOOL, V_UID, V_TARGETS };
+             V_NAMES, V_BOOL, V_UID, V_TARGETS, V_RANGE };
 
 struct keydef {
     const char *name;
@@ -59,6 +59,12 @@ static const struct keydef keydefs[] = {
     {"pop_audience", V_TARGETS, OFF(pop_audience), 0, NULL},
     {"group_map", V_PATH, OFF(group_map.path), 0, NULL},
     {"group_claim", V_STRING, OFF(group_claim), 0, NULL},
+    {"roster", V_BOOL, OFF(roster), 0, NULL},
+    {"roster_key_file", V_PATH, OFF(roster_key_file), 0, NULL},
+    {"roster_state_dir", V_PATH, OFF(roster_state_dir), 0, NULL},
+    {"roster_id_range", V_RANGE, 0, 0, NULL},
+    {"roster_grace_days", V_NUMBER, OFF(roster_grace_days), PJ_MAX_ROSTER_GRACE_DAYS,
+     "expected whole days from 0 to 3650"},
 };
 #define NKEYS (sizeof(keydefs) / sizeof(keydefs[0]))
 /* set_value writes V_NUMBER keys as int64_t and V_UID keys as uid_t */
@@ -66,6 +72,7 @@ static const struct keydef keydefs[] = {
 _Static_assert(FIELD_IS(leeway, int64_t) && FIELD_IS(max_lifetime, int64_t),
                "V_NUMBER fields are int64_t");
 _Static_assert(FIELD_IS(device_timeout, int64_t), "V_NUMBER fields are int64_t");
+_Static_assert(FIELD_IS(roster_grace_days, int64_t), "V_NUMBER fields are int64_t");
 _Static_assert(FIELD_IS(min_uid, uid_t), "V_UID fields are uid_t");
 _Static_assert(FIELD_IS(max_uid, uid_t), "V_UID fields are uid_t");
 _Static_assert((uid_t)-1 > 0 && sizeof(uid_t) == 4, "uid_t is 32-bit unsigned, as the "
@@ -86,6 +93,10 @@ pj_config *pj_config_new(const char *path)
     c->replay_dirfd = -1;
     c->device_timeout = PJ_DEFAULT_DEVICE_TIMEOUT;
     c->max_uid = PJ_MAX_MIN_UID;
+    c->roster_low = PJ_DEFAULT_ROSTER_LOW;
+    c->roster_high = PJ_DEFAULT_ROSTER_HIGH;
+    c->roster_grace_days = PJ_DEFAULT_ROSTER_GRACE_DAYS;
+    c->roster_dir = PJ_ROSTER_STATE_DIR;
     return c;
 }
 
@@ -127,6 +138,8 @@ void pj_config_free(pj_config *c)
     free(c->device_helper);
     pj_group_map_free(&c->group_map);
     free(c->group_claim);
+    free(c->roster_key_file);
+    free(c->roster_state_dir);
     pj_keyset_free(&c->keys);
     if (c->replay_dirfd >= 0)
         close(c->replay_dirfd);
@@ -272,6 +285,23 @@ static int parse_targets(pj_strlist *l, char *v, const char **why)
     return 0;
 }
 
+/* roster_id_range = LOW-HIGH: uids, LOW at least 1, LOW <= HIGH. */
+static int parse_range(pj_config *c, char *v, const char **why)
+{
+    char *dash = strchr(v, '-');
+    uintmax_t lo, hi;
+    *why = "expected LOW-HIGH, uids from 1 to 4294967294 with LOW <= HIGH (never 0)";
+    if (dash == NULL)
+        return -1;
+    *dash = '\0';
+    if (pj_parse_uint(v, 1, PJ_MAX_MIN_UID, &lo) != 0 ||
+        pj_parse_uint(dash + 1, 1, PJ_MAX_MIN_UID, &hi) != 0 || lo > hi)
+        return -1;
+    c->roster_low = (uint32_t)lo;
+    c->roster_high = (uint32_t)hi;
+    return 0;
+}
+
 static int set_value(pj_config *c, const struct keydef *kd, char *v, const char **why)
 {
     char **sp = (char **)((char *)c + kd->off);
@@ -327,6 +357,8 @@ static int set_value(pj_config *c, const struct keydef *kd, char *v, const char 
         return parse_names((pj_strlist *)((char *)c + kd->off), v, why);
     case V_TARGETS:
         return parse_targets((pj_strlist *)((char *)c + kd->off), v, why);
+    case V_RANGE:
+        return parse_range(c, v, why);
     case V_BOOL: {
         bool *b = (bool *)((char *)c + kd->off);
         if (strcmp(v, "yes") == 0)
@@ -569,9 +601,11 @@ int pj_config_finish(pj_config *c, const pj_log *log)
                 c->path);
         return -1;
     }
-    if (c->allowed_subjects.n == 0 && !c->allow_any_subject && c->subjects_file.path == NULL) {
+    if (c->allowed_subjects.n == 0 && !c->allow_any_subject && c->subjects_file.path == NULL &&
+        !c->roster) {
         pj_logf(log, LOG_ERR,
-                "config %s: set allowed_subjects or allowed_subjects_file (use '*' for any)",
+                "config %s: set allowed_subjects or allowed_subjects_file (use '*' for any), "
+                "or roster = yes",
                 c->path);
         return -1;
     }
@@ -591,6 +625,8 @@ int pj_config_finish(pj_config *c, const pj_log *log)
         return -1;
     if (check_device(c, log) != 0)
         return -1;
+    if (c->roster_state_dir)
+        c->roster_dir = c->roster_state_dir;
 
     for (size_t i = 0; i < c->key_files.n; i++)
         if (pj_keys_load_pem(&c->keys, c->key_files.v[i], log) != 0)

@@ -11,6 +11,7 @@
 #include "groups.h"
 #include "keys.h"
 #include "log.h"
+#include "roster_index.h"
 #include "util.h"
 
 #ifndef PJ_DEFAULT_CONFIG
@@ -33,6 +34,11 @@
 #define PJ_DEFAULT_DEVICE_HELPER "/usr/libexec/pamjwt/pamjwt-device"
 #endif
 #define PJ_MAX_DEVICE_FIELD 512  /* longest device_client_id, device_scope */
+/* Rosters: the ids they may use, and the days a user who left stays locked. */
+#define PJ_DEFAULT_ROSTER_LOW 200000u
+#define PJ_DEFAULT_ROSTER_HIGH 299999u
+#define PJ_DEFAULT_ROSTER_GRACE_DAYS 30
+#define PJ_MAX_ROSTER_GRACE_DAYS 3650
 
 typedef struct pj_claim_req {
     char *name;
@@ -76,6 +82,15 @@ typedef struct pj_config {
                               * empty: the default, PJ_POP_DEFAULT_AUDIENCE */
     pj_group_map group_map;  /* group_map = PATH (path NULL: not set) and its rules */
     char *group_claim;       /* NULL: PJ_DEFAULT_GROUP_CLAIM */
+    /* rosters (roster_index.h): roster = yes maps a roster user's (iss,
+     * sub); the other keys are read by `pamjwt roster apply` only */
+    bool roster;
+    char *roster_key_file;
+    char *roster_state_dir;  /* as written; NULL: PJ_ROSTER_STATE_DIR */
+    uint32_t roster_low, roster_high;
+    int64_t roster_grace_days;
+    const char *roster_dir;  /* the state directory in use: roster_state_dir
+                              * or PJ_ROSTER_STATE_DIR (tests set it) */
     /* loaded */
     pj_keyset keys;
     int replay_dirfd;

@@ -19,6 +19,7 @@ int pj_cmd_login(int argc, char **argv);
 int pj_cmd_token(int argc, char **argv);
 int pj_cmd_askpass(int argc, char **argv);
 int pj_cmd_jwks(int argc, char **argv);
+int pj_cmd_roster(int argc, char **argv);
 
 /* The usage of one command (name), or of all (NULL), on f. */
 void pj_cli_usage(FILE *f, const char *name);

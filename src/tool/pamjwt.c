@@ -3,6 +3,7 @@
  *   pamjwt check  -- the module's decision for a token, same code path
  *   pamjwt mint   -- sign a token to set up or test a host
  *   pamjwt jwks refresh -- keep a jwks_file up to date (cmd_jwks.c)
+ *   pamjwt roster -- sign, apply or fetch a roster of users and groups
  * and the user's (cli_*.c): login, token, askpass. */
 #include "config.h"
 
@@ -32,6 +33,11 @@ static const struct command {
      "refresh (--issuer URL | --jwks-uri URL) [--ca-file FILE]\n"
      "                   [--jwks-file PATH] [--config PATH] [--service NAME ...]\n"
      "                   [--host NAME] [--pam-dir DIR]"},
+    {"roster", pj_cmd_roster,
+     "sign --key PRIVATE.pem FILE.json\n"
+     "       pamjwt roster apply [--config PATH] FILE|-\n"
+     "       pamjwt roster sync [--config PATH] [--ca-file FILE] URL\n"
+     "                   (apply and sync also take --userdb-dir DIR --state-dir DIR)"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

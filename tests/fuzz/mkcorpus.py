@@ -356,4 +356,14 @@ put("groups", "keycloak-entra", "/admins adm\n0a1b2c3d-0000-4000-8000-0000000000
     "/Engineering Team eng\n%%\n" + json.dumps({"groups": ["/admins", 5, "/Engineering Team"]}) + "\n")
 put("groups", "string", "a b\na c\nb c\n%%\n" + json.dumps({"groups": "a"}) + "\n")
 put("groups", "odd", "# only comments\r\n\t\n x y \r\n%%\n" + json.dumps({"groups": [["x"], {"x": 1}, "x", "x"]}) + "\n")
+# fuzz_roster: a roster payload (JSON text).
+put("roster", "full.json", """{"serial": 42, "iat": 1796670000, "exp": 1897274800,
+ "users": [{"name": "alice", "uid": 200001, "iss": "https://idp.example.com", "sub": "248289761001",
+            "groups": ["developers"], "real_name": "Alice Doe", "shell": "/bin/bash"},
+           {"name": "bob", "uid": 200002, "iss": "https://idp.example.com", "sub": "b"}],
+ "groups": [{"name": "developers", "gid": 200100}]}
+""")
+put("roster", "local.json", '{"serial":1,"users":[{"name":"root","uid":200003,"iss":"i","sub":"s"}],'
+    '"groups":[{"name":"sudo","gid":200004}]}\n')
+put("roster", "localuid.json", '{"serial":1,"users":[{"name":"x","uid":200077,"iss":"i","sub":"s"}]}\n')
 print("corpus written to", out)
