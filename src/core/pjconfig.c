@@ -3,6 +3,7 @@
 #include "pjconfig.h"
 
 #include "jwks.h"
+#include "netmatch.h"
 #include "safefile.h"
 #include "scope.h"
 #include "subject.h"
@@ -14,7 +15,7 @@
 #include <unistd.h>
 
 enum vtype { V_PATH, V_PATHS, V_DIR, V_STRING, V_SCOPED, V_ALGS, V_SUBJECTS, V_NUMBER, V_CLAIM,
-             V_NAMES, V_BOOL, V_UID, V_TARGETS };
+             V_NAMES, V_BOOL, V_UID, V_TARGETS, V_NETS };
 
 struct keydef {
     const char *name;
@@ -54,6 +55,9 @@ static const struct keydef keydefs[] = {
     {"device_ca_file", V_PATH, OFF(device_ca_file), 0, NULL},
     {"device_user", V_STRING, OFF(device_user), 0, NULL},
     {"device_helper", V_PATH, OFF(device_helper), 0, NULL},
+    {"device_max_pending", V_NUMBER, OFF(device_max_pending), PJ_MAX_DEVICE_PENDING,
+     "expected a number from 1 to 1024"},
+    {"device_from", V_NETS, OFF(device_from), 0, NULL},
     {"pop_audience", V_TARGETS, OFF(pop_audience), 0, NULL},
 };
 #define NKEYS (sizeof(keydefs) / sizeof(keydefs[0]))
@@ -62,6 +66,7 @@ static const struct keydef keydefs[] = {
 _Static_assert(FIELD_IS(leeway, int64_t) && FIELD_IS(max_lifetime, int64_t),
                "V_NUMBER fields are int64_t");
 _Static_assert(FIELD_IS(device_timeout, int64_t), "V_NUMBER fields are int64_t");
+_Static_assert(FIELD_IS(device_max_pending, int64_t), "V_NUMBER fields are int64_t");
 _Static_assert(FIELD_IS(min_uid, uid_t), "V_UID fields are uid_t");
 _Static_assert(FIELD_IS(max_uid, uid_t), "V_UID fields are uid_t");
 _Static_assert((uid_t)-1 > 0 && sizeof(uid_t) == 4, "uid_t is 32-bit unsigned, as the "
@@ -81,6 +86,7 @@ pj_config *pj_config_new(const char *path)
     c->max_lifetime = PJ_DEFAULT_MAX_LIFETIME;
     c->replay_dirfd = -1;
     c->device_timeout = PJ_DEFAULT_DEVICE_TIMEOUT;
+    c->device_max_pending = PJ_DEFAULT_DEVICE_PENDING;
     c->max_uid = PJ_MAX_MIN_UID;
     return c;
 }
@@ -120,6 +126,7 @@ void pj_config_free(pj_config *c)
     free(c->device_ca_file);
     free(c->device_user);
     free(c->device_helper);
+    pj_netlist_free(&c->device_from);
     pj_keyset_free(&c->keys);
     if (c->replay_dirfd >= 0)
         close(c->replay_dirfd);
@@ -327,6 +334,8 @@ static int set_value(pj_config *c, const struct keydef *kd, char *v, const char 
         return parse_names((pj_strlist *)((char *)c + kd->off), v, why);
     case V_TARGETS:
         return parse_targets((pj_strlist *)((char *)c + kd->off), v, why);
+    case V_NETS:
+        return pj_netlist_parse((pj_netlist *)((char *)c + kd->off), v, why);
     case V_BOOL: {
         bool *b = (bool *)((char *)c + kd->off);
         if (strcmp(v, "yes") == 0)
@@ -524,6 +533,8 @@ static int check_device(pj_config *c, const pj_log *log)
     const char *why = NULL, *key = "device_flow";
     if (c->device_timeout < 1)
         key = "device_timeout", why = "expected whole seconds from 1 to 600";
+    else if (c->device_max_pending < 1)
+        key = "device_max_pending", why = "expected a number from 1 to 1024";
     else if (c->device_client_id && !device_value_ok(c->device_client_id, false))
         key = "device_client_id", why = "expected printable characters without spaces (at most 512)";
     else if (c->device_scope && !device_value_ok(c->device_scope, true))

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "netmatch.h"
 #include "keys.h"
 #include "log.h"
 #include "util.h"
@@ -32,6 +33,8 @@
 #define PJ_DEFAULT_DEVICE_HELPER "/usr/libexec/pamjwt/pamjwt-device"
 #endif
 #define PJ_MAX_DEVICE_FIELD 512  /* longest device_client_id, device_scope */
+#define PJ_DEFAULT_DEVICE_PENDING 8 /* device_max_pending: sign-ins at once on a host */
+#define PJ_MAX_DEVICE_PENDING 1024
 
 typedef struct pj_claim_req {
     char *name;
@@ -69,6 +72,8 @@ typedef struct pj_config {
     bool device_flow;
     char *device_client_id, *device_scope, *device_ca_file, *device_user, *device_helper;
     int64_t device_timeout;  /* seconds, 1..600 (V_NUMBER: int64_t) */
+    int64_t device_max_pending; /* 1..1024 */
+    pj_netlist device_from;  /* empty: every login is offered device sign-in */
     pj_strlist pop_audience; /* a proof's aud must be one of these (scoped);
                               * empty: the default, PJ_POP_DEFAULT_AUDIENCE */
     /* loaded */
