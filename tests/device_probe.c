@@ -48,12 +48,12 @@ int main(void)
     }
     req[n] = '\0';
     const char *out = value("client_id");
-    const char *scope = value("scope");
-    int wait = scope && strcmp(scope, "wait") == 0;
+    char path[4096];
     if (out == NULL || out[0] != '/')
         return 2;
-    char path[4096];
     snprintf(path, sizeof(path), "%s", out);
+    const char *scope = value("scope");
+    int wait = scope && strcmp(scope, "wait") == 0;
 
     int tty = open("/dev/tty", O_RDWR | O_NOCTTY);
     int tty_err = tty >= 0 ? 0 : errno;
