@@ -8,8 +8,9 @@
 
 #include "log.h"
 
-/* The directory: a configure-time path (runstatedir/pamjwt), never a
- * setting. */
+/* The directory: /run/pamjwt (a tmpfs, root's, on every Linux the module
+ * runs on), never a setting; the tests build a copy of the module with
+ * another (Makefile.am). */
 #ifndef PJ_DEVICE_SLOT_DIR
 #define PJ_DEVICE_SLOT_DIR "/run/pamjwt"
 #endif
