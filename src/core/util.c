@@ -135,8 +135,5 @@ double pj_clock_s(int id)
 
 int64_t pj_mono_ms(void)
 {
-    struct timespec ts;
-    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-        return 0;
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)(pj_clock_s(CLOCK_MONOTONIC) * 1000.0);
 }

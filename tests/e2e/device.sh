@@ -197,6 +197,11 @@ approver() {
     done
     [ -n "$code" ] || { echo "no sign-in prompt" >"$tmp/approve.log"; return 1; }
     ps -o user:20,pid,ppid,args -C pamjwt-device >"$tmp/ps-during" 2>&1
+    for p in $(pgrep -x pamjwt-device); do # its session, terminal, privileges, dumpability
+        echo "$p sid=$(ps -o sid= -p "$p" | tr -d ' ') tty=$(ps -o tty= -p "$p" | tr -d ' ')" \
+            "$(grep NoNewPrivs /proc/"$p"/status | tr -d '\t ')" \
+            "proc-owner=$(stat -c %u /proc/"$p")"
+    done >"$tmp/helper-during" 2>&1
     echo "$code" >"$tmp/code"
     case $action in
     none) : >"$tmp/approve.log" ;;
@@ -269,6 +274,13 @@ check "ssh: logged in as $U after the approval" ssh_ok
 check "ssh: the session's PAM_JWT_SUB names the approving subject ($ACCOUNT)" \
     eval 'printf "%s\n" "$out" | grep -qx "$ACCOUNT"'
 check "ps during the sign-in: pamjwt-device runs as $H" helper_as_h
+sed 's/^/#   helper: /' "$tmp/helper-during"
+check "the helper leads a session of its own, without a terminal" \
+    eval 'awk "{ split(\$2, s, \"=\"); if (s[2] != \$1 || \$3 != \"tty=?\") bad = 1 } END { exit bad || NR == 0 }" "$tmp/helper-during"'
+check "the helper runs with no_new_privs" eval 'grep -q "NoNewPrivs:1" "$tmp/helper-during"'
+check "the helper is not dumpable (its /proc entry is root's, not $H's)" \
+    eval 'grep -q "proc-owner=0\$" "$tmp/helper-during"'
+
 check "ps after: no pamjwt-device left" helper_gone
 check_log "the module logs 'accepted token for user $U via device sign-in'" \
     "accepted token for user $U via device sign-in"
