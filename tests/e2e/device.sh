@@ -200,7 +200,7 @@ approver() {
     for p in $(pgrep -x pamjwt-device); do # its session, terminal, privileges, dumpability
         echo "$p sid=$(ps -o sid= -p "$p" | tr -d ' ') tty=$(ps -o tty= -p "$p" | tr -d ' ')" \
             "$(grep NoNewPrivs /proc/"$p"/status | tr -d '\t ')" \
-            "proc-owner=$(stat -c %u /proc/"$p")"
+            "proc-owner=$(stat -c %u /proc/"$p"/status)"
     done >"$tmp/helper-during" 2>&1
     echo "$code" >"$tmp/code"
     case $action in
@@ -278,7 +278,7 @@ sed 's/^/#   helper: /' "$tmp/helper-during"
 check "the helper leads a session of its own, without a terminal" \
     eval 'awk "{ split(\$2, s, \"=\"); if (s[2] != \$1 || \$3 != \"tty=?\") bad = 1 } END { exit bad || NR == 0 }" "$tmp/helper-during"'
 check "the helper runs with no_new_privs" eval 'grep -q "NoNewPrivs:1" "$tmp/helper-during"'
-check "the helper is not dumpable (its /proc entry is root's, not $H's)" \
+check "the helper is not dumpable (its /proc/PID/status is root's, not $H's)" \
     eval 'grep -q "proc-owner=0\$" "$tmp/helper-during"'
 
 check "ps after: no pamjwt-device left" helper_gone
@@ -377,7 +377,7 @@ most=0
 while :; do
     running=
     for p in $pids; do kill -0 "$p" 2>/dev/null && { running=1; break; }; done
-    c=$(pgrep -c -x pamjwt-device)
+    c=$(ps -C pamjwt-device -o stat= | grep -vc '^Z') # alive (a killed one may wait to be reaped)
     [ "$c" -gt "$most" ] && most=$c
     [ -z "$running" ] && break
     sleep 0.1
@@ -388,7 +388,7 @@ r1=$(dev_requests)
 slog=$(log_since "$l0")
 diag "sign-in prompts reached: $(grep -c 'Sign in at' "$prompts")" \
     "device authorization requests at the provider: $((r1 - r0))" \
-    "most helpers at once (sampled every 0.1 s): $most" \
+    "most live helpers at once (sampled every 0.1 s): $most" \
     "refused for device_max_pending: $(printf '%s\n' "$slog" | grep -c 'device_max_pending')"
 check "hang-ups: sign-in prompts were reached (the helpers did start)" \
     grep -q "Sign in at" "$prompts"
@@ -425,7 +425,8 @@ r0=$(dev_requests)
 tx "SSH_ASKPASS=askpass-enter ssh ... (from 127.0.0.1)" \
     ssh_plain "$tmp/bin/askpass-enter" keyboard-interactive
 sed 's/^/#   prompt: /' "$prompts"
-check "device_from: the prompt stays 'Token: '" eval 'head -n 1 "$prompts" | grep -qx "Token: "'
+check "device_from: the prompt stays 'Token: '" \
+    eval 'head -n 1 "$prompts" | grep -q "Token: \$" && ! grep -q "empty to sign in" "$prompts"'
 check "device_from: refused, no sign-in prompt, no request at the provider" \
     eval '[ "$rc" = 255 ] && ! grep -q "Sign in at" "$prompts" && [ "$(dev_requests)" = "$r0" ]'
 write_conf "$TIMEOUT" "device_from = 127.0.0.0/8"
