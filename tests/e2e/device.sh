@@ -332,6 +332,11 @@ check_log "the module logs 'via device sign-in' for sudo" "via device sign-in"
 # ---- the seams: hang-ups, white space, device_from ----------------------------------
 
 dev_requests() { grep -c '^device authorization request' "$OIDC_DIR/provider.log"; }
+new_prompts() { # new_prompts NAME: an empty prompt log $prompts the askpass may write
+    prompts=$tmp/prompts-$1
+    : >"$prompts"
+    chmod 0666 "$prompts"
+}
 # ssh_plain ASKPASS METHOD: one ssh with that SSH_ASKPASS and method, its
 # prompts in $prompts (no approver)
 ssh_plain() {
@@ -363,9 +368,7 @@ chmod 0755 "$tmp/bin/askpass-hangup" "$tmp/bin/askpass-space"
 PENDING=4
 echo "# ---- 5. 50 logins answer Enter and hang up (device_max_pending = $PENDING)"
 write_conf "$TIMEOUT" "device_max_pending = $PENDING"
-prompts=$tmp/prompts-hangup
-: >"$prompts"
-chmod 0666 "$prompts"
+new_prompts hangup
 r0=$(dev_requests)
 l0=$(log_lines)
 pids=
@@ -402,9 +405,7 @@ ssh_device approve 'echo e2e-ok-$(id -un)'
 check "hang-ups: a real sign-in right after still works" ssh_ok
 
 echo "# ---- 6. sshd's password method: a one-space password"
-prompts=$tmp/prompts-space
-: >"$prompts"
-chmod 0666 "$prompts"
+new_prompts space
 r0=$(dev_requests)
 l0=$(log_lines)
 tx "SSH_ASKPASS=askpass-space ssh -o PreferredAuthentications=password ..." \
@@ -418,9 +419,7 @@ check "password ' ': no helper started" eval '! printf "%s\n" "$slog" | grep -q 
 
 echo "# ---- 7. device_from: a network the login does not come from"
 write_conf "$TIMEOUT" "device_from = 192.0.2.0/24 2001:db8::/32"
-prompts=$tmp/prompts-from
-: >"$prompts"
-chmod 0666 "$prompts"
+new_prompts from
 r0=$(dev_requests)
 tx "SSH_ASKPASS=askpass-enter ssh ... (from 127.0.0.1)" \
     ssh_plain "$tmp/bin/askpass-enter" keyboard-interactive
