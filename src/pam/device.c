@@ -95,7 +95,8 @@ static int start(session *s, const pj_config *c, const pj_runas *ru, const char 
     int rn = pj_dr_request_write(&rq, req, sizeof(req));
 
     if (rn < 0) {
-        pj_logf(log, LOG_ERR, "device sign-in unavailable: the request to the helper is too long");
+        pj_logf(log, LOG_ERR, "device sign-in unavailable: the request to the helper cannot be "
+                              "written (too long, or a value that is not one word)");
         return -1;
     }
     if (pj_spawn(&s->proc, helper, ru, req, (size_t)rn, s->deadline, log) != 0)
