@@ -82,7 +82,7 @@ const char *pj_runas_refused(uid_t uid, gid_t gid, const gid_t *groups, int ngro
     for (int i = 0; i < ngroups; i++)
         if (groups[i] == 0)
             return "is in group 0 (root's group)";
-    if (uid == overflow)
+    if (uid == overflow || uid == 65534)
         return "is the overflow user (nobody), which owns what nobody else may";
     return NULL;
 }
@@ -113,7 +113,11 @@ int pj_runas_find(const char *name, pj_runas *ru, const pj_log *log)
                               "groups", safe, MAX_GROUPS);
         return -1;
     }
-    if ((why = pj_runas_refused(ru->uid, ru->gid, groups, ngroups, pj_overflow_uid())) != NULL) {
+    if (strcmp(name, "nobody") == 0)
+        why = "is the overflow user (nobody), which owns what nobody else may";
+    else
+        why = pj_runas_refused(ru->uid, ru->gid, groups, ngroups, pj_overflow_uid());
+    if (why != NULL) {
         pj_logf(log, LOG_ERR, "device sign-in unavailable: device_user %s %s", safe, why);
         return -1;
     }

@@ -35,7 +35,8 @@ typedef struct pj_proc {
 } pj_proc;
 
 /* What a uid/gid/group list must not be for a helper user: uid 0, gid 0
- * (primary or in groups), the overflow uid.  NULL when fine, else why. */
+ * (primary or in groups), the overflow uid (or 65534, nobody's usual
+ * uid).  NULL when fine, else why. */
 const char *pj_runas_refused(uid_t uid, gid_t gid, const gid_t *groups, int ngroups,
                              uid_t overflow);
 

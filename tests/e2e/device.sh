@@ -200,7 +200,13 @@ approver() {
     for p in $(pgrep -x pamjwt-device); do # its session, terminal, privileges, dumpability
         echo "$p sid=$(ps -o sid= -p "$p" | tr -d ' ') tty=$(ps -o tty= -p "$p" | tr -d ' ')" \
             "$(grep NoNewPrivs /proc/"$p"/status | tr -d '\t ')" \
-            "proc-owner=$(stat -c %u /proc/"$p"/status)"
+            "proc-owner=$(stat -c %u /proc/"$p"/status)" \
+            "ptrace=$(runuser -u "$H" -- "$PY" -c 'import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.ptrace(16, int(sys.argv[1]), 0, 0)  # PTRACE_ATTACH, as another process of its user
+if r == 0:
+    libc.ptrace(17, int(sys.argv[1]), 0, 0)  # PTRACE_DETACH
+print(r)' "$p" 2>&1)"
     done >"$tmp/helper-during" 2>&1
     echo "$code" >"$tmp/code"
     case $action in
@@ -279,7 +285,9 @@ check "the helper leads a session of its own, without a terminal" \
     eval 'awk "{ split(\$2, s, \"=\"); if (s[2] != \$1 || \$3 != \"tty=?\") bad = 1 } END { exit bad || NR == 0 }" "$tmp/helper-during"'
 check "the helper runs with no_new_privs" eval 'grep -q "NoNewPrivs:1" "$tmp/helper-during"'
 check "the helper is not dumpable (its /proc/PID/status is root's, not $H's)" \
-    eval 'grep -q "proc-owner=0\$" "$tmp/helper-during"'
+    eval 'grep -q "proc-owner=0 " "$tmp/helper-during"'
+check "another process of $H cannot ptrace-attach to the helper" \
+    eval 'grep -q "ptrace=-1\$" "$tmp/helper-during"'
 
 check "ps after: no pamjwt-device left" helper_gone
 check_log "the module logs 'accepted token for user $U via device sign-in'" \
