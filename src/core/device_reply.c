@@ -54,13 +54,13 @@ static int word(const char **p, const char *end, char *out, size_t max)
     return 0;
 }
 
-bool pj_dr_word_ok(const char *s, size_t max)
+bool pj_dr_value_ok(const char *s, size_t max, bool spaces)
 {
     size_t n = strlen(s);
     if (n == 0 || n > max)
         return false;
     for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] > 0x7e)
+        if ((unsigned char)s[i] < (spaces ? 0x20 : 0x21) || (unsigned char)s[i] > 0x7e)
             return false;
     return true;
 }
@@ -95,7 +95,7 @@ bool pj_dr_uri_ok(const char *u)
     const char *auth;
     size_t an;
     bool https = strncmp(u, "https://", 8) == 0;
-    if (!pj_dr_word_ok(u, PJ_DR_MAX_URI) || (!https && strncmp(u, "http://", 7) != 0))
+    if (!pj_dr_value_ok(u, PJ_DR_MAX_URI, false) || (!https && strncmp(u, "http://", 7) != 0))
         return false;
     auth = u + (https ? 8 : 7);
     an = strcspn(auth, "/?#");
@@ -180,9 +180,9 @@ int pj_dr_request_write(const pj_dr_request *rq, char *out, size_t sz)
 {
     const char *scope = rq->scope ? rq->scope : "openid";
     int n;
-    if (rq->issuer == NULL || rq->client_id == NULL || !pj_dr_word_ok(rq->issuer, sz) ||
-        !pj_dr_word_ok(rq->client_id, sz) || (rq->ca_file && !pj_dr_word_ok(rq->ca_file, sz)) ||
-        strchr(scope, '\n') != NULL || rq->timeout < 1 || rq->timeout > PJ_DR_MAX_TIMEOUT)
+    if (rq->issuer == NULL || rq->client_id == NULL || !pj_dr_value_ok(rq->issuer, sz, false) ||
+        !pj_dr_value_ok(rq->client_id, sz, false) || (rq->ca_file && !pj_dr_value_ok(rq->ca_file, sz, false)) ||
+        !pj_dr_value_ok(scope, sz, true) || rq->timeout < 1 || rq->timeout > PJ_DR_MAX_TIMEOUT)
         return -1;
     n = snprintf(out, sz, "issuer %s\nclient_id %s\nscope %s\ntimeout %ld\n%s%s%s\n", rq->issuer,
                  rq->client_id, scope, rq->timeout, rq->ca_file ? "ca_file " : "",
@@ -213,7 +213,7 @@ int pj_dr_request_read(char *buf, size_t n, pj_dr_request *rq, const char **why)
                                                           : NULL;
         uintmax_t t;
         if (slot != NULL && *slot == NULL) {
-            if (slot != &rq->scope && !pj_dr_word_ok(v, PJ_DR_MAX_REQUEST)) {
+            if (!pj_dr_value_ok(v, PJ_DR_MAX_REQUEST, slot == &rq->scope)) {
                 *why = "request: a value that is not one word";
                 return -1;
             }

@@ -50,9 +50,10 @@ pj_dr_event pj_dr_feed(pj_dreader *r, const char *buf, size_t len, size_t *used)
 /* Wipe the line buffer and the token (freed). */
 void pj_dr_wipe(pj_dreader *r);
 
-/* The checks both sides apply (the helper before it writes, the module as
- * it reads): visible ASCII without space, 1..max bytes; */
-bool pj_dr_word_ok(const char *s, size_t max);
+/* The checks both sides apply (the config, the helper before it writes,
+ * the module as it reads): printable ASCII, 1..max bytes, spaces only
+ * where `spaces` (a scope); */
+bool pj_dr_value_ok(const char *s, size_t max, bool spaces);
 /* a user code: letters, digits and '-' (RFC 8628 6.1), 1..PJ_DR_MAX_CODE; */
 bool pj_dr_code_ok(const char *code);
 /* a verification URI: https (http only to 127.0.0.1 or localhost), no user

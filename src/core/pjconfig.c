@@ -2,6 +2,7 @@
 
 #include "pjconfig.h"
 
+#include "device_reply.h"
 #include "jwks.h"
 #include "netmatch.h"
 #include "safefile.h"
@@ -500,16 +501,10 @@ static int load_hmac(pj_config *c, const pj_log *log)
 }
 
 /* A value handed to the device sign-in helper: printable ASCII, bounded
- * (spaces only where `spaces`). */
+ * (spaces only where `spaces`), as the helper protocol checks it. */
 static bool device_value_ok(const char *v, bool spaces)
 {
-    size_t n = strlen(v);
-    if (n == 0 || n > PJ_MAX_DEVICE_FIELD)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)v[i] < (spaces ? 0x20 : 0x21) || (unsigned char)v[i] > 0x7e)
-            return false;
-    return true;
+    return pj_dr_value_ok(v, PJ_MAX_DEVICE_FIELD, spaces);
 }
 
 /* http(s) as pamjwt login takes it: https, or http to the loopback host
