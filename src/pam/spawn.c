@@ -458,12 +458,19 @@ int pj_spawn_end(pj_proc *p, int grace_ms)
         return -1;
     /* Its output ended: it is exiting by itself, give it grace_ms (not
      * reaped yet, so its pid and process group stay ours to kill). */
-    for (int waited = 0; waited < grace_ms; waited += REAP_STEP_MS) {
+    for (int waited = 0;; waited += REAP_STEP_MS) {
         siginfo_t si;
         memset(&si, 0, sizeof(si));
-        if (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 && errno != EINTR)
-            break;
-        if (si.si_pid == p->pid)
+        if (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0) {
+            if (errno == EINTR)
+                continue;
+            /* reaped by someone else (another thread of the application):
+             * its pid may be another process's by now, never signalled */
+            p->pid = -1;
+            restore_sigchld(p);
+            return -1;
+        }
+        if (si.si_pid == p->pid || waited >= grace_ms)
             break;
         struct timespec ts = {0, REAP_STEP_MS * 1000000L};
         (void)nanosleep(&ts, NULL);
