@@ -441,6 +441,24 @@ ssh_device approve 'echo e2e-ok-$(id -un)'
 check "device_from = 127.0.0.0/8: a login from 127.0.0.1 signs in" ssh_ok
 write_conf "$TIMEOUT"
 
+echo "# ---- 8. sudo in a terminal (a pty, as a user at a console): the helper cannot reach it"
+new_prompts sudo-pty
+l0=$(log_lines)
+start_approver "$prompts" approve
+tx "(as $U, in a pty) sudo -S -k /usr/bin/id -u   (typed: two empty lines)" \
+    env IN="$sudo_in" PROMPTS="$prompts" timeout -k 5 60 "${LOGNS[@]}" /bin/sh -c \
+    '"$1" -c "import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)" runuser -u "$0" -- \
+        sudo -S -k /usr/bin/id -u <"$IN" >>"$PROMPTS" 2>&1' "$U" "$PY"
+end_approver
+sed 's/^/#   terminal: /' "$prompts"
+sed 's/^/#   helper: /' "$tmp/helper-during" 2>/dev/null
+check "sudo in a pty: the sign-in prompt was shown on the terminal" grep -q "Sign in at" "$prompts"
+check "sudo in a pty: after the approval it runs id -u as root (prints 0)" \
+    eval '[ "$rc" = 0 ] && tr -d "\r" <"$prompts" | grep -qx 0'
+check "sudo in a pty: the helper had no terminal and a session of its own" \
+    eval '[ -s "$tmp/helper-during" ] && awk "{ split(\$2, s, \"=\"); if (s[2] != \$1 || \$3 != \"tty=?\") bad = 1 } END { exit bad || NR == 0 }" "$tmp/helper-during"'
+check "ps after: no pamjwt-device left" helper_gone
+
 # ---- the end ------------------------------------------------------------------------
 
 oidc_stop
