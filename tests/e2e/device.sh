@@ -216,7 +216,7 @@ print(r)' "$p" 2>&1)"
     esac
 }
 start_approver() { # start_approver FILE ACTION
-    rm -f "$tmp/ps-during" "$tmp/code" "$tmp/approve.log"
+    rm -f "$tmp/ps-during" "$tmp/helper-during" "$tmp/code" "$tmp/approve.log"
     approver "$@" &
     approver_pid=$!
 }
@@ -443,10 +443,10 @@ write_conf "$TIMEOUT"
 
 echo "# ---- 8. sudo in a terminal (a pty, as a user at a console): the helper cannot reach it"
 new_prompts sudo-pty
-l0=$(log_lines)
 start_approver "$prompts" approve
+# (not in the log namespace: its /dev has no working pty multiplexer)
 tx "(as $U, in a pty) sudo -S -k /usr/bin/id -u   (typed: two empty lines)" \
-    env IN="$sudo_in" PROMPTS="$prompts" timeout -k 5 60 "${LOGNS[@]}" /bin/sh -c \
+    env IN="$sudo_in" PROMPTS="$prompts" timeout -k 5 60 /bin/sh -c \
     '"$1" -c "import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)" runuser -u "$0" -- \
         sudo -S -k /usr/bin/id -u <"$IN" >>"$PROMPTS" 2>&1' "$U" "$PY"
 end_approver
