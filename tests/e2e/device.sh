@@ -445,10 +445,32 @@ echo "# ---- 8. sudo in a terminal (a pty, as a user at a console): the helper c
 new_prompts sudo-pty
 start_approver "$prompts" approve
 # (not in the log namespace: its /dev has no working pty multiplexer)
-tx "(as $U, in a pty) sudo -S -k /usr/bin/id -u   (typed: two empty lines)" \
-    env IN="$sudo_in" PROMPTS="$prompts" timeout -k 5 60 /bin/sh -c \
-    '"$1" -c "import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)" runuser -u "$0" -- \
-        sudo -S -k /usr/bin/id -u <"$IN" >>"$PROMPTS" 2>&1' "$U" "$PY"
+# a terminal that presses Enter at each prompt (sudo flushes what was typed
+# ahead), its screen in $prompts
+cat >"$tmp/bin/pty-enter" <<'EOF'
+# TEST ONLY (tests/e2e/device.sh): run argv[2:] on a pty, press Enter at each prompt
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+screen = open(sys.argv[1], "ab", buffering=0)
+seen = b""
+while True:
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    screen.write(data)
+    seen += data
+    if seen.rstrip().endswith(b":"):  # a prompt: Enter
+        os.write(fd, b"\n")
+        seen = b""
+sys.exit(os.waitpid(pid, 0)[1] >> 8)
+EOF
+tx "(as $U, in a pty) sudo -k /usr/bin/id -u   (Enter at each prompt)" \
+    timeout -k 5 60 "$PY" "$tmp/bin/pty-enter" "$prompts" runuser -u "$U" -- sudo -k /usr/bin/id -u
 end_approver
 sed 's/^/#   terminal: /' "$prompts"
 sed 's/^/#   helper: /' "$tmp/helper-during" 2>/dev/null
