@@ -207,6 +207,8 @@ class Provider(BaseHTTPRequestHandler):
             st["errors"].append("grant_type %r" % form.get("grant_type"))
         if form.get("device_code") != self.server.device_code:
             st["errors"].append("device_code does not match")
+        if mode == "forever":  # pamjwt-device (no DPoP): never approved
+            return self.outcome(now, "authorization_pending")
         proof = self.headers.get("DPoP")
         try:
             if proof is None:

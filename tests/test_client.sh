@@ -462,6 +462,29 @@ t "login over https without the private CA: refused" [ $rc -eq 1 ]
 login --issuer "$https" --ca-file "$dir/issuer.key"; rc=$?
 t "login over https with a --ca-file that is not the CA: refused" [ $rc -eq 1 ]
 
+# ---- pamjwt-device stops polling once its output is closed (the module
+# that started it went away): bounded wait, no timing asserted
+mode http forever
+t "pamjwt-device: shows a code, polls, and stops once its output is closed" \
+  "$PY" - "${top_builddir:-.}/pamjwt-device" "$http" <<'EOF'
+import subprocess, sys, time
+p = subprocess.Popen([sys.argv[1]], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={})
+p.stdin.write(("issuer %s\nclient_id pamjwt-test\nscope openid\ntimeout 60\n\n" % sys.argv[2]).encode())
+p.stdin.close()
+if not p.stdout.readline().startswith(b"show "):
+    p.kill()
+    sys.exit(2)
+time.sleep(1.5)  # it polls (interval 1 s, always authorization_pending)
+if p.poll() is not None:
+    sys.exit(3)
+p.stdout.close()
+try:
+    p.wait(timeout=10)
+except subprocess.TimeoutExpired:
+    p.kill()
+    sys.exit(1)
+EOF
+
 # ---- the module stays free of the client
 t "pam_jwt.so does not link libcurl" sh -c "! readelf -d '${top_builddir:-.}/.libs/pam_jwt.so' | grep -q libcurl"
 t "pam_jwt.so has none of the client's code" sh -c "! nm '${top_builddir:-.}/.libs/pam_jwt.so' | grep -q 'pj_cli_\|pj_http_\|pj_store_'"

@@ -18,6 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -3293,6 +3297,60 @@ static int dev_conv(int n, const struct pam_message **msg, struct pam_response *
     return PAM_SUCCESS;
 }
 
+/* The helpers live in devbin: a directory whose path is owned by root (or
+ * by the user running the tests) and writable by no one else up to /, as
+ * device_helper must be (not under /tmp). */
+static char devbin[256];
+
+static const char *devbin_path(const char *name)
+{
+    char *p = path_buf[path_i++ % 8];
+    snprintf(p, 4096, "%s/%s", devbin, name);
+    return p;
+}
+
+static bool devbin_setup(void)
+{
+    char base[200];
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
+    if (geteuid() == 0)
+        snprintf(base, sizeof(base), "/run");
+    else if (xdg && xdg[0] == '/')
+        snprintf(base, sizeof(base), "%s", xdg);
+    else
+        snprintf(base, sizeof(base), "/run/user/%lu", (unsigned long)geteuid());
+    snprintf(devbin, sizeof(devbin), "%s/pamjwt-test-XXXXXX", base);
+    if (mkdtemp(devbin) == NULL)
+        return false;
+    chmod(devbin, 0755);
+    return true;
+}
+
+/* A helper user for tests as root: a system user that is not root's group,
+ * not in it, not nobody (the module refuses those). */
+static bool pick_dev_user(void)
+{
+    struct passwd *pw;
+    bool found = false;
+    setpwent();
+    while (!found && (pw = getpwent()) != NULL) {
+        gid_t g[64];
+        int ng = 64;
+        if (pw->pw_uid == 0 || pw->pw_gid == 0 || pw->pw_uid >= 60000 ||
+            strcmp(pw->pw_name, "nobody") == 0 ||
+            getgrouplist(pw->pw_name, pw->pw_gid, g, &ng) < 0)
+            continue;
+        found = true;
+        for (int i = 0; i < ng; i++)
+            if (g[i] == 0)
+                found = false;
+        if (found)
+            snprintf(dev_user, sizeof(dev_user), "%s", pw->pw_name);
+    }
+    endpwent();
+    return found;
+}
+
 /* A stub helper: `body` is shell.  $D is the device test directory. */
 static const char *dev_helper(const char *name, const char *body)
 {
@@ -3306,10 +3364,12 @@ static const char *dev_helper(const char *name, const char *body)
              "cat /proc/$$/limits > $D/%s.limits\n"
              "cat > $D/%s.request\n%s\n",
              dir, name, name, name, name, name, name, name, body);
-    char path[256];
-    snprintf(path, sizeof(path), "dev/%s", name);
-    write_text(path, text, 0755);
-    return P(path);
+    const char *path = devbin_path(name);
+    if (tl_write_file(path, text, strlen(text), 0755) != 0) {
+        printf("Bail out! cannot write %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    return path;
 }
 
 static void dev_conf(const char *helper, const char *extra)
@@ -3323,6 +3383,7 @@ static void dev_conf(const char *helper, const char *extra)
 }
 
 static const char *dev_stale; /* a PAM environment entry set before the auth */
+static const char *dev_rhost; /* PAM_RHOST, when set */
 static int dev_auth(const char *args, const char *user, double *secs)
 {
     char stack[8192];
@@ -3343,6 +3404,8 @@ static int dev_auth(const char *args, const char *user, double *secs)
         return -1;
     if (dev_stale)
         pam_putenv(h, dev_stale);
+    if (dev_rhost)
+        pam_set_item(h, PAM_RHOST, dev_rhost);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = pam_authenticate(h, 0);
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -3613,10 +3676,17 @@ static void test_device_broken_helpers(void)
            "device: ... logged '%s', helper gone (got %s)", broken[i].log, logbuf);
     }
     /* a helper that cannot be run */
-    dev_conf(P("dev/missing"), NULL);
+    dev_conf(devbin_path("missing"), NULL);
     rc = dev_auth(NULL, me, NULL);
-    ok(rc == PAM_AUTHINFO_UNAVAIL && log_has("cannot run helper") && log_has("exec: No such file"),
+    ok(rc == PAM_AUTHINFO_UNAVAIL && log_has("device_helper") && log_has("No such file"),
        "device: a missing helper -> PAM_AUTHINFO_UNAVAIL, logged (got %s)", logbuf);
+    const char *noexec = dev_helper("noexec", "exit 0");
+    chmod(noexec, 0644);
+    dev_conf(noexec, NULL);
+    rc = dev_auth(NULL, me, NULL);
+    ok(rc == PAM_AUTHINFO_UNAVAIL && log_has("cannot run helper") && log_has("exec: Permission"),
+       "device: a helper that cannot be executed -> PAM_AUTHINFO_UNAVAIL, logged (got %s)",
+       logbuf);
 }
 
 /* lying helpers: the token is verified like any other */
@@ -3798,13 +3868,363 @@ static void test_device_audience(const char *show)
     free(viadev);
 }
 
+/* ---------------------------------------------------------- device seams */
+/* The probe (tests/device_probe.c) as device_helper, reporting to
+ * dir/dev/probe.report; scope "wait" makes it wait after showing a code. */
+static const char *probe_report(void)
+{
+    return P("dev/probe.report");
+}
+
+static void probe_conf(const char *extra)
+{
+    static char helper[512];
+    char buf[4096];
+    const char *src = getenv("DEVICE_PROBE");
+    char *bin = NULL;
+    size_t n = 0;
+    FILE *f = src ? fopen(src, "rb") : NULL;
+    if (f != NULL) {
+        bin = malloc(4 << 20);
+        n = bin ? fread(bin, 1, 4 << 20, f) : 0;
+        fclose(f);
+    }
+    snprintf(helper, sizeof(helper), "%s", devbin_path("probe"));
+    if (bin == NULL || n == 0 || tl_write_file(helper, bin, n, 0755) != 0) {
+        printf("Bail out! cannot copy the probe %s\n", src ? src : "(DEVICE_PROBE unset)");
+        exit(1);
+    }
+    free(bin);
+    remove(probe_report());
+    snprintf(buf, sizeof(buf),
+             "issuer = https://idp.example\ndevice_flow = yes\ndevice_client_id = %s\n"
+             "device_helper = %s\ndevice_user = %s\n%s",
+             probe_report(), helper, dev_user, extra ? extra : "");
+    conf(buf);
+}
+
+/* A number from the probe's report, or -1. */
+static long probe_value(const char *key)
+{
+    char *r = dev_file("probe.report"), *p;
+    long v = -1;
+    size_t kl = strlen(key);
+    for (p = r; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (strncmp(p, key, kl) == 0 && p[kl] == ' ') {
+            v = strtol(p + kl + 1, NULL, 10);
+            break;
+        }
+    free(r);
+    return v;
+}
+
+/* The process is gone (no process, or a zombie: it is dead). */
+static bool pid_dead(long pid)
+{
+    char path[64], st[512];
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return true;
+    size_t n = fread(st, 1, sizeof(st) - 1, f);
+    fclose(f);
+    st[n] = '\0';
+    char *c = strrchr(st, ')');
+    return c != NULL && c[1] == ' ' && (c[2] == 'Z' || c[2] == 'X');
+}
+
+/* Both gone within two seconds (polled; not a timing assertion). */
+static bool dead_soon(long a, long b)
+{
+    for (int i = 0; i < 200; i++) {
+        if (pid_dead(a) && pid_dead(b))
+            return true;
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+/* The helper cannot reach the terminal of the login that started it: the
+ * PAM process here has a controlling terminal (a pty), as sudo's has. */
+static void test_device_no_terminal(void)
+{
+    int m = posix_openpt(O_RDWR | O_NOCTTY);
+    if (m < 0 || grantpt(m) != 0 || unlockpt(m) != 0) {
+        skip(5, "device: no pty");
+        return;
+    }
+    probe_conf(NULL);
+    fflush(stdout);
+    pid_t kid = fork();
+    if (kid == 0) {
+        int s;
+        if (setsid() < 0 || (s = open(ptsname(m), O_RDWR)) < 0 || ioctl(s, TIOCSCTTY, 0) != 0)
+            _exit(99);
+        int rc = dev_auth(NULL, me, NULL);
+        if (rc != PAM_AUTH_ERR)
+            printf("# probe: %d %s\n", rc, logbuf);
+        fflush(stdout);
+        _exit(rc == PAM_AUTH_ERR ? 0 : 98);
+    }
+    int st = 0;
+    waitpid(kid, &st, 0);
+    close(m);
+    ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "device seams: the probe ran under a login with a "
+                                              "controlling terminal (status %d)", st);
+    ok(probe_value("sid_is_pid") == 1, "device seams: the helper has a session of its own");
+    ok(probe_value("tty_open") > 0, "device seams: the helper cannot open /dev/tty (errno %ld)",
+       probe_value("tty_open"));
+    ok(probe_value("tiocsti") == 0, "device seams: TIOCSTI pushes nothing from the helper (%ld)",
+       probe_value("tiocsti"));
+    ok(probe_value("no_new_privs") == 1, "device seams: the helper runs with no_new_privs");
+}
+
+/* What the helper started dies with the sign-in: the module kills the
+ * helper's process group (here without a terminal whose hang-up would
+ * kill it anyway). */
+static void test_device_group_kill(void)
+{
+    probe_conf(NULL);
+    int rc = dev_auth(NULL, me, NULL);
+    long child = probe_value("child");
+    ok(rc == PAM_AUTH_ERR && child > 0 && dead_soon(child, child),
+       "device seams: a process the helper started is killed when the sign-in ends (%d, %ld)",
+       rc, child);
+    if (child > 0 && !pid_dead(child))
+        kill((pid_t)child, SIGKILL);
+}
+
+/* The PAM process dies while the helper polls: the helper dies with it. */
+static void test_device_parent_death(void)
+{
+    probe_conf("device_scope = wait\n");
+    fflush(stdout);
+    pid_t kid = fork();
+    if (kid == 0) {
+        (void)dev_auth(NULL, me, NULL);
+        _exit(0);
+    }
+    for (int i = 0; i < 1000 && access(probe_report(), F_OK) != 0; i++) {
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    long pid = probe_value("pid"), child = probe_value("child");
+    ok(pid > 0 && child > 0, "device seams: the waiting probe started (pid %ld)", pid);
+    kill(kid, SIGKILL);
+    waitpid(kid, NULL, 0);
+    ok(pid > 0 && dead_soon(pid, pid),
+       "device seams: PAM process killed while the helper polls: no helper left");
+    /* A process the helper itself started is not covered when the module
+     * is killed (nothing is left to kill its group; a cgroup would): the
+     * real helper starts none.  Not left behind by the test. */
+    if (pid > 0 && !pid_dead(pid))
+        kill((pid_t)pid, SIGKILL);
+    if (child > 0 && !pid_dead(child))
+        kill((pid_t)child, SIGKILL);
+}
+
+/* device_max_pending: with every slot held, one more is refused at once. */
+static void test_device_max_pending(const char *show)
+{
+    const char *test_so = getenv("PAM_JWT_TEST_SO");
+    char slots[512], slot0[600];
+    snprintf(slots, sizeof(slots), "%s", test_so);
+    char *cut = strstr(slots, "/.libs/");
+    if (cut == NULL) {
+        skip(4, "device: the test module is not in tests/.libs");
+        return;
+    }
+    snprintf(cut, sizeof(slots) - (size_t)(cut - slots), "/device-slots");
+    mkdir(slots, 0700);
+    snprintf(slot0, sizeof(slot0), "%s/slot-0", slots);
+    int fd = open(slot0, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    ok(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0, "device max_pending: the test holds slot 0");
+    char body[256];
+    snprintf(body, sizeof(body), "%s\necho 'error denied'", show);
+    dev_conf(dev_helper("pending", body), "device_max_pending = 1\n");
+    remove(P("dev/pending.pid"));
+    int rc = dev_auth(NULL, me, NULL);
+    ok(rc == PAM_AUTHINFO_UNAVAIL && log_has("device_max_pending (1) sign-ins are in progress") &&
+           access(P("dev/pending.pid"), F_OK) != 0,
+       "device max_pending: the N+1st -> PAM_AUTHINFO_UNAVAIL, logged, no helper (got %s)",
+       logbuf);
+    if (fd >= 0)
+        close(fd); /* the slot is free again */
+    rc = dev_auth(NULL, me, NULL);
+    ok(rc == PAM_AUTH_ERR && access(P("dev/pending.pid"), F_OK) == 0,
+       "device max_pending: with the slot free the sign-in runs (%d, %s)", rc, logbuf);
+    dev_conf(dev_helper("pending", body), "device_max_pending = 0\n");
+    rc = dev_auth(NULL, me, NULL);
+    ok(log_has("device_max_pending: expected a number from 1 to 1024"),
+       "device max_pending: 0 is a config error (got %s)", logbuf);
+}
+
+/* device_helper and the directories above it; device_user. */
+static void test_device_safe_path_and_user(const char *show)
+{
+    char sub_dir[300], body[256];
+    int rc;
+    snprintf(body, sizeof(body), "%s\necho 'error denied'", show);
+    snprintf(sub_dir, sizeof(sub_dir), "%s/gw", devbin);
+    mkdir(sub_dir, 0755);
+    char h[512];
+    snprintf(h, sizeof(h), "%s", dev_helper("gw/helper", body));
+    chmod(sub_dir, 0775);
+    dev_conf(h, NULL);
+    rc = dev_auth(NULL, me, NULL);
+    ok(rc == PAM_AUTHINFO_UNAVAIL && log_has("is writable by group or others") &&
+           access(P("dev/gw/helper.pid"), F_OK) != 0,
+       "device safe path: a group-writable directory above the helper -> PAM_AUTHINFO_UNAVAIL "
+       "(got %s)", logbuf);
+    chmod(sub_dir, 0755);
+    chmod(h, 0775);
+    rc = dev_auth(NULL, me, NULL);
+    ok(rc == PAM_AUTHINFO_UNAVAIL && log_has("is writable by group or others"),
+       "device safe path: a group-writable helper -> PAM_AUTHINFO_UNAVAIL (got %s)", logbuf);
+    chmod(h, 0755);
+    if (geteuid() == 0) {
+        struct passwd *pw = getpwnam(dev_user);
+        int cr = chown(sub_dir, pw ? pw->pw_uid : 1, (gid_t)-1);
+        rc = dev_auth(NULL, me, NULL);
+        ok(cr == 0 && rc == PAM_AUTHINFO_UNAVAIL && log_has("(must be root)"),
+           "device safe path: a directory owned by another user -> PAM_AUTHINFO_UNAVAIL (got %s)",
+           logbuf);
+        if (chown(sub_dir, 0, (gid_t)-1) != 0)
+            printf("# cannot give %s back to root\n", sub_dir);
+    } else {
+        skip(1, "device safe path: not root, cannot give a directory to another user");
+    }
+    char link[300];
+    snprintf(link, sizeof(link), "%s/link", devbin);
+    int lr = symlink(h, link);
+    dev_conf(link, NULL);
+    rc = dev_auth(NULL, me, NULL);
+    ok(lr == 0 && rc == PAM_AUTHINFO_UNAVAIL && log_has("not a regular file"),
+       "device safe path: a symbolic link as device_helper -> PAM_AUTHINFO_UNAVAIL (got %s)",
+       logbuf);
+    /* the overflow user */
+    if (getpwnam("nobody") != NULL) {
+        char cbuf[1024];
+        snprintf(cbuf, sizeof(cbuf),
+                 "issuer = https://idp.example\ndevice_flow = yes\ndevice_client_id = pam-test\n"
+                 "device_helper = %s\ndevice_user = nobody\n", h);
+        conf(cbuf);
+        rc = dev_auth(NULL, me, NULL);
+        ok(rc == PAM_AUTHINFO_UNAVAIL && log_has("device_user nobody is the overflow user"),
+           "device user: nobody -> PAM_AUTHINFO_UNAVAIL, logged (got %s)", logbuf);
+    } else {
+        skip(1, "device user: no user nobody here");
+    }
+}
+
+/* White space is not a trigger; device_from limits who is offered it. */
+static void test_device_trigger_and_from(const char *show)
+{
+    char body[256];
+    int rc;
+    snprintf(body, sizeof(body), "%s\necho 'error denied'", show);
+    char h[512];
+    snprintf(h, sizeof(h), "%s", dev_helper("trig", body));
+    dev_conf(h, NULL);
+    remove(P("dev/trig.pid"));
+    dev_first = " ";
+    rc = dev_auth(NULL, me, NULL);
+    ok(rc == PAM_IGNORE && access(P("dev/trig.pid"), F_OK) != 0,
+       "device: a one-space answer is passed on (PAM_IGNORE), no helper started (%d)", rc);
+    dev_first = "\t";
+    rc = dev_auth(NULL, me, NULL);
+    ok(rc == PAM_IGNORE && access(P("dev/trig.pid"), F_OK) != 0,
+       "device: a tab is passed on too (%d)", rc);
+    dev_first = "";
+    struct { const char *from, *rhost; bool offered; } cases[] = {
+        {"192.0.2.0/24", "198.51.100.7", false},
+        {"192.0.2.0/24", "192.0.2.9", true},
+        {"192.0.2.0/24", "::ffff:192.0.2.9", true},
+        {"192.0.2.0/24", "host.example", false},
+        {"192.0.2.0/24", NULL, true},
+        {"2001:db8::/32, 10.0.0.0/8", "2001:db8::1", true},
+        {"2001:db8::/32, 10.0.0.0/8", "2001:db9::1", false},
+        {"192.0.2.7", "192.0.2.8", false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char extra[128];
+        snprintf(extra, sizeof(extra), "device_from = %s\n", cases[i].from);
+        dev_conf(h, extra);
+        remove(P("dev/trig.pid"));
+        dev_rhost = cases[i].rhost;
+        rc = dev_auth(NULL, me, NULL);
+        if (cases[i].offered)
+            ok(rc == PAM_AUTH_ERR && access(P("dev/trig.pid"), F_OK) == 0 &&
+                   strncmp(dev_msgs, "OFF|Token (empty to sign in", 27) == 0,
+               "device_from = %s, PAM_RHOST %s: offered (%d, %s)", cases[i].from,
+               cases[i].rhost ? cases[i].rhost : "unset", rc, logbuf);
+        else
+            ok(rc == PAM_IGNORE && access(P("dev/trig.pid"), F_OK) != 0 &&
+                   strcmp(dev_msgs, "OFF|Token: \n") == 0,
+               "device_from = %s, PAM_RHOST %s: prompt 'Token: ', empty answer passed on, no "
+               "helper (%d, %s)", cases[i].from, cases[i].rhost, rc, dev_msgs);
+    }
+    dev_rhost = NULL;
+}
+
+static void reap_all(int sig)
+{
+    (void)sig;
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;
+}
+
+/* The application ignores SIGCHLD or reaps in a handler: the helper's
+ * status is still the module's, and the disposition is given back. */
+static void test_device_sigchld(void)
+{
+    struct sigaction sa, cur;
+    dev_conf(dev_helper("st3", "echo 'show https://idp.example/device ABCD-EFGH'\nexit 3"), NULL);
+    for (int round = 0; round < 2; round++) {
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = round == 0 ? SIG_IGN : reap_all;
+        sigaction(SIGCHLD, &sa, NULL);
+        int rc = dev_auth(NULL, me, NULL);
+        sigaction(SIGCHLD, NULL, &cur);
+        ok(rc == PAM_AUTHINFO_UNAVAIL && log_has("ended without a result (exit status 3)"),
+           "device: SIGCHLD %s in the application: the helper's exit status is known (got %s)",
+           round == 0 ? "ignored" : "reaped by a handler", logbuf);
+        ok(cur.sa_handler == sa.sa_handler, "device: ... and SIGCHLD is given back as it was");
+        sa.sa_handler = SIG_DFL;
+        sigaction(SIGCHLD, &sa, NULL);
+    }
+}
+
+static void test_device_seams(const char *show, const char *tok)
+{
+    (void)tok;
+    test_device_no_terminal();
+    test_device_group_kill();
+    test_device_parent_death();
+    test_device_max_pending(show);
+    test_device_safe_path_and_user(show);
+    test_device_trigger_and_from(show);
+    test_device_sigchld();
+}
+
 static void test_device(void)
 {
     static const char show[] = "echo 'show https://idp.example/device ABCD-EFGH'";
 
+    const char *test_so = getenv("PAM_JWT_TEST_SO"), *main_so = so;
+    if (test_so == NULL || !devbin_setup()) {
+        skip(1, "device: PAM_JWT_TEST_SO not set or no safe directory for the helpers");
+        return;
+    }
+    so = test_so; /* its device_max_pending slots are in the build tree */
     if (geteuid() == 0) {
-        snprintf(dev_user, sizeof(dev_user), "nobody");
-        chmod(dir, 0711); /* the helper (nobody) runs scripts in dir/dev */
+        if (!pick_dev_user()) {
+            skip(1, "device: no system user to run the helper as");
+            so = main_so;
+            return;
+        }
+        chmod(dir, 0711); /* the helper writes what it saw in dir/dev */
     } else {
         snprintf(dev_user, sizeof(dev_user), "%s", me);
     }
@@ -3814,6 +4234,7 @@ static void test_device(void)
     chmod(devdir, 0777); /* the stubs write what they saw here */
     char *tok = iss_token(k_ec256, "ES256", "https://idp.example", me,
                           "\"email\":\"me@example.com\",\"aud\":\"pam-test\"");
+    char *tok2 = strdup(tok);
     test_device_approved(show, tok);
     test_device_helper_sandbox();
     test_device_typed_token(tok);
@@ -3826,7 +4247,11 @@ static void test_device(void)
     test_device_helper_user();
     test_device_policy_dir(show);
     test_device_audience(show);
+    test_device_seams(show, tok2);
+    free(tok2);
     dev_first = NULL;
+    so = main_so;
+    tl_rmtree(devbin);
 }
 
 static void test_pop_audience_default(EVP_PKEY *hec, const char *t)

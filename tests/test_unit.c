@@ -21,6 +21,11 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "device_reply.h"
+#include "log.h"
+#include "netmatch.h"
+#include "slot.h"
+#include "spawn.h"
 #include "b64enc.h"
 #include "b64url.h"
 #include "claims.h"
@@ -2887,6 +2892,183 @@ static void test_strfmt_pop_reason(void)
        "pop: a reason longer than its buffer ends in ... (%s)", why);
 }
 
+/* ---------------------------------------------------------- device seams */
+static void test_sanitize_tiny(void)
+{
+    for (size_t sz = 1; sz <= 4; sz++) {
+        char buf[16];
+        memset(buf, 'X', sizeof(buf));
+        pj_sanitize(buf + 4, sz, "abcdef\x01", 7);
+        bool guard = true;
+        for (size_t i = 0; i < 4; i++)
+            guard = guard && buf[i] == 'X';
+        for (size_t i = 4 + sz; i < sizeof(buf); i++)
+            guard = guard && buf[i] == 'X';
+        ok(guard && strlen(buf + 4) == sz - 1,
+           "pj_sanitize into %zu bytes: nothing written past it, NUL-terminated (%s)", sz, buf + 4);
+    }
+}
+
+static void test_runas_rules(void)
+{
+    gid_t none[1] = {100}, with0[3] = {100, 0, 5};
+    ok(pj_runas_refused(0, 100, none, 1, 65534) != NULL, "device_user: uid 0 refused");
+    ok(pj_runas_refused(1000, 0, none, 1, 65534) != NULL, "device_user: gid 0 refused");
+    ok(pj_runas_refused(1000, 100, with0, 3, 65534) != NULL,
+       "device_user: supplementary group 0 refused");
+    ok(pj_runas_refused(65534, 65534, none, 1, 65534) != NULL,
+       "device_user: the overflow uid (nobody) refused");
+    ok(pj_runas_refused(70000, 100, none, 1, 70000) != NULL,
+       "device_user: the overflow uid as the kernel says it, refused");
+    ok(pj_runas_refused(998, 998, none, 1, 65534) == NULL, "device_user: a system user is fine");
+}
+
+static void test_device_reply_checks(void)
+{
+    struct { const char *code; bool good; } codes[] = {
+        {"ABCD-EFGH", true}, {"abcd1234", true}, {"WDJB-MJHT", true},
+        {"ABCD_EFGH", false}, {"AB%CD", false}, {"AB\x1b[2J", false}, {"", false},
+        {"0123456789012345678901234567890-", true}, {"0123456789012345678901234567890-X", false},
+    };
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+        ok(pj_dr_code_ok(codes[i].code) == codes[i].good, "user code '%s': %s", codes[i].code,
+           codes[i].good ? "accepted" : "refused");
+    char long_uri[600];
+    snprintf(long_uri, sizeof(long_uri), "https://idp.example/%0492d", 0); /* 512 bytes */
+    struct { const char *uri; bool good; } uris[] = {
+        {"https://idp.example/device", true}, {"https://idp.example:8443/d?x=1", true},
+        {"https://idp.example/a@b", true}, {"http://127.0.0.1:8080/device", true},
+        {"http://localhost/device", true}, {"http://idp.example/device", false},
+        {"http://localhost.evil.example/", false}, {"http://127.0.0.1.evil.example/", false},
+        {"https://user@idp.example/device", false}, {"https://u:p@idp.example/", false},
+        {"http://x@127.0.0.1/", false}, {"javascript:alert(1)", false}, {"https://", false},
+        {"ftp://idp.example/", false}, {long_uri, true},
+    };
+    for (size_t i = 0; i < sizeof(uris) / sizeof(uris[0]); i++)
+        ok(pj_dr_uri_ok(uris[i].uri) == uris[i].good, "verification URI '%.40s' (%zu bytes): %s",
+           uris[i].uri, strlen(uris[i].uri), uris[i].good ? "accepted" : "refused");
+    strcat(long_uri, "x");
+    ok(!pj_dr_uri_ok(long_uri), "verification URI of 513 bytes refused");
+    /* through the reader: a show line with a bad code is malformed */
+    pj_dreader r;
+    size_t used;
+    static const char bad_code[] = "show https://idp.example/device AB_CD\n";
+    pj_dr_init(&r);
+    ok(pj_dr_feed(&r, bad_code, strlen(bad_code), &used) == PJ_DR_BAD,
+       "reader: a show line with a user code of other characters is malformed");
+    static const char bad_uri[] = "show https://me@idp.example/device ABCD\n";
+    pj_dr_init(&r);
+    ok(pj_dr_feed(&r, bad_uri, strlen(bad_uri), &used) == PJ_DR_BAD,
+       "reader: a show line with user information in the URI is malformed");
+    /* the request: written by the module, read by the helper */
+    char req[PJ_DR_MAX_REQUEST];
+    pj_dr_request w = {"https://idp.example", "pam", "openid email", NULL, 110}, rd;
+    const char *why = NULL;
+    int n = pj_dr_request_write(&w, req, sizeof(req));
+    ok(n > 0 && pj_dr_request_read(req, (size_t)n, &rd, &why) == 0 &&
+           strcmp(rd.issuer, "https://idp.example") == 0 && strcmp(rd.client_id, "pam") == 0 &&
+           strcmp(rd.scope, "openid email") == 0 && rd.ca_file == NULL && rd.timeout == 110,
+       "request: what the module writes the helper reads (%s)", why ? why : "");
+    char twice[] = "issuer a\nissuer b\nclient_id c\ntimeout 5\n\n";
+    ok(pj_dr_request_read(twice, strlen(twice), &rd, &why) != 0,
+       "request: a repeated key is refused");
+    char late[] = "issuer a\nclient_id c\ntimeout 601\n\n";
+    ok(pj_dr_request_read(late, strlen(late), &rd, &why) != 0,
+       "request: a timeout past 600 is refused");
+}
+
+static void test_netmatch(void)
+{
+    struct { const char *net; bool good; } nets[] = {
+        {"10.0.0.0/8", true}, {"0.0.0.0/0", true}, {"192.0.2.7/32", true}, {"192.0.2.7", true},
+        {"::/0", true}, {"2001:db8::/32", true}, {"2001:db8::1/128", true}, {"::1", true},
+        {"10.0.0.1/8", false}, {"10.0.0.0/33", false}, {"2001:db8::/129", false},
+        {"10.0.0.0/", false}, {"10.0.0.0/-1", false}, {"10.0.0.0/ 8", false},
+        {"host.example", false}, {"10.0.0", false}, {"fe80::1%eth0", false}, {"", false},
+        {"::ffff:10.0.0.0/104", true},
+    };
+    for (size_t i = 0; i < sizeof(nets) / sizeof(nets[0]); i++) {
+        pj_net n;
+        const char *why = NULL;
+        ok((pj_net_parse(nets[i].net, &n, &why) == 0) == nets[i].good, "device_from '%s': %s",
+           nets[i].net, nets[i].good ? "accepted" : "refused");
+    }
+    struct { const char *list, *addr; bool in; } m[] = {
+        {"10.0.0.0/8", "10.1.2.3", true}, {"10.0.0.0/8", "11.0.0.1", false},
+        {"0.0.0.0/0", "203.0.113.9", true}, {"0.0.0.0/0", "2001:db8::1", false},
+        {"::/0", "2001:db8::1", true}, {"::/0", "203.0.113.9", true},
+        {"192.0.2.7/32", "192.0.2.7", true}, {"192.0.2.7/32", "192.0.2.6", false},
+        {"2001:db8::1/128", "2001:db8::1", true}, {"2001:db8::1/128", "2001:db8::2", false},
+        {"10.0.0.0/8", "::ffff:10.9.9.9", true}, {"::ffff:10.0.0.0/104", "10.9.9.9", true},
+        {"192.0.2.0/25", "192.0.2.127", true}, {"192.0.2.0/25", "192.0.2.128", false},
+        {"10.0.0.0/8", "localhost", false}, {"10.0.0.0/8", "", false},
+        {"10.0.0.0/8", "10.1.2.3 ", false}, {"10.0.0.0/8 2001:db8::/32", "2001:db8:1::5", true},
+        {"10.0.0.0/8,2001:db8::/32", "10.0.0.1", true},
+    };
+    for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+        pj_netlist l = {0};
+        const char *why = NULL;
+        int rc = pj_netlist_parse(&l, m[i].list, &why);
+        ok(rc == 0 && pj_netlist_match(&l, m[i].addr) == m[i].in, "device_from %s: %s %s",
+           m[i].list, m[i].addr, m[i].in ? "matches" : "does not match");
+        pj_netlist_free(&l);
+    }
+    int rc;
+    pj_config *c = parse("device_from = 10.0.0.0/8 2001:db8::/32\ndevice_max_pending = 3\n", &rc);
+    ok(rc == 0 && c->device_from.n == 2 && c->device_max_pending == 3,
+       "device config: device_from and device_max_pending parsed (%s)", lastlog);
+    pj_config_free(c);
+    c = parse("issuer = x\n", &rc);
+    ok(rc == 0 && c->device_from.n == 0 && c->device_max_pending == 8,
+       "device config: device_from unset, device_max_pending 8 by default");
+    pj_config_free(c);
+    c = parse("device_from = ssh.example.com\n", &rc);
+    ok(rc != 0 && strstr(lastlog, "device_from: expected an IPv4 or IPv6 address") != NULL,
+       "device config: a name in device_from is an error (%s)", lastlog);
+    pj_config_free(c);
+    c = parse("device_max_pending = 1025\n", &rc);
+    ok(rc != 0 && strstr(lastlog, "device_max_pending: expected a number from 1 to 1024") != NULL,
+       "device config: device_max_pending past 1024 is an error (%s)", lastlog);
+    pj_config_free(c);
+}
+
+static void test_slots(void)
+{
+    char *d = tl_tmpdir(), slots[600], link[700];
+    snprintf(slots, sizeof(slots), "%s/slots", d);
+    int a = pj_slot_take(slots, 2, &LOG), b = pj_slot_take(slots, 2, &LOG);
+    lastlog[0] = '\0';
+    int c = pj_slot_take(slots, 2, &LOG);
+    ok(a >= 0 && b >= 0 && c < 0 && strstr(lastlog, "device_max_pending (2)") != NULL,
+       "slots: two of two taken, a third refused (%s)", lastlog);
+    close(a);
+    c = pj_slot_take(slots, 2, &LOG);
+    ok(c >= 0, "slots: a closed slot is free again");
+    close(b);
+    close(c);
+    /* a holder that dies frees its slot (the kernel drops the lock) */
+    pid_t kid = fork();
+    if (kid == 0) {
+        (void)pj_slot_take(slots, 1, &LOG);
+        _exit(0);
+    }
+    waitpid(kid, NULL, 0);
+    a = pj_slot_take(slots, 1, &LOG);
+    ok(a >= 0, "slots: a dead holder's slot is free");
+    close(a);
+    snprintf(link, sizeof(link), "%s/slot-0", slots);
+    remove(link);
+    ok(symlink("/etc/passwd", link) == 0 && pj_slot_take(slots, 1, &LOG) < 0,
+       "slots: a symbolic link as a slot file is refused (%s)", lastlog);
+    remove(link);
+    chmod(slots, 0777);
+    ok(pj_slot_take(slots, 1, &LOG) < 0 && strstr(lastlog, "writable by group or others"),
+       "slots: a directory others can write is refused (%s)", lastlog);
+    chmod(slots, 0700);
+    tl_rmtree(d);
+    free(d);
+}
+
 int main(void)
 {
     test_replay_concurrent();
@@ -2928,5 +3110,10 @@ int main(void)
     test_jwk_thumbprint_rfc7638();
     test_curve_table_keys();
     test_strfmt_pop_reason();
+    test_sanitize_tiny();
+    test_runas_rules();
+    test_device_reply_checks();
+    test_netmatch();
+    test_slots();
     return tap_done();
 }

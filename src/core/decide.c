@@ -15,6 +15,7 @@
 #include "replay.h"
 #include "roster_index.h"
 #include "subject.h"
+#include "users.h"
 #include "util.h"
 
 #include <errno.h>
@@ -46,9 +47,7 @@ struct pj_ctx {
 
 double pj_now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return pj_clock_s(CLOCK_REALTIME);
 }
 
 /* End the decision with result r and a reason. */
@@ -600,60 +599,6 @@ static pj_verdict rule_pam_user(struct pj_ctx *x, pj_decision *d)
     return stop(d, PJ_REFUSE, "token is for user %s, not %s", safe, pu);
 }
 
-typedef enum { USER_FOUND, USER_MISSING, USER_LOOKUP_FAILED } user_lookup;
-
-/* getpwnam_r with a buffer that grows (bounded) until the entry fits. */
-static user_lookup lookup_user(const char *user, uid_t *uid, const pj_log *log)
-{
-    struct passwd pw, *res = NULL;
-    long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
-    size_t sz = hint > 0 && hint < 65536 ? (size_t)hint : 4096;
-    int e;
-    for (;;) {
-        /* holds a passwd entry, nothing secret: no wipe needed */
-        char *buf = malloc(sz);
-        if (buf == NULL)
-            return USER_LOOKUP_FAILED;
-        e = getpwnam_r(user, &pw, buf, sz, &res);
-        if (e == 0 && res != NULL)
-            *uid = pw.pw_uid;
-        free(buf);
-        if (e != ERANGE || sz >= 1024 * 1024)
-            break;
-        sz *= 4;
-    }
-    if (e == 0)
-        return res != NULL ? USER_FOUND : USER_MISSING;
-    if (e == ENOENT || e == ESRCH || e == EBADF || e == EPERM)
-        return USER_MISSING; /* "not found", as some NSS modules report it */
-    char safe[160];
-    pj_sanitize(safe, sizeof(safe), user, strlen(user));
-    pj_logf(log, LOG_ERR, "user database lookup for %s failed: %s", safe, strerror(e));
-    return USER_LOOKUP_FAILED;
-}
-
-/* The kernel's overflow uid (/proc/sys/kernel/overflowuid, 65534 when it
- * cannot be read): the uid of "nobody", which owns what a user namespace
- * cannot map; never a login target. */
-static uid_t overflow_uid(void)
-{
-    char buf[16];
-    uid_t v = 65534;
-    int fd = open("/proc/sys/kernel/overflowuid", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        ssize_t n = read(fd, buf, sizeof(buf) - 1);
-        if (n > 0) {
-            uintmax_t u;
-            buf[n] = '\0';
-            buf[strcspn(buf, "\n")] = '\0';
-            if (pj_parse_uint(buf, 0, PJ_MAX_MIN_UID, &u) == 0)
-                v = (uid_t)u;
-        }
-        close(fd);
-    }
-    return v;
-}
-
 /* Rule 7: the mapped user exists, and is not a system account below min_uid. */
 static pj_verdict rule_user_exists(struct pj_ctx *x, pj_decision *d)
 {
@@ -663,10 +608,10 @@ static pj_verdict rule_user_exists(struct pj_ctx *x, pj_decision *d)
     /* one line whether the user is missing or barred (min_uid, max_uid,
      * nobody): it does not tell who exists here */
     tell(d, "User %s cannot log in here with a token.", safe);
-    switch (lookup_user(d->user, &uid, x->rq->log)) {
-    case USER_FOUND: break;
-    case USER_MISSING: return stop(d, PJ_USER_UNKNOWN, "user %s does not exist", safe);
-    case USER_LOOKUP_FAILED:
+    switch (pj_user_lookup(d->user, &uid, NULL, x->rq->log)) {
+    case PJ_USER_FOUND: break;
+    case PJ_USER_MISSING: return stop(d, PJ_USER_UNKNOWN, "user %s does not exist", safe);
+    case PJ_USER_LOOKUP_FAILED:
         return stop(d, PJ_UNAVAIL, "user database lookup for %s failed", safe);
     }
     if (uid < x->c->min_uid) /* all uid_t: no sign, no width lost */
@@ -675,7 +620,7 @@ static pj_verdict rule_user_exists(struct pj_ctx *x, pj_decision *d)
     if (uid > x->c->max_uid)
         return stop(d, PJ_REFUSE, "user %s has uid %ju, above max_uid %ju", safe, (uintmax_t)uid,
                     (uintmax_t)x->c->max_uid);
-    if (uid == overflow_uid())
+    if (uid == pj_overflow_uid())
         return stop(d, PJ_REFUSE, "user %s has the overflow uid %ju (never a login target)", safe,
                     (uintmax_t)uid);
     return PJ_RULE_PASS;

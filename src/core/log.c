@@ -63,8 +63,9 @@ void pj_sanitize(char *dst, size_t dstsz, const char *src, size_t n)
         unsigned char c = (unsigned char)src[i];
         size_t need = (c >= 0x20 && c < 0x7f && c != '\\') ? 1 : 4;
         if (o + need + 4 > dstsz) { /* room for "..." and NUL */
-            memcpy(dst + o, "...", 3);
-            o += 3;
+            size_t dots = dstsz - 1 - o < 3 ? dstsz - 1 - o : 3; /* fewer in a tiny buffer */
+            memcpy(dst + o, "...", dots);
+            o += dots;
             break;
         }
         if (need == 1) {

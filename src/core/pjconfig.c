@@ -2,7 +2,9 @@
 
 #include "pjconfig.h"
 
+#include "device_reply.h"
 #include "jwks.h"
+#include "netmatch.h"
 #include "safefile.h"
 #include "scope.h"
 #include "target.h"
@@ -15,7 +17,7 @@
 #include <unistd.h>
 
 enum vtype { V_PATH, V_PATHS, V_DIR, V_STRING, V_SCOPED, V_ALGS, V_SUBJECTS, V_NUMBER, V_CLAIM,
-             V_NAMES, V_BOOL, V_UID, V_TARGETS, V_RANGE };
+             V_NAMES, V_BOOL, V_UID, V_TARGETS, V_RANGE, V_NETS };
 
 struct keydef {
     const char *name;
@@ -56,6 +58,9 @@ static const struct keydef keydefs[] = {
     {"device_ca_file", V_PATH, OFF(device_ca_file), 0, NULL},
     {"device_user", V_STRING, OFF(device_user), 0, NULL},
     {"device_helper", V_PATH, OFF(device_helper), 0, NULL},
+    {"device_max_pending", V_NUMBER, OFF(device_max_pending), PJ_MAX_DEVICE_PENDING,
+     "expected a number from 1 to 1024"},
+    {"device_from", V_NETS, OFF(device_from), 0, NULL},
     {"pop_audience", V_TARGETS, OFF(pop_audience), 0, NULL},
     {"group_map", V_PATH, OFF(group_map.path), 0, NULL},
     {"group_claim", V_STRING, OFF(group_claim), 0, NULL},
@@ -73,6 +78,7 @@ _Static_assert(FIELD_IS(leeway, int64_t) && FIELD_IS(max_lifetime, int64_t),
                "V_NUMBER fields are int64_t");
 _Static_assert(FIELD_IS(device_timeout, int64_t), "V_NUMBER fields are int64_t");
 _Static_assert(FIELD_IS(roster_grace_days, int64_t), "V_NUMBER fields are int64_t");
+_Static_assert(FIELD_IS(device_max_pending, int64_t), "V_NUMBER fields are int64_t");
 _Static_assert(FIELD_IS(min_uid, uid_t), "V_UID fields are uid_t");
 _Static_assert(FIELD_IS(max_uid, uid_t), "V_UID fields are uid_t");
 _Static_assert((uid_t)-1 > 0 && sizeof(uid_t) == 4, "uid_t is 32-bit unsigned, as the "
@@ -92,6 +98,7 @@ pj_config *pj_config_new(const char *path)
     c->max_lifetime = PJ_DEFAULT_MAX_LIFETIME;
     c->replay_dirfd = -1;
     c->device_timeout = PJ_DEFAULT_DEVICE_TIMEOUT;
+    c->device_max_pending = PJ_DEFAULT_DEVICE_PENDING;
     c->max_uid = PJ_MAX_MIN_UID;
     c->roster_low = PJ_DEFAULT_ROSTER_LOW;
     c->roster_high = PJ_DEFAULT_ROSTER_HIGH;
@@ -140,6 +147,7 @@ void pj_config_free(pj_config *c)
     free(c->group_claim);
     free(c->roster_key_file);
     free(c->roster_state_dir);
+    pj_netlist_free(&c->device_from);
     pj_keyset_free(&c->keys);
     if (c->replay_dirfd >= 0)
         close(c->replay_dirfd);
@@ -359,6 +367,8 @@ static int set_value(pj_config *c, const struct keydef *kd, char *v, const char 
         return parse_targets((pj_strlist *)((char *)c + kd->off), v, why);
     case V_RANGE:
         return parse_range(c, v, why);
+    case V_NETS:
+        return pj_netlist_parse((pj_netlist *)((char *)c + kd->off), v, why);
     case V_BOOL: {
         bool *b = (bool *)((char *)c + kd->off);
         if (strcmp(v, "yes") == 0)
@@ -537,16 +547,10 @@ static int load_hmac(pj_config *c, const pj_log *log)
 }
 
 /* A value handed to the device sign-in helper: printable ASCII, bounded
- * (spaces only where `spaces`). */
+ * (spaces only where `spaces`), as the helper protocol checks it. */
 static bool device_value_ok(const char *v, bool spaces)
 {
-    size_t n = strlen(v);
-    if (n == 0 || n > PJ_MAX_DEVICE_FIELD)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)v[i] < (spaces ? 0x20 : 0x21) || (unsigned char)v[i] > 0x7e)
-            return false;
-    return true;
+    return pj_dr_value_ok(v, PJ_MAX_DEVICE_FIELD, spaces);
 }
 
 /* http(s) as pamjwt login takes it: https, or http to the loopback host
@@ -570,6 +574,8 @@ static int check_device(pj_config *c, const pj_log *log)
     const char *why = NULL, *key = "device_flow";
     if (c->device_timeout < 1)
         key = "device_timeout", why = "expected whole seconds from 1 to 600";
+    else if (c->device_max_pending < 1)
+        key = "device_max_pending", why = "expected a number from 1 to 1024";
     else if (c->device_client_id && !device_value_ok(c->device_client_id, false))
         key = "device_client_id", why = "expected printable characters without spaces (at most 512)";
     else if (c->device_scope && !device_value_ok(c->device_scope, true))

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "groups.h"
+#include "netmatch.h"
 #include "keys.h"
 #include "log.h"
 #include "roster_index.h"
@@ -39,6 +40,8 @@
 #define PJ_DEFAULT_ROSTER_HIGH 299999u
 #define PJ_DEFAULT_ROSTER_GRACE_DAYS 30
 #define PJ_MAX_ROSTER_GRACE_DAYS 3650
+#define PJ_DEFAULT_DEVICE_PENDING 8 /* device_max_pending: sign-ins at once on a host */
+#define PJ_MAX_DEVICE_PENDING 1024
 
 typedef struct pj_claim_req {
     char *name;
@@ -78,6 +81,8 @@ typedef struct pj_config {
     char *device_audience;   /* aud of a token from device sign-in (scoped);
                               * NULL: device_client_id */
     int64_t device_timeout;  /* seconds, 1..600 (V_NUMBER: int64_t) */
+    int64_t device_max_pending; /* 1..1024 */
+    pj_netlist device_from;  /* empty: every login is offered device sign-in */
     pj_strlist pop_audience; /* a proof's aud must be one of these (scoped);
                               * empty: the default, PJ_POP_DEFAULT_AUDIENCE */
     pj_group_map group_map;  /* group_map = PATH (path NULL: not set) and its rules */

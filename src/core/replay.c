@@ -303,9 +303,7 @@ static void sweep(const pj_config *c, double now, const pj_log *log)
 
 static double wall_clock(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return pj_clock_s(CLOCK_REALTIME);
 }
 
 pj_replay_result pj_replay(const pj_config *c, const char *iss, const char *jti, double until,

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void pj_wipe_free(void *p, size_t n)
 {
@@ -122,4 +123,17 @@ int pj_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
         return -1;
     *out = (int64_t)v;
     return 0;
+}
+
+double pj_clock_s(int id)
+{
+    struct timespec ts;
+    if (clock_gettime((clockid_t)id, &ts) != 0)
+        return 0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int64_t pj_mono_ms(void)
+{
+    return (int64_t)(pj_clock_s(CLOCK_MONOTONIC) * 1000.0);
 }

@@ -25,6 +25,12 @@ char *pj_strndup(const char *s, size_t n);
  * (Into a fixed buffer, for a log line or a reason: pj_format, log.h.) */
 char *pj_strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The one clock: clock_gettime(id) in seconds (CLOCK_REALTIME for times
+ * in tokens, CLOCK_MONOTONIC for deadlines). */
+double pj_clock_s(int id);
+/* The monotonic clock in milliseconds, 64-bit on every architecture. */
+int64_t pj_mono_ms(void);
+
 /* A growable array of owned strings. */
 typedef struct pj_strlist {
     char **v;

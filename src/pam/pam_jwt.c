@@ -9,6 +9,7 @@
 
 #include "args.h"
 #include "chunk.h"
+#include "conv.h"
 #include "decide.h"
 #include "device.h"
 #include "export.h"
@@ -26,36 +27,6 @@
 static void emit_syslog(void *ctx, int prio, const char *msg)
 {
     pam_syslog((pam_handle_t *)ctx, prio, "%s", msg);
-}
-
-/* One question through the application's conversation function, called
- * directly: pam_get_authtok refuses answers of 512 bytes or more, and
- * pam_prompt logs its own line on failure (we log one, with a hint). */
-static int ask(void *ctx, const char *prompt, char **answer)
-{
-    pam_handle_t *pamh = ctx;
-    const void *item = NULL;
-    const struct pam_conv *conv;
-    struct pam_message msg = {PAM_PROMPT_ECHO_OFF, prompt};
-    const struct pam_message *msgp = &msg;
-    struct pam_response *resp = NULL;
-
-    *answer = NULL;
-    if (pam_get_item(pamh, PAM_CONV, &item) != PAM_SUCCESS || item == NULL)
-        return -1;
-    conv = item;
-    if (conv->conv == NULL || conv->conv(1, &msgp, &resp, conv->appdata_ptr) != PAM_SUCCESS) {
-        if (resp != NULL) {
-            pj_free_str(resp->resp);
-            free(resp);
-        }
-        return -1;
-    }
-    if (resp == NULL)
-        return -1;
-    *answer = resp->resp; /* NULL when the application gave no answer */
-    free(resp);
-    return *answer != NULL ? 0 : -1;
 }
 
 /* Set on the handle once the token prompt was answered: the client then
@@ -110,13 +81,13 @@ static int get_token(pam_handle_t *pamh, const pj_args *a, const pj_log *log, ch
             *tok = NULL;
             return PAM_AUTH_ERR;
         }
-        r = pj_chunk_complete(tok, ask, pamh, &why);
+        r = pj_chunk_complete(tok, pj_conv_ask, pamh, &why);
     } else if (a->use_first_pass) {
         pj_logf(log, LOG_NOTICE, "refused: use_first_pass given but no token was entered before");
         snprintf(line, PJ_USER_LINE_MAX, "%s", TELL_UNAVAIL);
         return PAM_AUTH_ERR;
     } else {
-        r = pj_chunk_ask(ask, pamh, a->prompt, tok, &why);
+        r = pj_chunk_ask(pj_conv_ask, pamh, a->prompt, tok, &why);
         if (r != PJ_CHUNK_NO_ANSWER) {
             static const char marker = 1;
             (void)pam_set_data(pamh, PJ_ANSWERED_KEY, (void *)&marker, NULL);
@@ -183,9 +154,17 @@ static void read_policies_first(pam_handle_t *pamh, attempt *at, const pj_log *l
     if (at->args_rc != 0 || at->args.use_first_pass ||
         (pam_get_item(pamh, PAM_AUTHTOK, &authtok) == PAM_SUCCESS && authtok != NULL))
         return;
+    const void *rhost = NULL;
     at->ps = pj_policies_load(at->args.config, log);
     at->preloaded = true;
-    if ((at->dev = pj_device_policy(at->ps)) != NULL && !at->args.prompt_set)
+    at->dev = pj_device_policy(at->ps);
+    /* device_from: offered only to logins from its networks */
+    if (at->dev != NULL && pam_get_item(pamh, PAM_RHOST, &rhost) == PAM_SUCCESS &&
+        !pj_device_offered(at->dev, rhost)) {
+        pj_debugf(log, "device sign-in not offered: PAM_RHOST is not in device_from");
+        at->dev = NULL;
+    }
+    if (at->dev != NULL && !at->args.prompt_set)
         at->args.prompt = PJ_DEVICE_PROMPT;
 }
 
@@ -195,7 +174,8 @@ static int sign_in_with_browser(pam_handle_t *pamh, attempt *at, const pj_log *l
 {
     char *dtok = NULL;
     int rc;
-    switch (pj_device_signin(pamh, at->dev, log, &dtok)) {
+    /* the refusal line is sent with the decision's (the quiet argument) */
+    switch (pj_device_signin(pamh, at->dev, log, &dtok, at->user_line, sizeof(at->user_line))) {
     case PJ_DEV_TOKEN:
         pj_free_str(at->tok);
         at->tok = dtok;
@@ -210,12 +190,12 @@ static int sign_in_with_browser(pam_handle_t *pamh, attempt *at, const pj_log *l
     return rc;
 }
 
+/* Only an answer of zero bytes starts a sign-in: white space is passed on
+ * like any answer that is not token-shaped (over sshd's password method a
+ * sign-in could never finish). */
 static bool empty_answer(const char *tok)
 {
-    const char *t = tok;
-    size_t n = strlen(tok);
-    pj_trim(&t, &n);
-    return n == 0;
+    return tok[0] == '\0';
 }
 
 /* The PAM code for a decision, once the application has what an accepted
@@ -271,7 +251,7 @@ static int decide(pam_handle_t *pamh, attempt *at, pj_log *log)
     }
     rq.now = pj_now();
     rq.consume = true;
-    rq.ask = ask; /* the proof of possession prompt */
+    rq.ask = pj_conv_ask; /* the proof of possession prompt */
     rq.ask_ctx = pamh;
     rq.log = log;
     rq.policies_given = at->preloaded;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <time.h>
 
 #define GRANT_DEVICE_CODE "urn:ietf:params:oauth:grant-type:device_code"
@@ -22,20 +23,29 @@
 
 double pj_dg_now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return pj_clock_s(CLOCK_MONOTONIC);
 }
 
-/* Sleep until the monotonic clock reads at least until. */
-static void sleep_until(double until)
+/* Sleep until the monotonic clock reads at least until: false when
+ * hangup_fd hung up first (no one reads the answer any more). */
+static bool sleep_until(double until, int hangup_fd)
 {
     for (double now = pj_dg_now(); now < until; now = pj_dg_now()) {
         double d = until - now;
+        if (hangup_fd > 0) {
+            struct pollfd p = {hangup_fd, 0, 0};
+            int pr = poll(&p, 1, d > 1.0 ? 1000 : (int)(d * 1000) + 1);
+            if (pr > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL)))
+                return false;
+            if (pr < 0 && errno != EINTR)
+                break;
+            continue;
+        }
         struct timespec ts = {(time_t)d, (long)((d - (double)(time_t)d) * 1e9)};
         if (nanosleep(&ts, NULL) != 0 && errno != EINTR)
             break;
     }
+    return true;
 }
 
 const char *pj_dg_str(json_t *o, const char *name)
@@ -239,7 +249,11 @@ pj_dg_result pj_dg_poll(pj_dgrant *g, char *(*proof)(void *ctx, const char *nonc
             }
             last = true;
         }
-        sleep_until(next);
+        if (!sleep_until(next, g->hangup_fd)) {
+            pj_logf(&pj_cli_log, LOG_NOTICE, "the login ended (output closed): polling stopped");
+            free(nonce);
+            return PJ_DG_ERROR;
+        }
         step = token_request(g, proof, take, ctx, &nonce, true);
         if (step == STEP_NONCE) /* RFC 9449 8: once more, at once, with the nonce */
             step = token_request(g, proof, take, ctx, &nonce, false);

@@ -19,6 +19,8 @@ typedef struct pj_dgrant {
     char *device_code;          /* set by pj_dg_authorize */
     double deadline;            /* monotonic: the code expires, or the caller's limit */
     long interval;              /* seconds between token requests */
+    int hangup_fd;              /* > 0: stop polling once this descriptor (the
+                                 * helper's output) reports POLLHUP or POLLERR */
 } pj_dgrant;
 
 typedef enum {

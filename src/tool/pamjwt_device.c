@@ -25,11 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <syslog.h>
 #include <unistd.h>
 
-#define MAX_REQUEST 8192
-#define MAX_TIMEOUT 600
 
 static void emit_syslog(void *ctx, int prio, const char *msg)
 {
@@ -40,56 +39,24 @@ static void emit_syslog(void *ctx, int prio, const char *msg)
 /* cli_http.c and cli_device.c log here: syslog, not a terminal. */
 const pj_log pj_cli_log = {emit_syslog, NULL, false};
 
-typedef struct req {
-    char *issuer, *client_id, *scope, *ca_file;
-    uintmax_t timeout;
-} req;
-
-/* Read the request (bounded) and check each value. */
-static int read_request(req *r)
+/* Read the request (bounded, device_reply.h) and check the issuer. */
+static int read_request(pj_dr_request *r)
 {
-    static char buf[MAX_REQUEST + 1];
+    static char buf[PJ_DR_MAX_REQUEST + 1];
     size_t n = 0;
     ssize_t got;
-    while (n < MAX_REQUEST && (got = read(0, buf + n, MAX_REQUEST - n)) > 0) {
+    const char *why = NULL;
+    while (n < PJ_DR_MAX_REQUEST && (got = read(0, buf + n, PJ_DR_MAX_REQUEST - n)) > 0) {
         n += (size_t)got;
         if (n >= 2 && buf[n - 1] == '\n' && buf[n - 2] == '\n')
             break;
     }
     buf[n] = '\0';
-    if (n < 2 || buf[n - 1] != '\n' || buf[n - 2] != '\n' || memchr(buf, '\0', n) != NULL) {
-        syslog(LOG_ERR, "malformed request from the module");
+    if (pj_dr_request_read(buf, n, r, &why) != 0) {
+        syslog(LOG_ERR, "%s", why);
         return -1;
     }
-    for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-        char *v = strchr(l, ' ');
-        if (v == NULL) {
-            syslog(LOG_ERR, "malformed request line from the module");
-            return -1;
-        }
-        *v++ = '\0';
-        char **slot = strcmp(l, "issuer") == 0      ? &r->issuer
-                      : strcmp(l, "client_id") == 0 ? &r->client_id
-                      : strcmp(l, "scope") == 0     ? &r->scope
-                      : strcmp(l, "ca_file") == 0   ? &r->ca_file
-                                                    : NULL;
-        if (slot != NULL && *slot == NULL) {
-            *slot = v;
-        } else if (strcmp(l, "timeout") == 0 && r->timeout == 0) {
-            if (pj_parse_uint(v, 1, MAX_TIMEOUT, &r->timeout) != 0) {
-                syslog(LOG_ERR, "request: timeout out of range");
-                return -1;
-            }
-        } else {
-            syslog(LOG_ERR, "request: unknown or repeated key");
-            return -1;
-        }
-    }
-    const char *why = NULL;
-    if (r->issuer == NULL || r->client_id == NULL || r->timeout == 0) {
-        syslog(LOG_ERR, "request: issuer, client_id or timeout missing");
-        return -1;
-    }
+    why = NULL;
     if (pj_http_url_ok(r->issuer, &why) != 0 || strchr(r->issuer, '?') != NULL) {
         syslog(LOG_ERR, "issuer refused: %s", why ? why : "an issuer has no query");
         return -1;
@@ -97,33 +64,24 @@ static int read_request(req *r)
     return 0;
 }
 
-/* Visible ASCII, no space, 1..max bytes: what the module accepts. */
-static bool word_ok(const char *s, size_t max)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > max)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] > 0x7e)
-            return false;
-    return true;
-}
-
 static int show(void *ctx, const char *vu, const char *uc, const char *vc, long expires_in)
 {
     const char *why = NULL;
     (void)ctx;
     (void)expires_in;
-    if (!word_ok(vu, PJ_DR_MAX_URI) || pj_http_url_ok(vu, &why) != 0) {
+    /* what the module accepts (device_reply.h), or it would call the
+     * helper malformed */
+    if (!pj_dr_uri_ok(vu) || pj_http_url_ok(vu, &why) != 0) {
         syslog(LOG_ERR, "device authorization: verification_uri refused (%s)",
-               why ? why : "too long or not printable");
+               why ? why : "not https, user information, too long or not printable");
         return -1;
     }
-    if (!word_ok(uc, PJ_DR_MAX_CODE)) {
-        syslog(LOG_ERR, "device authorization: user_code too long or not printable");
+    if (!pj_dr_code_ok(uc)) {
+        syslog(LOG_ERR, "device authorization: user_code refused (letters, digits and '-', at "
+                        "most %d)", PJ_DR_MAX_CODE);
         return -1;
     }
-    if (vc != NULL && (!word_ok(vc, PJ_DR_MAX_URI) || pj_http_url_ok(vc, &why) != 0))
+    if (vc != NULL && (!pj_dr_uri_ok(vc) || pj_http_url_ok(vc, &why) != 0))
         vc = NULL; /* optional: dropped rather than shown */
     if (printf("show %s %s%s%s\n", vu, uc, vc ? " " : "", vc ? vc : "") < 0 || fflush(stdout) != 0)
         return -1;
@@ -152,11 +110,15 @@ static int take(void *ctx, json_t *o)
 
 int main(void)
 {
-    req r = {0};
+    pj_dr_request r;
     pj_dgrant g = {0};
     const char *word = "error";
     double limit;
 
+    /* exec made this process dumpable again: not traceable, not dumped by
+     * other processes of its user, before anything else */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        return 1;
     openlog("pamjwt-device", LOG_PID, LOG_AUTHPRIV);
     limit = pj_dg_now();
     if (read_request(&r) != 0) {
@@ -170,6 +132,7 @@ int main(void)
     g.client_id = r.client_id;
     g.scope = r.scope;
     g.http.ca_file = r.ca_file;
+    g.hangup_fd = STDOUT_FILENO; /* the module went away: stop */
     if (pj_http_init() != 0) {
         puts("error error");
         return 1;

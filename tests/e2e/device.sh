@@ -27,7 +27,10 @@
 #   - /run/sshd (created if missing), /run/sudo/ts/pjwt-dev-user;
 #   - processes: one sshd, one node (the provider), one python3 (a syslog
 #     socket), started here and stopped by PID;
-#   - /tmp/pamjwt-device.XXXXXX.
+#   - /tmp/pamjwt-device.XXXXXX, and /run/pamjwt-device-e2e.XXXXXX (the
+#     helper: device_helper must sit where only root can write, all the
+#     way up); /run/pamjwt (the module's device_max_pending slots) is
+#     removed if it was not there before.
 # sshd and sudo run in private mount namespaces whose /dev/log is this
 # script's socket, so the module's and the helper's log lines are read here.
 set -u
@@ -62,7 +65,12 @@ skip_unless_node_18
 E2E_TAG=device
 syslog_pid=
 approver_pid=
+hbin=
+slots_were_there=
+[ -e /run/pamjwt ] && slots_were_there=1
 stop_services() {
+    [ -n "$hbin" ] && rm -rf "$hbin"
+    [ -z "$slots_were_there" ] && rm -rf /run/pamjwt
     stop_pid "$approver_pid"
     stop_pid "$OIDC_PID"
     stop_pid "$sshd_pid"
@@ -86,8 +94,10 @@ e2e_tmpdir
 mkdir -m 0755 "$tmp/etc" "$tmp/bin" "$tmp/stage"
 etc=$tmp/etc
 # the helper runs as $H: from a directory $H can enter (a build tree may
-# sit where it cannot)
-helper=$tmp/bin/pamjwt-device
+# sit where it cannot) and only root can write, up to / (not under /tmp)
+hbin=$(mktemp -d /run/pamjwt-device-e2e.XXXXXX) || bail "helper directory made in /run"
+chmod 0755 "$hbin"
+helper=$hbin/pamjwt-device
 install -m 0755 "$helper_built" "$helper" || bail "pamjwt-device copied to $tmp/bin"
 add_user "$U"
 add_user "$H"
@@ -128,7 +138,7 @@ ok "provider (oidc-provider) listens: issuer $ISSUER, pid $OIDC_PID"
 conf=$etc/pam_jwt.conf
 JWKS=$etc/provider.jwks
 printf '# provider subject -> local user\n%s %s\n' "$ACCOUNT" "$U" >"$etc/users.map"
-write_conf() { # write_conf DEVICE_TIMEOUT
+write_conf() { # write_conf DEVICE_TIMEOUT [EXTRA LINES]
     cat >"$conf" <<EOF
 issuer = $ISSUER
 jwks_file = $JWKS
@@ -144,6 +154,7 @@ device_ca_file = $CA
 device_user = $H
 device_helper = $helper
 device_timeout = $1
+${2:-}
 EOF
     chmod 0644 "$conf"
 }
@@ -159,8 +170,8 @@ chmod 0644 "$JWKS"
 put_pam_stack "$SVC_SSHD" "$conf"
 put_pam_stack "$SVC_SUDO" "$conf"
 diag_file "/etc/pam.d/$SVC_SSHD"
-start_sshd no "${LOGNS[@]}"
-ok "sshd (PAM service $SVC_SSHD, keyboard-interactive only) listens on 127.0.0.1:$sport, pid $sshd_pid"
+start_sshd yes "${LOGNS[@]}"
+ok "sshd (PAM service $SVC_SSHD, keyboard-interactive and password) listens on 127.0.0.1:$sport, pid $sshd_pid"
 put_sudoers
 ok "sudoers drop-in $SUDOERS: sudo for $U uses PAM service $SVC_SUDO"
 
@@ -186,6 +197,17 @@ approver() {
     done
     [ -n "$code" ] || { echo "no sign-in prompt" >"$tmp/approve.log"; return 1; }
     ps -o user:20,pid,ppid,args -C pamjwt-device >"$tmp/ps-during" 2>&1
+    for p in $(pgrep -x pamjwt-device); do # its session, terminal, privileges, dumpability
+        echo "$p sid=$(ps -o sid= -p "$p" | tr -d ' ') tty=$(ps -o tty= -p "$p" | tr -d ' ')" \
+            "$(grep NoNewPrivs /proc/"$p"/status | tr -d '\t ')" \
+            "proc-owner=$(stat -c %u /proc/"$p"/status)" \
+            "ptrace=$(runuser -u "$H" -- "$PY" -c 'import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.ptrace(16, int(sys.argv[1]), 0, 0)  # PTRACE_ATTACH, as another process of its user
+if r == 0:
+    libc.ptrace(17, int(sys.argv[1]), 0, 0)  # PTRACE_DETACH
+print(r)' "$p" 2>&1)"
+    done >"$tmp/helper-during" 2>&1
     echo "$code" >"$tmp/code"
     case $action in
     none) : >"$tmp/approve.log" ;;
@@ -194,7 +216,7 @@ approver() {
     esac
 }
 start_approver() { # start_approver FILE ACTION
-    rm -f "$tmp/ps-during" "$tmp/code" "$tmp/approve.log"
+    rm -f "$tmp/ps-during" "$tmp/helper-during" "$tmp/code" "$tmp/approve.log"
     approver "$@" &
     approver_pid=$!
 }
@@ -258,6 +280,15 @@ check "ssh: logged in as $U after the approval" ssh_ok
 check "ssh: the session's PAM_JWT_SUB names the approving subject ($ACCOUNT)" \
     eval 'printf "%s\n" "$out" | grep -qx "$ACCOUNT"'
 check "ps during the sign-in: pamjwt-device runs as $H" helper_as_h
+sed 's/^/#   helper: /' "$tmp/helper-during"
+check "the helper leads a session of its own, without a terminal" \
+    eval 'awk "{ split(\$2, s, \"=\"); if (s[2] != \$1 || \$3 != \"tty=?\") bad = 1 } END { exit bad || NR == 0 }" "$tmp/helper-during"'
+check "the helper runs with no_new_privs" eval 'grep -q "NoNewPrivs:1" "$tmp/helper-during"'
+check "the helper is not dumpable (its /proc/PID/status is root's, not $H's)" \
+    eval 'grep -q "proc-owner=0 " "$tmp/helper-during"'
+check "another process of $H cannot ptrace-attach to the helper" \
+    eval 'grep -q "ptrace=-1\$" "$tmp/helper-during"'
+
 check "ps after: no pamjwt-device left" helper_gone
 check_log "the module logs 'accepted token for user $U via device sign-in'" \
     "accepted token for user $U via device sign-in"
@@ -354,6 +385,150 @@ one_line_serves_both() {
         check "no refusal logged for the browser sign-in" eval 'case $slog in *refused*) false ;; esac'
 }
 one_line_serves_both
+
+# ---- the seams: hang-ups, white space, device_from ----------------------------------
+
+dev_requests() { grep -c '^device authorization request' "$OIDC_DIR/provider.log"; }
+new_prompts() { # new_prompts NAME: an empty prompt log $prompts the askpass may write
+    prompts=$tmp/prompts-$1
+    : >"$prompts"
+    chmod 0666 "$prompts"
+}
+# ssh_plain ASKPASS METHOD: one ssh with that SSH_ASKPASS and method, its
+# prompts in $prompts (no approver)
+ssh_plain() {
+    timeout -k 5 45 setsid -w env -i PATH=/usr/bin:/bin HOME="$tmp" LC_ALL=C \
+        SSH_ASKPASS="$1" SSH_ASKPASS_REQUIRE=force PROMPT_LOG="$prompts" \
+        ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+        -o LogLevel=ERROR -o ConnectTimeout=10 -o BatchMode=no -o ControlMaster=no \
+        -o ControlPath=none -o PreferredAuthentications="$2" \
+        -o PubkeyAuthentication=no -o GSSAPIAuthentication=no -o NumberOfPasswordPrompts=1 \
+        -p "$sport" "$U@127.0.0.1" 'echo e2e-ok-$(id -un)' </dev/null
+}
+# Enter at the token prompt, then hang up (ssh killed) at the sign-in prompt
+cat >"$tmp/bin/askpass-hangup" <<'EOF'
+#!/bin/sh
+# TEST ONLY (tests/e2e/device.sh): Enter, then hang up at the sign-in prompt
+printf '%s\n' "$1" >>"$PROMPT_LOG"
+case $1 in *"Sign in at"*) kill -KILL "$PPID"; exit 1 ;; esac
+echo
+EOF
+# one space as the password
+cat >"$tmp/bin/askpass-space" <<'EOF'
+#!/bin/sh
+# TEST ONLY (tests/e2e/device.sh): answer one space
+printf '%s\n' "$1" >>"$PROMPT_LOG"
+echo ' '
+EOF
+chmod 0755 "$tmp/bin/askpass-hangup" "$tmp/bin/askpass-space"
+
+PENDING=4
+echo "# ---- 5. 50 logins answer Enter and hang up (device_max_pending = $PENDING)"
+write_conf "$TIMEOUT" "device_max_pending = $PENDING"
+new_prompts hangup
+r0=$(dev_requests)
+l0=$(log_lines)
+pids=
+for _ in $(seq 50); do
+    ssh_plain "$tmp/bin/askpass-hangup" keyboard-interactive >/dev/null 2>&1 &
+    pids="$pids $!"
+done
+most=0
+while :; do
+    running=
+    for p in $pids; do kill -0 "$p" 2>/dev/null && { running=1; break; }; done
+    c=$(ps -C pamjwt-device -o stat= | grep -vc '^Z') # alive (a killed one may wait to be reaped)
+    [ "$c" -gt "$most" ] && most=$c
+    [ -z "$running" ] && break
+    sleep 0.1
+done
+wait $pids 2>/dev/null
+sleep 0.3
+r1=$(dev_requests)
+slog=$(log_since "$l0")
+diag "sign-in prompts reached: $(grep -c 'Sign in at' "$prompts")" \
+    "device authorization requests at the provider: $((r1 - r0))" \
+    "most live helpers at once (sampled every 0.1 s): $most" \
+    "refused for device_max_pending: $(printf '%s\n' "$slog" | grep -c 'device_max_pending')"
+check "hang-ups: sign-in prompts were reached (the helpers did start)" \
+    grep -q "Sign in at" "$prompts"
+check "hang-ups: no pamjwt-device left after them" helper_gone
+check "hang-ups: never more than device_max_pending ($PENDING) helpers, so requests, at once ($most)" \
+    eval '[ "$most" -le "$PENDING" ]'
+check "hang-ups: no more device authorization requests than logins ($((r1 - r0)))" \
+    eval '[ $((r1 - r0)) -le 50 ]'
+write_conf "$TIMEOUT"
+ssh_device approve 'echo e2e-ok-$(id -un)'
+check "hang-ups: a real sign-in right after still works" ssh_ok
+
+echo "# ---- 6. sshd's password method: a one-space password"
+new_prompts space
+r0=$(dev_requests)
+l0=$(log_lines)
+tx "SSH_ASKPASS=askpass-space ssh -o PreferredAuthentications=password ..." \
+    ssh_plain "$tmp/bin/askpass-space" password
+sleep 0.3
+slog=$(log_since "$l0")
+[ -n "$slog" ] && printf '%s\n' "$slog" | sed 's/^/#   log: /'
+check "password ' ': refused, no device authorization request at the provider" \
+    eval '[ "$rc" = 255 ] && ! has "e2e-ok-" && [ "$(dev_requests)" = "$r0" ]'
+check "password ' ': no helper started" eval '! printf "%s\n" "$slog" | grep -q "device sign-in"'
+
+echo "# ---- 7. device_from: a network the login does not come from"
+write_conf "$TIMEOUT" "device_from = 192.0.2.0/24 2001:db8::/32"
+new_prompts from
+r0=$(dev_requests)
+tx "SSH_ASKPASS=askpass-enter ssh ... (from 127.0.0.1)" \
+    ssh_plain "$tmp/bin/askpass-enter" keyboard-interactive
+sed 's/^/#   prompt: /' "$prompts"
+check "device_from: the prompt stays 'Token: '" \
+    eval 'head -n 1 "$prompts" | grep -q "Token: \$" && ! grep -q "empty to sign in" "$prompts"'
+check "device_from: refused, no sign-in prompt, no request at the provider" \
+    eval '[ "$rc" = 255 ] && ! grep -q "Sign in at" "$prompts" && [ "$(dev_requests)" = "$r0" ]'
+write_conf "$TIMEOUT" "device_from = 127.0.0.0/8"
+ssh_device approve 'echo e2e-ok-$(id -un)'
+check "device_from = 127.0.0.0/8: a login from 127.0.0.1 signs in" ssh_ok
+write_conf "$TIMEOUT"
+
+echo "# ---- 8. sudo in a terminal (a pty, as a user at a console): the helper cannot reach it"
+new_prompts sudo-pty
+start_approver "$prompts" approve
+# (not in the log namespace: its /dev has no working pty multiplexer)
+# a terminal that presses Enter at each prompt (sudo flushes what was typed
+# ahead), its screen in $prompts
+cat >"$tmp/bin/pty-enter" <<'EOF'
+# TEST ONLY (tests/e2e/device.sh): run argv[2:] on a pty, press Enter at each prompt
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+screen = open(sys.argv[1], "ab", buffering=0)
+seen = b""
+while True:
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    screen.write(data)
+    seen += data
+    if seen.rstrip().endswith(b":"):  # a prompt: Enter
+        os.write(fd, b"\n")
+        seen = b""
+sys.exit(os.waitpid(pid, 0)[1] >> 8)
+EOF
+tx "(as $U, in a pty) sudo -k /usr/bin/id -u   (Enter at each prompt)" \
+    timeout -k 5 60 "$PY" "$tmp/bin/pty-enter" "$prompts" runuser -u "$U" -- sudo -k /usr/bin/id -u
+end_approver
+sed 's/^/#   terminal: /' "$prompts"
+sed 's/^/#   helper: /' "$tmp/helper-during" 2>/dev/null
+check "sudo in a pty: the sign-in prompt was shown on the terminal" grep -q "Sign in at" "$prompts"
+check "sudo in a pty: after the approval it runs id -u as root (prints 0)" \
+    eval '[ "$rc" = 0 ] && tr -d "\r" <"$prompts" | grep -qx 0'
+check "sudo in a pty: the helper had no terminal and a session of its own" \
+    eval '[ -s "$tmp/helper-during" ] && awk "{ split(\$2, s, \"=\"); if (s[2] != \$1 || \$3 != \"tty=?\") bad = 1 } END { exit bad || NR == 0 }" "$tmp/helper-during"'
+check "ps after: no pamjwt-device left" helper_gone
 
 # ---- the end ------------------------------------------------------------------------
 

@@ -5,11 +5,15 @@
  * Properties besides "no sanitizer report":
  *   - the events do not depend on how the stream is split (whole, and in
  *     pieces of 1 to 256 bytes, give the same events and the same token);
- *   - SHOW comes first, at most once, with a URI (http:// or https://) and
- *     a code of visible ASCII within their bounds;
+ *   - SHOW comes first, at most once, with URIs pj_dr_uri_ok accepts
+ *     (https, loopback http, no user information, bounded) and a user code
+ *     of letters, digits and '-' (at most 32);
  *   - a token comes only after SHOW, JWT-shaped and at most PJ_MAX_TOKEN
  *     bytes; nothing but BAD follows a result;
- *   - BAD always carries a reason. */
+ *   - BAD always carries a reason;
+ *   - the same bytes as the helper's request (pj_dr_request_read): what
+ *     it accepts is written back by pj_dr_request_write and read again
+ *     the same. */
 #include "config.h"
 
 #define FUZZ_NAME "fuzz_device"
@@ -63,9 +67,12 @@ static void feed(const char *buf, size_t len, size_t piece, run *out)
             CHECK(!shown);
             shown = true;
             CHECK(strncmp(r.uri, "https://", 8) == 0 || strncmp(r.uri, "http://", 7) == 0);
-            CHECK(r.uri[0] && visible(r.uri, PJ_DR_MAX_URI, false));
-            CHECK(r.code[0] && visible(r.code, PJ_DR_MAX_CODE, false));
+            CHECK(r.uri[0] && visible(r.uri, PJ_DR_MAX_URI, false) && pj_dr_uri_ok(r.uri));
+            CHECK(r.code[0] && visible(r.code, PJ_DR_MAX_CODE, false) && pj_dr_code_ok(r.code));
+            CHECK(r.code[strspn(r.code, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                        "0123456789-")] == '\0');
             CHECK(visible(r.complete, PJ_DR_MAX_URI, false));
+            CHECK(r.complete[0] == '\0' || pj_dr_uri_ok(r.complete));
             continue;
         }
         if (e == PJ_DR_BAD) {
@@ -87,6 +94,28 @@ static void feed(const char *buf, size_t len, size_t piece, run *out)
     pj_dr_wipe(&r);
 }
 
+static void request(const char *data, size_t size)
+{
+    static char buf[PJ_DR_MAX_REQUEST + 1], out[PJ_DR_MAX_REQUEST + 1], again[PJ_DR_MAX_REQUEST + 1];
+    pj_dr_request a, b;
+    const char *why = NULL;
+    if (size > PJ_DR_MAX_REQUEST)
+        return;
+    memcpy(buf, data, size);
+    buf[size] = '\0';
+    if (pj_dr_request_read(buf, size, &a, &why) != 0) {
+        CHECK(why != NULL);
+        return;
+    }
+    int n = pj_dr_request_write(&a, out, sizeof(out));
+    if (n < 0)
+        return; /* e.g. a scope the module would never write */
+    memcpy(again, out, (size_t)n + 1);
+    CHECK(pj_dr_request_read(again, (size_t)n, &b, &why) == 0);
+    CHECK(strcmp(a.issuer, b.issuer) == 0 && strcmp(a.client_id, b.client_id) == 0);
+    CHECK(a.timeout == b.timeout && (a.ca_file == NULL) == (b.ca_file == NULL));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     run whole, split;
@@ -103,5 +132,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(whole.token == NULL || strcmp(whole.token, split.token) == 0);
     free(whole.token);
     free(split.token);
+    request((const char *)data + 1, size - 1);
     return 0;
 }

@@ -5,7 +5,7 @@
 #   (SRCDIR/configure --enable-fuzzing CC=clang ...), every run then does
 #   make fuzz there (tests/fuzz/README.md).
 # Environment:
-#   FUZZ_HARNESSES  which to run (default "token config jwks keyfile pam chunk policy pop device groups lines roster")
+#   FUZZ_HARNESSES  which to run (default "token config jwks keyfile pam chunk policy pop device groups lines roster netmatch")
 #   FUZZ_PARALLEL   how many at once (default 1)
 #   FUZZ_NO_BUILD=1 skip configure and make (binaries already in BUILD_DIR)
 #   FUZZ_KEEP_CORPUS=1  continue from BUILD_DIR/run/H/corpus instead of a
@@ -32,7 +32,7 @@ case $secs in ''|*[!0-9]*) usage ;; esac
 out=${2:-/tmp/pamjwt-fuzz}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-harnesses=${FUZZ_HARNESSES:-token config jwks keyfile pam chunk policy pop device groups lines roster}
+harnesses=${FUZZ_HARNESSES:-token config jwks keyfile pam chunk policy pop device groups lines roster netmatch}
 parallel=${FUZZ_PARALLEL:-1}
 
 if [ "${FUZZ_NO_BUILD:-0}" != 1 ]; then

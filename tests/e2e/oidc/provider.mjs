@@ -204,6 +204,12 @@ function startProvider(issuer) {
     log(`token refused: ${err.error}: ${err.error_description}`);
   });
   provider.on('server_error', (ctx, err) => log(`server error: ${err.stack || err}`));
+  // every device authorization request, for tests/e2e/device.sh to count
+  provider.use(async (ctx, next) => {
+    const device = ctx.method === 'POST' && ctx.path === '/device/auth';
+    await next();
+    if (device) log(`device authorization request: ${ctx.status} at ${Date.now()}`);
+  });
   return provider;
 }
 
