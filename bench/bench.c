@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pamjwt_bench: what a token login costs.
  *
  * One process, one run.  Every timed login is a full

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Build pam_jwt (if needed) and run its benchmark.
 #
 #   bench/run.sh [-d BUILD_DIR] [BENCH_ARGS...]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The tree on other Debian releases and architectures, each in a chroot made
 # with debootstrap --variant=minbase:
 #   trixie-amd64   Debian 13, amd64: the build dependencies from Debian 13

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Test helper for tests/test_client.sh (loopback only, no network).
 
   serve DIR [CERT KEY]   a minimal OpenID provider on 127.0.0.1 (random port,

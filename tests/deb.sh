@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The Debian packages, as an administrator meets them: build libpam-jwt and
 # pamjwt with dpkg-buildpackage (in a copy of the tree under /tmp, so the
 # source tree stays clean), check them with lintian (any E: or W: fails),

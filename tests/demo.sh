@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Set up and demo: install what is missing, build, then log in through the
 # real libpam with a freshly minted ES256 token.  Touches nothing in /etc:
 # pam_wrapper points libpam at a service file in a temporary directory.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Install the Debian 12 packages pam_jwt needs to build and test (only the
 # missing ones).  Uses sudo when not run as root.
 set -e

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Test helper: make keys and tokens for the shell tests.
  *   jwtmint keygen TYPE PRIV.pem PUB.pem [CERT.pem] [JWK-KID]
  *   jwtmint sign ALG KEYFILE CLAIMS_JSON [KID]     libjwt (EVP for PS*, EdDSA)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Print the packages of tests/debian-packages.txt that this Debian system
 # lacks: neither installed nor provided by an installed package (a
 # NodeSource nodejs, for one, provides npm and conflicts with Debian's).

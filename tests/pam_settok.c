@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A test-only PAM module.  "set=VALUE": set PAM_AUTHTOK to VALUE and return
  * PAM_IGNORE (an earlier module that collected a token).  "expect=VALUE":
  * PAM_SUCCESS when PAM_AUTHTOK equals VALUE, else PAM_AUTH_ERR (a later

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # The whole test suite: build with warnings as errors, make check, the same
 # suite under valgrind memcheck, the unit and libpam tests again under
 # AddressSanitizer + UBSan, the libFuzzer harnesses for 60 s each, the

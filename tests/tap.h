@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Minimal TAP producer for the C tests (automake's tap-driver reads it). */
 #ifndef PJ_TAP_H
 #define PJ_TAP_H

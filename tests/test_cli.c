@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests for the client side of pamjwt (src/cli_*.c, CLI only): JWK
  * export and RFC 7638 thumbprints, proofs the module's verifier accepts,
  * askpass's pieces reassembled by the module's own collector, the token's

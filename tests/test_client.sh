@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # The client side of pamjwt: login (discovery, device grant, DPoP) against a
 # stub provider on 127.0.0.1, then token, askpass (whole, in pieces, proofs
 # of possession, other prompts) and mint --holder-key.  TAP output.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The installed module must export pam_sm_authenticate and pam_sm_setcred
  * and nothing else of ours: no library internals for other modules to
  * collide with or call.  And it must hold no signing code: pam_jwt.so only

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # The trust boundary in the source tree (README.md, "Code layout"): a file
 # in src/core includes only src/core headers, one in src/pam only src/core
 # and src/pam headers, so nothing of src/tool (HTTP, signing, the client)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Integration tests: the built pam_jwt.so loaded by the real libpam through
  * pam_start_confdir, with service files in a temporary directory (no root
  * needed, /etc/pam.d untouched).  Each decision rule and each row of the

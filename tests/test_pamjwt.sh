@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # pamjwt check and mint: exit codes, output, --at, size warnings, and that
 # check never consumes a one-time token.  TAP output.
 set -u

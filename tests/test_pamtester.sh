@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # The built module through pamtester, a stock PAM application, with
 # pam_wrapper redirecting libpam to service files in a temp dir (no root,
 # /etc/pam.d untouched).  TAP output.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests for the parsers and each decision rule, calling the library
  * directly.  The clock is a parameter (pj_decide's rq.now,
  * pj_check_claims' now), so time rules are tested at exact boundaries

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Published test vectors against the module's verification path.
  *
  * Proves that the verifier agrees with the specifications' own worked

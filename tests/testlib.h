@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Test helpers: keys, files and tokens made on the spot.  Tokens are
  * signed by libjwt where it can (an implementation independent of the
  * module's verifier) and by OpenSSL EVP for what libjwt 1.10 cannot sign

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """A small token issuer for pam_jwt (example, not a product).
 
 POST /token      checks a user's password (HTTP basic auth, or the form

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Module arguments from the /etc/pam.d line. */
 #ifndef PJ_ARGS_H
 #define PJ_ARGS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* base64url encoding (RFC 4648 section 5, no padding): the module's proof
  * of possession nonce, and making tokens (`pamjwt mint`, the tests, the
  * bench and the fuzzers). */

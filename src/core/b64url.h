@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Strict base64url decoding (RFC 4648 section 5, no padding, canonical).
  * Encoding is in b64enc.h (the module encodes only its proof of possession
  * nonce). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Long tokens in pieces (contract "Long tokens: chunked answers"): the
  * first answer is "pamjwt-chunked:LEN:" and a first piece; the module asks
  * "pamjwt-continue N/LEN: " for the rest. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Claim checks (contract rule 4): time claims, issuer, audience, required
  * claims.  Pure functions of the claims, the config and the clock. */
 #ifndef PJ_CLAIMS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The decision: contract rules 1 to 8 in order.  The module and
  * `pamjwt check` both call pj_decide, so they cannot disagree.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Device sign-in: what the module reads from its helper (pamjwt-device).
  *
  * The helper writes lines ending in "\n", printable ASCII only:

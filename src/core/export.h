@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* export_claims: claims of an accepted token for the PAM environment. */
 #ifndef PJ_EXPORT_H
 #define PJ_EXPORT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The compact JWS form: shape check, split, decode header and claims. */
 #ifndef PJ_JOSE_H
 #define PJ_JOSE_H

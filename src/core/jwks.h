@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* RFC 7517 JWK Sets (RSA, EC and OKP public keys), and when a key may
  * verify a token's signature. */
 #ifndef PJ_JWKS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Verification keys, parsed once per config load into OpenSSL objects, and
  * the algorithm table that says which key may verify which `alg`. */
 #ifndef PJ_KEYS_H

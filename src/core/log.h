@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Logging: one sink for the module (pam_syslog) and the CLI (stderr). */
 #ifndef PJ_LOG_H
 #define PJ_LOG_H

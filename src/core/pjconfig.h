@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The config file: parsing `key = value` lines and loading what they name.
  * One parser serves the module and `pamjwt`. */
 #ifndef PJ_PJCONFIG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Which config decides a token: one config file, or a directory of issuer
  * policies (`*.conf`, one per issuer) chosen by the token's `iss`. */
 #ifndef PJ_POLICY_H

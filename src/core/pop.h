@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Proof of possession (contract "Proof of possession"): a token bound to
  * a key by cnf.jkt (RFC 7800, RFC 7638 thumbprint) logs in only with a
  * fresh proof signed by that key. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The replay cache.  Layout of the replay_cache directory DIR:
  *
  *   DIR/h-H/            a group: the entries whose until (exp + leeway) lies

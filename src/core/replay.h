@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* One-time tokens: a token (issuer and jti) is accepted once until it
  * expires.  The on-disk layout is described in replay.c and in
  * pam_jwt.conf(5), REPLAY CACHE. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Opening files an attacker must not be able to swap or edit: the config,
  * keys, secrets, lists.  Regular file, not a symbolic link (O_NOFOLLOW),
  * owned by root or the effective uid, not writable by group or others,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Scoped values: `%h` (host name), `%s` (PAM service) and `%%` in the
  * values of `audience` and `require_claim`. */
 #ifndef PJ_SCOPE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Who may log in and as whom: the list files (allowed_subjects_file,
  * revoked_file) and the user map, read line by line with one reader. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Who may log in and as whom: allow-lists, the user map, revoked ids. */
 #ifndef PJ_SUBJECT_H
 #define PJ_SUBJECT_H

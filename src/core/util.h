@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Small helpers shared by every part of pam_jwt: wiping, trimming,
  * building strings, lists, numbers. */
 #ifndef PJ_UTIL_H

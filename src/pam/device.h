@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Device sign-in at the prompt (the contract's "Sign in with a browser at
  * the prompt"): the module side.  The network work is done by a helper
  * program (pamjwt-device) run as an unprivileged user with an empty

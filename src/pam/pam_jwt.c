@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* PAM entry points.  They read like the contract: get the token, let
  * pj_decide apply the rules, translate its result into a PAM code. */
 #include "config.h"

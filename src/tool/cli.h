@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pamjwt's subcommands and the client side (contract "The client side:
  * pamjwt login, token, askpass" and "Proof of possession").  CLI only: none
  * of the cmd_* or cli_* files is ever linked into pam_jwt.so.  Each command

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pamjwt token and pamjwt askpass: hand the stored token (whole or in the
  * pieces of contract "Long tokens: chunked answers") or a proof of
  * possession to ssh or sudo, and pass any other prompt on. */

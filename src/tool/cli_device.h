@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The OAuth 2.0 Device Authorization Grant (RFC 8628) after OpenID Connect
  * discovery, shared by `pamjwt login` (with DPoP proofs) and the module's
  * helper pamjwt-device (without).  Messages go to pj_cli_log (stderr for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* HTTP for pamjwt login (libcurl): https only (http only to 127.0.0.1 and
  * localhost, for tests), no redirects, bounded answers and time. */
 #ifndef PJ_CLI_HTTP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Keys on the client side: a private key's public JWK and its RFC 7638
  * thumbprint (the module's pj_jwk_thumbprint, for mint --holder-key,
  * login's DPoP proofs and askpass's proofs of possession), loading and making holder keys, and

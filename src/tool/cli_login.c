@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pamjwt login: OpenID Connect discovery, then the OAuth 2.0 Device
  * Authorization Grant (RFC 8628) with DPoP proofs (RFC 9449) so the server
  * binds the access token to the holder key; the token is stored for

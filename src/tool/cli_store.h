@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The client's files: the stored token, the holder key and the object
  * askpass is sending in pieces, in one private directory per user. */
 #ifndef PJ_CLI_STORE_H

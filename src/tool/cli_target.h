@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* askpass's targets (contract "Proof of possession": "The target" and
  * "What pamjwt askpass gives to whom").  The client names the target of
  * every prompt from what it knows itself, never from the server's text:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* What pamjwt prints.  Its output reaches an administrator's (often
  * root's) terminal and carries text from tokens, files and the command
  * line, so every line goes through these: no byte outside printable ASCII

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pamjwt check: the module's decision for a token, by the module's own
  * code (pj_decide), with what an administrator needs to understand it:
  * the reason, the mapped user, the time it was evaluated at, the time

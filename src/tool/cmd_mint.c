@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pamjwt mint: sign a token to set up or test a host.  One signing path
  * for every algorithm: pj_sign_evp (OpenSSL EVP, src/tool/sign.c). */
 #include "config.h"

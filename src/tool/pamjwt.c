@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pamjwt: the administrator's tool.  main() only finds the subcommand in
  * the table below; each command lives in its own file (cli.h):
  *   pamjwt check  -- the module's decision for a token, same code path

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pamjwt-device: the helper pam_jwt.so runs for device sign-in (contract
  * "Sign in with a browser at the prompt").  The module starts it as an
  * unprivileged user with an empty environment and two pipes:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pamjwt check's name for a decision's result ("decision: accept").  The
  * module never prints one: this lives with the tool, not in src/core. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Signing with OpenSSL EVP, every algorithm the module verifies: the one
  * signing path of `pamjwt mint`, also used by the tests, the bench and the
  * fuzzers.  Built into libpamjwt_sign.la, which pam_jwt.so never links: the

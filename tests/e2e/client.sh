@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # End-to-end tests of the client side (contract "The client side: pamjwt
 # login, token, askpass" and "Proof of possession") against a real OpenID
 # provider (tests/e2e/oidc/provider.mjs): a local user runs `pamjwt login`

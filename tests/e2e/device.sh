@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # End-to-end test of device sign-in (pam_jwt.conf device_flow): a plain
 # OpenSSH client and sudo, with nothing of pam_jwt on the client side, sign
 # in through panva's oidc-provider (tests/e2e/oidc/provider.mjs) on

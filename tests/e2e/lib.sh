@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
 # Shared helpers of the end-to-end tests (run.sh, oidc.sh, client.sh); sourced, bash.
 # The sourcing script provides $PY (a python3) for free_port and

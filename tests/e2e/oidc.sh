@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # End-to-end tests of pam_jwt with a real OpenID provider: panva's
 # oidc-provider (tests/e2e/oidc/provider.mjs) on 127.0.0.1 behind https with
 # a test CA, the JWK Set refresher (conf/pamjwt-jwks-refresh) finding its

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """TEST ONLY (tests/e2e/relay.sh): a malicious SSH server that relays.
 
   relay.py LISTEN_ADDR PORT_FILE HOST_KEY TARGET_PORT LOG

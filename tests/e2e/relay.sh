@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # End-to-end test of the relay attack on the client side (issue 18; contract
 # "Proof of possession", "The target" and "What pamjwt askpass gives to
 # whom"): a malicious SSH server (tests/e2e/relay.py, python3-paramiko) on

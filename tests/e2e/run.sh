@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # End-to-end tests of pam_jwt with the real programs: OpenSSH's sshd
 # (keyboard-interactive and password), sudo, and the example FastAPI token
 # issuer in examples/fastapi-issuer.  TAP output; the transcript of every

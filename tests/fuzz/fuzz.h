@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* What the library harnesses share: a property check that names the
  * harness and aborts (libFuzzer then keeps the input as a crash artifact),
  * and a log that drops the module's lines after checking that each one is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer harness: chunked answers (src/core/chunk.c).
  *   input = the answers the client gives, separated by '\n'; the first is
  *   the answer to the token prompt; an answer that is the single byte

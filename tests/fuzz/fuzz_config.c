@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer harness: the text an administrator writes.
  *   input = config file text; the same bytes are also used as a
  *   user_map_file / allowed_subjects_file / revoked_file, as a claims set

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer harness: the device sign-in helper's output as the module
  * reads it (src/core/device_reply.c).
  *   input = byte 0 picks the size of the pieces the stream arrives in,

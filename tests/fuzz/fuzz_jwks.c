@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer harness: a JWK Set (jwks_file contents).
  *   input = JWK Set text.
  * pj_jwks_parse reads the set with jansson (pj_json_object) and classifies

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer harness: a key_file, and the DER inside its PUBLIC KEY blocks.
  *   input = bytes, used twice:
  *   1. as a DER SubjectPublicKeyInfo for pj_pkey_spki, the module's own

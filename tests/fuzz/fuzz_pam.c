@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer harness: the whole module, pam_sm_authenticate, loaded by the
  * real libpam from an instrumented build (pam_jwt_fuzz.so, made by
  * make fuzz next to this binary; PJ_FUZZ_MODULE overrides the path).

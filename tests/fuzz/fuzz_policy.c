@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer harness: a policy directory (src/core/policy.c).
  *   input = files separated by a line "%%", each "NAME\nCONTENT"; NAME is
  *   cut to 40 bytes and every byte outside [A-Za-z0-9._~-] becomes '_'.

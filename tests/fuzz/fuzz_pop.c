@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer harness: proof-of-possession answers (src/core/pop.c).
  *   input = the answer to the "pamjwt-pop NONCE" prompt, for a fixed token
  *   bound (cnf.jkt) to a fixed P-256 key, a fixed nonce and a fixed now.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer harness: the token as the user typed it.
  *   input = token text (any bytes).
  * Exercises the shape check (rule 2), the compact JWS parser with its

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Regenerate the seed corpora in tests/fuzz/corpus/ (optional: the files are
 in the repository; this documents how they were made).  Needs python3 and
 python3-cryptography (for real JWK key material).

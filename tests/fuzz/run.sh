@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Build the fuzz harnesses and run each for SECONDS:
 #   tests/fuzz/run.sh SECONDS [BUILD_DIR]          (BUILD_DIR default /tmp/pamjwt-fuzz)
 # BUILD_DIR is an automake build directory: the first run configures it

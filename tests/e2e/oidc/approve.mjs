@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Approve a device authorization (RFC 8628) user code on provider.mjs's own
 // pages, with plain HTTP requests (no browser), as a given account:
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // A minimal device authorization grant client (RFC 8628) with DPoP
 // (RFC 9449), to get tokens from provider.mjs in tests without pamjwt:
 //

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
 # The test OpenID provider (provider.mjs) for end-to-end scripts: sourced by
 # bash after tests/e2e/lib.sh (it uses tx, diag, stop_pid).  tests/e2e/oidc.sh

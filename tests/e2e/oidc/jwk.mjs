@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // Private signing keys for the test provider (provider.mjs), as JWKs.
 //
 //   node jwk.mjs ec KID          a new EC P-256 private JWK (alg ES256)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // A real OpenID provider (panva's oidc-provider) on 127.0.0.1 behind https,
 // for pam_jwt's end-to-end tests.  TEST ONLY: development interactions
 // (any account id logs in, no password check), in-memory storage, cookie
