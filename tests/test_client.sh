@@ -237,6 +237,18 @@ ask '(alice@corp.example@good.example) Token: '
 tt "a user name with '@': the host is what follows the LAST '@' (ssh://good.example)" '[ $rc -eq 0 ] && [ "$out" = "$bearer" ]'
 ask '(alice@evil.example) (alice@good.example) Token: '
 tt "only the first prefix counts: a second '(USER@HOST) ' is refused as malformed" 'refused ssh://evil.example && grep -q "two" "$dir/err"'
+# OpenSSH's password method puts no "(USER@HOST) " prefix before its prompt
+# "USER@HOST's password: ": with PAMJWT_PROMPT=password: (prompt=password:
+# on the hosts) that prompt comes from a server, not from this machine
+local_tok=$(pj mint --key "$dir/issuer.key" --sub alice --aud "local://$host")
+put_token "$local_tok"
+ask "alice@evil.example's password: " PAMJWT_PROMPT=password:
+tt "ssh's password method prompt (alice@evil.example's password: ), PAMJWT_PROMPT=password:: a local://$host token is refused to ssh://evil.example" '[ $rc -eq 1 ] && [ -z "$out" ] && no_token_line ssh://evil.example'
+put_token "$bearer"
+ask "alice@good.example's password: " PAMJWT_PROMPT=password:
+tt "... and the token whose aud names ssh://good.example is given to alice@good.example's password prompt" '[ $rc -eq 0 ] && [ "$out" = "$bearer" ]'
+ask "alice@good/x's password: " PAMJWT_PROMPT=password:
+tt "... a host that is not a host name there: refused as malformed" 'refused "?" && grep -q "not a host name" "$dir/err"'
 ask "$(printf '(alice@good.example) \033[1K\rToken: ')"
 tt "control characters in the prompt: refused, escaped on stderr" 'refused ssh://good.example && grep -q "control characters" "$dir/err" && ! grep -q "$(printf "\033")" "$dir/err"'
 ask '(alice@good/../x) Token: '
