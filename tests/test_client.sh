@@ -244,6 +244,12 @@ local_tok=$(pj mint --key "$dir/issuer.key" --sub alice --aud "local://$host")
 put_token "$local_tok"
 ask "alice@evil.example's password: " PAMJWT_PROMPT=password:
 tt "ssh's password method prompt (alice@evil.example's password: ), PAMJWT_PROMPT=password:: a local://$host token is refused to ssh://evil.example" '[ $rc -eq 1 ] && [ -z "$out" ] && no_token_line ssh://evil.example'
+# a server may answer the password method with a change request: the
+# client then asks "Enter USER@HOST's old password: ", "... new password: "
+ask "Enter alice@evil.example's old password: " PAMJWT_PROMPT=password:
+tt "... and its password change prompt (Enter alice@evil.example's old password: ): refused to ssh://evil.example" '[ $rc -eq 1 ] && [ -z "$out" ] && no_token_line ssh://evil.example'
+ask "Retype alice@evil.example's new password: " PAMJWT_PROMPT=password:
+tt "... (Retype alice@evil.example's new password: ): refused to ssh://evil.example" '[ $rc -eq 1 ] && [ -z "$out" ] && no_token_line ssh://evil.example'
 put_token "$bearer"
 ask "alice@good.example's password: " PAMJWT_PROMPT=password:
 tt "... and the token whose aud names ssh://good.example is given to alice@good.example's password prompt" '[ $rc -eq 0 ] && [ "$out" = "$bearer" ]'

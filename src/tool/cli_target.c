@@ -38,17 +38,24 @@ static const char *group_end(const char *p)
     return end;
 }
 
-/* OpenSSH's password method asks "USER@HOST's password: " with no
- * "(USER@HOST) " prefix: where that prompt ends, and its last "@" at *at;
- * else NULL.  It comes from a server, never from this machine. */
+/* OpenSSH's password method asks "USER@HOST's password: " (and, when the
+ * server asks for a change, "Enter USER@HOST's old password: ", "... new
+ * password: ") with no "(USER@HOST) " prefix: where HOST ends, and the
+ * last "@" before it at *at; else NULL.  Such a prompt is for a server,
+ * never for this machine. */
 static const char *ssh_password_end(const char *prompt, const char **at)
 {
-    static const char tail[] = "'s password: ";
-    size_t n = strlen(prompt), tl = sizeof(tail) - 1;
-    if (n <= tl || strcmp(prompt + n - tl, tail) != 0)
-        return NULL;
-    *at = memrchr(prompt, '@', n - tl);
-    return *at ? prompt + n - tl : NULL;
+    static const char *const tails[] = {"'s password: ", "'s old password: ",
+                                        "'s new password: "};
+    size_t n = strlen(prompt);
+    for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+        size_t tl = strlen(tails[i]);
+        if (n <= tl || strcmp(prompt + n - tl, tails[i]) != 0)
+            continue;
+        *at = memrchr(prompt, '@', n - tl);
+        return *at ? prompt + n - tl : NULL;
+    }
+    return NULL;
 }
 
 int pj_prompt_parse(const char *prompt, const char *hostname, pj_prompt *p, const char **why)
