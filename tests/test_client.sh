@@ -250,6 +250,15 @@ ask "Enter alice@evil.example's old password: " PAMJWT_PROMPT=password:
 tt "... and its password change prompt (Enter alice@evil.example's old password: ): refused to ssh://evil.example" '[ $rc -eq 1 ] && [ -z "$out" ] && no_token_line ssh://evil.example'
 ask "Retype alice@evil.example's new password: " PAMJWT_PROMPT=password:
 tt "... (Retype alice@evil.example's new password: ): refused to ssh://evil.example" '[ $rc -eq 1 ] && [ -z "$out" ] && no_token_line ssh://evil.example'
+# an OpenSSH client older than 8.4 puts no prefix before a server's
+# keyboard-interactive prompt: run by ssh, a prompt without one is no local prompt
+cp "$(command -v sh)" "$dir/ssh"
+out=$("$dir/ssh" -c '"$0" askpass "Token: "; exit $?' "$PAMJWT" 2>"$dir/err"); rc=$?
+tt "run by ssh (an old client, no prefix), 'Token: ': the local://$host token is not given, exit 1, says why" '[ $rc -eq 1 ] && [ -z "$out" ] && grep -q "older than 8.4" "$dir/err"'
+out=$("$dir/ssh" -c '"$0" askpass "(alice@evil.example) Token: "; exit $?' "$PAMJWT" 2>"$dir/err"); rc=$?
+tt "run by ssh with the prefix: decided for ssh://evil.example as before (the no-token line)" '[ $rc -eq 1 ] && [ -z "$out" ] && no_token_line ssh://evil.example'
+out=$(sh -c '"$0" askpass "Token: "; exit $?' "$PAMJWT" 2>"$dir/err"); rc=$?
+tt "run by another program (sudo), 'Token: ': the local://$host token is given" '[ $rc -eq 0 ] && [ "$out" = "$local_tok" ]'
 put_token "$bearer"
 ask "alice@good.example's password: " PAMJWT_PROMPT=password:
 tt "... and the token whose aud names ssh://good.example is given to alice@good.example's password prompt" '[ $rc -eq 0 ] && [ "$out" = "$bearer" ]'
