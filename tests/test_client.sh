@@ -238,6 +238,33 @@ ask '(alice@corp.example@good.example) Token: '
 tt "a user name with '@': the host is what follows the LAST '@' (ssh://good.example)" '[ $rc -eq 0 ] && [ "$out" = "$bearer" ]'
 ask '(alice@evil.example) (alice@good.example) Token: '
 tt "only the first prefix counts: a second '(USER@HOST) ' is refused as malformed" 'refused ssh://evil.example && grep -q "two" "$dir/err"'
+# OpenSSH's password method puts no "(USER@HOST) " prefix before its prompt
+# "USER@HOST's password: ": with PAMJWT_PROMPT=password: (prompt=password:
+# on the hosts) that prompt comes from a server, not from this machine
+local_tok=$(pj mint --key "$dir/issuer.key" --sub alice --aud "local://$host")
+put_token "$local_tok"
+ask "alice@evil.example's password: " PAMJWT_PROMPT=password:
+tt "ssh's password method prompt (alice@evil.example's password: ), PAMJWT_PROMPT=password:: a local://$host token is refused to ssh://evil.example" '[ $rc -eq 1 ] && [ -z "$out" ] && no_token_line ssh://evil.example'
+# a server may answer the password method with a change request: the
+# client then asks "Enter USER@HOST's old password: ", "... new password: "
+ask "Enter alice@evil.example's old password: " PAMJWT_PROMPT=password:
+tt "... and its password change prompt (Enter alice@evil.example's old password: ): refused to ssh://evil.example" '[ $rc -eq 1 ] && [ -z "$out" ] && no_token_line ssh://evil.example'
+ask "Retype alice@evil.example's new password: " PAMJWT_PROMPT=password:
+tt "... (Retype alice@evil.example's new password: ): refused to ssh://evil.example" '[ $rc -eq 1 ] && [ -z "$out" ] && no_token_line ssh://evil.example'
+# an OpenSSH client older than 8.4 puts no prefix before a server's
+# keyboard-interactive prompt: run by ssh, a prompt without one is no local prompt
+cp "$(command -v sh)" "$dir/ssh"
+out=$("$dir/ssh" -c '"$0" askpass "Token: "; exit $?' "$PAMJWT" 2>"$dir/err"); rc=$?
+tt "run by ssh (an old client, no prefix), 'Token: ': the local://$host token is not given, exit 1, says why" '[ $rc -eq 1 ] && [ -z "$out" ] && grep -q "older than 8.4" "$dir/err"'
+out=$("$dir/ssh" -c '"$0" askpass "(alice@evil.example) Token: "; exit $?' "$PAMJWT" 2>"$dir/err"); rc=$?
+tt "run by ssh with the prefix: decided for ssh://evil.example as before (the no-token line)" '[ $rc -eq 1 ] && [ -z "$out" ] && no_token_line ssh://evil.example'
+out=$(sh -c '"$0" askpass "Token: "; exit $?' "$PAMJWT" 2>"$dir/err"); rc=$?
+tt "run by another program (sudo), 'Token: ': the local://$host token is given" '[ $rc -eq 0 ] && [ "$out" = "$local_tok" ]'
+put_token "$bearer"
+ask "alice@good.example's password: " PAMJWT_PROMPT=password:
+tt "... and the token whose aud names ssh://good.example is given to alice@good.example's password prompt" '[ $rc -eq 0 ] && [ "$out" = "$bearer" ]'
+ask "alice@good/x's password: " PAMJWT_PROMPT=password:
+tt "... a host that is not a host name there: refused as malformed" 'refused "?" && grep -q "not a host name" "$dir/err"'
 ask "$(printf '(alice@good.example) \033[1K\rToken: ')"
 tt "control characters in the prompt: refused, escaped on stderr" 'refused ssh://good.example && grep -q "control characters" "$dir/err" && ! grep -q "$(printf "\033")" "$dir/err"'
 ask '(alice@good/../x) Token: '

@@ -3255,6 +3255,41 @@ static void test_pop_time_and_audience(EVP_PKEY *hec)
     free(t);
 }
 
+/* use_first_pass allows no prompt (contract, module arguments), and a
+ * bound token is never a bearer token: a bound PAM_AUTHTOK is refused
+ * before any proof prompt, not proven through a conversation the stack
+ * was told the module would not use. */
+static void test_pop_use_first_pass(EVP_PKEY *hec)
+{
+    char stack[4096], *t = bound_token(hec, NULL);
+    conf("");
+    snprintf(stack, sizeof(stack),
+             "auth optional %s set=%s\n"
+             "auth [success=done ignore=ignore default=die] %s config=%s/pam_jwt.conf use_first_pass\n",
+             settok, t, so, dir);
+    pop_reset(hec, "ES256");
+    pop.token = t;
+    pop_answer = pop_whole;
+    is_int(auth_stack(stack, me, NULL, NULL), PAM_AUTH_ERR,
+           "pop + use_first_pass: a bound PAM_AUTHTOK (good proof on offer): refused (%s)", logbuf);
+    pop_answer = NULL;
+    is_int(conv_calls, 0, "... without a proof prompt: use_first_pass never prompts (prompts: %s)",
+           last_prompt);
+    ok(log_has("use_first_pass"), "... logged, naming use_first_pass (%s)", logbuf);
+    /* try_first_pass: prompts are allowed, the proof is asked for */
+    snprintf(stack, sizeof(stack),
+             "auth optional %s set=%s\n"
+             "auth [success=done ignore=ignore default=die] %s config=%s/pam_jwt.conf try_first_pass\n",
+             settok, t, so, dir);
+    pop_reset(hec, "ES256");
+    pop.token = t;
+    pop_answer = pop_whole;
+    is_int(auth_stack(stack, me, NULL, NULL), PAM_SUCCESS,
+           "pop + try_first_pass: a bound PAM_AUTHTOK with its proof: accepted");
+    pop_answer = NULL;
+    free(t);
+}
+
 static void test_pop(void)
 {
     EVP_PKEY *hec = tl_keygen("p256"), *hed = tl_keygen("ed25519"), *hrsa = tl_keygen("rsa"),
@@ -3263,6 +3298,7 @@ static void test_pop(void)
     test_pop_bad_proofs(hec, other_key);
     test_pop_settings_one_time_pieces(hec, other_key, hrsa);
     test_pop_time_and_audience(hec);
+    test_pop_use_first_pass(hec);
     free(pop.last);
     free(pop.replay);
     memset(&pop, 0, sizeof(pop));

@@ -689,7 +689,8 @@ static pj_verdict rule_pop(struct pj_ctx *x, pj_decision *d)
     if (rq->pop_unproven_ok)
         return PJ_RULE_PASS; /* pamjwt check: reported, not proven */
     if (rq->ask == NULL)
-        return stop(d, PJ_REFUSE, "proof of possession failed: no way to ask for a proof");
+        return stop(d, PJ_REFUSE, "proof of possession failed: no way to ask for a proof "
+                                  "(use_first_pass allows no prompt)");
     if (pj_pop_nonce(nonce) != 0) {
         pj_logf(rq->log, LOG_ERR, "no random bytes for a proof nonce");
         return stop(d, PJ_UNAVAIL, "no random bytes for a proof nonce");

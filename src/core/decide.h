@@ -40,7 +40,8 @@ typedef struct pj_request {
     bool check_all_keys;   /* parse every JWKS key now, so unusable ones are
                             * reported (pamjwt check); the decision is the same */
     /* Proof of possession: ask asks one question through the application
-     * (pj_ask_fn of chunk.h); the module always sets it.  pamjwt check
+     * (pj_ask_fn of chunk.h); the module sets it unless use_first_pass
+     * (no prompt: a bound token is refused).  pamjwt check
      * cannot prove possession: it sets pop_unproven_ok instead, and the
      * decision reports the jkt and decides the rest. */
     int (*ask)(void *ctx, const char *prompt, char **answer);

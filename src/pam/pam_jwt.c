@@ -252,7 +252,9 @@ static int decide(pam_handle_t *pamh, attempt *at, pj_log *log)
     }
     rq.now = pj_now();
     rq.consume = true;
-    rq.ask = pj_conv_ask; /* the proof of possession prompt */
+    /* the proof of possession prompt; use_first_pass allows none, so a
+     * bound token is refused there, never taken unproven */
+    rq.ask = at->args.use_first_pass ? NULL : pj_conv_ask;
     rq.ask_ctx = pamh;
     rq.log = log;
     rq.policies_given = at->preloaded;

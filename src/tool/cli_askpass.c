@@ -578,6 +578,26 @@ out_fd:
     return rc;
 }
 
+/* Is the process that runs us the OpenSSH client?  Its prompts without
+ * the "(USER@HOST) " prefix (a client older than OpenSSH 8.4 puts none
+ * before keyboard-interactive prompts) still come from a server. */
+static bool parent_is_ssh(void)
+{
+    char path[64], comm[32];
+    ssize_t n;
+    int fd;
+    snprintf(path, sizeof(path), "/proc/%ld/comm", (long)getppid());
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return false;
+    n = read(fd, comm, sizeof(comm) - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    comm[n] = '\0';
+    comm[strcspn(comm, "\n")] = '\0';
+    return strcmp(comm, "ssh") == 0;
+}
+
 int pj_cmd_askpass(int argc, char **argv)
 {
     const char *fb, *why = NULL;
@@ -606,6 +626,12 @@ int pj_cmd_askpass(int argc, char **argv)
     if (parsed != 0 || pop < 0 || pj_prompt_check(A.prompt, &A.p, &why) != 0) {
         pj_logf(&pj_cli_log, LOG_ERR, "askpass: refused %s: malformed prompt: %s (prompt \"%s\")",
                 A.p.target, why, A.prompt);
+        return 1;
+    }
+    if (!A.p.ssh && parent_is_ssh()) {
+        pj_logf(&pj_cli_log, LOG_ERR, "askpass: refused: ssh asks without its \"(USER@HOST) \" "
+                "prefix (an OpenSSH client older than 8.4?), so the target is unknown; it is "
+                "not this machine (prompt \"%s\")", A.prompt);
         return 1;
     }
     if (pop > 0)

@@ -39,6 +39,26 @@ static const char *group_end(const char *p)
     return end;
 }
 
+/* OpenSSH's password method asks "USER@HOST's password: " (and, when the
+ * server asks for a change, "Enter USER@HOST's old password: ", "... new
+ * password: ") with no "(USER@HOST) " prefix: where HOST ends, and the
+ * last "@" before it at *at; else NULL.  Such a prompt is for a server,
+ * never for this machine. */
+static const char *ssh_password_end(const char *prompt, const char **at)
+{
+    static const char *const tails[] = {"'s password: ", "'s old password: ",
+                                        "'s new password: "};
+    size_t n = strlen(prompt);
+    for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+        size_t tl = strlen(tails[i]);
+        if (n <= tl || strcmp(prompt + n - tl, tails[i]) != 0)
+            continue;
+        *at = memrchr(prompt, '@', n - tl);
+        return *at ? prompt + n - tl : NULL;
+    }
+    return NULL;
+}
+
 int pj_prompt_parse(const char *prompt, const char *hostname, pj_prompt *p, const char **why)
 {
     const char *end = group_end(prompt), *at = NULL;
@@ -46,6 +66,10 @@ int pj_prompt_parse(const char *prompt, const char *hostname, pj_prompt *p, cons
     p->ssh = false;
     p->body = prompt;
     snprintf(p->target, sizeof(p->target), "?");
+    if (end == NULL && (end = ssh_password_end(prompt, &at)) != NULL) {
+        p->ssh = true; /* the whole prompt is the body: no prefix to skip */
+        goto host;
+    }
     if (end == NULL) { /* no OpenSSH prefix: this machine's prompt */
         if (hostname == NULL || *hostname == '\0' || strlen(hostname) > MAX_HOST) {
             *why = "this machine's host name is empty or too long";
@@ -59,6 +83,7 @@ int pj_prompt_parse(const char *prompt, const char *hostname, pj_prompt *p, cons
     for (const char *s = prompt + 1; s < end; s++) /* the LAST "@" inside */
         if (*s == '@')
             at = s;
+host:
     hl = (size_t)(end - at - 1);
     if (hl == 0 || hl > MAX_HOST) {
         *why = "the OpenSSH prefix names no host, or a host name over 255 characters";
