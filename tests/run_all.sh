@@ -76,6 +76,12 @@ pass=$((pass + p)); fail=$((fail + f))
 [ $rc -eq 0 ] || { tail -80 build/fuzz.out; die "fuzzing found a problem (artifacts in build-fuzz/run/*/artifacts)"; }
 
 step "end to end as root: real sshd, sudo, the FastAPI issuer (tests/e2e/run.sh), an OpenID provider (tests/e2e/oidc.sh) and the client, pamjwt login and askpass (tests/e2e/client.sh), device sign-in at the prompt (tests/e2e/device.sh), groups from the token (tests/e2e/groups.sh), users from a roster (tests/e2e/roster.sh), in parallel"
+# E2E_LOCK=FILE: on a machine where other end-to-end runs may be going on
+# (developers' helpers), hold that lock (flock) through the e2e and package
+# steps; the suites get the descriptor closed
+if [ -n "${E2E_LOCK:-}" ]; then
+  exec 9>"$E2E_LOCK" && flock 9 || die "cannot take the lock $E2E_LOCK"
+fi
 if [ "$(id -u)" -eq 0 ]; then
   # The suites share /run/sshd (tests/e2e/lib.sh): run them as on a fresh
   # machine, where it does not exist, whenever that is safe (no sshd runs
@@ -92,13 +98,13 @@ if [ "$(id -u)" -eq 0 ]; then
     run_sshd_absent=1
     echo "# /run/sshd does not exist: the suites create it and the last one out removes it"
   fi
-  E2E_BUILD_DIR="$top/build" tests/e2e/run.sh >build/e2e.out 2>&1 & e2e_pid=$!
-  E2E_BUILD_DIR="$top/build" tests/e2e/oidc.sh >build/e2e-oidc.out 2>&1 & oidc_pid=$!
-  E2E_BUILD_DIR="$top/build" tests/e2e/client.sh >build/e2e-client.out 2>&1 & client_pid=$!
-  E2E_BUILD_DIR="$top/build" tests/e2e/relay.sh >build/e2e-relay.out 2>&1 & relay_pid=$!
-  E2E_BUILD_DIR="$top/build" tests/e2e/device.sh >build/e2e-device.out 2>&1 & device_pid=$!
-  E2E_BUILD_DIR="$top/build" tests/e2e/groups.sh >build/e2e-groups.out 2>&1 & groups_pid=$!
-  E2E_BUILD_DIR="$top/build" tests/e2e/roster.sh >build/e2e-roster.out 2>&1 & roster_pid=$!
+  E2E_BUILD_DIR="$top/build" tests/e2e/run.sh 9>&- >build/e2e.out 2>&1 & e2e_pid=$!
+  E2E_BUILD_DIR="$top/build" tests/e2e/oidc.sh 9>&- >build/e2e-oidc.out 2>&1 & oidc_pid=$!
+  E2E_BUILD_DIR="$top/build" tests/e2e/client.sh 9>&- >build/e2e-client.out 2>&1 & client_pid=$!
+  E2E_BUILD_DIR="$top/build" tests/e2e/relay.sh 9>&- >build/e2e-relay.out 2>&1 & relay_pid=$!
+  E2E_BUILD_DIR="$top/build" tests/e2e/device.sh 9>&- >build/e2e-device.out 2>&1 & device_pid=$!
+  E2E_BUILD_DIR="$top/build" tests/e2e/groups.sh 9>&- >build/e2e-groups.out 2>&1 & groups_pid=$!
+  E2E_BUILD_DIR="$top/build" tests/e2e/roster.sh 9>&- >build/e2e-roster.out 2>&1 & roster_pid=$!
   wait $e2e_pid; rc=$?
   wait $oidc_pid; rc_oidc=$?
   wait $client_pid; rc_client=$?
@@ -128,7 +134,7 @@ fi
 
 step "Debian packages as root: build, lintian, install, e2e on the installed module, purge (tests/deb.sh)"
 if [ "$(id -u)" -eq 0 ]; then
-  tests/deb.sh >build/deb.out 2>&1; rc=$?
+  tests/deb.sh 9>&- >build/deb.out 2>&1; rc=$?
   cat build/deb.out
   p=$(grep -c '^ok ' build/deb.out); f=$(grep -c '^not ok ' build/deb.out)
   pass=$((pass + p)); fail=$((fail + f))
@@ -136,6 +142,8 @@ if [ "$(id -u)" -eq 0 ]; then
 else
   not_run "Debian packages (needs root: it installs and purges the packages)"
 fi
+
+[ -n "${E2E_LOCK:-}" ] && exec 9>&-
 
 step "Debian 13 amd64 chroot (-Werror build, make check, packages: lintian, install, purge) and Debian 12 i386 chroot (-Werror build, make check): tests/chroot.sh"
 wait "$chroot_pid"; rc=$?; chroot_pid=
