@@ -3569,13 +3569,28 @@ static void test_device_helper_sandbox(void)
 }
 
 /* a typed token is decided as before, the helper is not started */
-static void test_device_typed_token(const char *tok)
+static void test_device_typed_token(const char *devtok)
 {
     int rc;
+    /* a token for this host, not for the sign-in client */
+    char *tok = iss_token(k_ec256, "ES256", "https://idp.example", me,
+                          "\"email\":\"me@example.com\"");
     remove(P("dev/approved.pid"));
     dev_first = tok;
     rc = dev_auth(NULL, me, NULL);
     is_int(rc, PAM_SUCCESS, "device: a typed token with device_flow on -> PAM_SUCCESS");
+    /* the sign-in client's token (aud its client id), typed: any host
+     * using that client takes it from its helper, so typed it could be
+     * another host's */
+    dev_first = devtok;
+    rc = dev_auth(NULL, me, NULL);
+    ok(rc == PAM_AUTH_ERR && log_has("taken only from device sign-in") &&
+           strstr(dev_msgs, "ERR|Token is for browser sign-in") != NULL,
+       "device: the sign-in client's token typed -> PAM_AUTH_ERR, told (%s | %s)", logbuf,
+       dev_msgs);
+    ok(access(P("dev/approved.pid"), F_OK) != 0, "device: ... no helper started");
+    remove(P("dev/approved.pid"));
+    dev_first = tok;
     ok(!log_has("via device sign-in") && access(P("dev/approved.pid"), F_OK) != 0,
        "device: ... not via device sign-in, no helper started");
     /* a password is passed on */
@@ -3588,6 +3603,7 @@ static void test_device_typed_token(const char *tok)
     rc = dev_auth("prompt=JWT:", me, NULL);
     ok(rc == PAM_SUCCESS && strncmp(dev_msgs, "OFF|JWT:\n", 9) == 0,
        "device: prompt= given: the prompt is kept (got %s)", dev_msgs);
+    free(tok);
 }
 
 static void test_device_uri_complete_and_pop(void)

@@ -156,6 +156,19 @@ int pj_check_claims(const pj_config *c, json_t *claims, double now, const pj_sco
     return pj_check_claims_as(c, claims, now, scope, c->audience, why, sz, NULL, 0);
 }
 
+/* aud (a string, or an array of strings) names want, byte for byte. */
+bool pj_aud_contains(const json_t *aud, const char *want)
+{
+    size_t i;
+    json_t *e;
+    if (json_is_string(aud))
+        return strcmp(json_string_value(aud), want) == 0;
+    json_array_foreach(aud, i, e)
+        if (json_is_string(e) && strcmp(json_string_value(e), want) == 0)
+            return true;
+    return false;
+}
+
 int pj_check_claims_as(const pj_config *c, json_t *claims, double now, const pj_scope *scope,
                        const char *audience, char *why, size_t sz, char *tell, size_t tsz)
 {
@@ -230,17 +243,7 @@ int pj_check_claims_as(const pj_config *c, json_t *claims, double now, const pj_
             return fail(why, sz, "no aud claim (audience is required)", NULL);
         if (!json_is_string(aud) && !json_is_array(aud))
             return fail(why, sz, "aud is neither a string nor an array", NULL);
-        bool ok = false;
-        if (json_is_string(aud)) {
-            ok = strcmp(json_string_value(aud), want) == 0;
-        } else {
-            size_t i;
-            json_t *e;
-            json_array_foreach(aud, i, e)
-                if (json_is_string(e) && strcmp(json_string_value(e), want) == 0)
-                    ok = true;
-        }
-        if (!ok)
+        if (!pj_aud_contains(aud, want))
             return mismatch(why, sz, "audience", want, aud);
     }
 

@@ -5,6 +5,7 @@
 #define PJ_CLAIMS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "pjconfig.h"
 #include "scope.h"
@@ -20,5 +21,7 @@ int pj_check_claims_as(const pj_config *c, json_t *claims, double now, const pj_
                        size_t tellsz);
 /* "2026-12-07 19:03 UTC": a NumericDate for a person, to the minute. */
 void pj_utc_minute(double t, char *buf, size_t sz);
+/* aud (a string, or an array of strings) names want, byte for byte. */
+bool pj_aud_contains(const json_t *aud, const char *want);
 
 #endif

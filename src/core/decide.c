@@ -454,15 +454,11 @@ static pj_verdict rule_signature(struct pj_ctx *x, pj_decision *d)
     return stop(d, PJ_REFUSE, "bad signature (%zu key%s tried)", tried, tried == 1 ? "" : "s");
 }
 
-/* The audience a token must name: audience, or for a token from device
- * sign-in device_audience (default: device_client_id, taken literally,
- * so its '%' are escaped here). */
-static const char *audience_for(const struct pj_ctx *x, char *buf, size_t sz)
+/* device_audience (default: device_client_id, taken literally, so its
+ * '%' are escaped here); NULL when neither is set. */
+static const char *device_audience(const pj_config *c, char *buf, size_t sz)
 {
-    const pj_config *c = x->c;
     size_t o = 0;
-    if (x->rq->device_policy == NULL)
-        return c->audience;
     if (c->device_audience != NULL || c->device_client_id == NULL)
         return c->device_audience;
     for (const char *p = c->device_client_id; *p && o + 2 < sz; p++) {
@@ -474,6 +470,34 @@ static const char *audience_for(const struct pj_ctx *x, char *buf, size_t sz)
     return buf;
 }
 
+/* The audience a token must name: audience, or for a token from device
+ * sign-in device_audience. */
+static const char *audience_for(const struct pj_ctx *x, char *buf, size_t sz)
+{
+    if (x->rq->device_policy == NULL)
+        return x->c->audience;
+    return device_audience(x->c, buf, sz);
+}
+
+/* A typed token whose aud is the device audience of a device_flow policy:
+ * a token made for the sign-in client, which every host that uses the
+ * client accepts from its helper.  Typed, it could come from any of them,
+ * so it is taken only from device sign-in (unless audience names the same
+ * value: then the administrator takes such tokens typed). */
+static bool typed_device_token(const struct pj_ctx *x, const pj_scope *sc)
+{
+    char buf[2 * PJ_MAX_DEVICE_FIELD + 1], dev[1024], typed[1024];
+    const char *da;
+    if (x->rq->device_policy != NULL || !x->c->device_flow ||
+        (da = device_audience(x->c, buf, sizeof(buf))) == NULL ||
+        pj_scope_expand(da, sc, dev, sizeof(dev)) != 0)
+        return false;
+    if (x->c->audience != NULL && pj_scope_expand(x->c->audience, sc, typed, sizeof(typed)) == 0 &&
+        strcmp(typed, dev) == 0)
+        return false;
+    return pj_aud_contains(json_object_get(x->j.claims, "aud"), dev);
+}
+
 static pj_verdict rule_claims(struct pj_ctx *x, pj_decision *d)
 {
     char why[sizeof(d->reason)], aud[2 * PJ_MAX_DEVICE_FIELD + 1];
@@ -481,6 +505,11 @@ static pj_verdict rule_claims(struct pj_ctx *x, pj_decision *d)
     if (pj_check_claims_as(x->c, x->j.claims, x->rq->now, &sc, audience_for(x, aud, sizeof(aud)),
                            why, sizeof(why), d->user_line, sizeof(d->user_line)) != 0)
         return stop(d, PJ_REFUSE, "%s", why);
+    if (typed_device_token(x, &sc)) {
+        tell(d, "Token is for browser sign-in: answer the prompt with nothing to sign in.");
+        return stop(d, PJ_REFUSE, "wrong audience: a token for the device sign-in client is "
+                                  "taken only from device sign-in, not typed");
+    }
     pj_debugf(x->rq->log, "claims accepted");
     return PJ_RULE_PASS;
 }
