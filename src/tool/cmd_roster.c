@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "cli.h"
+#include "cli_fetch.h"
 #include "cli_http.h"
 #include "cli_jwk.h"
 #include "cli_store.h"
@@ -276,30 +277,30 @@ static int roster_apply(int argc, char **argv)
 
 /* ------------------------------------------------------------ sync */
 
+/* The same fetcher as pamjwt jwks refresh (cli_fetch.c): https only
+ * (loopback http for tests), no redirect, HTTP 200, the body bounded. */
 static int roster_sync(int argc, char **argv)
 {
     apply_args a = {0};
     const char *why = NULL;
-    pj_http h = {NULL, PJ_ROSTER_MAX_SIZE};
-    pj_http_resp r = {0};
+    char *body = NULL;
+    size_t len = 0;
     int rc = apply_options(argc, argv, &a, true);
     if (rc != 0)
         return rc;
-    if (pj_http_url_ok(a.url, &why) != 0) {
+    if (pj_fetch_url_ok(a.url, &why) != 0) {
         pj_cli_line(stderr, "pamjwt: roster URL refused: %s", why);
         return 2;
     }
-    h.ca_file = a.ca_file && a.ca_file[0] ? a.ca_file : NULL; /* "": the system's CAs */
     if (pj_http_init() != 0)
         return 1;
     rc = 1;
-    if (pj_http_request(&h, a.url, NULL, NULL, &r) == 0) {
-        if (r.status != 200)
-            pj_cli_line(stderr, "pamjwt: %s answered HTTP %ld", a.url, r.status);
-        else
-            rc = apply_text(&a, r.body, r.len);
+    /* "": the system's CAs */
+    if (pj_fetch(a.url, a.ca_file && a.ca_file[0] ? a.ca_file : NULL, PJ_ROSTER_MAX_SIZE, 0,
+                 &body, &len) == 0) {
+        rc = apply_text(&a, body, len);
+        pj_fetch_free(body, len);
     }
-    pj_http_resp_free(&r);
     pj_http_cleanup();
     return rc;
 }
