@@ -245,5 +245,22 @@ rm -f "$etc/pam_jwt/idp.jwks"
 refresh $IDP PAMJWT_CONFIG="$etc/pam_jwt.conf" PAM_DIR="$dir/pam.d"
 tt "pam_jwt.conf as shipped (its jwks_file line commented out): refused, it has no jwks_file line" \
    '[ "$rc" = 1 ] && has "has no line \"jwks_file = $etc/pam_jwt/idp.jwks\"" && one_line'
+
+# ---- JWKS_FILE in a directory another user can write: that user could swap
+# the temporary file (reopened by name) for one it holds open, and write the
+# keys pam_jwt trusts after the check; refused before any request
+shared=$dir/shared
+mkdir -m 0777 "$shared"
+printf 'jwks_file = %s/x.jwks\nalgorithms = ES256 RS256\nallowed_subjects = *\n' "$shared" >"$etc/shared.conf"
+chmod 0644 "$etc/shared.conf"
+serve "$dir/set1"
+refresh JWKS_URI="$URL/jwks" CA_FILE="$CA" JWKS_FILE="$shared/x.jwks" PAMJWT_CONFIG="$etc/shared.conf"
+tt "JWKS_FILE in a world-writable directory: refused, nothing written" \
+   '[ "$rc" = 1 ] && has "directory $shared is writable by group or others" && [ ! -e "$shared/x.jwks" ] && [ -z "$(ls -A "$shared")" ] && one_line'
+chmod 0755 "$shared"
+chown 65534 "$shared"
+refresh JWKS_URI="$URL/jwks" CA_FILE="$CA" JWKS_FILE="$shared/x.jwks" PAMJWT_CONFIG="$etc/shared.conf"
+tt "JWKS_FILE in a directory owned by another user: refused, nothing written" \
+   '[ "$rc" = 1 ] && has "directory $shared is owned by uid 65534" && [ ! -e "$shared/x.jwks" ] && one_line'
 echo "1..$n"
 [ "$failed" = 0 ]

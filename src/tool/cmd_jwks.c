@@ -379,6 +379,18 @@ int pj_cmd_jwks(int argc, char **argv)
         pj_refresh_say(LOG_ERR, "directory %s does not exist", dir ? dir : o.jwks_file);
         goto out;
     }
+    /* the temporary files are made there and reopened by name: a user who
+     * could write the directory could swap one for a file it holds open */
+    if (st.st_uid != 0 && st.st_uid != geteuid()) {
+        pj_refresh_say(LOG_ERR, "directory %s is owned by uid %lu (must be root)", dir,
+                       (unsigned long)st.st_uid);
+        goto out;
+    }
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+        pj_refresh_say(LOG_ERR, "directory %s is writable by group or others (mode %04o)", dir,
+                       (unsigned)(st.st_mode & 07777));
+        goto out;
+    }
     if (!r.services_given && pj_jwks_services(o.pam_dir, o.config, PJ_DEFAULT_CONFIG,
                                               &r.services) != 0 && errno != ENOENT) {
         pj_refresh_say(LOG_ERR, "cannot read %s: %s", o.pam_dir, strerror(errno));
