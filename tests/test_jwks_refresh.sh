@@ -262,5 +262,20 @@ chown 65534 "$shared"
 refresh JWKS_URI="$URL/jwks" CA_FILE="$CA" JWKS_FILE="$shared/x.jwks" PAMJWT_CONFIG="$etc/shared.conf"
 tt "JWKS_FILE in a directory owned by another user: refused, nothing written" \
    '[ "$rc" = 1 ] && has "directory $shared is owned by uid 65534" && [ ! -e "$shared/x.jwks" ] && one_line'
+
+# ---- the PAM directory scan: a service file that is a link to a FIFO (the
+# open would block until killed: the set never refreshed) or to a device
+odd=$dir/pam.d-odd
+mkdir "$odd"
+cp "$dir/pam.d/sshd" "$odd/sshd"
+mkfifo "$dir/fifo"
+ln -s "$dir/fifo" "$odd/a-fifo"
+ln -s /dev/zero "$odd/b-zero"
+rm -f "$etc/pam_jwt/idp.jwks"
+out=$(env PAMJWT="$PAMJWT" $IDP PAMJWT_CONFIG="$etc/pam_jwt-ssh.conf" PAM_DIR="$odd" \
+    timeout 20 sh "$REFRESHER" 2>&1)
+rc=$?
+tt "PAM_DIR with links to a FIFO and to /dev/zero: skipped, sshd found, installed (no hang)" \
+   '[ "$rc" = 0 ] && has "for the PAM service sshd" && ! has "a-fifo" && ! has "b-zero" && has "installed"'
 echo "1..$n"
 [ "$failed" = 0 ]
