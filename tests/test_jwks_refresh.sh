@@ -277,5 +277,16 @@ out=$(env PAMJWT="$PAMJWT" $IDP PAMJWT_CONFIG="$etc/pam_jwt-ssh.conf" PAM_DIR="$
 rc=$?
 tt "PAM_DIR with links to a FIFO and to /dev/zero: skipped, sshd found, installed (no hang)" \
    '[ "$rc" = 0 ] && has "for the PAM service sshd" && ! has "a-fifo" && ! has "b-zero" && has "installed"'
+
+# ---- JWKS_FILE is a FIFO: the "unchanged" comparison must not block on it
+mkfifo "$etc/fifo.jwks"
+printf 'jwks_file = %s\nalgorithms = ES256 RS256\nallowed_subjects = *\n' "$etc/fifo.jwks" >"$etc/fifo.conf"
+chmod 0644 "$etc/fifo.conf"
+serve "$dir/set1"
+out=$(env PAMJWT="$PAMJWT" PAM_DIR="$dir/pam.d-empty" JWKS_URI="$URL/jwks" CA_FILE="$CA" \
+    JWKS_FILE="$etc/fifo.jwks" PAMJWT_CONFIG="$etc/fifo.conf" timeout 20 sh "$REFRESHER" 2>&1)
+rc=$?
+tt "JWKS_FILE is a FIFO: not opened for the comparison (no hang); replaced by the set" \
+   '[ "$rc" = 0 ] && has "installed" && [ -f "$etc/fifo.jwks" ] && [ "$(kids "$etc/fifo.jwks")" = "ec-1 rsa-1" ]'
 echo "1..$n"
 [ "$failed" = 0 ]

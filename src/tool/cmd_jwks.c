@@ -232,10 +232,11 @@ out:
     return jwks_uri;
 }
 
-/* Does the file at path (a regular file, not a link) hold exactly text? */
+/* Does the file at path (a regular file, not a link) hold exactly text?
+ * O_NONBLOCK: a FIFO there must not block the open before fstat says so. */
 static bool same_file(const char *path, const char *text, size_t len)
 {
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     struct stat st;
     char *buf;
     bool same = false;
