@@ -262,6 +262,17 @@ chown 65534 "$shared"
 refresh JWKS_URI="$URL/jwks" CA_FILE="$CA" JWKS_FILE="$shared/x.jwks" PAMJWT_CONFIG="$etc/shared.conf"
 tt "JWKS_FILE in a directory owned by another user: refused, nothing written" \
    '[ "$rc" = 1 ] && has "directory $shared is owned by uid 65534" && [ ! -e "$shared/x.jwks" ] && one_line'
+chown 0 "$shared"
+chmod 0777 "$shared"
+mkdir -m 0755 "$shared/sub"
+printf 'jwks_file = %s/sub/x.jwks\nalgorithms = ES256 RS256\nallowed_subjects = *\n' "$shared" >"$etc/shared.conf"
+refresh JWKS_URI="$URL/jwks" CA_FILE="$CA" JWKS_FILE="$shared/sub/x.jwks" PAMJWT_CONFIG="$etc/shared.conf"
+tt "JWKS_FILE in a root directory inside a world-writable one (which can be renamed away): refused" \
+   '[ "$rc" = 1 ] && has "directory $shared is writable by group or others" && [ ! -e "$shared/sub/x.jwks" ] && one_line'
+chmod 1777 "$shared"
+refresh JWKS_URI="$URL/jwks" CA_FILE="$CA" JWKS_FILE="$shared/sub/x.jwks" PAMJWT_CONFIG="$etc/shared.conf"
+tt "... inside a sticky root-owned one (as /tmp): installed" \
+   '[ "$rc" = 0 ] && has "installed" && [ -s "$shared/sub/x.jwks" ]'
 
 # ---- the PAM directory scan: a service file that is a link to a FIFO (the
 # open would block until killed: the set never refreshed) or to a device
