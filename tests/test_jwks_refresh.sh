@@ -245,5 +245,59 @@ rm -f "$etc/pam_jwt/idp.jwks"
 refresh $IDP PAMJWT_CONFIG="$etc/pam_jwt.conf" PAM_DIR="$dir/pam.d"
 tt "pam_jwt.conf as shipped (its jwks_file line commented out): refused, it has no jwks_file line" \
    '[ "$rc" = 1 ] && has "has no line \"jwks_file = $etc/pam_jwt/idp.jwks\"" && one_line'
+
+# ---- JWKS_FILE in a directory another user can write: that user could swap
+# the temporary file (reopened by name) for one it holds open, and write the
+# keys pam_jwt trusts after the check; refused before any request
+shared=$dir/shared
+mkdir -m 0777 "$shared"
+printf 'jwks_file = %s/x.jwks\nalgorithms = ES256 RS256\nallowed_subjects = *\n' "$shared" >"$etc/shared.conf"
+chmod 0644 "$etc/shared.conf"
+serve "$dir/set1"
+refresh JWKS_URI="$URL/jwks" CA_FILE="$CA" JWKS_FILE="$shared/x.jwks" PAMJWT_CONFIG="$etc/shared.conf"
+tt "JWKS_FILE in a world-writable directory: refused, nothing written" \
+   '[ "$rc" = 1 ] && has "directory $shared is writable by group or others" && [ ! -e "$shared/x.jwks" ] && [ -z "$(ls -A "$shared")" ] && one_line'
+chmod 0755 "$shared"
+chown 65534 "$shared"
+refresh JWKS_URI="$URL/jwks" CA_FILE="$CA" JWKS_FILE="$shared/x.jwks" PAMJWT_CONFIG="$etc/shared.conf"
+tt "JWKS_FILE in a directory owned by another user: refused, nothing written" \
+   '[ "$rc" = 1 ] && has "directory $shared is owned by uid 65534" && [ ! -e "$shared/x.jwks" ] && one_line'
+chown 0 "$shared"
+chmod 0777 "$shared"
+mkdir -m 0755 "$shared/sub"
+printf 'jwks_file = %s/sub/x.jwks\nalgorithms = ES256 RS256\nallowed_subjects = *\n' "$shared" >"$etc/shared.conf"
+refresh JWKS_URI="$URL/jwks" CA_FILE="$CA" JWKS_FILE="$shared/sub/x.jwks" PAMJWT_CONFIG="$etc/shared.conf"
+tt "JWKS_FILE in a root directory inside a world-writable one (which can be renamed away): refused" \
+   '[ "$rc" = 1 ] && has "directory $shared is writable by group or others" && [ ! -e "$shared/sub/x.jwks" ] && one_line'
+chmod 1777 "$shared"
+refresh JWKS_URI="$URL/jwks" CA_FILE="$CA" JWKS_FILE="$shared/sub/x.jwks" PAMJWT_CONFIG="$etc/shared.conf"
+tt "... inside a sticky root-owned one (as /tmp): installed" \
+   '[ "$rc" = 0 ] && has "installed" && [ -s "$shared/sub/x.jwks" ]'
+
+# ---- the PAM directory scan: a service file that is a link to a FIFO (the
+# open would block until killed: the set never refreshed) or to a device
+odd=$dir/pam.d-odd
+mkdir "$odd"
+cp "$dir/pam.d/sshd" "$odd/sshd"
+mkfifo "$dir/fifo"
+ln -s "$dir/fifo" "$odd/a-fifo"
+ln -s /dev/zero "$odd/b-zero"
+rm -f "$etc/pam_jwt/idp.jwks"
+out=$(env PAMJWT="$PAMJWT" $IDP PAMJWT_CONFIG="$etc/pam_jwt-ssh.conf" PAM_DIR="$odd" \
+    timeout 20 sh "$REFRESHER" 2>&1)
+rc=$?
+tt "PAM_DIR with links to a FIFO and to /dev/zero: skipped, sshd found, installed (no hang)" \
+   '[ "$rc" = 0 ] && has "for the PAM service sshd" && ! has "a-fifo" && ! has "b-zero" && has "installed"'
+
+# ---- JWKS_FILE is a FIFO: the "unchanged" comparison must not block on it
+mkfifo "$etc/fifo.jwks"
+printf 'jwks_file = %s\nalgorithms = ES256 RS256\nallowed_subjects = *\n' "$etc/fifo.jwks" >"$etc/fifo.conf"
+chmod 0644 "$etc/fifo.conf"
+serve "$dir/set1"
+out=$(env PAMJWT="$PAMJWT" PAM_DIR="$dir/pam.d-empty" JWKS_URI="$URL/jwks" CA_FILE="$CA" \
+    JWKS_FILE="$etc/fifo.jwks" PAMJWT_CONFIG="$etc/fifo.conf" timeout 20 sh "$REFRESHER" 2>&1)
+rc=$?
+tt "JWKS_FILE is a FIFO: not opened for the comparison (no hang); replaced by the set" \
+   '[ "$rc" = 0 ] && has "installed" && [ -f "$etc/fifo.jwks" ] && [ "$(kids "$etc/fifo.jwks")" = "ec-1 rsa-1" ]'
 echo "1..$n"
 [ "$failed" = 0 ]

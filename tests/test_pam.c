@@ -2886,6 +2886,84 @@ static void test_groups_other_process(void)
     free(t);
 }
 
+/* The sealed line replayed in the process that made it: pam_jwt accepted a
+ * token on a handle (data and line), then refused a second attempt on the
+ * same handle, which another module (a password) accepted; the first
+ * attempt's line is put back into the PAM environment before setcred, as
+ * pam_env user_readenv does from ~/.pam_environment in setcred.  The line
+ * is for a parent process only: this process never takes its own. */
+static void test_groups_line_replayed(void)
+{
+    char map[512], stack[8192], line[8192] = "";
+    pam_handle_t *h = NULL;
+    struct pam_conv c = {conv, NULL};
+    snprintf(map, sizeof(map), "/admins %s\n", grp_name[0]);
+    groups_conf(map, NULL);
+    char *t = es256(me, 300, "\"groups\":[\"/admins\"]");
+    snprintf(stack, sizeof(stack),
+             "auth sufficient %s config=%s/pam_jwt.conf\n"
+             "auth required %s expect=%s\n",
+             so, dir, settok, t);
+    write_text(service, stack, 0644);
+    answer = t;
+    pam_start_confdir(service, me, &c, dir, &h);
+    int a1 = pam_authenticate(h, 0);
+    const char *v = pam_getenv(h, "pam_jwt_setcred");
+    if (v != NULL)
+        snprintf(line, sizeof(line), "pam_jwt_setcred=%s", v);
+    conf("allowed_subjects = someone-else\n"); /* the second attempt: refused */
+    int a2 = pam_authenticate(h, 0);
+    loglen = 0;
+    logbuf[0] = '\0';
+    if (line[0])
+        pam_putenv(h, line);
+    int rc = pam_setcred(h, PAM_ESTABLISH_CRED);
+    bool left = pam_getenv(h, "pam_jwt_setcred") != NULL;
+    pam_end(h, rc);
+    ok(a1 == PAM_SUCCESS && line[0] && a2 == PAM_SUCCESS && rc == PAM_SUCCESS &&
+           !has_group(grp_gid[0]) && !left && log_has("was not made by this module"),
+       "groups: the first attempt's sealed line put back after a refused second attempt on "
+       "the same handle (this process): refused, nothing added (%d %d %d, %s)", a1, a2, rc,
+       groups_now());
+    groups_restore();
+    groups_conf(map, NULL);
+    free(t);
+}
+
+/* The same handle: pam_jwt accepted a token in a first attempt that failed
+ * as a whole (a later required module refused); in the second attempt an
+ * earlier module (a password) ends the stack before pam_jwt runs.  The
+ * first attempt's grant must not reach setcred. */
+static void test_groups_stale_grant(void)
+{
+    char map[512], stack[8192];
+    pam_handle_t *h = NULL;
+    struct pam_conv c = {conv, NULL};
+    snprintf(map, sizeof(map), "/admins %s\n", grp_name[0]);
+    groups_conf(map, NULL);
+    char *t = es256(me, 300, "\"groups\":[\"/admins\"]");
+    snprintf(stack, sizeof(stack),
+             "auth [success=done default=ignore] %s tty=pjtest-second\n"
+             "auth required %s config=%s/pam_jwt.conf\n"
+             "auth required %s expect=hunter2\n",
+             settok, so, dir, settok);
+    write_text(service, stack, 0644);
+    answer = t;
+    pam_start_confdir(service, me, &c, dir, &h);
+    int a1 = pam_authenticate(h, 0);
+    pam_set_item(h, PAM_TTY, "pjtest-second"); /* the first module accepts this time */
+    int a2 = pam_authenticate(h, 0);
+    loglen = 0;
+    logbuf[0] = '\0';
+    int rc = pam_setcred(h, PAM_ESTABLISH_CRED);
+    pam_end(h, rc);
+    ok(a1 != PAM_SUCCESS && a2 == PAM_SUCCESS && rc == PAM_SUCCESS && !has_group(grp_gid[0]),
+       "groups: a failed attempt in which pam_jwt accepted a token, then a password ends "
+       "the stack before pam_jwt: nothing added (%d %d %d, %s)", a1, a2, rc, groups_now());
+    groups_restore();
+    free(t);
+}
+
 static void test_groups(void)
 {
     if (!groups_setup()) {
@@ -2896,6 +2974,8 @@ static void test_groups(void)
     test_groups_refused();
     test_groups_cap();
     test_groups_other_process();
+    test_groups_line_replayed();
+    test_groups_stale_grant();
     conf(NULL);
 }
 

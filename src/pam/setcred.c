@@ -10,7 +10,8 @@
  * that calls pam_setcred (sshd's keyboard-interactive authentication).
  * The key is never written anywhere, so only this module, loaded before
  * that child was forked, makes a line setcred accepts; it is bound to the
- * handle and the user, and setcred removes it from the environment. */
+ * handle, the user and the parent process (a line is never taken back in
+ * the process that made it), and setcred removes it from the environment. */
 #include "config.h"
 
 #define PAM_SM_AUTH
@@ -55,18 +56,21 @@ __attribute__((destructor)) static void seal_key_wipe(void)
     seal_key_ok = false;
 }
 
-/* HMAC-SHA256 over the handle's address and body, as hex; false without a key. */
-static bool seal(const pam_handle_t *pamh, const char *body, size_t bl, char hex[PJ_MAC_HEX + 1])
+/* HMAC-SHA256 over the handle's address, the process the line is for and
+ * body, as hex; false without a key. */
+static bool seal(const pam_handle_t *pamh, pid_t reader, const char *body, size_t bl,
+                 char hex[PJ_MAC_HEX + 1])
 {
     unsigned char mac[EVP_MAX_MD_SIZE], *msg;
     unsigned ml = 0;
-    size_t n = sizeof("pam_jwt setcred v1") + sizeof(pamh) + bl;
+    size_t n = sizeof("pam_jwt setcred v1") + sizeof(pamh) + sizeof(reader) + bl;
     bool ok;
     if (!seal_key_ok || (msg = malloc(n)) == NULL)
         return false;
     memcpy(msg, "pam_jwt setcred v1", sizeof("pam_jwt setcred v1"));
     memcpy(msg + sizeof("pam_jwt setcred v1"), &pamh, sizeof(pamh));
-    memcpy(msg + sizeof("pam_jwt setcred v1") + sizeof(pamh), body, bl);
+    memcpy(msg + sizeof("pam_jwt setcred v1") + sizeof(pamh), &reader, sizeof(reader));
+    memcpy(msg + sizeof("pam_jwt setcred v1") + sizeof(pamh) + sizeof(reader), body, bl);
     ok = HMAC(EVP_sha256(), seal_key, sizeof(seal_key), msg, n, mac, &ml) != NULL && ml == 32;
     pj_wipe_free(msg, n);
     for (unsigned i = 0; ok && i < 32; i++)
@@ -125,7 +129,8 @@ static char *sealed_line(pam_handle_t *pamh, const pj_grant *g)
     o += (size_t)snprintf(line + o, sz - o, "%s", g->user);
     for (size_t i = 0; i < g->groups.n && o < sz; i++)
         o += (size_t)snprintf(line + o, sz - o, " %s", g->groups.v[i]);
-    if (o >= sz || !seal(pamh, line + pre, o - pre, hex)) {
+    /* for the parent only (sshd's monitor): this process has the data */
+    if (o >= sz || !seal(pamh, getppid(), line + pre, o - pre, hex)) {
         pj_wipe_free(line, sz);
         return NULL;
     }
@@ -137,7 +142,8 @@ static char *sealed_line(pam_handle_t *pamh, const pj_grant *g)
 
 /* The grant a sealed line in the PAM environment carries: NULL when there
  * is none, or (logged) when this module under this process's key did not
- * make it for this handle. */
+ * make it for this handle in a child of this process (a line made in this
+ * process, by an earlier attempt, is never taken back). */
 static pj_grant *unseal(pam_handle_t *pamh, const char *v, const pj_log *log)
 {
     char hex[PJ_MAC_HEX + 1];
@@ -147,7 +153,8 @@ static pj_grant *unseal(pam_handle_t *pamh, const char *v, const pj_log *log)
     if (n <= PJ_MAC_HEX + 1 || n > PJ_GRANT_MAX || v[PJ_MAC_HEX] != ' ')
         goto forged;
     body = v + PJ_MAC_HEX + 1;
-    if (!seal(pamh, body, n - PJ_MAC_HEX - 1, hex) || CRYPTO_memcmp(hex, v, PJ_MAC_HEX) != 0)
+    if (!seal(pamh, getpid(), body, n - PJ_MAC_HEX - 1, hex) ||
+        CRYPTO_memcmp(hex, v, PJ_MAC_HEX) != 0)
         goto forged;
     if ((g = calloc(1, sizeof(*g))) == NULL)
         return NULL;

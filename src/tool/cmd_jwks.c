@@ -200,6 +200,47 @@ static char *dir_of(const char *path)
     return slash == path ? strdup("/") : pj_strndup(path, (size_t)(slash - path));
 }
 
+/* JWKS_FILE's directory: the temporary files are made there and reopened
+ * by name, so a user who could write it could swap one for a file it holds
+ * open.  It must be root's and writable by root only; each directory above
+ * it root's and writable by root only or sticky (/tmp), so none of them
+ * can be renamed away.  true, or false (said). */
+static bool dir_safe(const char *dir)
+{
+    char *p = strdup(dir);
+    bool ok = p != NULL, top = true;
+    struct stat st;
+    for (size_t n = p ? strlen(p) : 0; ok; top = false) {
+        p[n] = '\0';
+        if (stat(n ? p : "/", &st) != 0) {
+            pj_refresh_say(LOG_ERR, "directory %s: %s", n ? p : "/", strerror(errno));
+            ok = false;
+        } else if (st.st_uid != 0 && st.st_uid != geteuid()) {
+            pj_refresh_say(LOG_ERR, "directory %s is owned by uid %lu (must be root)",
+                           n ? p : "/", (unsigned long)st.st_uid);
+            ok = false;
+        } else if ((st.st_mode & (S_IWGRP | S_IWOTH)) && (top || !(st.st_mode & S_ISVTX))) {
+            pj_refresh_say(LOG_ERR, "directory %s is writable by group or others (mode %04o)",
+                           n ? p : "/", (unsigned)(st.st_mode & 07777));
+            ok = false;
+        }
+        if (n == 0)
+            break;
+        while (n > 0 && p[n - 1] == '/') /* "/a//b": the slashes before b */
+            n--;
+        while (n > 0 && p[n - 1] != '/')
+            n--;
+        while (n > 1 && p[n - 1] == '/')
+            n--;
+        if (n == 1) /* "/": said as such, by n == 0 */
+            n = 0;
+    }
+    if (p == NULL)
+        pj_refresh_say(LOG_ERR, "out of memory");
+    free(p);
+    return ok;
+}
+
 /* 0. Discovery: the issuer's jwks_uri, malloc'd; NULL (said). */
 static char *discover_jwks_uri(const opts *o)
 {
@@ -232,10 +273,11 @@ out:
     return jwks_uri;
 }
 
-/* Does the file at path (a regular file, not a link) hold exactly text? */
+/* Does the file at path (a regular file, not a link) hold exactly text?
+ * O_NONBLOCK: a FIFO there must not block the open before fstat says so. */
 static bool same_file(const char *path, const char *text, size_t len)
 {
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     struct stat st;
     char *buf;
     bool same = false;
@@ -379,6 +421,8 @@ int pj_cmd_jwks(int argc, char **argv)
         pj_refresh_say(LOG_ERR, "directory %s does not exist", dir ? dir : o.jwks_file);
         goto out;
     }
+    if (!dir_safe(dir))
+        goto out;
     if (!r.services_given && pj_jwks_services(o.pam_dir, o.config, PJ_DEFAULT_CONFIG,
                                               &r.services) != 0 && errno != ENOENT) {
         pj_refresh_say(LOG_ERR, "cannot read %s: %s", o.pam_dir, strerror(errno));

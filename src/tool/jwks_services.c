@@ -7,10 +7,13 @@
 #include "jwks_lines.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_LINE 4096 /* a longer line is read in pieces, each a line */
 
@@ -18,9 +21,21 @@ static bool file_uses(const char *path, const char *config, const char *default_
 {
     char line[MAX_LINE];
     bool uses = false;
-    FILE *f = fopen(path, "re");
-    if (f == NULL)
+    struct stat st;
+    FILE *f;
+    int fd;
+    /* only a regular file (a link to one too, as libpam reads it): a FIFO
+     * would block the open, a device would be opened; checked before the
+     * open, and on what was opened */
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
         return false;
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (f = fdopen(fd, "r")) == NULL) {
+        close(fd);
+        return false;
+    }
     for (int i = 0; !uses && i < PJ_SERVICES_MAX_LINES && fgets(line, sizeof(line), f); i++)
         uses = pj_pam_line_uses(line, config, default_config);
     fclose(f);
