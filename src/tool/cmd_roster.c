@@ -280,7 +280,7 @@ static int roster_sync(int argc, char **argv)
 {
     apply_args a = {0};
     const char *why = NULL;
-    pj_http h = {NULL, PJ_ROSTER_MAX_SIZE};
+    pj_http h = {NULL, PJ_ROSTER_MAX_SIZE, 0};
     pj_http_resp r = {0};
     int rc = apply_options(argc, argv, &a, true);
     if (rc != 0)
