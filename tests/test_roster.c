@@ -362,6 +362,12 @@ static void test_apply(void)
         {5, "[{\"name\":\"Bob\",\"uid\":200009,\"iss\":\"i\",\"sub\":\"r\"}]", "[]", "portable",
          "a name that is not portable"},
         {5, "[" BOB "," BOB "]", "[]", "two entries", "two entries with one name"},
+        /* a group takes a local user's name or uid: "chown eve:eve" or a
+         * file of group 200050 would then reach the roster's members */
+        {5, "[]", "[{\"name\":\"eve\",\"gid\":200101}]", "user named eve",
+         "a group named like a local user with no group of that name (eve)"},
+        {5, "[]", "[{\"name\":\"g\",\"gid\":200050}]", "already belongs to eve",
+         "a gid that is a local user's uid (eve, 200050)"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int serial = i == 1 ? 0 : bad[i].serial;
