@@ -540,9 +540,16 @@ static void test_module(void)
     c->allow_any_subject = true;
     tok = sign(hdr, "{\"iss\":\"" ISS "\",\"sub\":\"s-mallory\",\"exp\":1800000100}", key);
     d = decide(c, tok);
-    ok(d.user && strcmp(d.user, "alice") == 0 && d.result == PJ_USER_UNKNOWN,
-       "without roster = yes the index is not read (the map decides): %s", d.reason);
+    ok(d.result == PJ_REFUSE && strstr(d.reason, "roster user") != NULL,
+       "without roster = yes (another issuer's policy) a map onto a roster user is refused "
+       "too: %s", d.reason);
     pj_decision_free(&d);
+    c->roster_dir = "/nonexistent/roster";
+    d = decide(c, tok);
+    ok(d.user && strcmp(d.user, "alice") == 0 && d.result == PJ_USER_UNKNOWN,
+       "without roster = yes and no roster applied (no index) the map decides: %s", d.reason);
+    pj_decision_free(&d);
+    c->roster_dir = state;
     free(tok);
     pj_config_free(c);
     free(conf);
