@@ -114,7 +114,8 @@ static char *payload(int serial, const char *users, const char *groups)
 
 static pj_roster_opts opts(void)
 {
-    pj_roster_opts o = {PJ_ROSTER_DEFAULT_LOW, PJ_ROSTER_DEFAULT_HIGH, 30, NOW, &fake_nss, NULL};
+    pj_roster_opts o = {PJ_ROSTER_DEFAULT_LOW, PJ_ROSTER_DEFAULT_HIGH, 30, NOW, &fake_nss, NULL,
+                         false};
     return o;
 }
 
@@ -467,6 +468,29 @@ static void test_concurrent(void)
     json_decref(s);
 }
 
+/* A crash after the records are in place, before the state: the module
+ * must already know the new user (no map onto it meanwhile), and the same
+ * roster must apply again (the records are the roster's, not foreign). */
+static void test_crash(void)
+{
+    char why[512], sf[PJ_ROSTER_SUBJECT_FILE], idx[512];
+    char *t = payload(300, "[" ALICE ",{\"name\":\"dan\",\"uid\":200005,\"iss\":\"" ISS
+                           "\",\"sub\":\"s-dan\"}]", "[" DEVS "]");
+    pj_roster_dirs d = {udb, state};
+    pj_roster_opts o = opts();
+    o.now = NOW + 41 * 86400.0;
+    o.crash_after_records = true;
+    snprintf(idx, sizeof(idx), "%s/index", state);
+    pj_roster_subject_file(ISS, strlen(ISS), "s-dan", 5, sf);
+    ok(pj_roster_apply(&d, t, strlen(t), &o, why, sizeof(why)) == -1 && exists(udb, "dan.user"),
+       "a crash after the records: dan.user is in place");
+    ok(exists(idx, "n-dan"), "... and the index already names dan (no user_map onto dan)");
+    why[0] = '\0';
+    ok(apply_at(t, NOW + 41 * 86400.0, why) == 0 && file_is(idx, sf, "dan\n"),
+       "after the crash the same roster applies (%s)", why);
+    free(t);
+}
+
 /* ------------------------------------------------------------ module */
 
 static pj_decision decide(pj_config *c, const char *tok)
@@ -612,6 +636,7 @@ int main(void)
     test_apply();
     test_concurrent();
     test_module();
+    test_crash();
     test_writer();
     tl_rmtree(base);
     EVP_PKEY_free(key);
