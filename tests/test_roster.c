@@ -219,6 +219,12 @@ static void test_parse(void)
         {"[{\"name\":\"x\",\"uid\":200003,\"iss\":\"i\",\"sub\":\"s\",\"admin\":true}]", "[]",
          "unknown member", "an unknown member"},
         {"[{\"name\":\"x\",\"uid\":200003,\"iss\":\"i\"}]", "[]", "sub", "no sub"},
+        /* a NUL inside a string (C would see less than was signed): jansson refuses it */
+        {"[{\"name\":\"x\",\"uid\":200003,\"iss\":\"i\",\"sub\":\"s\\u0000t\"}]", "[]",
+         "JSON", "a sub with a NUL"},
+        {"[{\"name\":\"x\\u0000root\",\"uid\":200003,\"iss\":\"i\",\"sub\":\"s\"}]", "[]",
+         "JSON", "a name with a NUL"},
+        {"[]", "[{\"name\":\"g\\u0000x\",\"gid\":200100}]", "JSON", "a group name with a NUL"},
         {"[{\"name\":\"x\",\"uid\":200003,\"iss\":\"i\",\"sub\":\"s\",\"shell\":\"bash\"}]", "[]",
          "shell", "a relative shell"},
         {"[{\"name\":\"x\",\"uid\":200003,\"iss\":\"i\",\"sub\":\"s\",\"real_name\":\"a:b\"}]",
