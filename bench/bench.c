@@ -872,7 +872,8 @@ static void setup_roster(void)
     if (pj_roster_apply(&dirs, text, o, &ro, why, sizeof(why)) != 0)
         die("roster apply: %s", why);
     free(text);
-    char *conf = xasprintf("key_file = %s\nroster = yes\nroster_state_dir = %s\n", rs->pub, sd);
+    char *conf = xasprintf("issuer = https://idp.example.com\nkey_file = %s\nroster = yes\n"
+                           "roster_state_dir = %s\n", rs->pub, sd);
     write_text("roster.conf", conf, strlen(conf));
     free(conf);
     conf = xasprintf("key_file = %s\nallowed_subjects = %s\n", rs->pub, me);

@@ -594,6 +594,15 @@ static void test_module(void)
            "config error: %.*s", (int)strlen(badconf[i]) - 1, badconf[i]);
         pj_config_free(c);
     }
+    /* without issuer, any key of key_file could sign a roster user's iss
+     * and sub (a second IdP's key, trusted for its own users) */
+    char *noiss = pj_strfmt("key_file = %s\nroster = yes\n", keypub);
+    c = pj_config_new("/test/x.conf");
+    ok(pj_config_parse(c, noiss, strlen(noiss), &LOG) == 0 && pj_config_finish(c, &LOG) == -1 &&
+           strstr(lastlog, "issuer") != NULL,
+       "config error: roster = yes without issuer (%s)", lastlog);
+    pj_config_free(c);
+    free(noiss);
     c = pj_config_new("/test/x.conf");
     const char *good = "roster_id_range = 300000-300100\nroster_grace_days = 0\n";
     ok(pj_config_parse(c, good, strlen(good), &LOG) == 0 && c->roster_low == 300000 &&
