@@ -497,6 +497,42 @@ static void test_crash(void)
     free(t);
 }
 
+/* A user renamed in the roster keeps its iss and sub: the old name is
+ * locked (left), the new one active; the subject's index file must name
+ * the active user, whatever order the state lists them in.  Fresh
+ * directories, several times (jansson's hash order is per process). */
+static void test_rename(void)
+{
+    char why[512], sf[PJ_ROSTER_SUBJECT_FILE], idx[512];
+    int good = 0;
+    const char *names[] = {"al", "ally", "alf", "a1", "al_", "al-x"};
+    pj_roster_subject_file(ISS, strlen(ISS), "s-ren", 5, sf);
+    for (int i = 0; i < 6; i++) {
+        char *u = pj_strfmt("%s/ren%d-u", base, i), *s = pj_strfmt("%s/ren%d-s", base, i);
+        pj_roster_dirs d = {u, s};
+        pj_roster_opts o = opts();
+        char *t1 = payload(1, "[" ALICE "]", "[" DEVS "]");
+        char *t2 = pj_strfmt("{\"serial\":2,\"users\":[{\"name\":\"%s\",\"uid\":%d,"
+                             "\"iss\":\"" ISS "\",\"sub\":\"s-ren\"}],\"groups\":[]}",
+                             names[i], 200010 + i);
+        char *t3 = pj_strfmt("{\"serial\":3,\"users\":[{\"name\":\"zz%d\",\"uid\":%d,"
+                             "\"iss\":\"" ISS "\",\"sub\":\"s-ren\"}],\"groups\":[]}",
+                             i, 200020 + i);
+        udb_dir = u;
+        snprintf(idx, sizeof(idx), "%s/index", s);
+        char want[40];
+        snprintf(want, sizeof(want), "zz%d\n", i);
+        good += pj_roster_apply(&d, t1, strlen(t1), &o, why, sizeof(why)) == 0 &&
+                pj_roster_apply(&d, t2, strlen(t2), &o, why, sizeof(why)) == 0 &&
+                pj_roster_apply(&d, t3, strlen(t3), &o, why, sizeof(why)) == 0 &&
+                file_is(idx, sf, want);
+        udb_dir = udb;
+        free(t1), free(t2), free(t3), free(u), free(s);
+    }
+    ok(good == 6, "a renamed user (same iss and sub): the index names the active name (%d/6)",
+       good);
+}
+
 /* ------------------------------------------------------------ module */
 
 static pj_decision decide(pj_config *c, const char *tok)
@@ -652,6 +688,7 @@ int main(void)
     test_concurrent();
     test_module();
     test_crash();
+    test_rename();
     test_writer();
     tl_rmtree(base);
     EVP_PKEY_free(key);

@@ -210,9 +210,13 @@ static int index_files(const json_t *st, json_t *idx)
         if (iss == NULL || sub == NULL || !pj_roster_name_ok(name) ||
             pj_roster_subject_file(iss, strlen(iss), sub, strlen(sub), f) != 0)
             return -1;
-        char *line = pj_strfmt("%s%s\n", name, json_object_get(u, "locked_at") ? " locked" : "");
+        bool locked = json_object_get(u, "locked_at") != NULL;
+        char *line = pj_strfmt("%s%s\n", name, locked ? " locked" : "");
         snprintf(n, sizeof(n), "n-%s", name);
-        if (line == NULL || json_object_set_new(idx, f, json_string(line)) ||
+        /* a renamed user's old, locked name never hides its active one */
+        if (line == NULL ||
+            ((!locked || json_object_get(idx, f) == NULL) &&
+             json_object_set_new(idx, f, json_string(line))) ||
             json_object_set_new(idx, n, json_string(name)))
             return free(line), -1;
         free(line);
