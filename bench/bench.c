@@ -869,11 +869,12 @@ static void setup_roster(void)
     roster_case.bytes = o;
     char *ud = path_of("roster-userdb"), *sd = path_of("roster-state");
     pj_roster_dirs dirs = {ud, sd};
-    pj_roster_opts ro = {200000, 299999, 30, (double)time(NULL), &nobody, NULL};
+    pj_roster_opts ro = {200000, 299999, 30, (double)time(NULL), &nobody, NULL, false};
     if (pj_roster_apply(&dirs, text, o, &ro, why, sizeof(why)) != 0)
         die("roster apply: %s", why);
     free(text);
-    char *conf = xasprintf("key_file = %s\nroster = yes\nroster_state_dir = %s\n", rs->pub, sd);
+    char *conf = xasprintf("issuer = https://idp.example.com\nkey_file = %s\nroster = yes\n"
+                           "roster_state_dir = %s\n", rs->pub, sd);
     write_text("roster.conf", conf, strlen(conf));
     free(conf);
     conf = xasprintf("key_file = %s\nallowed_subjects = %s\n", rs->pub, me);

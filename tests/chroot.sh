@@ -353,7 +353,7 @@ package_steps() {
     if in_root "$root" "$arch" "set -e; d=\$(mktemp -d); cd \$d; chmod 755 \$d
         openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out k.pem 2>/dev/null
         openssl pkey -in k.pem -pubout -out k.pub; chmod 600 k.pem; chmod 644 k.pub
-        printf 'key_file = %s/k.pub\\nroster = yes\\nroster_key_file = %s/k.pub\\nroster_state_dir = %s/state\\n' \$d \$d \$d > c.conf
+        printf 'issuer = i\\nkey_file = %s/k.pub\\nroster = yes\\nroster_key_file = %s/k.pub\\nroster_state_dir = %s/state\\n' \$d \$d \$d > c.conf
         printf '{\"serial\":1,\"users\":[{\"name\":\"pjwt-chroot\",\"uid\":299981,\"iss\":\"i\",\"sub\":\"s\"}]}' > r.json
         pamjwt roster sign --key k.pem r.json > r.jws
         grep -E '^(passwd|group):' /etc/nsswitch.conf

@@ -266,7 +266,7 @@ else
 fi
 # ---- pamjwt roster sign | apply | sync (temporary userdb and state dirs) ----
 rd=$dir/roster; mkdir -m 755 "$rd" "$rd/udb" "$rd/st"
-printf 'key_file = %s\nroster = yes\nroster_key_file = %s\nroster_state_dir = %s\n' \
+printf 'issuer = https://idp.example/\nkey_file = %s\nroster = yes\nroster_key_file = %s\nroster_state_dir = %s\n' \
   "$dir/ec256.pub" "$dir/ec256.pub" "$rd/st" > "$rd/c.conf"; chmod 644 "$rd/c.conf"
 cat > "$rd/r1.json" <<JSON
 {"serial": 1, "users": [{"name": "pjwt-cli-u", "uid": 299971, "iss": "https://idp.example/", "sub": "s1", "groups": ["pjwt-cli-g"]}],

@@ -114,7 +114,8 @@ static char *payload(int serial, const char *users, const char *groups)
 
 static pj_roster_opts opts(void)
 {
-    pj_roster_opts o = {PJ_ROSTER_DEFAULT_LOW, PJ_ROSTER_DEFAULT_HIGH, 30, NOW, &fake_nss, NULL};
+    pj_roster_opts o = {PJ_ROSTER_DEFAULT_LOW, PJ_ROSTER_DEFAULT_HIGH, 30, NOW, &fake_nss, NULL,
+                         false};
     return o;
 }
 
@@ -218,6 +219,12 @@ static void test_parse(void)
         {"[{\"name\":\"x\",\"uid\":200003,\"iss\":\"i\",\"sub\":\"s\",\"admin\":true}]", "[]",
          "unknown member", "an unknown member"},
         {"[{\"name\":\"x\",\"uid\":200003,\"iss\":\"i\"}]", "[]", "sub", "no sub"},
+        /* a NUL inside a string (C would see less than was signed): jansson refuses it */
+        {"[{\"name\":\"x\",\"uid\":200003,\"iss\":\"i\",\"sub\":\"s\\u0000t\"}]", "[]",
+         "JSON", "a sub with a NUL"},
+        {"[{\"name\":\"x\\u0000root\",\"uid\":200003,\"iss\":\"i\",\"sub\":\"s\"}]", "[]",
+         "JSON", "a name with a NUL"},
+        {"[]", "[{\"name\":\"g\\u0000x\",\"gid\":200100}]", "JSON", "a group name with a NUL"},
         {"[{\"name\":\"x\",\"uid\":200003,\"iss\":\"i\",\"sub\":\"s\",\"shell\":\"bash\"}]", "[]",
          "shell", "a relative shell"},
         {"[{\"name\":\"x\",\"uid\":200003,\"iss\":\"i\",\"sub\":\"s\",\"real_name\":\"a:b\"}]",
@@ -362,6 +369,12 @@ static void test_apply(void)
         {5, "[{\"name\":\"Bob\",\"uid\":200009,\"iss\":\"i\",\"sub\":\"r\"}]", "[]", "portable",
          "a name that is not portable"},
         {5, "[" BOB "," BOB "]", "[]", "two entries", "two entries with one name"},
+        /* a group takes a local user's name or uid: "chown eve:eve" or a
+         * file of group 200050 would then reach the roster's members */
+        {5, "[]", "[{\"name\":\"eve\",\"gid\":200101}]", "user named eve",
+         "a group named like a local user with no group of that name (eve)"},
+        {5, "[]", "[{\"name\":\"g\",\"gid\":200050}]", "already belongs to eve",
+         "a gid that is a local user's uid (eve, 200050)"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int serial = i == 1 ? 0 : bad[i].serial;
@@ -461,6 +474,65 @@ static void test_concurrent(void)
     json_decref(s);
 }
 
+/* A crash after the records are in place, before the state: the module
+ * must already know the new user (no map onto it meanwhile), and the same
+ * roster must apply again (the records are the roster's, not foreign). */
+static void test_crash(void)
+{
+    char why[512], sf[PJ_ROSTER_SUBJECT_FILE], idx[512];
+    char *t = payload(300, "[" ALICE ",{\"name\":\"dan\",\"uid\":200005,\"iss\":\"" ISS
+                           "\",\"sub\":\"s-dan\"}]", "[" DEVS "]");
+    pj_roster_dirs d = {udb, state};
+    pj_roster_opts o = opts();
+    o.now = NOW + 41 * 86400.0;
+    o.crash_after_records = true;
+    snprintf(idx, sizeof(idx), "%s/index", state);
+    pj_roster_subject_file(ISS, strlen(ISS), "s-dan", 5, sf);
+    ok(pj_roster_apply(&d, t, strlen(t), &o, why, sizeof(why)) == -1 && exists(udb, "dan.user"),
+       "a crash after the records: dan.user is in place");
+    ok(exists(idx, "n-dan"), "... and the index already names dan (no user_map onto dan)");
+    why[0] = '\0';
+    ok(apply_at(t, NOW + 41 * 86400.0, why) == 0 && file_is(idx, sf, "dan\n"),
+       "after the crash the same roster applies (%s)", why);
+    free(t);
+}
+
+/* A user renamed in the roster keeps its iss and sub: the old name is
+ * locked (left), the new one active; the subject's index file must name
+ * the active user, whatever order the state lists them in.  Fresh
+ * directories, several times (jansson's hash order is per process). */
+static void test_rename(void)
+{
+    char why[512], sf[PJ_ROSTER_SUBJECT_FILE], idx[512];
+    int good = 0;
+    const char *names[] = {"al", "ally", "alf", "a1", "al_", "al-x"};
+    pj_roster_subject_file(ISS, strlen(ISS), "s-ren", 5, sf);
+    for (int i = 0; i < 6; i++) {
+        char *u = pj_strfmt("%s/ren%d-u", base, i), *s = pj_strfmt("%s/ren%d-s", base, i);
+        pj_roster_dirs d = {u, s};
+        pj_roster_opts o = opts();
+        char *t1 = payload(1, "[" ALICE "]", "[" DEVS "]");
+        char *t2 = pj_strfmt("{\"serial\":2,\"users\":[{\"name\":\"%s\",\"uid\":%d,"
+                             "\"iss\":\"" ISS "\",\"sub\":\"s-ren\"}],\"groups\":[]}",
+                             names[i], 200010 + i);
+        char *t3 = pj_strfmt("{\"serial\":3,\"users\":[{\"name\":\"zz%d\",\"uid\":%d,"
+                             "\"iss\":\"" ISS "\",\"sub\":\"s-ren\"}],\"groups\":[]}",
+                             i, 200020 + i);
+        udb_dir = u;
+        snprintf(idx, sizeof(idx), "%s/index", s);
+        char want[40];
+        snprintf(want, sizeof(want), "zz%d\n", i);
+        good += pj_roster_apply(&d, t1, strlen(t1), &o, why, sizeof(why)) == 0 &&
+                pj_roster_apply(&d, t2, strlen(t2), &o, why, sizeof(why)) == 0 &&
+                pj_roster_apply(&d, t3, strlen(t3), &o, why, sizeof(why)) == 0 &&
+                file_is(idx, sf, want);
+        udb_dir = udb;
+        free(t1), free(t2), free(t3), free(u), free(s);
+    }
+    ok(good == 6, "a renamed user (same iss and sub): the index names the active name (%d/6)",
+       good);
+}
+
 /* ------------------------------------------------------------ module */
 
 static pj_decision decide(pj_config *c, const char *tok)
@@ -534,9 +606,16 @@ static void test_module(void)
     c->allow_any_subject = true;
     tok = sign(hdr, "{\"iss\":\"" ISS "\",\"sub\":\"s-mallory\",\"exp\":1800000100}", key);
     d = decide(c, tok);
-    ok(d.user && strcmp(d.user, "alice") == 0 && d.result == PJ_USER_UNKNOWN,
-       "without roster = yes the index is not read (the map decides): %s", d.reason);
+    ok(d.result == PJ_REFUSE && strstr(d.reason, "roster user") != NULL,
+       "without roster = yes (another issuer's policy) a map onto a roster user is refused "
+       "too: %s", d.reason);
     pj_decision_free(&d);
+    c->roster_dir = "/nonexistent/roster";
+    d = decide(c, tok);
+    ok(d.user && strcmp(d.user, "alice") == 0 && d.result == PJ_USER_UNKNOWN,
+       "without roster = yes and no roster applied (no index) the map decides: %s", d.reason);
+    pj_decision_free(&d);
+    c->roster_dir = state;
     free(tok);
     pj_config_free(c);
     free(conf);
@@ -551,6 +630,15 @@ static void test_module(void)
            "config error: %.*s", (int)strlen(badconf[i]) - 1, badconf[i]);
         pj_config_free(c);
     }
+    /* without issuer, any key of key_file could sign a roster user's iss
+     * and sub (a second IdP's key, trusted for its own users) */
+    char *noiss = pj_strfmt("key_file = %s\nroster = yes\n", keypub);
+    c = pj_config_new("/test/x.conf");
+    ok(pj_config_parse(c, noiss, strlen(noiss), &LOG) == 0 && pj_config_finish(c, &LOG) == -1 &&
+           strstr(lastlog, "issuer") != NULL,
+       "config error: roster = yes without issuer (%s)", lastlog);
+    pj_config_free(c);
+    free(noiss);
     c = pj_config_new("/test/x.conf");
     const char *good = "roster_id_range = 300000-300100\nroster_grace_days = 0\n";
     ok(pj_config_parse(c, good, strlen(good), &LOG) == 0 && c->roster_low == 300000 &&
@@ -599,6 +687,8 @@ int main(void)
     test_apply();
     test_concurrent();
     test_module();
+    test_crash();
+    test_rename();
     test_writer();
     tl_rmtree(base);
     EVP_PKEY_free(key);

@@ -602,7 +602,8 @@ static pj_verdict rule_subject(struct pj_ctx *x, pj_decision *d)
     pj_sanitize(safe, sizeof(safe), d->user, strlen(d->user));
     if (!pj_user_name_ok(d->user))
         return stop(d, PJ_REFUSE, "mapped user name '%s' is not a valid user name", safe);
-    if (c->roster) /* no rule maps another subject onto a roster user */
+    /* no rule maps another subject onto a roster user, in any policy */
+    if (c->roster || pj_roster_present(c->roster_dir))
         switch (pj_roster_by_name(c->roster_dir, d->user, x->rq->log)) {
         case PJ_ROSTER_NONE: break;
         case PJ_ROSTER_UNAVAIL: return stop(d, PJ_UNAVAIL, "roster index unusable");

@@ -616,6 +616,12 @@ int pj_config_finish(pj_config *c, const pj_log *log)
                 c->path);
         return -1;
     }
+    if (c->roster && c->issuer == NULL) {
+        /* the roster binds a user to an iss: without issuer any key of
+         * this policy could sign another issuer's iss and sub */
+        pj_logf(log, LOG_ERR, "config %s: roster = yes requires issuer", c->path);
+        return -1;
+    }
     if (c->max_uid < c->min_uid) {
         pj_logf(log, LOG_ERR, "config %s: max_uid %ju is below min_uid %ju", c->path,
                 (uintmax_t)c->max_uid, (uintmax_t)c->min_uid);

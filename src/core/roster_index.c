@@ -123,6 +123,15 @@ pj_roster_hit pj_roster_by_subject(const char *dir, const char *iss, size_t iss_
     return r;
 }
 
+bool pj_roster_present(const char *dir)
+{
+    char path[4096];
+    struct stat st;
+    if ((size_t)snprintf(path, sizeof(path), "%s/" PJ_ROSTER_INDEX, dir) >= sizeof(path))
+        return true;
+    return lstat(path, &st) == 0 || errno != ENOENT;
+}
+
 pj_roster_hit pj_roster_by_name(const char *dir, const char *name, const pj_log *log)
 {
     char file[PJ_ROSTER_MAX_NAME + 3], *buf = NULL;

@@ -44,6 +44,11 @@ typedef enum {
 pj_roster_hit pj_roster_by_subject(const char *dir, const char *iss, size_t iss_len,
                                    const char *sub, size_t sub_len, char **name,
                                    const pj_log *log);
+/* Has a roster been applied under dir (dir/index exists, or cannot be
+ * told not to: pj_roster_by_name then says UNAVAIL)?  Every policy asks,
+ * roster = yes or not, so another issuer's map never reaches a roster
+ * user. */
+bool pj_roster_present(const char *dir);
 /* Is name a roster user's name (ACTIVE: yes; NONE: no; UNAVAIL)? */
 pj_roster_hit pj_roster_by_name(const char *dir, const char *name, const pj_log *log);
 

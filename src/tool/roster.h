@@ -102,6 +102,7 @@ typedef struct pj_roster_opts {
     double now;
     const pj_roster_nss *nss;
     FILE *out; /* what changed: added, changed, locked, removed (NULL: quiet) */
+    bool crash_after_records; /* tests only: stop (-1) once the records are in place */
 } pj_roster_opts;
 
 /* Apply a verified roster's payload: lock the state directory, check every

@@ -210,9 +210,13 @@ static int index_files(const json_t *st, json_t *idx)
         if (iss == NULL || sub == NULL || !pj_roster_name_ok(name) ||
             pj_roster_subject_file(iss, strlen(iss), sub, strlen(sub), f) != 0)
             return -1;
-        char *line = pj_strfmt("%s%s\n", name, json_object_get(u, "locked_at") ? " locked" : "");
+        bool locked = json_object_get(u, "locked_at") != NULL;
+        char *line = pj_strfmt("%s%s\n", name, locked ? " locked" : "");
         snprintf(n, sizeof(n), "n-%s", name);
-        if (line == NULL || json_object_set_new(idx, f, json_string(line)) ||
+        /* a renamed user's old, locked name never hides its active one */
+        if (line == NULL ||
+            ((!locked || json_object_get(idx, f) == NULL) &&
+             json_object_set_new(idx, f, json_string(line))) ||
             json_object_set_new(idx, n, json_string(name)))
             return free(line), -1;
         free(line);
@@ -346,6 +350,36 @@ static json_t *names_of(const json_t *files, const json_t *also)
     return a;
 }
 
+/* a's members, then b's over them (NULL: none); shallow. */
+static json_t *merged(const json_t *a, const json_t *b)
+{
+    json_t *m = json_object();
+    if (m == NULL || (json_is_object(a) && json_object_update(m, (json_t *)a) != 0) ||
+        (json_is_object(b) && json_object_update(m, (json_t *)b) != 0))
+        return json_decref(m), NULL;
+    return m;
+}
+
+/* The state written before the first change: the old serial (the same
+ * roster applies again), the old and new users, groups and ids, and the
+ * files of both.  After a crash anywhere, every record on disk is then
+ * the roster's own, and its index (written from this state before the
+ * records) names every user those records hold. */
+static json_t *pending_state(const json_t *old, const json_t *st, const json_t *files,
+                             const json_t *manifest)
+{
+    json_t *p = json_deep_copy(old);
+    if (p == NULL ||
+        json_object_set_new(p, "users", merged(json_object_get(old, "users"),
+                                               json_object_get(st, "users"))) != 0 ||
+        json_object_set_new(p, "groups", merged(json_object_get(old, "groups"),
+                                                json_object_get(st, "groups"))) != 0 ||
+        json_object_set(p, "ids", json_object_get(st, "ids")) != 0 ||
+        json_object_set_new(p, "files", names_of(files, manifest)) != 0)
+        return json_decref(p), NULL;
+    return p;
+}
+
 typedef struct apply_run {
     int sfd, lockfd, ufd;
     json_t *old, *st, *files, *manifest;
@@ -387,18 +421,20 @@ int pj_roster_apply(const pj_roster_dirs *dirs, const char *payload, size_t plen
     apply_run a = {.sfd = -1, .lockfd = -1, .ufd = -1};
     int rc = prepare(&a, dirs, payload, plen, o, why, whysz);
     if (rc == 0) {
-        /* From here on the host changes.  First a state whose manifest
-         * lists the old files and the new ones, so that a crash part way
-         * never leaves a file of ours that the next apply would not
-         * own; then the records, the index, and the state. */
-        json_t *pending = json_deep_copy(a.old);
+        /* From here on the host changes.  First the pending state
+         * (pending_state) and its index, so that a crash part way never
+         * leaves a record the next apply would not own or the module
+         * would not know; then the records, the index, and the state. */
+        json_t *pending = pending_state(a.old, a.st, a.files, a.manifest);
         rc = -1;
-        if (pending == NULL ||
-            json_object_set_new(pending, "files", names_of(a.files, a.manifest)) != 0 ||
-            save_state(a.sfd, pending) != 0)
+        if (pending == NULL || save_state(a.sfd, pending) != 0)
             fail(why, whysz, "cannot write the state in %s: %s", dirs->state, strerror(errno));
+        else if (swap_index(a.sfd, pending) != 0)
+            fail(why, whysz, "cannot write the index in %s: %s", dirs->state, strerror(errno));
         else if (swap_records(a.ufd, a.files, a.manifest, why, whysz) != 0)
             ;
+        else if (o->crash_after_records)
+            fail(why, whysz, "stopped after the records (test)");
         else if (swap_index(a.sfd, a.st) != 0)
             fail(why, whysz, "cannot write the index in %s: %s", dirs->state, strerror(errno));
         else if (json_object_set_new(a.st, "files", names_of(a.files, NULL)) != 0 ||

@@ -234,7 +234,12 @@ static int check_group(const json_t *old, const pj_roster_group *g, const pj_ros
     if (og && json_integer_value(og) != (json_int_t)g->gid)
         return fail(why, whysz, "group %s had gid %" JSON_INTEGER_FORMAT ": a group keeps its gid",
                     g->name, json_integer_value(og));
-    return check_nss(o->nss, true, g->name, g->gid, og != NULL, why, whysz);
+    /* nor a user's name or uid: no roster user shares either with a
+     * roster group, so any user found is one the roster did not create */
+    return check_nss(o->nss, true, g->name, g->gid, og != NULL, why, whysz) != 0 ||
+                   check_nss(o->nss, false, g->name, g->gid, false, why, whysz) != 0
+               ? -1
+               : 0;
 }
 
 /* Users and groups of the roster: checked, then put in the new state. */
