@@ -869,7 +869,7 @@ static void setup_roster(void)
     roster_case.bytes = o;
     char *ud = path_of("roster-userdb"), *sd = path_of("roster-state");
     pj_roster_dirs dirs = {ud, sd};
-    pj_roster_opts ro = {200000, 299999, 30, (double)time(NULL), &nobody, NULL, false};
+    pj_roster_opts ro = {200000, 299999, 30, (double)time(NULL), &nobody, NULL, false, false};
     if (pj_roster_apply(&dirs, text, o, &ro, why, sizeof(why)) != 0)
         die("roster apply: %s", why);
     free(text);

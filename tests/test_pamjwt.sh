@@ -304,8 +304,17 @@ s.serve_forever()' "$rd/www" "$rd/port" & srv=$!
   for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s "$rd/port" ] && break; sleep 0.2; done
   pj roster sync --config "$rd/c.conf" --userdb-dir "$rd/udb" --state-dir "$rd/st" \
     "http://127.0.0.1:$(cat "$rd/port")/roster.jws" >"$dir/out" 2>"$dir/err"; rc=$?
-  kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
   t "roster sync: fetched over HTTP and applied (serial 2)" sh -c "[ $rc -eq 0 ] && grep -q '\"serial\":2' '$rd/st/state.json'"
+  # the timer runs it again with nothing new: unchanged, not a failure
+  pj roster sync --config "$rd/c.conf" --userdb-dir "$rd/udb" --state-dir "$rd/st" \
+    "http://127.0.0.1:$(cat "$rd/port")/roster.jws" >"$dir/out" 2>"$dir/err"; rc=$?
+  t "roster sync: the same roster again: unchanged, exit 0 (the timer's unit does not fail)" \
+    sh -c "[ $rc -eq 0 ] && grep -q 'roster unchanged: serial 2 is the one applied last' '$dir/out'"
+  kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
+  # apply (by hand) still refuses the same serial: no rollback, no replay
+  pj roster apply --config "$rd/c.conf" --userdb-dir "$rd/udb" --state-dir "$rd/st" \
+    "$rd/www/roster.jws" >"$dir/out" 2>"$dir/err"; rc=$?
+  t "roster apply: the serial applied last is refused (exit 1)" sh -c "[ $rc -eq 1 ] && grep -q 'no rollback' '$dir/err'"
 else
   ok "roster sync # SKIP needs /usr/bin/python3"
 fi

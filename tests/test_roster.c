@@ -115,7 +115,7 @@ static char *payload(int serial, const char *users, const char *groups)
 static pj_roster_opts opts(void)
 {
     pj_roster_opts o = {PJ_ROSTER_DEFAULT_LOW, PJ_ROSTER_DEFAULT_HIGH, 30, NOW, &fake_nss, NULL,
-                         false};
+                         false, false};
     return o;
 }
 

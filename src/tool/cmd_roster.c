@@ -198,7 +198,14 @@ static int apply_text(const apply_args *a, const char *text, size_t n)
     o.now = (double)time(NULL);
     o.nss = &pj_roster_system_nss;
     o.out = stdout;
-    if (pj_roster_apply(&dirs, payload, plen, &o, why, sizeof(why)) != 0) {
+    o.same_serial_unchanged = a->url != NULL; /* sync runs on a timer */
+    int applied = pj_roster_apply(&dirs, payload, plen, &o, why, sizeof(why));
+    if (applied == 1) {
+        printf("roster unchanged: %s\n", why);
+        rc = 0;
+        goto out;
+    }
+    if (applied != 0) {
         pj_cli_line(stderr, "pamjwt: roster refused, nothing changed: %s", why);
         goto out;
     }

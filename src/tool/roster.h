@@ -103,19 +103,23 @@ typedef struct pj_roster_opts {
     const pj_roster_nss *nss;
     FILE *out; /* what changed: added, changed, locked, removed (NULL: quiet) */
     bool crash_after_records; /* tests only: stop (-1) once the records are in place */
+    bool same_serial_unchanged; /* sync: a roster whose serial is the one applied
+                                 * last is that roster again: 1, nothing done */
 } pj_roster_opts;
 
 /* Apply a verified roster's payload: lock the state directory, check every
  * rule against the state and NSS, then swap the records and the index in
  * and write the state.  A refused roster changes nothing.  0, or -1 with
- * why. */
+ * why; 1 (why says so, nothing done) with same_serial_unchanged and the
+ * serial applied last. */
 int pj_roster_apply(const pj_roster_dirs *dirs, const char *payload, size_t plen,
                     const pj_roster_opts *o, char *why, size_t whysz);
 
 /* The plan's pure part, exposed for the tests and the fuzzer: from the
  * state (a JSON object, possibly empty) and a parsed roster, the new state
  * and the set of userdb files (an object: file name -> content string, or
- * {"link": TARGET}).  0, or -1 with why. */
+ * {"link": TARGET}).  0, or -1 with why; 1 with same_serial_unchanged
+ * and the serial applied last (nothing planned). */
 int pj_roster_plan(const json_t *old, const pj_roster *r, const pj_roster_opts *o,
                    json_t **new_state, json_t **files, char *why, size_t whysz);
 /* Write the files of a plan into dir (which must exist) under their

@@ -389,7 +389,8 @@ typedef struct apply_run {
     FILE *ev;
 } apply_run;
 
-/* Every check, no change: 0, or -1 with why. */
+/* Every check, no change: 0, or -1 with why (1: unchanged, see
+ * same_serial_unchanged). */
 static int prepare(apply_run *a, const pj_roster_dirs *dirs, const char *payload, size_t plen,
                    const pj_roster_opts *o, char *why, size_t whysz)
 {
@@ -406,8 +407,9 @@ static int prepare(apply_run *a, const pj_roster_dirs *dirs, const char *payload
     if ((a->ev = open_memstream(&a->events, &a->evlen)) == NULL)
         return fail(why, whysz, "out of memory");
     po.out = a->ev;
-    if (pj_roster_plan(a->old, &a->r, &po, &a->st, &a->files, why, whysz) != 0)
-        return -1;
+    int planned = pj_roster_plan(a->old, &a->r, &po, &a->st, &a->files, why, whysz);
+    if (planned != 0)
+        return planned; /* -1, or 1: the roster applied last, unchanged */
     if ((a->ufd = open_made_dir(dirs->userdb, "userdb", why, whysz)) < 0)
         return -1;
     if ((a->manifest = manifest_of(a->old)) == NULL)

@@ -347,6 +347,11 @@ int pj_roster_plan(const json_t *old, const pj_roster *r, const pj_roster_opts *
     json_int_t last = json_integer_value(json_object_get(old, "serial"));
     json_t *ids = json_deep_copy(json_object_get(old, "ids"));
     *new_state = *files = NULL;
+    if (r->serial == last && o->same_serial_unchanged) {
+        json_decref(ids);
+        fail(why, whysz, "serial %" PRId64 " is the one applied last: unchanged", r->serial);
+        return 1;
+    }
     if (r->serial <= last) {
         json_decref(ids);
         return fail(why, whysz, "serial %" PRId64 " is not greater than the last one applied "

@@ -116,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pj_roster r;
     char why[512];
     json_t *st = NULL, *files = NULL, *old = json_object();
-    pj_roster_opts o = {200000, 299999, 30, 1800000000.0, &nss, NULL, false};
+    pj_roster_opts o = {200000, 299999, 30, 1800000000.0, &nss, NULL, false, false};
     if (!ready) {
         mkdir(TOP, 0755);
         mkdir(DIR_, 0755);
