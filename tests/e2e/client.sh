@@ -46,17 +46,11 @@
 # /dev are never written.  Records sshd appends to /var/log/btmp for refused
 # logins are taken back when nothing else was logged there.
 set -u
-export LC_ALL=C
-unset PYTHONPATH PYTHONHOME
-# the provider is on 127.0.0.1: never through a proxy (npm keeps its own)
-export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
-export no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
 
 t_start=$EPOCHREALTIME
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-build=${E2E_BUILD_DIR:-$here/../../build}
-PY=/usr/bin/python3 # free_port, drop_btmp_records (lib.sh), the log socket
+. "$here/lib.sh"
+e2e_env --no-proxy
 U="pjwt-cli-user"   # logs in; the provider's account "alice" maps to it
 T="pjwt-cli-thief"  # another local user, who gets a copy of U's token
 GECOS="pam_jwt client e2e test user"
@@ -69,7 +63,6 @@ LONG="urn:pamjwt:long"             # RS256, over 1,100 bytes
 RESOURCE="ssh://pamjwt-client-e2e" # ES256, for the proof of possession part
 WAIT=20                            # the longest any ssh or sudo may take
 
-. "$here/lib.sh"
 skip_unless_ready "nodejs npm openssh-server openssh-client sudo openssl curl jq python3" \
     /usr/sbin/sshd ssh ssh-keygen sudo visudo runuser useradd userdel chpasswd setsid \
     openssl curl jq timeout node npm "$PY"
@@ -91,13 +84,7 @@ cleanup_on_exit
 
 # ---- setup: the built tools, a temporary directory, the users ----------------
 
-pam_so=$(cd "$build/.libs" 2>/dev/null && pwd)/pam_jwt.so
-pamjwt_built=$(cd "$build" 2>/dev/null && pwd)/pamjwt
-[ -f "$pam_so" ] && [ -x "$pamjwt_built" ] ||
-    bail "built module and tool found" "no pam_jwt.so or pamjwt in E2E_BUILD_DIR=$build"
-case $pam_so in *[[:space:]]*) bail "module path has no white space (PAM cannot take it)" "$pam_so" ;; esac
-# the users' commands run here too: a directory any of them can enter
-cd / || bail "cd /"
+find_built # pam_so, pamjwt_built; cd / (the users' commands run there too)
 diag "module: $pam_so" "tool: $pamjwt_built ($("$pamjwt_built" --version | head -n 1))" \
     "node $(node --version), npm $(npm --version 2>/dev/null), $(ssh -V 2>&1), $(sudo -V | head -n 1)"
 
@@ -106,14 +93,8 @@ mkdir -m 0700 "$tmp/keys"
 mkdir -m 0755 "$tmp/etc" "$tmp/bin" "$tmp/run" "$tmp/stage"
 etc=$tmp/etc
 
-# The users run pamjwt and pamjwt-askpass from here (a build tree may sit
-# in a directory they cannot enter).  pamjwt-askpass is made the way the
-# Makefile makes the installed one, with bindir = $tmp/bin.
-pamjwt=$tmp/bin/pamjwt
-cp "$pamjwt_built" "$pamjwt" && chmod 0755 "$pamjwt" || bail "pamjwt copied to $tmp/bin"
-sed -e "s|@bindir[@]|$tmp/bin|g" "$top/conf/pamjwt-askpass.in" >"$tmp/bin/pamjwt-askpass" &&
-    chmod 0755 "$tmp/bin/pamjwt-askpass" || bail "pamjwt-askpass made from conf/pamjwt-askpass.in"
-ASKPASS=$tmp/bin/pamjwt-askpass
+# The users run pamjwt and pamjwt-askpass from $tmp/bin
+install_client_tools # pamjwt, ASKPASS
 # What ssh and sudo run: pamjwt-askpass, with each prompt, the exit status
 # and the length of the answer (never the answer) noted in $ASKPASS_LOG.
 cat >"$tmp/bin/askpass-logged" <<EOF
@@ -173,20 +154,9 @@ user_cmd() { # sets UCMD: the command as_user runs
 
 # ---- the provider --------------------------------------------------------------
 
-if oidc_install "$tmp/oidc"; then
-    ok "npm ci installed oidc-provider $(node -p 'require(process.argv[1]).version' \
-        "$OIDC_DIR/node_modules/oidc-provider/package.json") in $OIDC_NPM_SECS s"
-else
-    bail "npm ci installed oidc-provider (needs the npm registry or npm's cache)"
-fi
-oidc_pki || bail "test CA and server certificate made"
-CA=$OIDC_CA
+provider_install # CA
 oidc_keyset set1 ec-1 rsa-1 || bail "signing keys and a private JWK Set made (jwk.mjs)"
-t0=$EPOCHREALTIME
-oidc_start set1 || bail "provider started" "$(cat "$OIDC_DIR/provider.log")"
-provider_time=$(secs "$t0")
-ISSUER=$OIDC_ISSUER
-ok "provider (oidc-provider) listens: issuer $ISSUER, pid $OIDC_PID, up in $provider_time s"
+provider_start set1 --timed # ISSUER, provider_time
 
 tx "curl --cacert ca.pem $ISSUER/.well-known/openid-configuration | jq '{issuer, jwks_uri, token_endpoint, device_authorization_endpoint, dpop_signing_alg_values_supported}'" \
     bash -c 'curl -fsS --max-time 10 --cacert "$1" "$2/.well-known/openid-configuration" |

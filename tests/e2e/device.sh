@@ -35,16 +35,11 @@
 # sshd and sudo run in private mount namespaces whose /dev/log is this
 # script's socket, so the module's and the helper's log lines are read here.
 set -u
-export LC_ALL=C
-unset PYTHONPATH PYTHONHOME
-export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
-export no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
 
 t_start=$EPOCHREALTIME
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-build=${E2E_BUILD_DIR:-$here/../../build}
-PY=/usr/bin/python3
+. "$here/lib.sh"
+e2e_env --no-proxy
 U="pjwt-dev-user"   # logs in
 H="pjwt-dev-helper" # device_user: runs pamjwt-device
 GECOS="pam_jwt device e2e test user"
@@ -56,7 +51,6 @@ ACCOUNT=alice # approves the user codes (sub)
 TIMEOUT=25    # device_timeout (sshd's LoginGraceTime here is 30 s)
 SHORT=8       # device_timeout of the "left unapproved" case
 
-. "$here/lib.sh"
 skip_unless_ready "nodejs npm openssh-server openssh-client sudo openssl curl jq python3 util-linux procps" \
     /usr/sbin/sshd ssh ssh-keygen sudo visudo runuser useradd userdel chpasswd setsid unshare \
     openssl curl jq timeout node npm ps pgrep "$PY"
@@ -81,13 +75,9 @@ cleanup_on_exit
 
 # ---- setup -------------------------------------------------------------------------
 
-pam_so=$(cd "$build/.libs" 2>/dev/null && pwd)/pam_jwt.so
-helper_built=$(cd "$build" 2>/dev/null && pwd)/pamjwt-device
-pamjwt=$(cd "$build" 2>/dev/null && pwd)/pamjwt
-[ -f "$pam_so" ] && [ -x "$helper_built" ] && [ -x "$pamjwt" ] ||
-    bail "built module, pamjwt and pamjwt-device found" "not all in E2E_BUILD_DIR=$build"
-case $pam_so in *[[:space:]]*) bail "module path has no white space (PAM cannot take it)" "$pam_so" ;; esac
-cd / || bail "cd /"
+find_built pamjwt-device # pam_so, pamjwt_built, built_dir; cd /
+helper_built=$built_dir/pamjwt-device
+pamjwt=$pamjwt_built
 diag "module: $pam_so" "helper: $helper_built" \
     "node $(node --version), $(ssh -V 2>&1), $(sudo -V | head -n 1)"
 
@@ -122,17 +112,9 @@ check_log() { # check_log DESCRIPTION TEXT: the last login's log lines hold TEXT
 
 # ---- the provider ----------------------------------------------------------------
 
-if oidc_install "$tmp/oidc"; then
-    ok "npm ci installed oidc-provider in $OIDC_NPM_SECS s"
-else
-    bail "npm ci installed oidc-provider (needs the npm registry or npm's cache)"
-fi
-oidc_pki || bail "test CA and server certificate made"
-CA=$OIDC_CA
+provider_install --bare # CA
 oidc_keyset set1 ec-1 rsa-1 || bail "signing keys and a private JWK Set made (jwk.mjs)"
-oidc_start set1 || bail "provider started" "$(cat "$OIDC_DIR/provider.log")"
-ISSUER=$OIDC_ISSUER
-ok "provider (oidc-provider) listens: issuer $ISSUER, pid $OIDC_PID"
+provider_start set1 # ISSUER
 
 # ---- the host: policy, JWK Set, PAM, sshd, sudo -------------------------------------
 

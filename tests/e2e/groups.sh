@@ -25,12 +25,10 @@
 #     and stopped by PID;
 #   - /tmp/pamjwt-groups.XXXXXX.
 set -u
-export LC_ALL=C
-unset PYTHONPATH PYTHONHOME
 
 here=$(cd "$(dirname "$0")" && pwd)
-build=${E2E_BUILD_DIR:-$here/../../build}
-PY=/usr/bin/python3
+. "$here/lib.sh"
+e2e_env
 U="pjwt-grp-user"
 G="pjwt-grp-ops"     # the local group the token's /admins maps to
 G2="pjwt-grp-other"  # mapped from a group the token does not carry
@@ -40,7 +38,6 @@ SVC_SUDO="pjwt-grp-sudo"
 SUDOERS=/etc/sudoers.d/pamjwt-groups
 MARK="# pamjwt-groups-e2e: temporary file written by tests/e2e/groups.sh; removed when it ends"
 
-. "$here/lib.sh"
 skip_unless_ready "openssh-server openssh-client sshpass sudo openssl python3 util-linux" \
     /usr/sbin/sshd ssh ssh-keygen sshpass sudo visudo runuser useradd userdel groupadd groupdel \
     chpasswd openssl timeout unshare "$PY"
@@ -56,12 +53,8 @@ stop_services() {
 }
 cleanup_on_exit
 
-pam_so=$(cd "$build/.libs" 2>/dev/null && pwd)/pam_jwt.so
-pamjwt=$(cd "$build" 2>/dev/null && pwd)/pamjwt
-[ -f "$pam_so" ] && [ -x "$pamjwt" ] ||
-    bail "built module and tool found" "no pam_jwt.so or pamjwt in E2E_BUILD_DIR=$build"
-case $pam_so in *[[:space:]]*) bail "module path has no white space (PAM cannot take it)" "$pam_so" ;; esac
-cd / || bail "cd /"
+find_built # pam_so, pamjwt_built; cd /
+pamjwt=$pamjwt_built
 diag "module: $pam_so" "$(ssh -V 2>&1), $(sudo -V | head -n 1)"
 
 e2e_tmpdir

@@ -1,11 +1,35 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
-# Shared helpers of the end-to-end tests (run.sh, oidc.sh, client.sh); sourced, bash.
-# The sourcing script provides $PY (a python3) for free_port and
-# drop_btmp_records, and sources this file before anything else.
+# Shared helpers of the end-to-end tests (run.sh, oidc.sh, client.sh,
+# relay.sh, device.sh, groups.sh, roster.sh); sourced, bash.  The sourcing
+# script sets $here (its own directory), sources this file before anything
+# else and calls e2e_env, which sets $PY (a python3) for free_port and
+# drop_btmp_records.
 
 n=0      # tests run
 failed=0 # tests failed
+
+# ---- environment and paths -------------------------------------------------
+
+# e2e_env [--no-proxy]: the environment every suite runs in.  Exports
+# LC_ALL=C, unsets PYTHONPATH and PYTHONHOME; sets top (the source tree,
+# $here/../..), build (the build tree: $E2E_BUILD_DIR, else $top/build) and
+# PY (Debian's python3, with its packages).  --no-proxy: a provider on
+# 127.0.0.1 is never reached through a proxy (NO_PROXY and no_proxy get
+# 127.0.0.1 and localhost added; npm keeps its own).  Changes only this
+# shell's environment; nothing to undo.
+# shellcheck disable=SC2154 # $here: set by the sourcing suite
+e2e_env() {
+    export LC_ALL=C
+    unset PYTHONPATH PYTHONHOME
+    if [ "${1:-}" = --no-proxy ]; then
+        export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
+        export no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
+    fi
+    top=$(cd "$here/../.." && pwd)
+    build=${E2E_BUILD_DIR:-$here/../../build}
+    PY=/usr/bin/python3
+}
 
 # ---- can this run here? -------------------------------------------------------
 
@@ -35,6 +59,29 @@ skip_unless_node_18() {
         echo "1..0 # SKIP node $(node --version 2>/dev/null) is older than 18 (oidc-provider 8)"
         exit 0
     fi
+}
+
+# find_built [PROGRAM...]: the module and tools of the build tree $build,
+# or bail ("not ok", the plan, exit 1) when one is missing.  Sets pam_so
+# (the absolute path of .libs/pam_jwt.so), pamjwt_built (of pamjwt) and
+# built_dir (the build tree, absolute); each PROGRAM (pamjwt-device) must
+# be an executable in built_dir too.  Bails when pam_so holds white space
+# (a PAM stack cannot name it).  Then cd /: the test users' commands run
+# from a directory any of them can enter.  Changes nothing else; nothing
+# to undo.
+find_built() {
+    local p missing=
+    built_dir=$(cd "$build" 2>/dev/null && pwd)
+    pam_so=$(cd "$build/.libs" 2>/dev/null && pwd)/pam_jwt.so
+    pamjwt_built=$built_dir/pamjwt
+    [ -f "$pam_so" ] || missing=pam_jwt.so
+    for p in pamjwt "$@"; do
+        [ -x "$built_dir/$p" ] || missing="${missing:+$missing, }$p"
+    done
+    [ -z "$missing" ] ||
+        bail "built module and tool found" "no $missing in E2E_BUILD_DIR=$build"
+    case $pam_so in *[[:space:]]*) bail "module path has no white space (PAM cannot take it)" "$pam_so" ;; esac
+    cd / || bail "cd /"
 }
 
 secs() { # secs START: seconds since START ($EPOCHREALTIME), one decimal
@@ -360,6 +407,57 @@ EOF
         LOGNS=()
         have_log=
     fi
+}
+
+# ---- the client's tools ---------------------------------------------------------
+
+# install_client_tools: pamjwt and pamjwt-askpass in $tmp/bin, where the
+# test users can run them (a build tree may sit in a directory they cannot
+# enter).  Sets pamjwt ($tmp/bin/pamjwt, a copy of $pamjwt_built, see
+# find_built) and ASKPASS ($tmp/bin/pamjwt-askpass, made from
+# conf/pamjwt-askpass.in the way the Makefile makes the installed one, with
+# bindir = $tmp/bin).  Needs $tmp/bin.  Bails when either fails.  Both go
+# with $tmp; nothing else to undo.
+install_client_tools() {
+    pamjwt=$tmp/bin/pamjwt
+    ASKPASS=$tmp/bin/pamjwt-askpass
+    cp "$pamjwt_built" "$pamjwt" && chmod 0755 "$pamjwt" || bail "pamjwt copied to $tmp/bin"
+    sed -e "s|@bindir[@]|$tmp/bin|g" "$top/conf/pamjwt-askpass.in" >"$ASKPASS" &&
+        chmod 0755 "$ASKPASS" || bail "pamjwt-askpass made from conf/pamjwt-askpass.in"
+}
+
+# ---- the OpenID provider (oidc/fixture.sh, sourced by the suite) -----------------
+
+# provider_install [--bare]: oidc-provider installed by npm ci into
+# $tmp/oidc ("ok", naming its version unless --bare), then the test CA and
+# the server certificate (oidc_pki); sets CA (the CA certificate).  Bails
+# when either fails.  All of it goes with $tmp; nothing else to undo.
+provider_install() {
+    local v=
+    oidc_install "$tmp/oidc" ||
+        bail "npm ci installed oidc-provider (needs the npm registry or npm's cache)"
+    [ "${1:-}" = --bare ] ||
+        v=" $(node -p 'require(process.argv[1]).version' "$OIDC_DIR/node_modules/oidc-provider/package.json")"
+    ok "npm ci installed oidc-provider$v in $OIDC_NPM_SECS s"
+    oidc_pki || bail "test CA and server certificate made"
+    # shellcheck disable=SC2034 # CA: read by the suite
+    CA=$OIDC_CA
+}
+
+# provider_start SET [--timed]: the provider started with the private JWK
+# Set SET (made by oidc_keyset), or bail with its log; "ok" naming the
+# issuer and the pid (with --timed also the start-up time, kept in
+# provider_time).  Sets ISSUER.  The process, $OIDC_PID, is stopped by the
+# suite's stop_services (stop_pid "$OIDC_PID").
+provider_start() {
+    local t0=$EPOCHREALTIME up=
+    oidc_start "$1" || bail "provider started" "$(cat "$OIDC_DIR/provider.log")"
+    if [ "${2:-}" = --timed ]; then
+        provider_time=$(secs "$t0")
+        up=", up in $provider_time s"
+    fi
+    ISSUER=$OIDC_ISSUER
+    ok "provider (oidc-provider) listens: issuer $ISSUER, pid $OIDC_PID$up"
 }
 
 # ---- sshd --------------------------------------------------------------------

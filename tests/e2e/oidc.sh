@@ -40,17 +40,11 @@
 # /etc/ssh are never written.  Records sshd appends to /var/log/btmp for
 # refused logins are taken back when nothing else was logged there.
 set -u
-export LC_ALL=C
-unset PYTHONPATH PYTHONHOME
-# the provider is on 127.0.0.1: never through a proxy (npm keeps its own)
-export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
-export no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
 
 t_start=$EPOCHREALTIME
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-build=${E2E_BUILD_DIR:-$here/../../build}
-PY=/usr/bin/python3 # free_port, drop_btmp_records (lib.sh)
+. "$here/lib.sh"
+e2e_env --no-proxy
 U="pjwt-oidc-user"  # the test user, created and removed here
 GECOS="pam_jwt oidc e2e test user"
 SVC_SSHD="pjwt-oidc-sshd" # at most 15 characters: pgrep -x matches it
@@ -61,7 +55,6 @@ RESOURCE="ssh://pamjwt-oidc-e2e" # the ES256 resource: aud of the login tokens
 LONG="urn:pamjwt:long"           # the RS256 resource with directory claims
 MINT_ISSUER="pamjwt-oidc-mint"   # the second issuer (pamjwt mint's key)
 
-. "$here/lib.sh"
 skip_unless_ready "nodejs npm openssh-server openssh-client sshpass sudo openssl curl jq python3" \
     /usr/sbin/sshd ssh ssh-keygen sshpass sudo visudo runuser useradd userdel chpasswd \
     openssl curl jq timeout node npm "$PY"
@@ -82,11 +75,8 @@ cleanup_on_exit
 
 # ---- setup ------------------------------------------------------------------
 
-pam_so=$(cd "$build/.libs" 2>/dev/null && pwd)/pam_jwt.so
-pamjwt=$(cd "$build" 2>/dev/null && pwd)/pamjwt
-[ -f "$pam_so" ] && [ -x "$pamjwt" ] ||
-    bail "built module and tool found" "no pam_jwt.so or pamjwt in E2E_BUILD_DIR=$build"
-case $pam_so in *[[:space:]]*) bail "module path has no white space (PAM cannot take it)" "$pam_so" ;; esac
+find_built # pam_so, pamjwt_built; cd /
+pamjwt=$pamjwt_built
 diag "module: $pam_so" "tool: $pamjwt ($("$pamjwt" --version | head -n 1))" \
     "node $(node --version), npm $(npm --version 2>/dev/null)"
 
@@ -100,23 +90,12 @@ ok "test user $U created"
 
 # ---- the provider: npm ci, CA, keys, start ---------------------------------------
 
-if oidc_install "$tmp/oidc"; then
-    ok "npm ci installed oidc-provider $(node -p 'require(process.argv[1]).version' \
-        "$OIDC_DIR/node_modules/oidc-provider/package.json") in $OIDC_NPM_SECS s"
-else
-    bail "npm ci installed oidc-provider (needs the npm registry or npm's cache)"
-fi
-oidc_pki || bail "test CA and server certificate made"
-CA=$OIDC_CA
+provider_install # CA
 # signing keys: EC P-256 (ES256) and RSA 2048 (RS256), later a second EC key
 oidc_keyset set1 ec-1 rsa-1 && oidc_keyset set2 ec-2 ec-1 rsa-1 && oidc_keyset set3 ec-2 rsa-1 ||
     bail "signing keys and private JWK Sets made (jwk.mjs)"
 
-t0=$EPOCHREALTIME
-oidc_start set1 || bail "provider started" "$(cat "$OIDC_DIR/provider.log")"
-provider_time=$(secs "$t0")
-ISSUER=$OIDC_ISSUER
-ok "provider (oidc-provider) listens: issuer $ISSUER, pid $OIDC_PID, up in $provider_time s"
+provider_start set1 --timed # ISSUER, provider_time
 
 tx "curl --cacert ca.pem $ISSUER/.well-known/openid-configuration | jq '{issuer, jwks_uri, token_endpoint, device_authorization_endpoint, grant_types_supported, dpop_signing_alg_values_supported}'" \
     bash -c 'curl -fsS --max-time 10 --cacert "$1" "$2/.well-known/openid-configuration" |

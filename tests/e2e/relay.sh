@@ -20,12 +20,9 @@
 # (/tmp/pamjwt-relay.XXXXXX); everything is undone on exit.  Debian 12
 # packages: openssh-server openssh-client openssl python3 python3-paramiko.
 set -u
-export LC_ALL=C
-unset PYTHONPATH PYTHONHOME
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-build=${E2E_BUILD_DIR:-$here/../../build}
-PY=/usr/bin/python3
+. "$here/lib.sh"
+e2e_env
 U="pjwt-rly-user"
 GECOS="pam_jwt relay e2e test user"
 SVC_SSHD="pjwt-rly-sshd"
@@ -33,7 +30,6 @@ MARK="# pamjwt-relay-e2e: temporary file written by tests/e2e/relay.sh; removed 
 RELAY_ADDR=127.0.0.2 # loopback too, but another name: the client's target is ssh://127.0.0.2
 WAIT=30
 
-. "$here/lib.sh"
 skip_unless_ready "openssh-server openssh-client openssl python3 python3-paramiko" \
     /usr/sbin/sshd ssh ssh-keygen runuser useradd userdel chpasswd setsid openssl timeout "$PY"
 "$PY" -c 'import paramiko' 2>/dev/null || { echo "1..0 # SKIP needs python3-paramiko"; exit 0; }
@@ -46,19 +42,12 @@ stop_services() {
 }
 cleanup_on_exit
 
-pam_so=$(cd "$build/.libs" 2>/dev/null && pwd)/pam_jwt.so
-pamjwt_built=$(cd "$build" 2>/dev/null && pwd)/pamjwt
-[ -f "$pam_so" ] && [ -x "$pamjwt_built" ] ||
-    bail "built module and tool found" "no pam_jwt.so or pamjwt in E2E_BUILD_DIR=$build"
-cd / || bail "cd /"
+find_built # pam_so, pamjwt_built; cd /
 e2e_tmpdir
 mkdir -m 0755 "$tmp/etc" "$tmp/bin" "$tmp/run"
 mkdir -m 0700 "$tmp/keys"
 etc=$tmp/etc
-pamjwt=$tmp/bin/pamjwt
-cp "$pamjwt_built" "$pamjwt" && chmod 0755 "$pamjwt" || bail "pamjwt copied"
-sed -e "s|@bindir[@]|$tmp/bin|g" "$top/conf/pamjwt-askpass.in" >"$tmp/bin/pamjwt-askpass" &&
-    chmod 0755 "$tmp/bin/pamjwt-askpass" || bail "pamjwt-askpass made"
+install_client_tools # pamjwt, ASKPASS
 add_user "$U"
 install -d -m 0700 -o "$U" -g "$(id -g "$U")" "$tmp/run/$U" "$tmp/run/$U/pamjwt" || bail "runtime directory"
 store=$tmp/run/$U/pamjwt

@@ -28,13 +28,11 @@
 #   - processes: one sshd, one python3 (a syslog socket);
 #   - /tmp/pamjwt-roster.XXXXXX (the roster's state directory lives there).
 set -u
-export LC_ALL=C
-unset PYTHONPATH PYTHONHOME
 
 t_start=$EPOCHREALTIME
 here=$(cd "$(dirname "$0")" && pwd)
-build=${E2E_BUILD_DIR:-$here/../../build}
-PY=/usr/bin/python3
+. "$here/lib.sh"
+e2e_env
 U="pjwt-ros-user"  # exists only in the roster
 G="pjwt-ros-devs"  # the roster's group, named in sudoers
 L="pjwt-ros-local" # a local user whose uid a hostile roster takes
@@ -48,7 +46,6 @@ SUB="roster-e2e-sub-1"
 UID_U=299901 GID_G=299950 UID_L=299902
 USERDB=/etc/userdb
 
-. "$here/lib.sh"
 skip_unless_ready "openssh-server openssh-client sudo sshpass openssl libnss-systemd python3 util-linux procps" \
     /usr/sbin/sshd ssh ssh-keygen sudo visudo runuser useradd userdel sshpass setsid unshare \
     openssl timeout getent ps pgrep "$PY"
@@ -79,10 +76,8 @@ remove_roster_files() {
 }
 cleanup_on_exit
 
-pam_so=$(cd "$build/.libs" 2>/dev/null && pwd)/pam_jwt.so
-pamjwt=$(cd "$build" 2>/dev/null && pwd)/pamjwt
-[ -f "$pam_so" ] && [ -x "$pamjwt" ] || bail "built module and pamjwt found" "not in E2E_BUILD_DIR=$build"
-cd / || bail "cd /"
+find_built # pam_so, pamjwt_built; cd /
+pamjwt=$pamjwt_built
 diag "module: $pam_so" "$(ssh -V 2>&1), $(sudo -V | head -n 1), $(dpkg-query -W libnss-systemd 2>/dev/null)"
 
 e2e_tmpdir

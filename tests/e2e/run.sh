@@ -33,14 +33,14 @@
 # each failed login: those records are taken back at the end when nothing
 # else was logged there meanwhile.
 set -u
-export LC_ALL=C
-unset PYTHONPATH PYTHONHOME
 export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ in examples/fastapi-issuer
 
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-build=${E2E_BUILD_DIR:-$here/../../build}
-PY=/usr/bin/python3 # Debian's interpreter, with python3-jwt and python3-fastapi
+# the environment (e2e_env), TAP and transcript helpers (ok, notok, check,
+# tx, ...), stop_pid, drop_btmp_records, free_port, sshd, cleanup: shared
+# with the other suites
+. "$here/lib.sh"
+e2e_env
 U="pjwt-e2e-user"   # the test user, created and removed here
 OTHER="pjwt-e2e-other" # a subject that is allowed but is not $U (no account)
 GECOS="pam_jwt e2e test user"
@@ -50,10 +50,6 @@ SUDOERS=/etc/sudoers.d/pamjwt-e2e
 MARK="# pamjwt-e2e: temporary file written by tests/e2e/run.sh; removed when it ends"
 ISSUER="pamjwt-e2e-issuer"
 
-# ---- TAP and transcript helpers (ok, notok, check, tx, ...), stop_pid,
-# drop_btmp_records, free_port, sshd, cleanup: shared with oidc.sh, client.sh
-
-. "$here/lib.sh"
 skip_unless_ready "openssh-server openssh-client sshpass sudo openssl curl python3" \
     /usr/sbin/sshd ssh ssh-keygen sshpass sudo visudo runuser useradd userdel chpasswd \
     openssl curl timeout "$PY"
@@ -82,14 +78,12 @@ if [ -n "${E2E_INSTALLED:-}" ]; then
     pam_mod=pam_jwt.so # by name, as an administrator's stack names it
     [ -f "$pam_so" ] && [ -x "$pamjwt" ] ||
         bail "installed module and tool found" "libpam-jwt or pamjwt is not installed"
+    case $pam_so in *[[:space:]]*) bail "module path has no white space (PAM cannot take it)" "$pam_so" ;; esac
 else
-    pam_so=$(cd "$build/.libs" 2>/dev/null && pwd)/pam_jwt.so
-    pamjwt=$(cd "$build" 2>/dev/null && pwd)/pamjwt
+    find_built # pam_so, pamjwt_built; cd /
+    pamjwt=$pamjwt_built
     pam_mod=$pam_so
-    [ -f "$pam_so" ] && [ -x "$pamjwt" ] ||
-        bail "built module and tool found" "no pam_jwt.so or pamjwt in E2E_BUILD_DIR=$build"
 fi
-case $pam_so in *[[:space:]]*) bail "module path has no white space (PAM cannot take it)" "$pam_so" ;; esac
 diag "module: $pam_so" "tool: $pamjwt ($("$pamjwt" --version | head -n 1))"
 
 e2e_tmpdir
