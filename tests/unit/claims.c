@@ -113,31 +113,23 @@ void test_claims(void)
     int rc;
     pj_config *c = parse("key_file = /k\nallowed_subjects = *\n", &rc);
     char why[256];
-    json_t *j = J("{\"exp\":1000,\"nbf\":900,\"iat\":800}");
-    is_int(pj_check_claims(c, j, 1030.0, NULL, why, sizeof(why)), 0, "exp: now == exp + leeway accepted");
-    is_int(pj_check_claims(c, j, 1030.001, NULL, why, sizeof(why)), -1, "exp: now > exp + leeway refused");
-    ok(strstr(why, "expired") != NULL, "exp: reason says expired");
-    is_int(pj_check_claims(c, j, 870.0, NULL, why, sizeof(why)), 0, "nbf: now + leeway == nbf accepted");
-    is_int(pj_check_claims(c, j, 869.9, NULL, why, sizeof(why)), -1, "nbf: now + leeway < nbf refused");
-    json_decref(j);
-    j = J("{\"exp\":2000,\"iat\":1030}");
-    is_int(pj_check_claims(c, j, 1000.0, NULL, why, sizeof(why)), 0, "iat: iat == now + leeway accepted");
-    is_int(pj_check_claims(c, j, 999.0, NULL, why, sizeof(why)), -1, "iat: iat > now + leeway refused");
-    json_decref(j);
-    j = J("{\"exp\":4600,\"iat\":1000}");
-    is_int(pj_check_claims(c, j, 1000.0, NULL, why, sizeof(why)), 0, "max_lifetime: exp - iat == 3600 accepted");
-    json_decref(j);
-    j = J("{\"exp\":4601,\"iat\":1000}");
-    is_int(pj_check_claims(c, j, 1000.0, NULL, why, sizeof(why)), -1, "max_lifetime: 3601 s refused");
-    json_decref(j);
-    j = J("{\"exp\":4601}");
-    is_int(pj_check_claims(c, j, 1001.0, NULL, why, sizeof(why)), 0, "max_lifetime without iat: exp - now");
-    is_int(pj_check_claims(c, j, 1000.0, NULL, why, sizeof(why)), -1, "max_lifetime without iat: exp - now > max refused");
-    json_decref(j);
-    j = J("{\"exp\":1000.5}");
-    is_int(pj_check_claims(c, j, 1030.5, NULL, why, sizeof(why)), 0, "exp fraction: boundary accepted");
-    is_int(pj_check_claims(c, j, 1030.6, NULL, why, sizeof(why)), -1, "exp fraction: past boundary refused");
-    json_decref(j);
+    static const claim_case cases[] = {
+        {"{\"exp\":1000,\"nbf\":900,\"iat\":800}", 1030.0, 0, "exp: now == exp + leeway accepted", NULL, NULL},
+        {"{\"exp\":1000,\"nbf\":900,\"iat\":800}", 1030.001, -1, "exp: now > exp + leeway refused", "expired",
+         "exp: reason says expired"},
+        {"{\"exp\":1000,\"nbf\":900,\"iat\":800}", 870.0, 0, "nbf: now + leeway == nbf accepted", NULL, NULL},
+        {"{\"exp\":1000,\"nbf\":900,\"iat\":800}", 869.9, -1, "nbf: now + leeway < nbf refused", NULL, NULL},
+        {"{\"exp\":2000,\"iat\":1030}", 1000.0, 0, "iat: iat == now + leeway accepted", NULL, NULL},
+        {"{\"exp\":2000,\"iat\":1030}", 999.0, -1, "iat: iat > now + leeway refused", NULL, NULL},
+        {"{\"exp\":4600,\"iat\":1000}", 1000.0, 0, "max_lifetime: exp - iat == 3600 accepted", NULL, NULL},
+        {"{\"exp\":4601,\"iat\":1000}", 1000.0, -1, "max_lifetime: 3601 s refused", NULL, NULL},
+        {"{\"exp\":4601}", 1001.0, 0, "max_lifetime without iat: exp - now", NULL, NULL},
+        {"{\"exp\":4601}", 1000.0, -1, "max_lifetime without iat: exp - now > max refused", NULL, NULL},
+        {"{\"exp\":1000.5}", 1030.5, 0, "exp fraction: boundary accepted", NULL, NULL},
+        {"{\"exp\":1000.5}", 1030.6, -1, "exp fraction: past boundary refused", NULL, NULL},
+    };
+    claim_cases(c, cases, N_CASES(cases));
+    json_t *j;
     const char *badtypes[] = {"{}", "{\"exp\":\"1000\"}", "{\"exp\":null}", "{\"exp\":true}",
                               "{\"exp\":[1000]}", "{\"exp\":1000,\"nbf\":\"1\"}",
                               "{\"exp\":1000,\"iat\":{}}"};

@@ -36,7 +36,7 @@ static void test_config_errors(void)
 {
     int rc;
     pj_config *c;
-    struct { const char *text; const char *log; } bad[] = {
+    static const conf_case bad[] = {
         {"foo = bar\n", "/test.conf:1: unknown key 'foo'"},
         {"\n\nleeway = 10\nleeway = 20\n", "/test.conf:4: leeway: duplicate key (first set on line 3)"},
         {"issuer =\n", "issuer: empty value"},
@@ -76,14 +76,7 @@ static void test_config_errors(void)
         {"pop_audience = ssh:///a\n", "/test.conf:1: pop_audience: a target names a host"},
         {"pop_audience = ssh://a local://a ssh://a\n", "/test.conf:1: pop_audience: target listed twice"},
     };
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        c = parse(bad[i].text, &rc);
-        is_int(rc, -1, "config error: %s", bad[i].log ? bad[i].log : "NUL byte");
-        if (bad[i].log)
-            ok(strstr(lastlog, bad[i].log) != NULL, "config error logged: %s (got: %s)", bad[i].log,
-               lastlog);
-        pj_config_free(c);
-    }
+    config_cases("config", "", false, bad, N_CASES(bad));
     /* NUL inside the text */
     c = pj_config_new("/test.conf");
     is_int(pj_config_parse(c, "issuer = a\0b\n", 13, &LOG), -1, "config: NUL byte refused");
@@ -254,7 +247,7 @@ void test_device_config(void)
     int rc;
     pj_config *c;
     static const char base[] = "key_file = /k.pem\nallowed_subjects = *\n";
-    struct { const char *text; const char *log; } bad[] = {
+    static const conf_case bad[] = {
         {"device_timeout = 601\n", "device_timeout: expected whole seconds from 1 to 600"},
         {"device_timeout = 0\n", "device_timeout: expected whole seconds from 1 to 600"},
         {"device_timeout = -5\n", "device_timeout: expected whole seconds from 1 to 600"},
@@ -277,17 +270,7 @@ void test_device_config(void)
         {"device_ca_file = ca.pem\n", "device_ca_file: path must be absolute"},
         {"device_helper = bin/helper\n", "device_helper: path must be absolute"},
     };
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        char text[1024];
-        snprintf(text, sizeof(text), "%s%s", base, bad[i].text);
-        c = parse(text, &rc);
-        if (rc == 0)
-            rc = pj_config_finish(c, &LOG);
-        is_int(rc, -1, "device config error: %s", bad[i].log);
-        ok(strstr(lastlog, bad[i].log) != NULL, "device config error logged: %s (got: %s)",
-           bad[i].log, lastlog);
-        pj_config_free(c);
-    }
+    config_cases("device config", base, true, bad, N_CASES(bad));
     /* defaults: off, 110 s; the rest unset (the module supplies user, helper) */
     c = parse(base, &rc);
     ok(rc == 0 && !c->device_flow && c->device_timeout == 110 && c->device_client_id == NULL &&

@@ -55,6 +55,22 @@ extern char lastlog[2048];
 extern pj_log LOG;
 pj_config *parse(const char *text, int *rc);
 json_t *J(const char *s);
+/* A config that must be refused: its text and the words its log line holds.
+ * config_cases parses base + text (and pj_config_finish when finish) for
+ * each row: "WHAT error: LOG" refused, "WHAT error logged: LOG" logged. */
+typedef struct { const char *text; const char *log; } conf_case;
+void config_cases(const char *what, const char *base, bool finish, const conf_case *t, size_t n);
+/* A claim check: the claims at time now give rc ("WHAT"); when why_has is
+ * set, the reason holds it ("WHY_WHAT"). */
+typedef struct {
+    const char *claims;
+    double now;
+    int rc;
+    const char *what;
+    const char *why_has, *why_what;
+} claim_case;
+void claim_cases(const pj_config *c, const claim_case *t, size_t n);
+#define N_CASES(t) (sizeof(t) / sizeof((t)[0]))
 
 /* args.c */
 void test_args(void);
