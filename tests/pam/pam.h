@@ -142,7 +142,7 @@ void test_told(void);
 char *sign_pem(const char *alg, EVP_PKEY *k, const char *claims_json, const char *kid);
 int auth_dir(const char *user, const char *tok);
 char *iss_token(EVP_PKEY *k, const char *alg, const char *iss, const char *sub,
-                       const char *extra);
+                const char *extra);
 void policy(const char *name, const char *text, int mode);
 char *signed_claims(EVP_PKEY *k, const char *alg, const char *claims_json);
 
