@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* A device_helper for tests/test_pam.c: plays a compromised pamjwt-device
+/* A device_helper for tests/pam/device.c: plays a compromised pamjwt-device
  * and writes what it could reach to the file named by the request's
  * client_id (a path, for the test):
  *   sid_is_pid 1        it has a session of its own

@@ -7,7 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A program of several files (tests/unit/, tests/pam/) defines PJ_TAP_SHARED
+ * and the counters once (its helpers.c), so the numbering runs on across files. */
+#ifdef PJ_TAP_SHARED
+extern int tap_n, tap_failed;
+#else
 static int tap_n, tap_failed;
+#endif
 
 #define ok(cond, ...)                                                        \
     do {                                                                     \
