@@ -342,8 +342,11 @@ static int setcred_after_child(const char *tok, const char *(*alter)(const char 
         int a = pam_authenticate(h, 0);
         char **env = pam_getenvlist(h);
         dprintf(fds[1], "%d\n", a);
-        for (size_t i = 0; env && env[i]; i++)
+        for (size_t i = 0; env && env[i]; i++) {
             dprintf(fds[1], "%s\n", env[i]);
+            free(env[i]);
+        }
+        free(env); /* valgrind checks the child too */
         _exit(0);
     }
     close(fds[1]);
